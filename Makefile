@@ -1,0 +1,36 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/aifabric catalog switches
+	$(BIN)/aifabric fabric plan topologies/dgx-h100-superpod-4su.yaml --out build/dgx-h100-superpod-4su
+	$(BIN)/aifabric fabric plan topologies/spectrum-x-8k.yaml --out build/spectrum-x-8k
+	$(BIN)/aifabric fabric plan topologies/colossus-100k.yaml --out build/colossus-100k
+	$(BIN)/aifabric fabric plan topologies/b300-twin-plane.yaml
+	$(BIN)/aifabric fabric plan topologies/million-gpu.yaml
+	$(BIN)/aifabric corridor plan corridors/texas-triangle-nova.yaml --out build/texas-triangle-nova
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check aifabric tests benchmarks
+
+clean:
+	rm -rf build .pytest_cache
