@@ -1,0 +1,3 @@
+from aifabric.cli.main import run
+
+run()

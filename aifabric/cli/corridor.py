@@ -1,0 +1,7 @@
+"""`aifabric corridor ...` commands (placeholder until the corridor designer lands)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)

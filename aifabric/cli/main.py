@@ -1,0 +1,63 @@
+"""Entry point: builds the typer app and maps the project's errors to exit codes (2 bad input, 1 internal)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from aifabric.cli import catalog as catalog_cli
+from aifabric.cli import corridor as corridor_cli
+from aifabric.cli import fabric as fabric_cli
+from aifabric.cli import validate as validate_cli
+
+app = typer.Typer(
+    name="aifabric",
+    help="Design AI-cluster interconnects: GPU fabrics inside a site, DWDM corridors between sites.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(fabric_cli.app, name="fabric", help="Size, build and analyse rail-optimized GPU fabrics.")
+app.add_typer(corridor_cli.app, name="corridor", help="Route and size long-haul DWDM corridors.")
+app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
+app.command("validate", help="Check a fabric or corridor spec against its schema; nothing else.")(
+    validate_cli.validate
+)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Run the CLI; exit 2 with a one-line message on bad input, 1 with a traceback on an internal error."""
+    from aifabric.errors import AifabricError
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except AifabricError as exc:
+        sys.stderr.write(f"error: {exc.message}\n" if "\n" not in exc.message else _many(exc.message))
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(0)
+
+
+def _many(message: str) -> str:
+    return "".join(f"error: {line}\n" for line in message.splitlines())
+
+
+if __name__ == "__main__":
+    run()

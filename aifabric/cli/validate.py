@@ -1,0 +1,33 @@
+"""`aifabric validate SPEC`: schema check only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def validate(
+    spec: Path = typer.Argument(..., help="A fabric spec (topologies/*.yaml) or corridor spec (corridors/*.yaml)."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON document instead of a message."),
+) -> None:
+    """Check a spec against its schema and report every error at once."""
+    from aifabric.spec.loader import load_yaml
+
+    data, _ = load_yaml(spec)
+    if isinstance(data, dict) and ("demands" in data or "network" in data):
+        from aifabric.spec.corridor import load_corridor_spec
+
+        load_corridor_spec(spec)
+        kind = "corridor"
+    else:
+        from aifabric.spec.fabric import load_fabric_spec
+
+        load_fabric_spec(spec)
+        kind = "fabric"
+    if json_out:
+        from aifabric.cli.render import print_json
+
+        print_json({"file": str(spec), "kind": kind, "valid": True})
+    else:
+        typer.echo(f"{spec}: valid {kind} spec")

@@ -1,0 +1,1 @@
+"""Spec files: YAML loading with line numbers and pydantic validation into typed models."""

@@ -1,0 +1,167 @@
+"""YAML loading that remembers the line of every field, and pydantic validation with line-aware errors."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from aifabric.errors import SpecError, SpecErrors
+
+Model = TypeVar("Model", bound=BaseModel)
+LineMap = dict[tuple, int]
+
+MAX_SPEC_BYTES = 16 * 1024 * 1024
+
+
+def _line_map(node: yaml.Node, path: tuple = (), lines: LineMap | None = None) -> LineMap:
+    """Return {field path: 1-based line} for every mapping key and sequence item under node."""
+    lines = {} if lines is None else lines
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _line_map(value_node, path + (key,), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[path + (index,)] = item.start_mark.line + 1
+            _line_map(item, path + (index,), lines)
+    return lines
+
+
+def read_text(path: str | Path, what: str = "spec") -> str:
+    """Return the text of a file the user named, or raise SpecError saying why it cannot be read."""
+    source = Path(path)
+    if not source.exists():
+        raise SpecError(str(path), None, f"{what} file does not exist")
+    if source.is_dir():
+        raise SpecError(str(path), None, f"is a directory; give a {what} file")
+    if source.stat().st_size > MAX_SPEC_BYTES:
+        raise SpecError(str(path), None, f"{what} file is larger than {MAX_SPEC_BYTES // (1024 * 1024)} MiB")
+    try:
+        return source.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(str(path), None, f"{what} file is not UTF-8 text") from None
+    except OSError as exc:
+        raise SpecError(str(path), None, f"cannot read {what} file ({exc.strerror})") from None
+
+
+def load_yaml(path: str | Path, what: str = "spec") -> tuple[Any, LineMap]:
+    """Return (data, line map) of a YAML file, loaded safely (no object-constructing tags)."""
+    text = read_text(path, what)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise SpecError(str(path), None, f"YAML syntax error: {problem}", line=line) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(str(path), None, f"YAML error: {exc}") from None
+    lines = _line_map(node) if node is not None else {}
+    return data, lines
+
+
+def field_name(loc: tuple) -> str:
+    """Return a dotted field path such as demands[2].capacity_tbps."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def _line_of(lines: LineMap, loc: tuple) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _describe(error: dict, model: type[BaseModel]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return f"unknown field; allowed fields: {', '.join(sorted(_allowed_fields(model, error['loc'])))}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number, got {value!r}"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number, got {value!r}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = {"greater_than": "> ", "greater_than_equal": ">= ", "less_than": "< ", "less_than_equal": "<= "}[kind]
+        return f"must be {bound}{list(ctx.values())[0]}, got {value!r}"
+    if kind in ("literal_error", "enum"):
+        return f"must be one of {ctx.get('expected')}, got {value!r}"
+    if kind in ("string_type",):
+        return f"must be text, got {value!r}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"must be a mapping of fields, got {type(value).__name__}"
+    if kind == "list_type":
+        return f"must be a list, got {type(value).__name__}"
+    if kind == "bool_type" or kind == "bool_parsing":
+        return f"must be true or false, got {value!r}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return error["msg"]
+
+
+def _allowed_fields(model: type[BaseModel], loc: tuple) -> list[str]:
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            break
+        annotation = field.annotation
+        for candidate in (annotation, *getattr(annotation, "__args__", ())):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                current = candidate
+                break
+            for inner in getattr(candidate, "__args__", ()):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    current = inner
+                    break
+    return list(getattr(current, "model_fields", {}).keys())
+
+
+def validate(model: type[Model], data: Any, lines: LineMap, file: str) -> Model:
+    """Return the validated model, or raise SpecErrors naming every bad field with its line."""
+    if data is None:
+        raise SpecError(file, None, "file is empty; expected a mapping of fields")
+    if not isinstance(data, dict):
+        raise SpecError(file, None, f"top level must be a mapping of fields, got {type(data).__name__}", line=1)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            # Pydantic appends the union member's type name to the location; drop it.
+            loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper()))
+            message = _describe(error, model)
+            if error["type"] == "extra_forbidden":
+                allowed = _allowed_fields(model, loc)
+                close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+                if close:
+                    message = f"unknown field (did you mean '{close[0]}'?); allowed: {', '.join(sorted(allowed))}"
+            errors.append(SpecError(file, field_name(loc), message, line=_line_of(lines, loc)))
+        if len(errors) == 1:
+            raise errors[0] from None
+        raise SpecErrors(errors) from None
+
+
+def suggest(name: str, known: list[str]) -> str:
+    """Return ' (did you mean X?)' for the closest known name, or ''."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
