@@ -1,0 +1,176 @@
+"""Typed catalog entries for the fabric designer, and the bundle of everything a fabric plan needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from aifabric.catalog import load_entries, lookup
+from aifabric.errors import CatalogError
+
+_ID = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=_ID)
+    source: str = Field(min_length=3)
+
+
+class Switch(_Entry):
+    """A switch model: cages of cage_gbps, broken out into ports at any of speeds_gbps."""
+
+    name: str
+    manufacturer: str
+    model: str
+    family: Literal["ethernet", "infiniband"]
+    cages: int = Field(gt=0)
+    cage_form: str
+    cage_gbps: int = Field(gt=0)
+    speeds_gbps: list[int] = Field(min_length=1)
+    port_name: str = "swp{cage}s{lane}"
+    port_name_unsplit: str = "swp{cage}"
+    power_w: float = Field(ge=0)
+    latency_ns: float = Field(ge=0)
+    height_u: int = Field(default=1, gt=0)
+
+    @model_validator(mode="after")
+    def _speeds_divide_cage(self):
+        for speed in self.speeds_gbps:
+            if speed <= 0 or self.cage_gbps % speed:
+                raise ValueError(f"speed {speed} does not divide cage_gbps {self.cage_gbps}")
+        return self
+
+    def ports_per_cage(self, speed_gbps: int) -> int:
+        """Return how many logical ports one cage breaks out into at this speed."""
+        return self.cage_gbps // speed_gbps
+
+    def radix(self, speed_gbps: int) -> int:
+        """Return the number of ports at this speed (the switch's radix k)."""
+        return self.cages * self.ports_per_cage(speed_gbps)
+
+    def port_name_of(self, cage_index: int, lane: int, speed_gbps: int) -> str:
+        """Return the interface name of a 0-based cage and lane, as the switch's OS names it."""
+        if self.ports_per_cage(speed_gbps) == 1:
+            return self.port_name_unsplit.format(cage=cage_index + 1)
+        return self.port_name.format(cage=cage_index + 1, lane=lane, lane1=lane + 1)
+
+
+class Nic(_Entry):
+    """A backend NIC."""
+
+    name: str
+    rate_gbps: int = Field(gt=0)
+    cage_form: str
+    ports_per_cage: int = Field(default=1, gt=0)
+    power_w: float = Field(ge=0)
+    latency_ns: float = Field(ge=0)
+
+
+class Server(_Entry):
+    """A GPU server: gpus GPUs, one backend NIC per GPU."""
+
+    name: str
+    gpus: int = Field(gt=0)
+    nic: str
+    nic_cage_form: str | None = None
+    nic_cage_ports: int = Field(default=1, gt=0)
+    power_w: float = Field(ge=0)
+
+
+class Transceiver(_Entry):
+    """A pluggable optical module."""
+
+    part: str
+    name: str
+    form: str
+    module_gbps: int = Field(gt=0)
+    fiber: Literal["mmf", "smf"]
+    reach_m: float = Field(gt=0)
+    power_w: float = Field(ge=0)
+
+
+class Cable(_Entry):
+    """A copper cable or a fiber cord, orderable in lengths_m."""
+
+    part: str
+    name: str
+    kind: Literal["dac", "splitter-dac", "acc", "fiber"]
+    cable_gbps: int = Field(gt=0)
+    reach_m: float = Field(gt=0)
+    lengths_m: list[float] = Field(min_length=1)
+    power_w: float = Field(ge=0)
+    propagation_ns_per_m: float = Field(gt=0)
+
+
+class Medium(_Entry):
+    """A way to build a link: copper cable, or a module at each end and a fiber cord."""
+
+    name: str
+    cost_rank: int
+    ends: list[Literal["switch-switch", "switch-nic"]]
+    reach_m: float = Field(gt=0)
+    cable: str
+    switch_transceiver: str | None = None
+    nic_transceiver: dict[str, str] = Field(default_factory=dict)
+    fec_ns: float = Field(ge=0)
+    dsp_ns: float = Field(ge=0)
+
+    @property
+    def optical(self) -> bool:
+        """Return True when the medium needs transceivers."""
+        return self.switch_transceiver is not None
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """Every catalog kind the fabric designer uses, loaded once."""
+
+    switches: dict[str, Switch]
+    nics: dict[str, Nic]
+    servers: dict[str, Server]
+    transceivers: dict[str, Transceiver]
+    cables: dict[str, Cable]
+    media: dict[str, Medium]
+
+    def switch(self, switch_id: str) -> Switch:
+        """Return a switch by id or raise CatalogError."""
+        return lookup(self.switches, switch_id, "switch")
+
+    def nic(self, nic_id: str) -> Nic:
+        """Return a NIC by id or raise CatalogError."""
+        return lookup(self.nics, nic_id, "nic")
+
+    def server(self, server_id: str) -> Server:
+        """Return a server by id or raise CatalogError."""
+        return lookup(self.servers, server_id, "server")
+
+    def medium(self, medium_id: str) -> Medium:
+        """Return a medium by id or raise CatalogError."""
+        return lookup(self.media, medium_id, "medium")
+
+
+KINDS = {
+    "switches": Switch, "nics": Nic, "servers": Server,
+    "transceivers": Transceiver, "cables": Cable, "media": Medium,
+}
+
+
+def load_hardware(user_dir: str | Path | None = None) -> Hardware:
+    """Return the shipped catalog merged with a user's catalog directory, cross-references checked."""
+    loaded = {kind: load_entries(kind, model, user_dir) for kind, model in KINDS.items()}
+    hardware = Hardware(**loaded)
+    for server in hardware.servers.values():
+        if server.nic not in hardware.nics:
+            raise CatalogError(f"server '{server.id}': unknown nic '{server.nic}'")
+    for medium in hardware.media.values():
+        if medium.cable not in hardware.cables:
+            raise CatalogError(f"medium '{medium.id}': unknown cable '{medium.cable}'")
+        parts = [medium.switch_transceiver, *medium.nic_transceiver.values()]
+        for part in parts:
+            if part is not None and part not in hardware.transceivers:
+                raise CatalogError(f"medium '{medium.id}': unknown transceiver '{part}'")
+    return hardware

@@ -1,0 +1,1 @@
+"""GPU fabric designer: sizing (closed form), links (naming, placement, media), graph, BOM."""

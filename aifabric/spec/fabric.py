@@ -1,0 +1,123 @@
+"""The fabric spec: what a user writes in topologies/*.yaml (and may override with CLI flags)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from aifabric.errors import SpecError, SpecErrors
+from aifabric.spec.loader import LineMap, load_yaml, validate
+
+MAX_GPUS = 10_000_000
+LINK_CLASSES = ("nic_leaf", "leaf_spine", "spine_core")
+
+
+class Placement(BaseModel):
+    """Where racks stand, which sets every link's length."""
+
+    model_config = ConfigDict(extra="forbid")
+    servers_per_rack: int = Field(default=4, gt=0, le=64)
+    racks_per_row: int = Field(default=16, gt=0, le=200)
+    rack_width_m: float = Field(default=0.6, gt=0, le=5)
+    row_pitch_m: float = Field(default=3.0, gt=0, le=20)
+    leaf_location: Literal["in-row", "end-of-row", "central"] = "end-of-row"
+    rack_drop_m: float = Field(default=2.0, ge=0, le=10)
+    slack: float = Field(default=1.1, ge=1.0, le=2.0)
+
+
+class FabricSpec(BaseModel):
+    """A rail-optimized Clos GPU fabric to size and build."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="fabric", min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    description: str | None = None
+    gpus: int | None = Field(default=None, gt=0, le=MAX_GPUS)
+    servers: int | None = Field(default=None, gt=0, le=MAX_GPUS)
+    server: str = "hgx-h100"
+    gpus_per_server: int | None = Field(default=None, gt=0, le=72)
+    nic: str | None = None
+    nic_gbps: int | None = Field(default=None, gt=0)
+    switch: str = "sn5600"
+    port_gbps: int | None = Field(default=None, gt=0)
+    uplink_gbps: int | None = Field(default=None, gt=0)
+    planes: int = Field(default=1, ge=1, le=16)
+    tiers: Literal["auto", 2, 3] = "auto"
+    oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
+    spine_oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
+    servers_per_su: int | None = Field(default=None, gt=0)
+    placement: Placement = Field(default_factory=Placement)
+    media: dict[str, str] = Field(default_factory=dict)
+    latency_budget_ns: float | None = Field(default=None, gt=0)
+
+    @field_validator("oversubscription", "spine_oversubscription", mode="before")
+    @classmethod
+    def _ratio(cls, value: Any) -> Any:
+        """Accept '2:1' as well as 2."""
+        if isinstance(value, str) and ":" in value:
+            left, _, right = value.partition(":")
+            try:
+                return float(left) / float(right)
+            except (ValueError, ZeroDivisionError):
+                raise ValueError(f"must be a ratio like '2:1' or a number >= 1, got {value!r}") from None
+        return value
+
+    @field_validator("media")
+    @classmethod
+    def _media_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if key not in (*LINK_CLASSES, "all"):
+                raise ValueError(f"unknown link class '{key}'; allowed: all, {', '.join(LINK_CLASSES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _size_given(self):
+        if self.gpus is None and self.servers is None:
+            raise ValueError("give the size: gpus (e.g. gpus: 8192) or servers")
+        if self.gpus is not None and self.servers is not None:
+            raise ValueError("give gpus or servers, not both")
+        return self
+
+
+FLAG_NAMES = {
+    "gpus": "--gpus", "servers": "--servers", "gpus_per_server": "--gpus-per-server", "nic_gbps": "--nic-gbps",
+    "switch": "--switch", "port_gbps": "--port-gbps", "uplink_gbps": "--uplink-gbps", "planes": "--planes",
+    "tiers": "--tiers", "oversubscription": "--oversubscription", "server": "--server", "nic": "--nic",
+}
+
+
+def load_fabric_spec(path: str | Path | None, overrides: dict[str, Any] | None = None) -> FabricSpec:
+    """Return the validated spec from a YAML file (or none) with command-line overrides applied."""
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    file = str(path) if path is not None else "<command line>"
+    data: Any = {}
+    lines: LineMap = {}
+    if path is not None:
+        data, lines = load_yaml(path)
+        if data is None:
+            raise SpecError(file, None, "file is empty; expected a mapping of fields (gpus, switch, ...)")
+        if not isinstance(data, dict):
+            raise SpecError(file, None, f"top level must be a mapping of fields, got {type(data).__name__}", line=1)
+    merged = dict(data)
+    if "gpus" in overrides:
+        merged.pop("servers", None)
+    if "servers" in overrides:
+        merged.pop("gpus", None)
+    merged.update(overrides)
+    if "tiers" in overrides and str(overrides["tiers"]).isdigit():
+        merged["tiers"] = int(overrides["tiers"])
+    try:
+        return validate(FabricSpec, merged, lines, file)
+    except SpecErrors as exc:
+        raise SpecErrors([_relabel(e, overrides) for e in exc.errors]) from None
+    except SpecError as exc:
+        raise _relabel(exc, overrides) from None
+
+
+def _relabel(error: SpecError, overrides: dict[str, Any]) -> SpecError:
+    """Return the error pointed at the command-line flag when the bad value came from one."""
+    top = (error.field or "").split(".")[0].split("[")[0]
+    if top in overrides:
+        return SpecError("command line", FLAG_NAMES.get(top, top), error.problem)
+    return error
