@@ -110,3 +110,11 @@ def network_path(spec_path: str | Path, spec: CorridorSpec) -> Path:
     """Return the network file's path: as given if absolute, else relative to the spec file's folder."""
     candidate = Path(spec.network)
     return candidate if candidate.is_absolute() else Path(spec_path).parent / candidate
+
+
+def load_corridor_spec_with_lines(path: str | Path) -> tuple[CorridorSpec, dict]:
+    """Return (validated spec, {field path: line}) so later checks can name the line of a demand's field."""
+    from aifabric.spec.loader import load_yaml, validate
+
+    data, lines = load_yaml(path)
+    return validate(CorridorSpec, data, lines, str(path)), lines
