@@ -1,0 +1,66 @@
+"""Rich rendering of a fabric plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def render_plan(console, result, document: dict[str, Any], out: Path | None) -> None:
+    """Print the plan's summary tables."""
+    from rich.table import Table
+
+    d = document
+    plan = result.plan
+    head = Table(title=f"Fabric plan: {d['name']}", show_header=False, title_justify="left")
+    head.add_column(style="bold")
+    head.add_column()
+    rows = [
+        ("GPUs / servers", f"{d['gpus']:,} GPUs on {d['servers']:,} {d['server_model']} ({d['gpus_per_server']} rails)"),
+        ("NIC", f"{d['nic_model']} {d['nic_gbps']}G, {d['planes']} plane(s) of {d['port_gbps']}G"),
+        ("Switch", f"{d['switch_model']}: radix {plan.radix_down} at {d['port_gbps']}G"
+                   + (f", {plan.radix_up} at {d['uplink_gbps']}G" if d['uplink_gbps'] != d['port_gbps'] else "")),
+        ("Tiers", f"{d['tiers']} ({d['sus']} SUs of {d['servers_per_su']} servers"
+                  + (f", {d['pods']} pods of {d['leaves_per_pod']} leaves" if d['tiers'] == 3 else "") + ")"),
+        ("Oversubscription", f"{d['oversubscription']:g}:1 at the leaf ({d['servers_per_su']} down, "
+                             f"{d['leaf_uplinks']} up)"),
+        ("Bisection", f"{d['bisection_tbps']:,.1f} Tb/s"),
+        ("Switches vs lower bound", f"{d['switches']['total']:,} vs {d['lower_bound_switches']:,.1f} "
+                                    f"((2t-1)N/k) = {d['lower_bound_ratio']:.4f}"),
+        ("Power (network)", f"{d['power_kw']['total']:,.1f} kW (switches {d['power_kw']['switches']:,.1f}, "
+                            f"optics {d['power_kw']['transceivers']:,.1f}, NICs {d['power_kw']['nics']:,.1f})"),
+        ("Latency one-way", f"same leaf {d['latency_ns']['same_leaf']:,.0f} ns, same pod "
+                            f"{d['latency_ns']['same_pod']:,.0f} ns, worst {d['latency_ns']['worst']:,.0f} ns"),
+    ]
+    for key, value in rows:
+        head.add_row(key, value)
+    console.print(head)
+
+    tiers = Table(title="Switches and links per tier", title_justify="left")
+    for col in ("tier", "switches", "per plane", "links up", "speed"):
+        tiers.add_column(col, justify="right" if col != "tier" else "left")
+    links = d["links"]
+    tiers.add_row("leaf", f"{d['switches']['leaf']:,}", f"{d['switches_per_plane']['leaf']:,}",
+                  f"{links['leaf_spine']:,}", f"{d['uplink_gbps']}G")
+    spine_up = f"{links['spine_core']:,}" if d["tiers"] == 3 else "-"
+    tiers.add_row("spine", f"{d['switches']['spine']:,}", f"{d['switches_per_plane']['spine']:,}", spine_up,
+                  f"{d['uplink_gbps']}G" if d["tiers"] == 3 else "-")
+    if d["tiers"] == 3:
+        tiers.add_row("core", f"{d['switches']['core']:,}", f"{d['switches_per_plane']['core']:,}", "-", "-")
+    tiers.add_row("NIC ports", f"{links['nic_leaf']:,}", "", "", f"{d['port_gbps']}G")
+    console.print(tiers)
+
+    media = Table(title="Media and transceivers", title_justify="left")
+    for col in ("kind", "catalog id", "quantity"):
+        media.add_column(col, justify="right" if col == "quantity" else "left")
+    for medium, n in d["media"].items():
+        media.add_row("links", medium, f"{n:,}")
+    for side, parts in d["transceivers_by_side"].items():
+        for part, n in parts.items():
+            media.add_row(f"optics ({side})", part, f"{n:,}")
+    console.print(media)
+    for note in d["notes"]:
+        console.print(f"[dim]note: {note}[/dim]")
+    if out is not None:
+        console.print(f"wrote {out}/summary.json, bom.csv, links.csv"
+                      + (", graph.graphml" if (Path(out) / "graph.graphml").exists() else ""))

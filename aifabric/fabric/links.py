@@ -1,0 +1,172 @@
+"""Every link of one plane as numpy columns: who joins whom on which port, how long, over which medium.
+
+This is the single source of the topology: the cabling plan, the BOM, the graph and every export read it, so
+they agree link for link. Planes are identical copies (their switches stand together), so one plane is
+generated and the plane number is applied when links are written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from aifabric.catalog.models import Hardware, Medium
+from aifabric.errors import DesignError
+from aifabric.fabric.placement import Floor
+from aifabric.fabric.sizing import Plan
+from aifabric.spec.fabric import LINK_CLASSES, FabricSpec
+
+
+@dataclass
+class LinkSet:
+    """The links of one class in one plane. Index meaning per class:
+
+    nic_leaf:   a = server, a_port = rail, z = leaf, z_port = leaf downlink
+    leaf_spine: a = leaf, a_port = leaf uplink, z = spine (pod, index in pod), z_port = spine downlink
+    spine_core: a = spine (pod, index in pod), a_port = spine uplink, z = core, z_port = core port
+    """
+
+    link_class: str
+    speed_gbps: int
+    a: np.ndarray
+    a_pod: np.ndarray | None
+    a_port: np.ndarray
+    z: np.ndarray
+    z_pod: np.ndarray | None
+    z_port: np.ndarray
+    run_m: np.ndarray
+    medium: np.ndarray
+    cable_m: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.a.shape[0])
+
+
+@dataclass
+class FabricLinks:
+    """The three link classes of one plane, plus the media table their `medium` columns index into."""
+
+    plan: Plan
+    media: list[Medium]
+    sets: dict[str, LinkSet]
+
+
+def _candidates(spec: FabricSpec, hardware: Hardware, link_class: str) -> list[Medium]:
+    forced = spec.media.get(link_class) or spec.media.get("all")
+    ends = "switch-nic" if link_class == "nic_leaf" else "switch-switch"
+    if forced is not None:
+        medium = hardware.medium(forced)
+        if ends not in medium.ends:
+            raise DesignError(f"media.{link_class}: {forced} does not serve {ends} links")
+        return [medium]
+    return sorted((m for m in hardware.media.values() if ends in m.ends), key=lambda m: (m.cost_rank, m.id))
+
+
+def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, int], link_class: str,
+            hardware: Hardware) -> tuple[np.ndarray, np.ndarray]:
+    """Return (medium index, ordered cable length) per link: the cheapest medium whose reach covers the run."""
+    chosen = np.full(run_m.shape, -1, dtype=np.int16)
+    cable_m = np.zeros(run_m.shape, dtype=np.float32)
+    for medium in candidates:
+        cable = hardware.cables[medium.cable]
+        reach = min(medium.reach_m, cable.reach_m, max(cable.lengths_m))
+        mask = (chosen < 0) & (run_m <= reach)
+        if not mask.any():
+            continue
+        chosen[mask] = media_index[medium.id]
+        lengths = np.array(sorted(cable.lengths_m), dtype=np.float64)
+        cable_m[mask] = lengths[np.searchsorted(lengths, run_m[mask] - 1e-9)]
+    if (chosen < 0).any():
+        longest = float(run_m[chosen < 0].max())
+        names = ", ".join(m.id for m in candidates)
+        raise DesignError(
+            f"{link_class} links up to {longest:.0f} m exceed the reach of every allowed medium ({names}); "
+            f"shorten the floor (placement.racks_per_row, row_pitch_m, leaf_location) or allow longer-reach media"
+        )
+    return chosen, cable_m
+
+
+def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
+    """Return every link of one plane with ports, lengths and media."""
+    floor = Floor(plan, spec.placement)
+    media = sorted(hardware.media.values(), key=lambda m: (m.cost_rank, m.id))
+    media_index = {m.id: i for i, m in enumerate(media)}
+    sets: dict[str, LinkSet] = {}
+    int_t = np.int64
+
+    # NIC -> leaf: rail r of server s lands on the rail-r leaf of the server's SU.
+    servers = np.repeat(np.arange(plan.servers, dtype=int_t), plan.rails)
+    rails = np.tile(np.arange(plan.rails, dtype=int_t), plan.servers)
+    su, slot = np.divmod(servers, plan.leaf_downlinks)
+    leaves = su * plan.rails + rails
+    run = floor.run_m(*floor.server_xy(servers), *floor.leaf_xy(leaves))
+    medium, cable = _choose(run, _candidates(spec, hardware, "nic_leaf"), media_index, "nic_leaf", hardware)
+    medium, cable = _share_nic_cages(plan, hardware, media, medium, cable, run)
+    sets["nic_leaf"] = LinkSet("nic_leaf", plan.port_gbps, servers, None, rails, leaves, None, slot, run,
+                               medium, cable)
+
+    # Leaf -> spine: consecutive uplinks go to the same spine (links_per_leaf_spine of them).
+    leaf = np.repeat(np.arange(plan.leaves_per_plane, dtype=int_t), plan.leaf_uplinks)
+    uplink = np.tile(np.arange(plan.leaf_uplinks, dtype=int_t), plan.leaves_per_plane)
+    if plan.tiers == 2:
+        pod = np.zeros_like(leaf)
+        in_pod = leaf
+    else:
+        pod = leaf // plan.leaves_per_pod
+        in_pod = leaf - pod * plan.leaves_per_pod
+    per_pair = np.array([p.links_per_leaf_spine for p in plan.pods], dtype=int_t)[pod]
+    spine = uplink // per_pair
+    spine_port = in_pod * per_pair + uplink % per_pair
+    run = floor.run_m(*floor.leaf_xy(leaf), *floor.spine_xy(pod, spine))
+    medium, cable = _choose(run, _candidates(spec, hardware, "leaf_spine"), media_index, "leaf_spine", hardware)
+    sets["leaf_spine"] = LinkSet("leaf_spine", plan.uplink_gbps, leaf, None, uplink, spine, pod, spine_port, run,
+                                 medium, cable)
+
+    if plan.tiers == 3:
+        sets["spine_core"] = _spine_core(plan, floor, spec, hardware, media_index)
+    return FabricLinks(plan, media, sets)
+
+
+def nic_cage_rails(plan: Plan, hardware: Hardware) -> int:
+    """Return how many rails share one NIC-side cage on a server (2 on a DGX H100's twin-port OSFPs)."""
+    rails = hardware.server(plan.server_id).nic_cage_ports
+    return rails if plan.rails % rails == 0 else 1
+
+
+def _share_nic_cages(plan, hardware, media, medium, cable, run):
+    """Return media where the rails sharing a NIC cage all take the longest-reach medium among them: one module
+    type fills a cage."""
+    rails_per_cage = nic_cage_rails(plan, hardware)
+    if rails_per_cage == 1:
+        return medium, cable
+    grouped = medium.reshape(plan.servers, plan.rails // rails_per_cage, rails_per_cage)
+    widest = np.repeat(grouped.max(axis=2), rails_per_cage, axis=1).reshape(-1).astype(np.int16)
+    changed = widest != medium
+    if changed.any():
+        for index in np.unique(widest[changed]):
+            mask = changed & (widest == index)
+            lengths = np.array(sorted(hardware.cables[media[index].cable].lengths_m), dtype=np.float64)
+            cable[mask] = lengths[np.minimum(np.searchsorted(lengths, run[mask] - 1e-9), len(lengths) - 1)]
+    return widest, cable
+
+
+def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, media_index) -> LinkSet:
+    """Stripe spine uplinks over the cores: slot i goes to core i mod C, arriving on core port i div C."""
+    pods, spines, uplinks = [], [], []
+    for pod_index, shape in enumerate(plan.pods):
+        count = shape.spines * shape.spine_uplinks
+        pods.append(np.full(count, pod_index, dtype=np.int64))
+        spines.append(np.repeat(np.arange(shape.spines, dtype=np.int64), shape.spine_uplinks))
+        uplinks.append(np.tile(np.arange(shape.spine_uplinks, dtype=np.int64), shape.spines))
+    pod = np.concatenate(pods)
+    spine = np.concatenate(spines)
+    uplink = np.concatenate(uplinks)
+    slot = np.arange(pod.shape[0], dtype=np.int64)
+    core, core_port = slot % plan.cores_per_plane, slot // plan.cores_per_plane
+    run = floor.run_m(*floor.spine_xy(pod, spine), *floor.core_xy(core))
+    medium, cable = _choose(run, _candidates(spec, hardware, "spine_core"), media_index, "spine_core", hardware)
+    return LinkSet("spine_core", plan.uplink_gbps, spine, pod, uplink, core, None, core_port, run, medium, cable)
+
+
+__all__ = ["LINK_CLASSES", "FabricLinks", "LinkSet", "generate"]

@@ -1,0 +1,50 @@
+"""Orchestration of a fabric plan: spec -> solver -> link table -> parts, latency, summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aifabric.catalog.models import Hardware, load_hardware
+from aifabric.fabric.bom import PartCounts, count_parts
+from aifabric.fabric.latency import PathLatency, path_latencies
+from aifabric.fabric.links import FabricLinks, generate
+from aifabric.fabric.sizing import Plan, size
+from aifabric.fabric.summary import summary
+from aifabric.spec.fabric import FabricSpec, load_fabric_spec
+
+# Above this many links per plane a graph build is refused unless asked for (memory: ~1 KB per edge).
+MAX_LINKS_FOR_DEFAULT_GRAPH = 4_000_000
+
+
+@dataclass
+class FabricResult:
+    """Everything `fabric plan` computed for one spec."""
+
+    spec: FabricSpec
+    hardware: Hardware
+    plan: Plan
+    links: FabricLinks
+    counts: PartCounts
+    latencies: list[PathLatency]
+
+    def document(self) -> dict[str, Any]:
+        """Return the `fabric plan --json` document."""
+        return summary(self.plan, self.links, self.counts, self.latencies, self.hardware)
+
+
+def plan_fabric(spec_path: str | Path | None, overrides: dict[str, Any] | None = None,
+                catalog_dir: str | Path | None = None) -> FabricResult:
+    """Return the full result for a spec file and/or command-line overrides."""
+    spec = load_fabric_spec(spec_path, overrides)
+    return plan_spec(spec, load_hardware(catalog_dir))
+
+
+def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
+    """Return the full result for a validated spec."""
+    plan = size(spec, hardware)
+    links = generate(plan, spec, hardware)
+    counts = count_parts(links, hardware)
+    latencies = path_latencies(links, hardware)
+    return FabricResult(spec, hardware, plan, links, counts, latencies)

@@ -1,0 +1,68 @@
+"""The `fabric plan --json` document (a contract: keys are only ever added)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aifabric.catalog.models import Hardware
+from aifabric.fabric.bom import PartCounts
+from aifabric.fabric.latency import PathLatency
+from aifabric.fabric.links import FabricLinks
+from aifabric.fabric.sizing import Plan
+
+
+def power_kw(plan: Plan, counts: PartCounts, hardware: Hardware) -> dict[str, float]:
+    """Return network power in kW: switches, transceivers (and active cables), NICs, total."""
+    switch_w = plan.switch_counts()["total"] * hardware.switch(plan.switch_id).power_w
+    optics_w = sum(hardware.transceivers[t].power_w * n for t, n in counts.transceiver_totals().items())
+    optics_w += sum(hardware.cables[c].power_w * n for (c, _), n in counts.cables.items())
+    nic_w = plan.gpus * hardware.nic(plan.nic_id).power_w
+    parts = {"switches": switch_w, "transceivers": optics_w, "nics": nic_w}
+    parts["total"] = sum(parts.values())
+    return {k: round(v / 1000, 3) for k, v in parts.items()}
+
+
+def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[PathLatency],
+            hardware: Hardware) -> dict[str, Any]:
+    """Return the plan's JSON document."""
+    by_class = {p.path_class: p for p in latencies}
+    worst = max(p.worst_ns for p in latencies)
+    lower = plan.lower_bound_switches()
+    switches = plan.switch_counts()
+    return {
+        "name": plan.name,
+        "gpus": plan.gpus,
+        "servers": plan.servers,
+        "gpus_per_server": plan.gpus_per_server,
+        "rails": plan.rails,
+        "planes": plan.planes,
+        "tiers": plan.tiers,
+        "server_model": plan.server_id,
+        "nic_model": plan.nic_id,
+        "switch_model": plan.switch_id,
+        "port_gbps": plan.port_gbps,
+        "uplink_gbps": plan.uplink_gbps,
+        "nic_gbps": plan.nic_gbps,
+        "oversubscription": round(plan.actual_oversubscription(), 4),
+        "servers_per_su": plan.leaf_downlinks,
+        "leaf_uplinks": plan.leaf_uplinks,
+        "sus": plan.sus,
+        "pods": len(plan.pods) if plan.tiers == 3 else 1,
+        "leaves_per_pod": plan.leaves_per_pod,
+        "switches": switches,
+        "switches_per_plane": {k: v // plan.planes for k, v in switches.items()},
+        "links": plan.link_counts(),
+        "lower_bound_switches": round(lower, 2),
+        "lower_bound_ratio": round(switches["total"] / lower, 4),
+        "bisection_tbps": round(plan.bisection_tbps(), 3),
+        "media": counts.media_links,
+        "transceivers": counts.transceiver_totals(),
+        "transceivers_by_side": {side: dict(sorted(v.items())) for side, v in counts.transceivers.items()},
+        "latency_ns": {
+            "same_leaf": by_class["same_leaf"].typical_ns,
+            "same_pod": by_class["same_pod"].typical_ns,
+            "worst": worst,
+        },
+        "power_kw": power_kw(plan, counts, hardware),
+        "notes": list(plan.notes),
+    }
