@@ -1,7 +1,82 @@
-"""`aifabric catalog`: list the hardware the tool knows."""
+"""`aifabric catalog [KIND]`: list the hardware the tool knows, with sources."""
 
 from __future__ import annotations
 
+from pathlib import Path
 
-def catalog() -> None:
-    """List catalog entries."""
+import typer
+
+KIND_CHOICES = ("switches", "nics", "servers", "media", "transceivers", "cables", "coherent")
+
+COLUMNS = {
+    "switches": ("id", "name", "family", "cages", "cage_gbps", "speeds_gbps", "power_w", "latency_ns", "source"),
+    "nics": ("id", "name", "rate_gbps", "cage_form", "power_w", "latency_ns", "source"),
+    "servers": ("id", "name", "gpus", "nic", "nic_cage_ports", "power_w", "source"),
+    "media": ("id", "name", "cost_rank", "ends", "reach_m", "cable", "switch_transceiver", "nic_transceiver",
+              "source"),
+    "transceivers": ("id", "part", "name", "module_gbps", "fiber", "reach_m", "power_w", "source"),
+    "cables": ("id", "part", "name", "kind", "cable_gbps", "reach_m", "propagation_ns_per_m", "source"),
+}
+
+
+def catalog(
+    kind: str = typer.Argument("all", help=f"One of: all, {', '.join(KIND_CHOICES)}."),
+    json_out: bool = typer.Option(False, "--json", help="Print the entries as one JSON document."),
+    catalog_dir: Path | None = typer.Option(None, "--catalog", help="Directory of catalog YAML to add/override."),
+) -> None:
+    """List catalog entries of one kind (or all kinds), each with its source."""
+    from aifabric.errors import SpecError
+
+    if kind != "all" and kind not in KIND_CHOICES:
+        from aifabric.spec.loader import suggest
+
+        raise SpecError("command line", "KIND", f"unknown catalog kind '{kind}'{suggest(kind, list(KIND_CHOICES))}; "
+                        f"allowed: all, {', '.join(KIND_CHOICES)}")
+    kinds = KIND_CHOICES if kind == "all" else (kind,)
+    entries = {k: _entries(k, catalog_dir) for k in kinds}
+    if json_out:
+        from aifabric.cli.render import print_json
+
+        print_json({k: [e.model_dump() for e in v.values()] for k, v in entries.items()})
+        return
+    from rich.table import Table
+
+    from aifabric.cli.render import stdout_console
+
+    console = stdout_console()
+    for k, items in entries.items():
+        columns = COLUMNS.get(k) or tuple(next(iter(items.values())).model_dump().keys()) if items else ("id",)
+        table = Table(title=f"catalog: {k}", title_justify="left", show_lines=False)
+        for col in columns:
+            table.add_column(col, overflow="fold", max_width=60 if col == "source" else None)
+        for entry in items.values():
+            data = entry.model_dump()
+            table.add_row(*(_cell(data.get(col)) for col in columns))
+        console.print(table)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return " ".join(str(value).split())
+
+
+def _entries(kind: str, catalog_dir):
+    if kind == "coherent":
+        from aifabric.catalog import load_entries
+
+        try:
+            from aifabric.spec.corridor import CoherentMode  # provided by the corridor designer
+        except ImportError:
+            return {}
+        return load_entries("coherent", CoherentMode, catalog_dir)
+    from aifabric.catalog.models import KINDS, load_hardware
+
+    load_hardware(catalog_dir)
+    from aifabric.catalog import load_entries
+
+    return load_entries(kind, KINDS[kind], catalog_dir)

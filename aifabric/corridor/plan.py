@@ -209,11 +209,11 @@ def plan_corridor(spec_path: str | Path, catalog_dir: str | Path | None = None,
     checkers: dict[str, Any] = {}
     gnpy_version = None
     if spec.gnpy_check:
-        import gnpy
+        from importlib.metadata import version
 
         from aifabric.corridor.gnpy_check import GnpyChecker
 
-        gnpy_version = getattr(gnpy, "__version__", "unknown")
+        gnpy_version = version("gnpy")
         checkers = {m.id: GnpyChecker(m, grid_ghz, spec.amplifiers) for m in sorted(set(demand_modes),
                                                                                        key=lambda m: m.id)}
     demand_plans = []

@@ -125,7 +125,8 @@ def _nic_modules(plan: Plan, hardware: Hardware, medium, link_set: LinkSet, mask
     rails_per_cage = nic_cage_rails(plan, hardware)
     ports_per_cage = rails_per_cage * plan.planes
     form = server.nic_cage_form or nic.cage_form
-    if ports_per_cage > 1:
+    if ports_per_cage > 1 and form == "osfp":
+        # A NIC cage carrying several ports takes the twin-port OSFP module the switches use.
         module_id = medium.switch_transceiver
     else:
         module_id = medium.nic_transceiver.get(form)
