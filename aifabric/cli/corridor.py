@@ -1,4 +1,4 @@
-"""`aifabric corridor ...` commands: plan long-haul DWDM corridors (routing, optics, GNPy checks, RFP files)."""
+"""`aifabric corridor ...` commands: plan long-haul DWDM corridors (routes, optics, GNPy, RFP files)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,15 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("plan")
 def plan(
     spec: Path = typer.Argument(..., help="A corridor spec (corridors/*.yaml)."),
-    json_out: bool = typer.Option(False, "--json", help="Print the plan as one JSON document and nothing else."),
-    out: Path | None = typer.Option(None, "--out", help="Write rfp.csv, rfp.md, segments.csv, sites.csv, routes.geojson."),
-    catalog: Path | None = typer.Option(None, "--catalog", help="A directory of catalog YAML overriding the shipped one."),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print the plan as one JSON document and nothing else."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write rfp.csv, rfp.md, segments.csv, sites.csv, routes.geojson."
+    ),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="A directory of catalog YAML overriding the shipped one."
+    ),
 ) -> None:
     """Route every demand (1+1 over SRLG-diverse paths), place amplifiers and regens, check GSNR with GNPy."""
     # Heavy imports (networkx, pyproj, GNPy, geopandas) happen here so `aifabric --help` stays fast.
@@ -23,7 +29,9 @@ def plan(
     from aifabric.corridor.plan import plan_corridor
 
     with progress_bar(not json_out and sys.stderr.isatty()) as progress:
-        result = plan_corridor(spec, catalog_dir=catalog, progress=progress_callback(progress, "planning demands"))
+        result = plan_corridor(
+            spec, catalog_dir=catalog, progress=progress_callback(progress, "planning demands")
+        )
     written = []
     if out is not None:
         from aifabric.corridor.rfp import write_outputs
@@ -42,28 +50,57 @@ def _render(result, written: list[Path]) -> None:
 
     console = stdout_console()
     doc = result.to_json()
-    demands = Table(title=f"{doc['name']}: demands ({doc['band']} band, {doc['grid_ghz']:g} GHz grid, "
-                    f"{doc['channels_per_fiber_pair']} ch/fiber pair)")
-    for column in ("demand", "path", "route km", "stretch", "one-way ms", "limit", "waves", "ILA", "regens",
-                   "GSNR dB", "margin dB", "routes"):
+    demands = Table(
+        title=f"{doc['name']}: demands ({doc['band']} band, {doc['grid_ghz']:g} GHz grid, "
+        f"{doc['channels_per_fiber_pair']} ch/fiber pair)"
+    )
+    for column in (
+        "demand",
+        "path",
+        "route km",
+        "stretch",
+        "one-way ms",
+        "limit",
+        "waves",
+        "ILA",
+        "regens",
+        "GSNR dB",
+        "margin dB",
+        "routes",
+    ):
         demands.add_column(column, justify="left" if column in ("demand", "path", "routes") else "right")
     for d in doc["demands"]:
         for p in d["paths"]:
             limit = d["max_latency_ms"]
             ok = limit is None or p["latency_ms"] <= limit
             demands.add_row(
-                d["id"], p["role"], f"{p['km']:,.1f}", f"{p['stretch']:.2f}", f"{p['latency_ms']:.2f}",
-                "" if limit is None else f"{limit:g} {'ok' if ok else 'FAIL'}", f"{d['waves']}", f"{p['amplifiers']}",
-                f"{p['regens']}", "" if p["gsnr_db"] is None else f"{p['gsnr_db']:.2f}",
-                "" if p["margin_db"] is None else f"{p['margin_db']:.2f}", " / ".join(p["routes"]),
+                d["id"],
+                p["role"],
+                f"{p['km']:,.1f}",
+                f"{p['stretch']:.2f}",
+                f"{p['latency_ms']:.2f}",
+                "" if limit is None else f"{limit:g} {'ok' if ok else 'FAIL'}",
+                f"{d['waves']}",
+                f"{p['amplifiers']}",
+                f"{p['regens']}",
+                "" if p["gsnr_db"] is None else f"{p['gsnr_db']:.2f}",
+                "" if p["margin_db"] is None else f"{p['margin_db']:.2f}",
+                " / ".join(p["routes"]),
             )
     console.print(demands)
     segments = Table(title="segments")
     for column in ("segment", "route", "fiber km", "spans", "ILA huts", "waves", "fiber pairs"):
         segments.add_column(column, justify="left" if column in ("segment", "route") else "right")
     for s in doc["segments"]:
-        segments.add_row(s["id"], s["route"], f"{s['km']:,.1f}", f"{s['spans']}", f"{s['amplifiers']}",
-                         f"{s['waves']}", f"{s['fiber_pairs']}")
+        segments.add_row(
+            s["id"],
+            s["route"],
+            f"{s['km']:,.1f}",
+            f"{s['spans']}",
+            f"{s['amplifiers']}",
+            f"{s['waves']}",
+            f"{s['fiber_pairs']}",
+        )
     console.print(segments)
     totals = doc["totals"]
     console.print(

@@ -60,9 +60,14 @@ class GnpyChecker:
         si = equipment["SI"][0]
         # The reference channel is the planned mode on the planned grid, filling the C band (full load).
         si.update(
-            f_min=C_BAND_F_MIN_HZ + spacing_hz / 2, f_max=C_BAND_F_MAX_HZ - spacing_hz / 2, spacing=spacing_hz,
-            baud_rate=mode.baud_gbd * 1e9, tx_osnr=mode.tx_osnr_db, power_dbm=mode.launch_power_dbm,
-            tx_power_dbm=mode.launch_power_dbm, power_range_db=[0, 0, 1],
+            f_min=C_BAND_F_MIN_HZ + spacing_hz / 2,
+            f_max=C_BAND_F_MAX_HZ - spacing_hz / 2,
+            spacing=spacing_hz,
+            baud_rate=mode.baud_gbd * 1e9,
+            tx_osnr=mode.tx_osnr_db,
+            power_dbm=mode.launch_power_dbm,
+            tx_power_dbm=mode.launch_power_dbm,
+            power_range_db=[0, 0, 1],
         )
         span = equipment["Span"][0]
         # GNPy's own span rules carry the connector loss and the aging/repair margin (EOL, added at the
@@ -84,20 +89,35 @@ class GnpyChecker:
 
     def _topology(self, spans_km: list[float]) -> dict:
         elements = [
-            {"uid": "trx a", "type": "Transceiver"}, {"uid": "roadm a", "type": "Roadm"},
-            {"uid": "roadm z", "type": "Roadm"}, {"uid": "trx z", "type": "Transceiver"},
+            {"uid": "trx a", "type": "Transceiver"},
+            {"uid": "roadm a", "type": "Roadm"},
+            {"uid": "roadm z", "type": "Roadm"},
+            {"uid": "trx z", "type": "Transceiver"},
         ]
         chain = ["trx a", "roadm a"]
         for index, span_km in enumerate(spans_km):
             uid = f"fiber {index:03d}"
             # Intermediate POPs are amplifier sites: GNPy inserts an EDFA between consecutive fibers.
-            elements.append({"uid": uid, "type": "Fiber", "type_variety": "SSMF", "params": {
-                "length": span_km, "length_units": "km", "loss_coef": self.amps.loss_db_per_km,
-                "con_in": None, "con_out": None}})
+            elements.append(
+                {
+                    "uid": uid,
+                    "type": "Fiber",
+                    "type_variety": "SSMF",
+                    "params": {
+                        "length": span_km,
+                        "length_units": "km",
+                        "loss_coef": self.amps.loss_db_per_km,
+                        "con_in": None,
+                        "con_out": None,
+                    },
+                }
+            )
             chain.append(uid)
         chain += ["roadm z", "trx z"]
-        return {"elements": elements,
-                "connections": [{"from_node": u, "to_node": v} for u, v in zip(chain, chain[1:])]}
+        return {
+            "elements": elements,
+            "connections": [{"from_node": u, "to_node": v} for u, v in zip(chain, chain[1:], strict=False)],
+        }
 
     def _run(self, spans_km: list[float]) -> GnpyResult:
         import numpy as np
@@ -111,8 +131,9 @@ class GnpyChecker:
         try:
             # GNPy reports progress on stdout and its logger; the core never prints, so both are captured.
             with contextlib.redirect_stdout(io.StringIO()):
-                equipment, network = load_eqpt_topo_from_json(copy.deepcopy(self._equipment),
-                                                              self._topology(spans_km))
+                equipment, network = load_eqpt_topo_from_json(
+                    copy.deepcopy(self._equipment), self._topology(spans_km)
+                )
                 network, req, ref = designed_network(equipment, network, "trx a", "trx z")
                 path, _, _, infos = transmission_simulation(equipment, network, req, ref)
         except (ConfigurationError, NetworkTopologyError, ServiceError, ValueError) as exc:
@@ -120,5 +141,9 @@ class GnpyChecker:
         finally:
             gnpy_logger.setLevel(previous)
         receiver = path[-1]
-        return GnpyResult(float(np.mean(receiver.snr_01nm)), float(np.mean(receiver.latency)),
-                          int(infos.number_of_channels), len(spans_km))
+        return GnpyResult(
+            float(np.mean(receiver.snr_01nm)),
+            float(np.mean(receiver.latency)),
+            int(infos.number_of_channels),
+            len(spans_km),
+        )

@@ -92,7 +92,9 @@ def load_network(path: str | Path, slack: float = 1.05) -> Network:
         return _from_geojson(str(path), data, slack)
     if isinstance(data, dict) and isinstance(data.get("elements"), list):
         return _from_gnpy(str(path), data)
-    raise SpecError(str(path), None, "expected a GeoJSON FeatureCollection or a GNPy topology JSON (`elements`)")
+    raise SpecError(
+        str(path), None, "expected a GeoJSON FeatureCollection or a GNPy topology JSON (`elements`)"
+    )
 
 
 def _number(value: Any) -> bool:
@@ -128,22 +130,32 @@ def _from_geojson(file: str, data: dict, slack: float) -> Network:
         if kind == "Point":
             site_id = props.get("id")
             if not isinstance(site_id, str) or not KEBAB.match(site_id):
-                raise SpecError(file, f"{where}.properties.id", f"site id must be lowercase kebab-case, got {site_id!r}")
+                raise SpecError(
+                    file, f"{where}.properties.id", f"site id must be lowercase kebab-case, got {site_id!r}"
+                )
             if site_id in sites:
                 raise SpecError(file, f"{where}.properties.id", f"duplicate site id '{site_id}'")
             site_kind = props.get("kind", "pop")
             if site_kind not in SITE_KINDS:
-                raise SpecError(file, f"{where}.properties.kind", f"must be one of {', '.join(SITE_KINDS)}, got {site_kind!r}")
+                raise SpecError(
+                    file,
+                    f"{where}.properties.kind",
+                    f"must be one of {', '.join(SITE_KINDS)}, got {site_kind!r}",
+                )
             lon, lat = _point(file, f"{where}.geometry.coordinates", geometry.get("coordinates"))
             sites[site_id] = Site(site_id, str(props.get("name", site_id)), site_kind, lat, lon)
         elif kind == "LineString":
             coords = geometry.get("coordinates")
             if not isinstance(coords, list) or len(coords) < 2:
-                raise SpecError(file, f"{where}.geometry.coordinates", "a LineString needs at least two points")
+                raise SpecError(
+                    file, f"{where}.geometry.coordinates", "a LineString needs at least two points"
+                )
             points = [_point(file, f"{where}.geometry.coordinates[{i}]", c) for i, c in enumerate(coords)]
             lines.append((index, props, points))
         else:
-            raise SpecError(file, f"{where}.geometry.type", f"must be Point (site) or LineString (segment), got {kind!r}")
+            raise SpecError(
+                file, f"{where}.geometry.type", f"must be Point (site) or LineString (segment), got {kind!r}"
+            )
     if not sites:
         raise SpecError(file, "features", "no sites: add Point features with `id`, `name`, `kind`")
     segments: dict[str, Segment] = {}
@@ -168,8 +180,12 @@ def _from_geojson(file: str, data: dict, slack: float) -> Network:
             raise SpecError(file, f"{where}.id", f"duplicate segment id '{seg_id}'")
         pair = tuple(sorted((a, z)))
         if pair in pairs:
-            raise SpecError(file, where, f"segment '{seg_id}' runs between the same sites as '{pairs[pair]}'; "
-                            "parallel segments are not supported: add a POP to split one of them")
+            raise SpecError(
+                file,
+                where,
+                f"segment '{seg_id}' runs between the same sites as '{pairs[pair]}'; "
+                "parallel segments are not supported: add a POP to split one of them",
+            )
         pairs[pair] = seg_id
         srlg = props.get("srlg", [])
         if not isinstance(srlg, list) or not all(isinstance(s, str) and s for s in srlg):
@@ -178,16 +194,36 @@ def _from_geojson(file: str, data: dict, slack: float) -> Network:
             site = sites[end_id]
             _, _, gap_m = geod().inv(site.lon, site.lat, point[0], point[1])
             if gap_m / 1000.0 > MAX_END_GAP_KM:
-                raise SpecError(file, f"features[{index}].geometry", f"dangling segment end: the {label} point is "
-                                f"{gap_m / 1000.0:.1f} km from site '{end_id}' (allowed {MAX_END_GAP_KM:g} km)")
+                raise SpecError(
+                    file,
+                    f"features[{index}].geometry",
+                    f"dangling segment end: the {label} point is "
+                    f"{gap_m / 1000.0:.1f} km from site '{end_id}' (allowed {MAX_END_GAP_KM:g} km)",
+                )
         coords = tuple(points)
         geodesic = line_km(coords)
-        segments[seg_id] = Segment(seg_id, a, z, str(props.get("route", "")), tuple(sorted(set(srlg))),
-                                   geodesic, geodesic * slack, coords, "route")
+        segments[seg_id] = Segment(
+            seg_id,
+            a,
+            z,
+            str(props.get("route", "")),
+            tuple(sorted(set(srlg))),
+            geodesic,
+            geodesic * slack,
+            coords,
+            "route",
+        )
     if not segments:
-        raise SpecError(file, "features", "no segments: add LineString features with `a`, `z`, `route`, `srlg`")
-    return Network(str(data.get("name", Path(file).stem)), file, dict(sorted(sites.items())),
-                   dict(sorted(segments.items())), "geojson")
+        raise SpecError(
+            file, "features", "no segments: add LineString features with `a`, `z`, `route`, `srlg`"
+        )
+    return Network(
+        str(data.get("name", Path(file).stem)),
+        file,
+        dict(sorted(sites.items())),
+        dict(sorted(segments.items())),
+        "geojson",
+    )
 
 
 def kebab(city: str) -> str:
@@ -215,10 +251,16 @@ def _from_gnpy(file: str, data: dict) -> Network:
             lat, lon = location.get("latitude"), location.get("longitude")
             if not (_number(lat) and _number(lon)):
                 raise SpecError(file, f"elements[{index}].metadata.location", "needs latitude and longitude")
-            sites.setdefault(site_id, Site(site_id, str(city).replace("_", " "), "pop", float(lat), float(lon)))
+            sites.setdefault(
+                site_id, Site(site_id, str(city).replace("_", " "), "pop", float(lat), float(lon))
+            )
     successors: dict[str, list[str]] = {}
     for index, conn in enumerate(connections):
-        if not isinstance(conn, dict) or conn.get("from_node") not in by_uid or conn.get("to_node") not in by_uid:
+        if (
+            not isinstance(conn, dict)
+            or conn.get("from_node") not in by_uid
+            or conn.get("to_node") not in by_uid
+        ):
             raise SpecError(file, f"connections[{index}]", f"connects an unknown element: {conn!r}")
         successors.setdefault(conn["from_node"], []).append(conn["to_node"])
     # Walk every site's outgoing chains of Fiber/Edfa elements to the next site; sum the fiber lengths.
@@ -244,8 +286,9 @@ def _from_gnpy(file: str, data: dict) -> Network:
         length_km = sum(lengths) / len(lengths)
         seg_id = f"{a}--{z}"
         coords = ((sites[a].lon, sites[a].lat), (sites[z].lon, sites[z].lat))
-        segments[seg_id] = Segment(seg_id, a, z, "", (), great_circle_km(sites[a], sites[z]), length_km,
-                                   coords, "great-circle")
+        segments[seg_id] = Segment(
+            seg_id, a, z, "", (), great_circle_km(sites[a], sites[z]), length_km, coords, "great-circle"
+        )
     if not segments:
         raise SpecError(file, "elements", "no Fiber elements connect two Transceiver/Roadm sites")
     return Network(Path(file).stem, file, dict(sorted(sites.items())), segments, "gnpy")
@@ -255,6 +298,10 @@ def _fiber_km(file: str, element: dict) -> float:
     params = element.get("params") or {}
     length = params.get("length")
     if not _number(length) or length < 0:
-        raise SpecError(file, f"element '{element['uid']}'.params.length", f"must be a non-negative number, got {length!r}")
+        raise SpecError(
+            file,
+            f"element '{element['uid']}'.params.length",
+            f"must be a non-negative number, got {length!r}",
+        )
     units = params.get("length_units", "km")
     return float(length) / 1000.0 if units == "m" else float(length)

@@ -1,4 +1,4 @@
-"""Optical sizing: spans and amplifier huts per segment, waves per demand, channels and fiber pairs, regens."""
+"""Optical sizing: spans and amplifier huts per segment, waves, channels and fiber pairs, regens."""
 
 from __future__ import annotations
 
@@ -50,9 +50,9 @@ def span_loss_db(span_km: float, amps: Amplifiers) -> float:
 def point_along(coords: tuple[tuple[float, float], ...], fraction: float) -> tuple[float, float]:
     """Return the (lon, lat) at `fraction` of a polyline's geodesic length, on the polyline itself."""
     g = geod()
-    legs = [g.inv(a[0], a[1], b[0], b[1])[2] for a, b in zip(coords, coords[1:])]
+    legs = [g.inv(a[0], a[1], b[0], b[1])[2] for a, b in zip(coords, coords[1:], strict=False)]
     target = fraction * sum(legs)
-    for (a, b), leg in zip(zip(coords, coords[1:]), legs):
+    for (a, b), leg in zip(zip(coords, coords[1:], strict=False), legs, strict=False):
         if target <= leg:
             f = 0.0 if leg == 0 else target / leg
             # Linear in lon/lat within a leg keeps the point exactly on the LineString; legs are short enough
@@ -69,8 +69,16 @@ def segment_spans(segment: Segment, amps: Amplifiers) -> SegmentSpans:
     huts = []
     for index in range(1, spans):
         lon, lat = point_along(segment.coords, index / spans)
-        huts.append(Hut(f"{segment.id}/ila{index:02d}", segment.id, index, index * span_km, round(lat, 6),
-                        round(lon, 6)))
+        huts.append(
+            Hut(
+                f"{segment.id}/ila{index:02d}",
+                segment.id,
+                index,
+                index * span_km,
+                round(lat, 6),
+                round(lon, 6),
+            )
+        )
     return SegmentSpans(segment.id, spans, span_km, span_loss_db(span_km, amps), tuple(huts))
 
 
@@ -100,13 +108,14 @@ class PathNode:
     lon: float
 
 
-def path_nodes(network: Network, sites: tuple[str, ...], segments: tuple[str, ...],
-               spans: dict[str, SegmentSpans]) -> list[PathNode]:
+def path_nodes(
+    network: Network, sites: tuple[str, ...], segments: tuple[str, ...], spans: dict[str, SegmentSpans]
+) -> list[PathNode]:
     """Return the sites and huts along a path in order, with cumulative fiber km from its start."""
     first = network.sites[sites[0]]
     nodes = [PathNode(first.id, "site", 0.0, first.lat, first.lon)]
     km = 0.0
-    for here, there, seg_id in zip(sites, sites[1:], segments):
+    for here, there, seg_id in zip(sites, sites[1:], segments, strict=False):
         seg = network.segments[seg_id]
         huts = spans[seg_id].huts
         ordered = huts if here == seg.a else tuple(reversed(huts))
@@ -152,8 +161,14 @@ def place_regens(nodes: list[PathNode], fits: Callable[[int, int], tuple[bool, s
     return sections
 
 
-def _farthest(nodes: list[PathNode], start: int, last: int, fits: Callable[[int, int], tuple[bool, str]],
-              kind: str, why: str) -> tuple[int | None, str]:
+def _farthest(
+    nodes: list[PathNode],
+    start: int,
+    last: int,
+    fits: Callable[[int, int], tuple[bool, str]],
+    kind: str,
+    why: str,
+) -> tuple[int | None, str]:
     """Return the farthest node of `kind` in (start, last) that fits (binary search: reach and GSNR only
     worsen with distance), with the reason the section cannot go one candidate further."""
     candidates = [i for i in range(start + 1, last) if nodes[i].kind == kind]

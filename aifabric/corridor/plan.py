@@ -125,17 +125,24 @@ class CorridorPlan:
             "waves": sum(d.waves for d in self.demands),
             "amplifier_sites": sum(len(s.spans.huts) for s in self.segments),
             "regen_sites": len(regen_sites),
-            "transponders": sum(d.waves * 2 * (1 + len(p.regen_sites)) for d in self.demands for p in d.paths),
-            "fiber_pair_km": round(sum(s.fiber_pairs * self.network.segments[s.segment_id].length_km
-                                       for s in self.segments), 1),
+            "transponders": sum(
+                d.waves * 2 * (1 + len(p.regen_sites)) for d in self.demands for p in d.paths
+            ),
+            "fiber_pair_km": round(
+                sum(s.fiber_pairs * self.network.segments[s.segment_id].length_km for s in self.segments), 1
+            ),
         }
 
     def to_json(self) -> dict[str, Any]:
         """Return the plan as the `corridor plan --json` contract document (plus extra keys)."""
         return {
             "name": self.name,
-            "network": {"file": Path(self.network.file).name, "kind": self.network.kind,
-                        "sites": len(self.network.sites), "segments": len(self.network.segments)},
+            "network": {
+                "file": Path(self.network.file).name,
+                "kind": self.network.kind,
+                "sites": len(self.network.sites),
+                "segments": len(self.network.segments),
+            },
             "band": self.band.id,
             "grid_ghz": self.grid_ghz,
             "channels_per_fiber_pair": self.channels_per_pair,
@@ -154,36 +161,77 @@ def _r(value: float | None, digits: int) -> float | None:
 
 def _demand_json(d: DemandPlan) -> dict[str, Any]:
     return {
-        "id": d.demand.demand_id, "a": d.demand.a, "z": d.demand.z, "capacity_tbps": d.demand.capacity_tbps,
-        "protection": d.demand.protection, "mode": d.mode.id, "rate_gbps": d.mode.line_rate_gbps,
-        "waves": d.waves, "max_latency_ms": d.demand.max_latency_ms, "latency_ok": d.latency_ok,
-        "great_circle_km": round(d.great_circle_km, 1), "floor_latency_ms": round(d.floor_latency_ms, 3),
-        "paths": [{
-            "role": p.role, "sites": list(p.route.sites), "segments": list(p.route.segments),
-            "km": round(p.route.km, 1), "latency_ms": round(p.latency_ms, 3), "rtt_ms": round(2 * p.latency_ms, 3),
-            "stretch": round(p.route.km / d.great_circle_km, 3), "amplifiers": p.amplifiers,
-            "regens": len(p.regen_sites), "regen_sites": list(p.regen_sites), "regen_reasons": list(p.regen_reasons),
-            "gsnr_db": _r(p.gsnr_db, 2), "margin_db": _r(p.margin_db, 2), "srlgs": list(p.srlgs),
-            "routes": list(p.routes),
-            "sections": [{"from": s.start, "to": s.end, "km": round(s.km, 1), "spans": s.spans,
-                          "gsnr_db": _r(s.gsnr_db, 2), "margin_db": _r(s.margin_db, 2)} for s in p.sections],
-        } for p in d.paths],
+        "id": d.demand.demand_id,
+        "a": d.demand.a,
+        "z": d.demand.z,
+        "capacity_tbps": d.demand.capacity_tbps,
+        "protection": d.demand.protection,
+        "mode": d.mode.id,
+        "rate_gbps": d.mode.line_rate_gbps,
+        "waves": d.waves,
+        "max_latency_ms": d.demand.max_latency_ms,
+        "latency_ok": d.latency_ok,
+        "great_circle_km": round(d.great_circle_km, 1),
+        "floor_latency_ms": round(d.floor_latency_ms, 3),
+        "paths": [
+            {
+                "role": p.role,
+                "sites": list(p.route.sites),
+                "segments": list(p.route.segments),
+                "km": round(p.route.km, 1),
+                "latency_ms": round(p.latency_ms, 3),
+                "rtt_ms": round(2 * p.latency_ms, 3),
+                "stretch": round(p.route.km / d.great_circle_km, 3),
+                "amplifiers": p.amplifiers,
+                "regens": len(p.regen_sites),
+                "regen_sites": list(p.regen_sites),
+                "regen_reasons": list(p.regen_reasons),
+                "gsnr_db": _r(p.gsnr_db, 2),
+                "margin_db": _r(p.margin_db, 2),
+                "srlgs": list(p.srlgs),
+                "routes": list(p.routes),
+                "sections": [
+                    {
+                        "from": s.start,
+                        "to": s.end,
+                        "km": round(s.km, 1),
+                        "spans": s.spans,
+                        "gsnr_db": _r(s.gsnr_db, 2),
+                        "margin_db": _r(s.margin_db, 2),
+                    }
+                    for s in p.sections
+                ],
+            }
+            for p in d.paths
+        ],
     }
 
 
 def _segment_json(plan: CorridorPlan, s: SegmentPlan) -> dict[str, Any]:
     seg = plan.network.segments[s.segment_id]
     return {
-        "id": seg.id, "a": seg.a, "z": seg.z, "route": seg.route, "srlg": list(seg.srlg),
-        "km": round(seg.length_km, 1), "geodesic_km": round(seg.geodesic_km, 1), "waves": s.waves,
-        "fiber_pairs": s.fiber_pairs, "amplifiers": len(s.spans.huts), "spans": s.spans.spans,
-        "span_km": round(s.spans.span_km, 1), "span_loss_db": round(s.spans.span_loss_db, 1),
+        "id": seg.id,
+        "a": seg.a,
+        "z": seg.z,
+        "route": seg.route,
+        "srlg": list(seg.srlg),
+        "km": round(seg.length_km, 1),
+        "geodesic_km": round(seg.geodesic_km, 1),
+        "waves": s.waves,
+        "fiber_pairs": s.fiber_pairs,
+        "amplifiers": len(s.spans.huts),
+        "spans": s.spans.spans,
+        "span_km": round(s.spans.span_km, 1),
+        "span_loss_db": round(s.spans.span_loss_db, 1),
         "demands": list(s.demands),
     }
 
 
-def plan_corridor(spec_path: str | Path, catalog_dir: str | Path | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> CorridorPlan:
+def plan_corridor(
+    spec_path: str | Path,
+    catalog_dir: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CorridorPlan:
     """Return the corridor plan for a spec file: routes, spans, huts, regens, waves, fiber pairs, GSNR."""
     spec, lines = load_corridor_spec_with_lines(spec_path)
     file = str(spec_path)
@@ -192,18 +240,26 @@ def plan_corridor(spec_path: str | Path, catalog_dir: str | Path | None = None,
     chosen_band = band(load_bands(catalog_dir), spec.band)
     default_mode = _mode_at(modes, spec.optics.mode, file, "optics.mode", lines.get(("optics", "mode")))
     demand_modes = [
-        _mode_at(modes, d.mode, file, f"demands[{i}].mode", lines.get(("demands", i, "mode"))) if d.mode
-        else default_mode for i, d in enumerate(spec.demands)
+        _mode_at(modes, d.mode, file, f"demands[{i}].mode", lines.get(("demands", i, "mode")))
+        if d.mode
+        else default_mode
+        for i, d in enumerate(spec.demands)
     ]
     widest = max(m.spacing_ghz for m in demand_modes)
     grid_ghz = spec.grid_ghz if spec.grid_ghz is not None else widest
     if grid_ghz < widest:
-        raise SpecError(file, "grid_ghz", f"{grid_ghz:g} GHz is narrower than the {widest:g} GHz a chosen mode "
-                        "needs; use a grid at least as wide as every mode's spacing", lines.get(("grid_ghz",)))
+        raise SpecError(
+            file,
+            "grid_ghz",
+            f"{grid_ghz:g} GHz is narrower than the {widest:g} GHz a chosen mode "
+            "needs; use a grid at least as wide as every mode's spacing",
+            lines.get(("grid_ghz",)),
+        )
     channels = channels_per_pair(chosen_band.width_thz, grid_ghz)
     if channels < 1:
-        raise SpecError(file, "grid_ghz", f"{grid_ghz:g} GHz is wider than the {spec.band} band",
-                        lines.get(("grid_ghz",)))
+        raise SpecError(
+            file, "grid_ghz", f"{grid_ghz:g} GHz is wider than the {spec.band} band", lines.get(("grid_ghz",))
+        )
     graph = build_graph(network)
     spans = {seg_id: segment_spans(seg, spec.amplifiers) for seg_id, seg in network.segments.items()}
     checkers: dict[str, Any] = {}
@@ -214,49 +270,93 @@ def plan_corridor(spec_path: str | Path, catalog_dir: str | Path | None = None,
         from aifabric.corridor.gnpy_check import GnpyChecker
 
         gnpy_version = version("gnpy")
-        checkers = {m.id: GnpyChecker(m, grid_ghz, spec.amplifiers) for m in sorted(set(demand_modes),
-                                                                                       key=lambda m: m.id)}
+        checkers = {
+            m.id: GnpyChecker(m, grid_ghz, spec.amplifiers)
+            for m in sorted(set(demand_modes), key=lambda m: m.id)
+        }
     demand_plans = []
-    for index, (demand, demand_mode) in enumerate(zip(spec.demands, demand_modes)):
-        demand_plans.append(_plan_demand(spec, file, lines, network, graph, spans, index, demand, demand_mode,
-                                         checkers.get(demand_mode.id)))
+    for index, (demand, demand_mode) in enumerate(zip(spec.demands, demand_modes, strict=False)):
+        demand_plans.append(
+            _plan_demand(
+                spec,
+                file,
+                lines,
+                network,
+                graph,
+                spans,
+                index,
+                demand,
+                demand_mode,
+                checkers.get(demand_mode.id),
+            )
+        )
         if progress is not None:
             progress(index + 1, len(spec.demands))
     segment_plans = _segment_plans(demand_plans, spans, channels)
-    assumptions = _assumptions(spec, chosen_band, grid_ghz, channels, span_limit_km(spec.amplifiers), network,
-                               gnpy_version)
-    return CorridorPlan(spec.name, spec, network, chosen_band, grid_ghz, channels, span_limit_km(spec.amplifiers),
-                        demand_plans, segment_plans, gnpy_version, assumptions)
+    assumptions = _assumptions(
+        spec, chosen_band, grid_ghz, channels, span_limit_km(spec.amplifiers), network, gnpy_version
+    )
+    return CorridorPlan(
+        spec.name,
+        spec,
+        network,
+        chosen_band,
+        grid_ghz,
+        channels,
+        span_limit_km(spec.amplifiers),
+        demand_plans,
+        segment_plans,
+        gnpy_version,
+        assumptions,
+    )
 
 
-def _mode_at(modes: dict[str, CoherentMode], mode_id: str, file: str, field_name: str,
-             line: int | None) -> CoherentMode:
+def _mode_at(
+    modes: dict[str, CoherentMode], mode_id: str, file: str, field_name: str, line: int | None
+) -> CoherentMode:
     try:
         return mode(modes, mode_id)
     except AifabricError as exc:
         raise SpecError(file, field_name, exc.message, line) from None
 
 
-def _plan_demand(spec: CorridorSpec, file: str, lines: dict, network: Network, graph, spans, index: int,
-                 demand: Demand, demand_mode: CoherentMode, checker) -> DemandPlan:
+def _plan_demand(
+    spec: CorridorSpec,
+    file: str,
+    lines: dict,
+    network: Network,
+    graph,
+    spans,
+    index: int,
+    demand: Demand,
+    demand_mode: CoherentMode,
+    checker,
+) -> DemandPlan:
     from aifabric.spec.loader import suggest
 
     where = f"demands[{index}]"
     for end in ("a", "z"):
         site_id = getattr(demand, end)
         if site_id not in network.sites:
-            raise SpecError(file, f"{where}.{end}", f"unknown site '{site_id}'{suggest(site_id, list(network.sites))}"
-                            f"; {Path(network.file).name} has {len(network.sites)} sites",
-                            lines.get(("demands", index, end)))
+            raise SpecError(
+                file,
+                f"{where}.{end}",
+                f"unknown site '{site_id}'{suggest(site_id, list(network.sites))}"
+                f"; {Path(network.file).name} has {len(network.sites)} sites",
+                lines.get(("demands", index, end)),
+            )
     gc_km = great_circle_km(network.sites[demand.a], network.sites[demand.z])
     dsp_ms = demand_mode.dsp_latency_us / 1000.0
     floor_ms = km_to_latency_ms(gc_km) + DSP_PASSES_TERMINALS * dsp_ms
     if demand.max_latency_ms is not None and demand.max_latency_ms < floor_ms:
-        raise SpecError(file, f"{where}.max_latency_ms",
-                        f"{demand.max_latency_ms:g} ms is below the physical floor {floor_ms:.2f} ms for "
-                        f"{demand.a}-{demand.z} ({gc_km:,.0f} km great-circle at {FIBER_US_PER_KM:.3f} us/km plus "
-                        f"2 transponder DSPs); no fiber route can meet it",
-                        lines.get(("demands", index, "max_latency_ms")))
+        raise SpecError(
+            file,
+            f"{where}.max_latency_ms",
+            f"{demand.max_latency_ms:g} ms is below the physical floor {floor_ms:.2f} ms for "
+            f"{demand.a}-{demand.z} ({gc_km:,.0f} km great-circle at {FIBER_US_PER_KM:.3f} us/km plus "
+            f"2 transponder DSPs); no fiber route can meet it",
+            lines.get(("demands", index, "max_latency_ms")),
+        )
     try:
         if demand.protection == "1+1":
             working, protect = diverse_pair(network, graph, demand.a, demand.z)
@@ -267,12 +367,24 @@ def _plan_demand(spec: CorridorSpec, file: str, lines: dict, network: Network, g
         line = lines.get(("demands", index))
         raise RoutingError(f"{file}{f':{line}' if line else ''}: {where}: {exc.message}") from None
     paths = tuple(_plan_path(network, spans, role, route, demand_mode, checker) for role, route in routes)
-    return DemandPlan(demand, demand_mode, waves_for(demand.capacity_tbps, demand_mode.line_rate_gbps), gc_km,
-                      floor_ms, paths)
+    return DemandPlan(
+        demand,
+        demand_mode,
+        waves_for(demand.capacity_tbps, demand_mode.line_rate_gbps),
+        gc_km,
+        floor_ms,
+        paths,
+    )
 
 
-def _plan_path(network: Network, spans: dict[str, SegmentSpans], role: str, route: Route, demand_mode: CoherentMode,
-               checker) -> PathPlan:
+def _plan_path(
+    network: Network,
+    spans: dict[str, SegmentSpans],
+    role: str,
+    route: Route,
+    demand_mode: CoherentMode,
+    checker,
+) -> PathPlan:
     nodes = path_nodes(network, route.sites, route.segments, spans)
     reach_km = demand_mode.reach_km
 
@@ -286,8 +398,10 @@ def _plan_path(network: Network, spans: dict[str, SegmentSpans], role: str, rout
         if checker is not None:
             result = checker.check(section_spans(i, j))
             if checker.margin_db(result) < 0:
-                return False, (f"GNPy GSNR {result.gsnr_db:.2f} dB over {km:,.0f} km is below the "
-                               f"{demand_mode.required_osnr_db:.2f} dB {demand_mode.id} needs")
+                return False, (
+                    f"GNPy GSNR {result.gsnr_db:.2f} dB over {km:,.0f} km is below the "
+                    f"{demand_mode.required_osnr_db:.2f} dB {demand_mode.id} needs"
+                )
         return True, ""
 
     sections = place_regens(nodes, fits)
@@ -297,20 +411,43 @@ def _plan_path(network: Network, spans: dict[str, SegmentSpans], role: str, rout
         if checker is not None:
             result = checker.check(section_spans(s.start, s.end))
             gsnr, margin = result.gsnr_db, checker.margin_db(result)
-        section_plans.append(SectionPlan(nodes[s.start].id, nodes[s.end].id, nodes[s.end].km - nodes[s.start].km,
-                                         s.end - s.start, gsnr, margin, s.reason))
+        section_plans.append(
+            SectionPlan(
+                nodes[s.start].id,
+                nodes[s.end].id,
+                nodes[s.end].km - nodes[s.start].km,
+                s.end - s.start,
+                gsnr,
+                margin,
+                s.reason,
+            )
+        )
     regen_sites = tuple(nodes[s.end].id for s in sections[:-1])
     reasons = tuple(f"{nodes[s.end].id}: {s.reason}" for s in sections[:-1])
     dsp_passes = DSP_PASSES_TERMINALS + DSP_PASSES_PER_REGEN * len(regen_sites)
     latency_ms = km_to_latency_ms(route.km) + dsp_passes * demand_mode.dsp_latency_us / 1000.0
     srlgs = tuple(sorted({s for seg in route.segments for s in network.segments[seg].srlg}))
-    routes = tuple(dict.fromkeys(network.segments[seg].route for seg in route.segments if network.segments[seg].route))
+    routes = tuple(
+        dict.fromkeys(network.segments[seg].route for seg in route.segments if network.segments[seg].route)
+    )
     amplifiers = sum(1 for n in nodes if n.kind == "hut")
-    return PathPlan(role, route, tuple(nodes), tuple(section_plans), regen_sites, reasons, latency_ms, amplifiers,
-                    srlgs, routes)
+    return PathPlan(
+        role,
+        route,
+        tuple(nodes),
+        tuple(section_plans),
+        regen_sites,
+        reasons,
+        latency_ms,
+        amplifiers,
+        srlgs,
+        routes,
+    )
 
 
-def _segment_plans(demands: list[DemandPlan], spans: dict[str, SegmentSpans], channels: int) -> list[SegmentPlan]:
+def _segment_plans(
+    demands: list[DemandPlan], spans: dict[str, SegmentSpans], channels: int
+) -> list[SegmentPlan]:
     waves: dict[str, int] = {}
     users: dict[str, set[str]] = {}
     for d in demands:
@@ -318,35 +455,57 @@ def _segment_plans(demands: list[DemandPlan], spans: dict[str, SegmentSpans], ch
             for seg_id in p.route.segments:
                 waves[seg_id] = waves.get(seg_id, 0) + d.waves
                 users.setdefault(seg_id, set()).add(d.demand.demand_id)
-    return [SegmentPlan(seg_id, spans[seg_id], waves[seg_id], fiber_pairs(waves[seg_id], channels),
-                        tuple(sorted(users[seg_id]))) for seg_id in sorted(waves)]
+    return [
+        SegmentPlan(
+            seg_id,
+            spans[seg_id],
+            waves[seg_id],
+            fiber_pairs(waves[seg_id], channels),
+            tuple(sorted(users[seg_id])),
+        )
+        for seg_id in sorted(waves)
+    ]
 
 
-def _assumptions(spec: CorridorSpec, chosen_band: Band, grid_ghz: float, channels: int, limit_km: float,
-                 network: Network, gnpy_version: str | None) -> list[str]:
+def _assumptions(
+    spec: CorridorSpec,
+    chosen_band: Band,
+    grid_ghz: float,
+    channels: int,
+    limit_km: float,
+    network: Network,
+    gnpy_version: str | None,
+) -> list[str]:
     amps = spec.amplifiers
     items = [
         f"Latency one way = route km x {FIBER_US_PER_KM:.3f} us/km (group index 1.468) plus transponder DSP "
         f"latency: {DSP_PASSES_TERMINALS} passes at the terminals and {DSP_PASSES_PER_REGEN} per regen.",
-        f"Band {chosen_band.id}: {chosen_band.width_thz:g} THz ({chosen_band.source.strip()}); grid {grid_ghz:g} GHz "
-        f"-> {channels} channels per fiber pair.",
-        f"Spans end where length exceeds {amps.max_span_km:g} km or loss exceeds {amps.max_span_loss_db:g} dB "
-        f"(fiber {amps.loss_db_per_km:g} dB/km, connectors {amps.connector_loss_db:g} dB, aging margin "
-        f"{amps.margin_db:g} dB): longest span {limit_km:.1f} km; huts evenly spaced on the route geometry.",
+        f"Band {chosen_band.id}: {chosen_band.width_thz:g} THz ({chosen_band.source.strip()}); "
+        f"grid {grid_ghz:g} GHz -> {channels} channels per fiber pair.",
+        f"Spans end where length exceeds {amps.max_span_km:g} km or loss exceeds "
+        f"{amps.max_span_loss_db:g} dB (fiber {amps.loss_db_per_km:g} dB/km, connectors "
+        f"{amps.connector_loss_db:g} dB, aging margin {amps.margin_db:g} dB): longest span "
+        f"{limit_km:.1f} km; huts evenly spaced on the route geometry.",
         "Intermediate POPs are amplifier/ROADM sites and are not counted as ILA huts.",
-        "Regens stand at the farthest site within reach and GSNR margin; at an ILA hut only when no site fits.",
-        "Waves = ceil(capacity / line rate); working and protect paths each carry every wave of a 1+1 demand.",
+        "Regens stand at the farthest site within reach and GSNR margin; at an ILA hut only when no site "
+        "fits.",
+        "Waves = ceil(capacity / line rate); working and protect paths each carry every wave of a 1+1 "
+        "demand.",
         "Transponders = 2 per wave per path, plus 2 per wave at each regen.",
         "1+1 paths share no segment and no SRLG; they may pass through the same POP building.",
     ]
     if network.kind == "geojson":
         items.append(f"Fiber km = geodesic length of the right-of-way x slack {spec.slack:g}.")
     else:
-        items.append("Fiber km = the GNPy topology's Fiber lengths (mean of the two directions); no route geometry, "
-                     "so huts are placed on the great circle between sites.")
+        items.append(
+            "Fiber km = the GNPy topology's Fiber lengths (mean of the two directions); no route geometry, "
+            "so huts are placed on the great circle between sites."
+        )
     if gnpy_version is not None:
-        items.append(f"GSNR from GNPy {gnpy_version} (example equipment library, C band full load at the mode's baud "
-                     "and launch power); margin = GSNR (0.1 nm) - the mode's required OSNR.")
+        items.append(
+            f"GSNR from GNPy {gnpy_version} (example equipment library, C band full load at the mode's baud "
+            "and launch power); margin = GSNR (0.1 nm) - the mode's required OSNR."
+        )
     else:
         items.append("GNPy physics check disabled (gnpy_check: false): regens placed by reach only.")
     return items

@@ -34,8 +34,8 @@ def build_graph(network: Network) -> nx.Graph:
 
 
 def _route(graph: nx.Graph, sites: list[str]) -> Route:
-    segments = tuple(graph.edges[u, v]["segment"] for u, v in zip(sites, sites[1:]))
-    km = sum(graph.edges[u, v]["km"] for u, v in zip(sites, sites[1:]))
+    segments = tuple(graph.edges[u, v]["segment"] for u, v in zip(sites, sites[1:], strict=False))
+    km = sum(graph.edges[u, v]["km"] for u, v in zip(sites, sites[1:], strict=False))
     return Route(tuple(sites), segments, km)
 
 
@@ -44,7 +44,9 @@ def shortest(graph: nx.Graph, a: str, z: str) -> Route:
     try:
         sites = nx.dijkstra_path(graph, a, z, weight="km")
     except nx.NetworkXNoPath:
-        raise RoutingError(f"no route from '{a}' to '{z}': the network has no fiber path between them") from None
+        raise RoutingError(
+            f"no route from '{a}' to '{z}': the network has no fiber path between them"
+        ) from None
     return _route(graph, sites)
 
 
@@ -53,7 +55,7 @@ def _srlgs(network: Network, route: Route) -> set[str]:
 
 
 def _edge_disjoint_pair(graph: nx.Graph, a: str, z: str) -> tuple[Route, Route] | None:
-    """Return the shortest pair of segment-disjoint routes (Suurballe's problem, solved as a min-cost flow)."""
+    """Return the shortest pair of segment-disjoint routes (Suurballe's problem, as a min-cost flow)."""
     flow_graph = nx.DiGraph()
     for u, v, data in sorted(graph.edges(data=True)):
         cost = round(data["km"] * _COST_SCALE)
@@ -126,14 +128,19 @@ def _no_pair_reason(network: Network, graph: nx.Graph, a: str, z: str) -> str:
     cut = [seg for seg in working.segments if seg in bridges]
     head = f"no diverse (1+1) route from '{a}' to '{z}'"
     if cut:
-        return f"{head}: every path crosses segment '{cut[0]}' ({network.segments[cut[0]].route or 'no route tag'})"
+        route = network.segments[cut[0]].route or "no route tag"
+        return f"{head}: every path crosses segment '{cut[0]}' ({route})"
     keep = set(working.segments)
     view = nx.subgraph_view(graph, filter_edge=lambda u, v: graph.edges[u, v]["segment"] not in keep)
     try:
         other = _route(graph, nx.dijkstra_path(view, a, z, weight="km"))
     except nx.NetworkXNoPath:
-        return f"{head}: no second path avoids the segments of the shortest one ({', '.join(working.segments)})"
+        return (
+            f"{head}: no second path avoids the segments of the shortest one ({', '.join(working.segments)})"
+        )
     shared = sorted(_srlgs(network, working) & _srlgs(network, other))
     segs = sorted(seg for seg in other.segments if set(network.segments[seg].srlg) & set(shared))
-    return (f"{head}: every alternative shares SRLG '{shared[0]}' with the shortest path "
-            f"(e.g. segment '{segs[0]}'); add a segment on another right-of-way or drop protection")
+    return (
+        f"{head}: every alternative shares SRLG '{shared[0]}' with the shortest path "
+        f"(e.g. segment '{segs[0]}'); add a segment on another right-of-way or drop protection"
+    )

@@ -1,4 +1,4 @@
-"""Corridor spec: pydantic models for `corridors/*.yaml` and the loader that validates them with line numbers."""
+"""Corridor spec: pydantic models for `corridors/*.yaml` and a loader with line-aware errors."""
 
 from __future__ import annotations
 
@@ -63,8 +63,8 @@ class Amplifiers(BaseModel):
     def _room_for_fiber(self) -> Amplifiers:
         if self.connector_loss_db + self.margin_db >= self.max_span_loss_db:
             raise ValueError(
-                f"connector_loss_db + margin_db ({self.connector_loss_db + self.margin_db:g} dB) leaves no room "
-                f"for fiber under max_span_loss_db ({self.max_span_loss_db:g} dB)"
+                f"connector_loss_db + margin_db ({self.connector_loss_db + self.margin_db:g} dB) leaves no "
+                f"room for fiber under max_span_loss_db ({self.max_span_loss_db:g} dB)"
             )
         return self
 
@@ -90,7 +90,9 @@ class CorridorSpec(BaseModel):
         seen: set[str] = set()
         for demand in demands:
             if demand.demand_id in seen:
-                raise ValueError(f"duplicate demand id '{demand.demand_id}'; give each demand a distinct `id`")
+                raise ValueError(
+                    f"duplicate demand id '{demand.demand_id}'; give each demand a distinct `id`"
+                )
             seen.add(demand.demand_id)
         return demands
 
@@ -102,7 +104,9 @@ def load_corridor_spec(path: str | Path) -> CorridorSpec:
     data, lines = load_yaml(path)
     spec = validate(CorridorSpec, data, lines, str(path))
     if not spec.network.strip():
-        raise SpecError(str(path), "network", "must name a GeoJSON or GNPy topology JSON file", lines.get(("network",)))
+        raise SpecError(
+            str(path), "network", "must name a GeoJSON or GNPy topology JSON file", lines.get(("network",))
+        )
     return spec
 
 
