@@ -21,9 +21,11 @@ def validate(
         load_corridor_spec(spec)
         kind = "corridor"
     else:
-        from aifabric.spec.fabric import load_fabric_spec
+        from aifabric.catalog.models import load_hardware
+        from aifabric.spec.fabric import check_catalog_ids, load_fabric_spec_with_lines
 
-        load_fabric_spec(spec)
+        fabric_spec, lines, _ = load_fabric_spec_with_lines(spec)
+        check_catalog_ids(fabric_spec, load_hardware(), spec, lines, {})
         kind = "fabric"
     if json_out:
         from aifabric.cli.render import print_json

@@ -12,7 +12,8 @@ from aifabric.fabric.latency import PathLatency, path_latencies
 from aifabric.fabric.links import FabricLinks, generate
 from aifabric.fabric.sizing import Plan, size
 from aifabric.fabric.summary import summary
-from aifabric.spec.fabric import FabricSpec, load_fabric_spec
+from aifabric.errors import DesignError
+from aifabric.spec.fabric import FabricSpec, check_catalog_ids, load_fabric_spec_with_lines
 
 # Above this many links per plane a graph build is refused unless asked for (memory: ~1 KB per edge).
 MAX_LINKS_FOR_DEFAULT_GRAPH = 4_000_000
@@ -37,8 +38,14 @@ class FabricResult:
 def plan_fabric(spec_path: str | Path | None, overrides: dict[str, Any] | None = None,
                 catalog_dir: str | Path | None = None) -> FabricResult:
     """Return the full result for a spec file and/or command-line overrides."""
-    spec = load_fabric_spec(spec_path, overrides)
-    return plan_spec(spec, load_hardware(catalog_dir))
+    spec, lines, applied = load_fabric_spec_with_lines(spec_path, overrides)
+    hardware = load_hardware(catalog_dir)
+    check_catalog_ids(spec, hardware, spec_path, lines, applied)
+    try:
+        return plan_spec(spec, hardware)
+    except DesignError as exc:
+        where = str(spec_path) if spec_path is not None else "command line"
+        raise DesignError(f"{where}: design does not fit: {exc.message}") from None
 
 
 def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:

@@ -142,7 +142,7 @@ def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
     if port_gbps * spec.planes > nic_gbps:
         raise DesignError(
             f"port_gbps {port_gbps} x planes {spec.planes} exceeds the NIC's {nic_gbps} Gb/s; "
-            f"lower port_gbps to {nic_gbps // spec.planes} or use fewer planes"
+            f"use port_gbps <= {nic_gbps // spec.planes}"
         )
     uplink_gbps = spec.uplink_gbps or port_gbps
     for label, speed in (("port_gbps", port_gbps), ("uplink_gbps", uplink_gbps)):

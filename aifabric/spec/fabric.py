@@ -89,6 +89,13 @@ FLAG_NAMES = {
 
 def load_fabric_spec(path: str | Path | None, overrides: dict[str, Any] | None = None) -> FabricSpec:
     """Return the validated spec from a YAML file (or none) with command-line overrides applied."""
+    return load_fabric_spec_with_lines(path, overrides)[0]
+
+
+def load_fabric_spec_with_lines(
+    path: str | Path | None, overrides: dict[str, Any] | None = None
+) -> tuple[FabricSpec, LineMap, dict[str, Any]]:
+    """Return (spec, line map, overrides applied) so later checks can point at the offending line or flag."""
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     file = str(path) if path is not None else "<command line>"
     data: Any = {}
@@ -108,11 +115,29 @@ def load_fabric_spec(path: str | Path | None, overrides: dict[str, Any] | None =
     if "tiers" in overrides and str(overrides["tiers"]).isdigit():
         merged["tiers"] = int(overrides["tiers"])
     try:
-        return validate(FabricSpec, merged, lines, file)
+        return validate(FabricSpec, merged, lines, file), lines, overrides
     except SpecErrors as exc:
         raise SpecErrors([_relabel(e, overrides) for e in exc.errors]) from None
     except SpecError as exc:
         raise _relabel(exc, overrides) from None
+
+
+def check_catalog_ids(spec: FabricSpec, hardware, path: str | Path | None, lines: LineMap,
+                      overrides: dict[str, Any]) -> None:
+    """Raise SpecError (file, line, field, did-you-mean) for a switch, server, NIC or medium the catalog lacks."""
+    from aifabric.errors import CatalogError
+
+    file = str(path) if path is not None else "<command line>"
+    checks = [("switch", spec.switch, hardware.switch), ("server", spec.server, hardware.server)]
+    if spec.nic is not None:
+        checks.append(("nic", spec.nic, hardware.nic))
+    checks += [(f"media.{k}", v, hardware.medium) for k, v in sorted(spec.media.items())]
+    for field_path, value, lookup in checks:
+        try:
+            lookup(value)
+        except CatalogError as exc:
+            error = SpecError(file, field_path, exc.message, line=lines.get(tuple(field_path.split("."))))
+            raise _relabel(error, overrides) from None
 
 
 def _relabel(error: SpecError, overrides: dict[str, Any]) -> SpecError:

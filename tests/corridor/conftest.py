@@ -42,14 +42,27 @@ def write_network(tmp_path):
     """Return a function writing a GeoJSON network from sites and segments, returning its path."""
 
     def write(sites: dict[str, tuple[float, float]], segments: list[dict], name: str = "net.geojson") -> Path:
-        features = [{"type": "Feature", "properties": {"id": sid, "name": sid, "kind": "pop"},
-                     "geometry": {"type": "Point", "coordinates": [lon, lat]}} for sid, (lat, lon) in sites.items()]
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"id": sid, "name": sid, "kind": "pop"},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            }
+            for sid, (lat, lon) in sites.items()
+        ]
         for seg in segments:
-            coords = seg.get("coords") or [[sites[seg["a"]][1], sites[seg["a"]][0]],
-                                           [sites[seg["z"]][1], sites[seg["z"]][0]]]
+            coords = seg.get("coords") or [
+                [sites[seg["a"]][1], sites[seg["a"]][0]],
+                [sites[seg["z"]][1], sites[seg["z"]][0]],
+            ]
             props = {k: v for k, v in seg.items() if k != "coords"}
-            features.append({"type": "Feature", "properties": props,
-                             "geometry": {"type": "LineString", "coordinates": coords}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": props,
+                    "geometry": {"type": "LineString", "coordinates": coords},
+                }
+            )
         path = tmp_path / name
         path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
         return path

@@ -12,9 +12,29 @@ from aifabric.corridor.network import great_circle_km, kebab, load_network
 from aifabric.errors import SpecError
 
 REQUIRED_SITES = [
-    "dallas", "fort-worth", "austin", "san-antonio", "houston", "memphis", "little-rock", "nashville", "knoxville",
-    "atlanta", "birmingham", "jackson", "shreveport", "new-orleans", "charlotte", "greensboro", "roanoke",
-    "richmond", "ashburn", "el-paso", "phoenix", "los-angeles", "santa-clara",
+    "dallas",
+    "fort-worth",
+    "austin",
+    "san-antonio",
+    "houston",
+    "memphis",
+    "little-rock",
+    "nashville",
+    "knoxville",
+    "atlanta",
+    "birmingham",
+    "jackson",
+    "shreveport",
+    "new-orleans",
+    "charlotte",
+    "greensboro",
+    "roanoke",
+    "richmond",
+    "ashburn",
+    "el-paso",
+    "phoenix",
+    "los-angeles",
+    "santa-clara",
 ]
 
 
@@ -26,9 +46,16 @@ def test_dallas_ashburn_great_circle_matches_pyproj_on_city_centres():
     assert great_circle_km(network.sites["dallas"], network.sites["ashburn"]) == pytest.approx(1872, abs=1)
 
 
-@pytest.mark.parametrize(("a", "z", "km"), [("dallas", "houston", 361), ("dallas", "austin", 292),
-                                            ("austin", "san-antonio", 118), ("dallas", "memphis", 677),
-                                            ("memphis", "ashburn", 1196)])
+@pytest.mark.parametrize(
+    ("a", "z", "km"),
+    [
+        ("dallas", "houston", 361),
+        ("dallas", "austin", 292),
+        ("austin", "san-antonio", 118),
+        ("dallas", "memphis", 677),
+        ("memphis", "ashburn", 1196),
+    ],
+)
 def test_site_coordinates_give_published_great_circles(a, z, km):
     network = load_network(NETWORK)
     assert great_circle_km(network.sites[a], network.sites[z]) == pytest.approx(km, rel=0.01)
@@ -38,8 +65,20 @@ def test_shipped_network_has_the_required_sites_and_tagged_segments():
     network = load_network(NETWORK)
     assert set(REQUIRED_SITES) <= set(network.sites)
     routes = {seg.route for seg in network.segments.values()}
-    for interstate in ("I-45", "I-35", "I-10", "I-20", "I-30", "I-40", "I-81", "I-85", "I-95", "I-59", "I-65",
-                       "I-75"):
+    for interstate in (
+        "I-45",
+        "I-35",
+        "I-10",
+        "I-20",
+        "I-30",
+        "I-40",
+        "I-81",
+        "I-85",
+        "I-95",
+        "I-59",
+        "I-65",
+        "I-75",
+    ):
         assert any(interstate in r for r in routes), interstate
     for seg in network.segments.values():
         assert seg.srlg, seg.id
@@ -67,8 +106,11 @@ def _geojson(tmp_path, features) -> str:
 
 
 def _site(sid, lon, lat):
-    return {"type": "Feature", "properties": {"id": sid, "name": sid, "kind": "pop"},
-            "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+    return {
+        "type": "Feature",
+        "properties": {"id": sid, "name": sid, "kind": "pop"},
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+    }
 
 
 def test_broken_json_names_the_file_and_line(tmp_path):
@@ -79,17 +121,31 @@ def test_broken_json_names_the_file_and_line(tmp_path):
 
 
 def test_dangling_segment_end_suggests_the_site(tmp_path):
-    features = [_site("dallas", -96.8, 32.78), _site("houston", -95.37, 29.76),
-                {"type": "Feature", "properties": {"a": "dallas", "z": "huston", "route": "I-45", "srlg": ["x"]},
-                 "geometry": {"type": "LineString", "coordinates": [[-96.8, 32.78], [-95.37, 29.76]]}}]
-    with pytest.raises(SpecError, match=r"dangling segment end: no site 'huston' \(did you mean 'houston'\?\)"):
+    features = [
+        _site("dallas", -96.8, 32.78),
+        _site("houston", -95.37, 29.76),
+        {
+            "type": "Feature",
+            "properties": {"a": "dallas", "z": "huston", "route": "I-45", "srlg": ["x"]},
+            "geometry": {"type": "LineString", "coordinates": [[-96.8, 32.78], [-95.37, 29.76]]},
+        },
+    ]
+    with pytest.raises(
+        SpecError, match=r"dangling segment end: no site 'huston' \(did you mean 'houston'\?\)"
+    ):
         load_network(_geojson(tmp_path, features))
 
 
 def test_segment_geometry_that_stops_short_of_its_site_is_dangling(tmp_path):
-    features = [_site("dallas", -96.8, 32.78), _site("houston", -95.37, 29.76),
-                {"type": "Feature", "properties": {"a": "dallas", "z": "houston", "route": "I-45", "srlg": ["x"]},
-                 "geometry": {"type": "LineString", "coordinates": [[-96.8, 32.78], [-95.6, 30.2]]}}]
+    features = [
+        _site("dallas", -96.8, 32.78),
+        _site("houston", -95.37, 29.76),
+        {
+            "type": "Feature",
+            "properties": {"a": "dallas", "z": "houston", "route": "I-45", "srlg": ["x"]},
+            "geometry": {"type": "LineString", "coordinates": [[-96.8, 32.78], [-95.6, 30.2]]},
+        },
+    ]
     with pytest.raises(SpecError, match=r"the last point is .* km from site 'houston'"):
         load_network(_geojson(tmp_path, features))
 

@@ -37,7 +37,9 @@ def test_texas_to_ashburn_pairs_share_no_segment_and_no_srlg(us, site):
     working, protect = diverse_pair(network, graph, site, "ashburn")
     assert not set(working.segments) & set(protect.segments)
     srlg = {s: set(network.segments[s].srlg) for s in network.segments}
-    assert not set().union(*(srlg[s] for s in working.segments)) & set().union(*(srlg[s] for s in protect.segments))
+    assert not set().union(*(srlg[s] for s in working.segments)) & set().union(
+        *(srlg[s] for s in protect.segments)
+    )
     assert working.km <= protect.km
     assert working.km == pytest.approx(shortest(graph, site, "ashburn").km)
 
@@ -51,7 +53,7 @@ def test_diverse_pair_is_the_shortest_srlg_disjoint_pair_by_brute_force(us):
     for i, p in enumerate(paths):
         pe = {graph.edges[u, v]["segment"] for u, v in zip(p, p[1:], strict=False)}
         ps = set().union(*(srlgs[s] for s in pe))
-        for q in paths[i + 1:]:
+        for q in paths[i + 1 :]:
             qe = {graph.edges[u, v]["segment"] for u, v in zip(q, q[1:], strict=False)}
             if pe & qe or ps & set().union(*(srlgs[s] for s in qe)):
                 continue
@@ -73,19 +75,31 @@ def test_every_planned_route_is_at_least_its_great_circle_floor():
 def test_shared_srlg_defeats_protection_with_a_named_risk(write_network):
     # Two segment-disjoint paths, but both cross the same river bridge (SRLG "bridge").
     sites = {"a": (30.0, -95.0), "b": (31.0, -94.0), "c": (29.0, -94.0), "z": (30.0, -93.0)}
-    path = write_network(sites, [
-        {"a": "a", "z": "b", "route": "R1", "srlg": ["r1"]}, {"a": "b", "z": "z", "route": "R1", "srlg": ["bridge"]},
-        {"a": "a", "z": "c", "route": "R2", "srlg": ["r2"]}, {"a": "c", "z": "z", "route": "R2", "srlg": ["bridge"]},
-    ])
+    path = write_network(
+        sites,
+        [
+            {"a": "a", "z": "b", "route": "R1", "srlg": ["r1"]},
+            {"a": "b", "z": "z", "route": "R1", "srlg": ["bridge"]},
+            {"a": "a", "z": "c", "route": "R2", "srlg": ["r2"]},
+            {"a": "c", "z": "z", "route": "R2", "srlg": ["bridge"]},
+        ],
+    )
     network = load_network(path)
-    with pytest.raises(RoutingError, match=r"no diverse \(1\+1\) route from 'a' to 'z'.*shares SRLG 'bridge'"):
+    with pytest.raises(
+        RoutingError, match=r"no diverse \(1\+1\) route from 'a' to 'z'.*shares SRLG 'bridge'"
+    ):
         diverse_pair(network, build_graph(network), "a", "z")
 
 
 def test_single_segment_cut_is_named(write_network):
     sites = {"a": (30.0, -95.0), "b": (31.0, -94.0), "z": (31.0, -92.0)}
-    path = write_network(sites, [{"a": "a", "z": "b", "route": "R1", "srlg": ["r1"]},
-                                 {"a": "b", "z": "z", "route": "R2", "srlg": ["r2"]}])
+    path = write_network(
+        sites,
+        [
+            {"a": "a", "z": "b", "route": "R1", "srlg": ["r1"]},
+            {"a": "b", "z": "z", "route": "R2", "srlg": ["r2"]},
+        ],
+    )
     network = load_network(path)
     with pytest.raises(RoutingError, match=r"every path crosses segment 'a--b' \(R1\)"):
         diverse_pair(network, build_graph(network), "a", "z")
@@ -97,14 +111,18 @@ def _raw_coronet_km(source: str, target: str) -> tuple[float, list[str]]:
     lengths = {e["uid"]: e["params"]["length"] for e in raw["elements"] if e["type"] == "Fiber"}
     graph = nx.DiGraph()
     graph.add_edges_from((c["from_node"], c["to_node"]) for c in raw["connections"])
-    path = nx.dijkstra_path(graph, f"roadm {source}", f"roadm {target}", weight=lambda u, v, d: lengths.get(v, 0.0))
+    path = nx.dijkstra_path(
+        graph, f"roadm {source}", f"roadm {target}", weight=lambda u, v, d: lengths.get(v, 0.0)
+    )
     km = sum(lengths.get(node, 0.0) for node in path)
     cities = [node.split(" ", 1)[1] for node in path if node.startswith("roadm ")]
     return km, cities
 
 
-@pytest.mark.parametrize(("source", "target"), [("Dallas", "Washington_DC"), ("Seattle", "Miami"),
-                                                ("Los_Angeles", "New_York"), ("Houston", "Chicago")])
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [("Dallas", "Washington_DC"), ("Seattle", "Miami"), ("Los_Angeles", "New_York"), ("Houston", "Chicago")],
+)
 def test_coronet_shortest_paths_equal_networkx_on_the_raw_file(coronet, source, target):
     network, graph = coronet
     km, cities = _raw_coronet_km(source, target)
@@ -125,7 +143,9 @@ def test_coronet_latency_agrees_with_gnpy_within_one_percent(coronet):
     raw = json.loads(coronet_file().read_text())
     raw.pop("metadata")  # GNPy 3.0.1's own loader rejects the file's top-level metadata key
     logging.getLogger("gnpy").setLevel(logging.CRITICAL)
-    equipment, gnpy_net = load_eqpt_topo_from_json(json.loads(gnpy_equipment_file().read_text()), copy.deepcopy(raw))
+    equipment, gnpy_net = load_eqpt_topo_from_json(
+        json.loads(gnpy_equipment_file().read_text()), copy.deepcopy(raw)
+    )
     gnpy_net, req, ref = designed_network(equipment, gnpy_net, "trx Dallas", "trx Washington_DC")
     path, _, _, _ = transmission_simulation(equipment, gnpy_net, req, ref)
     gnpy_latency_ms = float(path[-1].latency.mean())

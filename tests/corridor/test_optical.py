@@ -1,0 +1,105 @@
+"""Optical sizing: huts on the route geometry, span limits, waves, channels, fiber pairs, regens and GSNR."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from corridor_helpers import NETWORK, TTN
+from shapely.geometry import LineString, Point
+
+from aifabric.corridor.network import load_network
+from aifabric.corridor.optical import channels_per_pair, fiber_pairs, segment_spans, span_limit_km, waves_for
+from aifabric.corridor.plan import plan_corridor
+from aifabric.spec.corridor import Amplifiers
+
+
+@pytest.fixture(scope="module")
+def ttn_plan():
+    return plan_corridor(TTN)
+
+
+def test_channel_counts_follow_band_width_over_grid():
+    # optical-facts.md: at 4.75 THz, 63 x 75 GHz, 47 x 100 GHz, 31 x 150 GHz.
+    assert [channels_per_pair(4.75, g) for g in (75, 100, 150)] == [63, 47, 31]
+    assert waves_for(12.8, 400) == 32 and waves_for(12.9, 400) == 33 and waves_for(0.4, 800) == 1
+    assert fiber_pairs(63, 63) == 1 and fiber_pairs(64, 63) == 2 and fiber_pairs(0, 63) == 0
+
+
+def test_span_limit_is_the_lesser_of_length_and_loss():
+    assert span_limit_km(Amplifiers(max_span_km=100, loss_db_per_km=0.22)) == 100
+    # 28 dB - 1 dB connectors - 3 dB margin = 24 dB of fiber at 0.25 dB/km = 96 km.
+    assert span_limit_km(Amplifiers(max_span_km=120, loss_db_per_km=0.25)) == pytest.approx(96)
+
+
+def test_huts_lie_on_the_route_geometry_and_split_it_evenly():
+    network = load_network(NETWORK)
+    amps = Amplifiers()
+    limit = span_limit_km(amps)
+    for seg in network.segments.values():
+        spans = segment_spans(seg, amps)
+        assert spans.spans == max(1, math.ceil(seg.length_km / limit))
+        assert spans.span_km <= limit + 1e-9
+        assert len(spans.huts) == spans.spans - 1
+        line = LineString(seg.coords)
+        for hut in spans.huts:
+            assert line.distance(Point(hut.lon, hut.lat)) < 1e-5
+            assert hut.km_from_a == pytest.approx(hut.index * seg.length_km / spans.spans)
+
+
+def test_fiber_pairs_per_segment_count_every_crossing_wave(ttn_plan):
+    doc = ttn_plan.to_json()
+    channels = doc["channels_per_fiber_pair"]
+    assert channels == 63
+    crossing: dict[str, int] = {}
+    for demand in doc["demands"]:
+        assert demand["waves"] == math.ceil(demand["capacity_tbps"] * 1000 / demand["rate_gbps"])
+        for path in demand["paths"]:
+            for seg in path["segments"]:
+                crossing[seg] = crossing.get(seg, 0) + demand["waves"]
+    assert {s["id"]: s["waves"] for s in doc["segments"]} == crossing
+    for seg in doc["segments"]:
+        assert seg["fiber_pairs"] == math.ceil(seg["waves"] / channels)
+
+
+def test_regens_split_paths_into_sections_that_gnpy_passes(ttn_plan):
+    for demand in ttn_plan.demands:
+        for path in demand.paths:
+            assert len(path.sections) == len(path.regen_sites) + 1
+            for section in path.sections:
+                assert section.km <= demand.mode.reach_km
+                assert section.margin_db is not None and section.margin_db >= 0
+            assert len(path.regen_reasons) == len(path.regen_sites)
+            # Regens stand at sites wherever a site could serve.
+            assert all(site in ttn_plan.network.sites for site in path.regen_sites)
+
+
+def test_negative_gnpy_margin_adds_a_regen_and_says_why(write_spec):
+    # Dallas-Houston fits OpenZR+ 400G's 1,000 km reach, but at 28 dB required OSNR GNPy's GSNR falls short.
+    catalog_spec = write_spec({"demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 0.4}],
+                               "optics": {"mode": "openzr-plus-400g"}, "gnpy_check": True})
+    plan = plan_corridor(catalog_spec)
+    assert plan.demands[0].paths[0].regen_sites == ()
+    override = catalog_spec.parent / "catalog"
+    override.mkdir()
+    import yaml
+
+    from aifabric.corridor.catalog import load_modes
+
+    mode = load_modes()["openzr-plus-400g"].model_dump()
+    mode["required_osnr_db"] = 25.5
+    (override / "coherent.yaml").write_text(yaml.safe_dump({"kind": "coherent", "entries": [mode]}))
+    strict = plan_corridor(catalog_spec, catalog_dir=override)
+    path = strict.demands[0].paths[0]
+    assert path.regen_sites
+    assert "GNPy GSNR" in path.regen_reasons[0]
+    assert all(s.margin_db >= 0 for s in path.sections)
+
+
+def test_latency_counts_fiber_and_dsp_terms(ttn_plan):
+    from aifabric.units import FIBER_US_PER_KM
+
+    for demand in ttn_plan.demands:
+        for path in demand.paths:
+            dsp_ms = demand.mode.dsp_latency_us * (2 + 2 * len(path.regen_sites)) / 1000
+            assert path.latency_ms == pytest.approx(path.route.km * FIBER_US_PER_KM / 1000 + dsp_ms)
