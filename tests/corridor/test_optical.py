@@ -76,8 +76,13 @@ def test_regens_split_paths_into_sections_that_gnpy_passes(ttn_plan):
 
 def test_negative_gnpy_margin_adds_a_regen_and_says_why(write_spec):
     # Dallas-Houston fits OpenZR+ 400G's 1,000 km reach, but at 28 dB required OSNR GNPy's GSNR falls short.
-    catalog_spec = write_spec({"demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 0.4}],
-                               "optics": {"mode": "openzr-plus-400g"}, "gnpy_check": True})
+    catalog_spec = write_spec(
+        {
+            "demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 0.4}],
+            "optics": {"mode": "openzr-plus-400g"},
+            "gnpy_check": True,
+        }
+    )
     plan = plan_corridor(catalog_spec)
     assert plan.demands[0].paths[0].regen_sites == ()
     override = catalog_spec.parent / "catalog"
