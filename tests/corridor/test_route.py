@@ -152,3 +152,19 @@ def test_coronet_latency_agrees_with_gnpy_within_one_percent(coronet):
     assert gnpy_latency_ms == pytest.approx(11.96, abs=0.01)
     assert km_to_latency_ms(route.km) == pytest.approx(gnpy_latency_ms, rel=0.01)
     assert great_circle_km(network.sites["dallas"], network.sites["washington-dc"]) < route.km
+
+
+def test_plan_on_gnpy_coronet_uses_its_fiber_lengths(write_spec):
+    spec = write_spec(
+        {
+            "network": str(coronet_file()),
+            "demands": [{"a": "dallas", "z": "washington-dc", "capacity_tbps": 4, "protection": "1+1"}],
+        }
+    )
+    doc = plan_corridor(spec).to_json()
+    working, protect = doc["demands"][0]["paths"]
+    km, _ = _raw_coronet_km("Dallas", "Washington_DC")
+    assert working["km"] == pytest.approx(km, abs=0.05)  # GNPy lengths are fiber km: no slack applied
+    assert not set(working["segments"]) & set(protect["segments"])
+    assert protect["km"] >= working["km"]
+    assert doc["network"]["kind"] == "gnpy"
