@@ -41,13 +41,11 @@ def _spine_keys(plan: Plan, pod: np.ndarray, spine: np.ndarray) -> np.ndarray:
     return base[pod] + spine
 
 
-def _modules_per_device(keys: np.ndarray, mask: np.ndarray, speed_gbps: int, module_gbps: int) -> int:
-    """Return modules needed when each device packs its ports of one medium into modules of module_gbps."""
-    if not mask.any():
-        return 0
-    ports = np.bincount(keys[mask])
-    ports = ports[ports > 0]
-    return int(np.ceil(ports * speed_gbps / module_gbps).sum())
+def _ports_per_device_and_medium(keys: np.ndarray, medium: np.ndarray, n_media: int) -> np.ndarray:
+    """Return a (devices x media) table of how many ports each device has on each medium."""
+    devices = int(keys.max()) + 1 if keys.size else 0
+    table = np.bincount(keys.astype(np.int64) * n_media + medium, minlength=devices * n_media)
+    return table.reshape(devices, n_media)
 
 
 def _switch_ends(plan: Plan, link_set: LinkSet) -> list[np.ndarray]:
@@ -80,40 +78,45 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
     """Return the part counts over all planes."""
     plan = links.plan
     planes = plan.planes
+    n_media = len(links.media)
     media_links: dict[str, int] = {}
     transceivers: dict[str, dict[str, int]] = {"switch": {}, "nic": {}}
     cables: dict[tuple, int] = {}
+
+    def add(bucket: dict, key, n: int) -> None:
+        if n:
+            bucket[key] = bucket.get(key, 0) + n
+
     for link_set in links.sets.values():
-        counts = np.bincount(link_set.medium, minlength=len(links.media))
+        hist = links.histogram(link_set.link_class)
+        speed = link_set.speed_gbps
+        ends = [_ports_per_device_and_medium(k, link_set.medium, n_media) for k in _switch_ends(plan, link_set)]
         for index, medium in enumerate(links.media):
-            n_links = int(counts[index])
+            n_links = int(hist[index].sum())
             if not n_links:
                 continue
-            media_links[medium.id] = media_links.get(medium.id, 0) + n_links * planes
-            mask = link_set.medium == index
+            add(media_links, medium.id, n_links * planes)
             cable = hardware.cables[medium.cable]
             if medium.optical:
                 module = hardware.transceivers[medium.switch_transceiver]
-                for keys in _switch_ends(plan, link_set):
-                    n = _modules_per_device(keys, mask, link_set.speed_gbps, module.module_gbps) * planes
-                    transceivers["switch"][module.id] = transceivers["switch"].get(module.id, 0) + n
+                for table in ends:
+                    n = int(np.ceil(table[:, index] * speed / module.module_gbps).sum()) * planes
+                    add(transceivers["switch"], module.id, n)
                 if link_set.link_class == "nic_leaf":
-                    module_id, n = _nic_modules(plan, hardware, medium, link_set, mask)
-                    transceivers["nic"][module_id] = transceivers["nic"].get(module_id, 0) + n
-                lengths, per_length = np.unique(link_set.cable_m[mask], return_counts=True)
-                for length, n in zip(lengths.tolist(), per_length.tolist()):
-                    key = (cable.id, float(length))
-                    cables[key] = cables.get(key, 0) + n * planes
+                    module_id, n = _nic_modules(plan, hardware, medium, link_set, link_set.medium == index)
+                    add(transceivers["nic"], module_id, n)
+                for length_index in np.nonzero(hist[index])[0].tolist():
+                    key = (cable.id, float(links.lengths_m[length_index]))
+                    add(cables, key, int(hist[index, length_index]) * planes)
             else:
                 # Copper: one cable per switch cage's worth of links (an 800G DAC carries two 400G links).
-                keys = _switch_ends(plan, link_set)[0]
+                mask = link_set.medium == index
+                keys = _switch_ends(plan, link_set)[0][mask]
                 lengths = link_set.cable_m[mask]
                 for length in np.unique(lengths).tolist():
-                    sub = mask.copy()
-                    sub[mask] = lengths == length
-                    n = _modules_per_device(keys, sub, link_set.speed_gbps, cable.cable_gbps) * planes
-                    key = (cable.id, float(length))
-                    cables[key] = cables.get(key, 0) + n
+                    ports = np.bincount(keys[lengths == length])
+                    n = int(np.ceil(ports * speed / cable.cable_gbps).sum()) * planes
+                    add(cables, (cable.id, float(length)), n)
     return PartCounts(dict(sorted(media_links.items())), transceivers, cables)
 
 

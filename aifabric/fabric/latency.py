@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aifabric.catalog.models import Hardware
-from aifabric.fabric.links import FabricLinks, LinkSet
+from aifabric.fabric.links import FabricLinks
 
 PATH_HOPS = {
     # path class: (link classes crossed, in order, up then down)
@@ -15,20 +15,6 @@ PATH_HOPS = {
     "same_pod": ("nic_leaf", "leaf_spine", "leaf_spine", "nic_leaf"),
     "cross_pod": ("nic_leaf", "leaf_spine", "spine_core", "spine_core", "leaf_spine", "nic_leaf"),
 }
-
-
-@dataclass(frozen=True)
-class LinkTerms:
-    """Per-link latency terms of one link class (ns), as arrays over its links."""
-
-    propagation: np.ndarray
-    fec: np.ndarray
-    optics: np.ndarray
-
-    @property
-    def total(self) -> np.ndarray:
-        """Return the per-link sum of the terms."""
-        return self.propagation + self.fec + self.optics
 
 
 @dataclass(frozen=True)
@@ -42,13 +28,26 @@ class PathLatency:
     terms_ns: dict[str, float]
 
 
-def link_terms(link_set: LinkSet, links: FabricLinks, hardware: Hardware) -> LinkTerms:
-    """Return propagation (cable length x ns/m), FEC and optics DSP (both module ends) per link."""
-    n_media = len(links.media)
-    prop_per_m = np.array([hardware.cables[m.cable].propagation_ns_per_m for m in links.media])[:n_media]
-    fec = np.array([m.fec_ns for m in links.media])
-    dsp = np.array([2 * m.dsp_ns if m.optical else m.dsp_ns for m in links.media])
-    return LinkTerms(link_set.cable_m * prop_per_m[link_set.medium], fec[link_set.medium], dsp[link_set.medium])
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def class_terms(links: FabricLinks, hardware: Hardware, link_class: str) -> dict[str, tuple[float, float, float]]:
+    """Return {term: (min, median, max)} in ns over the links of one class, from its (medium, length) histogram."""
+    hist = links.histogram(link_class)
+    media_index, length_index = np.nonzero(hist)
+    weights = hist[media_index, length_index].astype(np.float64)
+    lengths = links.lengths_m[length_index]
+    per_m = np.array([hardware.cables[m.cable].propagation_ns_per_m for m in links.media])[media_index]
+    fec = np.array([m.fec_ns for m in links.media])[media_index]
+    optics = np.array([2 * m.dsp_ns if m.optical else m.dsp_ns for m in links.media])[media_index]
+    terms = {"propagation": lengths * per_m, "fec": fec, "optics": optics}
+    total = terms["propagation"] + fec + optics
+    result = {name: (float(v.min()), _weighted_median(v, weights), float(v.max())) for name, v in terms.items()}
+    result["total"] = (float(total.min()), _weighted_median(total, weights), float(total.max()))
+    return result
 
 
 def path_latencies(links: FabricLinks, hardware: Hardware) -> list[PathLatency]:
@@ -56,7 +55,7 @@ def path_latencies(links: FabricLinks, hardware: Hardware) -> list[PathLatency]:
     plan = links.plan
     nic_ns = hardware.nic(plan.nic_id).latency_ns
     switch_ns = hardware.switch(plan.switch_id).latency_ns
-    terms = {name: link_terms(s, links, hardware) for name, s in links.sets.items()}
+    terms = {name: class_terms(links, hardware, name) for name in links.sets}
     results = []
     for path_class, hops in PATH_HOPS.items():
         if any(h not in terms for h in hops):
@@ -67,12 +66,10 @@ def path_latencies(links: FabricLinks, hardware: Hardware) -> list[PathLatency]:
                    "optics": 0.0}
         low = high = fixed
         for hop in hops:
-            t = terms[hop]
-            typical["propagation"] += float(np.median(t.propagation))
-            typical["fec"] += float(np.median(t.fec))
-            typical["optics"] += float(np.median(t.optics))
-            low += float(t.total.min())
-            high += float(t.total.max())
+            for name in ("propagation", "fec", "optics"):
+                typical[name] += terms[hop][name][1]
+            low += terms[hop]["total"][0]
+            high += terms[hop]["total"][2]
         typical = {k: round(v, 1) for k, v in typical.items()}
         results.append(PathLatency(path_class, round(low, 1), round(sum(typical.values()), 1), round(high, 1),
                                    typical))

@@ -42,6 +42,16 @@ class LinkSet:
     def __len__(self) -> int:
         return int(self.a.shape[0])
 
+    def histogram(self, lengths_m: np.ndarray, n_media: int) -> np.ndarray:
+        """Return link counts per (medium, ordered cable length), lengths_m being every orderable length."""
+        cached = getattr(self, "_histogram", None)
+        if cached is None:
+            length_index = np.searchsorted(lengths_m, self.cable_m.astype(np.float64) - 1e-6)
+            key = self.medium.astype(np.int64) * len(lengths_m) + length_index
+            cached = np.bincount(key, minlength=n_media * len(lengths_m)).reshape(n_media, len(lengths_m))
+            self._histogram = cached
+        return cached
+
 
 @dataclass
 class FabricLinks:
@@ -50,6 +60,11 @@ class FabricLinks:
     plan: Plan
     media: list[Medium]
     sets: dict[str, LinkSet]
+    lengths_m: np.ndarray
+
+    def histogram(self, link_class: str) -> np.ndarray:
+        """Return link counts of one class per (medium index, index into lengths_m)."""
+        return self.sets[link_class].histogram(self.lengths_m, len(self.media))
 
 
 def _candidates(spec: FabricSpec, hardware: Hardware, link_class: str) -> list[Medium]:
@@ -93,7 +108,7 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     media = sorted(hardware.media.values(), key=lambda m: (m.cost_rank, m.id))
     media_index = {m.id: i for i, m in enumerate(media)}
     sets: dict[str, LinkSet] = {}
-    int_t = np.int64
+    int_t = np.int32 if plan.servers * plan.rails < 2**31 - 1 else np.int64
 
     # NIC -> leaf: rail r of server s lands on the rail-r leaf of the server's SU.
     servers = np.repeat(np.arange(plan.servers, dtype=int_t), plan.rails)
@@ -125,7 +140,8 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
 
     if plan.tiers == 3:
         sets["spine_core"] = _spine_core(plan, floor, spec, hardware, media_index)
-    return FabricLinks(plan, media, sets)
+    all_lengths = sorted({float(v) for c in hardware.cables.values() for v in c.lengths_m})
+    return FabricLinks(plan, media, sets, np.array(all_lengths, dtype=np.float64))
 
 
 def nic_cage_rails(plan: Plan, hardware: Hardware) -> int:

@@ -15,6 +15,8 @@ Model = TypeVar("Model", bound=BaseModel)
 LineMap = dict[tuple, int]
 
 MAX_SPEC_BYTES = 16 * 1024 * 1024
+# libyaml's safe loader when present (10x faster); both construct only plain data, never objects.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _line_map(node: yaml.Node, path: tuple = (), lines: LineMap | None = None) -> LineMap:
@@ -53,9 +55,10 @@ def read_text(path: str | Path, what: str = "spec") -> str:
 def load_yaml(path: str | Path, what: str = "spec") -> tuple[Any, LineMap]:
     """Return (data, line map) of a YAML file, loaded safely (no object-constructing tags)."""
     text = read_text(path, what)
+    loader = _SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -63,6 +66,8 @@ def load_yaml(path: str | Path, what: str = "spec") -> tuple[Any, LineMap]:
         raise SpecError(str(path), None, f"YAML syntax error: {problem}", line=line) from None
     except yaml.YAMLError as exc:
         raise SpecError(str(path), None, f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
     lines = _line_map(node) if node is not None else {}
     return data, lines
 
