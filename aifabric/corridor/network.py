@@ -15,6 +15,8 @@ SITE_KINDS = ("dc", "pop", "ila")
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # A LineString must end within this distance of the site it names, or it is a dangling end.
 MAX_END_GAP_KM = 2.0
+# Spacing of the points drawn along a great circle when a source (GNPy JSON) has no route geometry.
+GREAT_CIRCLE_STEP_KM = 25.0
 
 
 @dataclass(frozen=True)
@@ -285,13 +287,21 @@ def _from_gnpy(file: str, data: dict) -> Network:
         # Both directions of a GNPy link are separate Fiber elements; one corridor segment uses their mean.
         length_km = sum(lengths) / len(lengths)
         seg_id = f"{a}--{z}"
-        coords = ((sites[a].lon, sites[a].lat), (sites[z].lon, sites[z].lat))
+        coords = _great_circle_coords(sites[a], sites[z])
         segments[seg_id] = Segment(
             seg_id, a, z, "", (), great_circle_km(sites[a], sites[z]), length_km, coords, "great-circle"
         )
     if not segments:
         raise SpecError(file, "elements", "no Fiber elements connect two Transceiver/Roadm sites")
     return Network(Path(file).stem, file, dict(sorted(sites.items())), segments, "gnpy")
+
+
+def _great_circle_coords(a: Site, z: Site) -> tuple[tuple[float, float], ...]:
+    """Return (lon, lat) points along the great circle from a to z, about every GREAT_CIRCLE_STEP_KM."""
+    count = int(great_circle_km(a, z) // GREAT_CIRCLE_STEP_KM)
+    inner = geod().npts(a.lon, a.lat, z.lon, z.lat, count) if count > 0 else []
+    points = [(a.lon, a.lat), *inner, (z.lon, z.lat)]
+    return tuple((round(lon, 6), round(lat, 6)) for lon, lat in points)
 
 
 def _fiber_km(file: str, element: dict) -> float:
