@@ -164,6 +164,8 @@ def sites_csv(plan: CorridorPlan) -> str:
     used_by: dict[str, set[str]] = {}
     terminals: set[str] = set()
     regen_nodes: dict[str, tuple] = {}
+    # A regen row lists the paths regenerated there; terminal and ILA rows list the paths passing through.
+    regenerated: dict[str, set[str]] = {}
     for d, p in _paths(plan):
         terminals.update((d.demand.a, d.demand.z))
         for node in p.nodes:
@@ -171,6 +173,7 @@ def sites_csv(plan: CorridorPlan) -> str:
         for site_id in p.regen_sites:
             node = next(n for n in p.nodes if n.id == site_id)
             regen_nodes[site_id] = (node.lat, node.lon)
+            regenerated.setdefault(site_id, set()).add(f"{d.demand.demand_id}/{p.role}")
     rows = []
     for site_id in sorted(terminals):
         site = plan.network.sites[site_id]
@@ -189,7 +192,15 @@ def sites_csv(plan: CorridorPlan) -> str:
         lat, lon = regen_nodes[site_id]
         name = plan.network.sites[site_id].name if site_id in plan.network.sites else "ILA hut"
         rows.append(
-            [site_id, "regen", name, f"{lat:.6f}", f"{lon:.6f}", "", ";".join(sorted(used_by[site_id]))]
+            [
+                site_id,
+                "regen",
+                name,
+                f"{lat:.6f}",
+                f"{lon:.6f}",
+                site_id.split("/")[0] if "/" in site_id else "",
+                ";".join(sorted(regenerated[site_id])),
+            ]
         )
     for s in plan.segments:
         for hut in s.spans.huts:
