@@ -115,7 +115,10 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     rails = np.tile(np.arange(plan.rails, dtype=int_t), plan.servers)
     su, slot = np.divmod(servers, plan.leaf_downlinks)
     leaves = su * plan.rails + rails
-    run = floor.run_m(*floor.server_xy(servers), *floor.leaf_xy(leaves))
+    server_x, server_y = _f32(floor.server_xy(np.arange(plan.servers, dtype=int_t)))
+    leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
+    # Coordinates are computed once per device and gathered per link: far cheaper than per-link arithmetic.
+    run = floor.run_m(server_x[servers], server_y[servers], leaf_x[leaves], leaf_y[leaves])
     medium, cable = _choose(run, _candidates(spec, hardware, "nic_leaf"), media_index, "nic_leaf", hardware)
     medium, cable = _share_nic_cages(plan, hardware, media, medium, cable, run)
     sets["nic_leaf"] = LinkSet("nic_leaf", plan.port_gbps, servers, None, rails, leaves, None, slot, run,
@@ -133,7 +136,9 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     per_pair = np.array([p.links_per_leaf_spine for p in plan.pods], dtype=int_t)[pod]
     spine = uplink // per_pair
     spine_port = in_pod * per_pair + uplink % per_pair
-    run = floor.run_m(*floor.leaf_xy(leaf), *floor.spine_xy(pod, spine))
+    spine_x, spine_y, spine_base = _spine_table(plan, floor)
+    spine_key = spine_base[pod] + spine
+    run = floor.run_m(leaf_x[leaf], leaf_y[leaf], spine_x[spine_key], spine_y[spine_key])
     medium, cable = _choose(run, _candidates(spec, hardware, "leaf_spine"), media_index, "leaf_spine", hardware)
     sets["leaf_spine"] = LinkSet("leaf_spine", plan.uplink_gbps, leaf, None, uplink, spine, pod, spine_port, run,
                                  medium, cable)
@@ -142,6 +147,19 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
         sets["spine_core"] = _spine_core(plan, floor, spec, hardware, media_index)
     all_lengths = sorted({float(v) for c in hardware.cables.values() for v in c.lengths_m})
     return FabricLinks(plan, media, sets, np.array(all_lengths, dtype=np.float64))
+
+
+def _spine_table(plan: Plan, floor: Floor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (x, y) of every spine of a plane, indexed by pod base + index in pod, and the pod bases."""
+    base = np.cumsum([0] + [p.spines for p in plan.pods])
+    pod = np.repeat(np.arange(len(plan.pods)), [p.spines for p in plan.pods])
+    spine = np.arange(base[-1]) - base[pod]
+    x, y = _f32(floor.spine_xy(pod, spine))
+    return x, y, base[:-1]
+
+
+def _f32(xy: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return xy[0].astype(np.float32), xy[1].astype(np.float32)
 
 
 def nic_cage_rails(plan: Plan, hardware: Hardware) -> int:
@@ -169,18 +187,29 @@ def _share_nic_cages(plan, hardware, media, medium, cable, run):
 
 def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, media_index) -> LinkSet:
     """Stripe spine uplinks over the cores: slot i goes to core i mod C, arriving on core port i div C."""
+    # Pods of one shape share one template; only the last pod may differ.
     pods, spines, uplinks = [], [], []
-    for pod_index, shape in enumerate(plan.pods):
-        count = shape.spines * shape.spine_uplinks
-        pods.append(np.full(count, pod_index, dtype=np.int64))
-        spines.append(np.repeat(np.arange(shape.spines, dtype=np.int64), shape.spine_uplinks))
-        uplinks.append(np.tile(np.arange(shape.spine_uplinks, dtype=np.int64), shape.spines))
+    start = 0
+    while start < len(plan.pods):
+        shape = plan.pods[start]
+        end = start
+        while end < len(plan.pods) and plan.pods[end] == shape:
+            end += 1
+        repeats, per_pod = end - start, shape.spines * shape.spine_uplinks
+        pods.append(np.repeat(np.arange(start, end, dtype=np.int32), per_pod))
+        template = np.repeat(np.arange(shape.spines, dtype=np.int32), shape.spine_uplinks)
+        spines.append(np.tile(template, repeats))
+        uplinks.append(np.tile(np.arange(shape.spine_uplinks, dtype=np.int32), shape.spines * repeats))
+        start = end
     pod = np.concatenate(pods)
     spine = np.concatenate(spines)
     uplink = np.concatenate(uplinks)
-    slot = np.arange(pod.shape[0], dtype=np.int64)
-    core, core_port = slot % plan.cores_per_plane, slot // plan.cores_per_plane
-    run = floor.run_m(*floor.spine_xy(pod, spine), *floor.core_xy(core))
+    slot = np.arange(pod.shape[0], dtype=np.int32)
+    core_port, core = np.divmod(slot, np.int32(plan.cores_per_plane))
+    spine_x, spine_y, spine_base = _spine_table(plan, floor)
+    spine_key = spine_base[pod] + spine
+    core_x, core_y = _f32(floor.core_xy(np.arange(plan.cores_per_plane, dtype=np.int64)))
+    run = floor.run_m(spine_x[spine_key], spine_y[spine_key], core_x[core], core_y[core])
     medium, cable = _choose(run, _candidates(spec, hardware, "spine_core"), media_index, "spine_core", hardware)
     return LinkSet("spine_core", plan.uplink_gbps, spine, pod, uplink, core, None, core_port, run, medium, cable)
 

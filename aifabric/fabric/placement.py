@@ -32,7 +32,8 @@ class Floor:
 
     def _rack_xy(self, rack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         row, col = np.divmod(rack, self.placement.racks_per_row)
-        return col * self.placement.rack_width_m, row * self.placement.row_pitch_m
+        return (col * self.placement.rack_width_m).astype(np.float32), (row * self.placement.row_pitch_m).astype(
+            np.float32)
 
     def server_xy(self, server: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (x, y) of servers by global index."""
@@ -79,5 +80,8 @@ class Floor:
 
     def run_m(self, ax, ay, zx, zy) -> np.ndarray:
         """Return cable runs in metres between two sets of points: Manhattan x slack + a drop at each end."""
-        flat = np.abs(ax - zx) + np.abs(ay - zy)
-        return flat * self.placement.slack + 2 * self.placement.rack_drop_m
+        flat = np.abs(ax - zx)
+        flat += np.abs(ay - zy)
+        flat *= self.placement.slack
+        flat += 2 * self.placement.rack_drop_m
+        return flat
