@@ -135,3 +135,11 @@ def test_schema_errors_exit_2(cli, tmp_path, write_spec, field):
 def test_validate_accepts_the_shipped_specs(cli):
     code, out, _ = cli("validate", TTN)
     assert code == 0 and "valid corridor spec" in out
+
+
+def test_missing_network_file_is_a_one_line_error(cli, tmp_path, write_spec):
+    spec = write_spec(
+        {"network": "nowhere.geojson", "demands": [{"a": "dallas", "z": "ashburn", "capacity_tbps": 1}]}
+    )
+    err = _bad(cli, tmp_path, spec)
+    assert "nowhere.geojson: network file does not exist" in err

@@ -108,3 +108,20 @@ def test_latency_counts_fiber_and_dsp_terms(ttn_plan):
         for path in demand.paths:
             dsp_ms = demand.mode.dsp_latency_us * (2 + 2 * len(path.regen_sites)) / 1000
             assert path.latency_ms == pytest.approx(path.route.km * FIBER_US_PER_KM / 1000 + dsp_ms)
+
+
+def test_regens_prefer_sites_and_fall_back_to_huts_inside_long_segments():
+    from aifabric.corridor.optical import PathNode, place_regens
+
+    kinds = ["site", "site", "hut", "hut", "hut", "hut", "site"]
+    kms = [0, 150, 300, 450, 600, 750, 900]
+    nodes = [PathNode(f"n{i}", k, km, 0.0, 0.0) for i, (k, km) in enumerate(zip(kinds, kms, strict=True))]
+
+    def fits(i: int, j: int) -> tuple[bool, str]:
+        ok = nodes[j].km - nodes[i].km <= 400
+        return ok, "" if ok else "reach"
+
+    sections = place_regens(nodes, fits)
+    # From n0 the farthest site within 400 km is n1; beyond it no site fits, so the farthest huts serve.
+    assert [(s.start, s.end) for s in sections] == [(0, 1), (1, 3), (3, 5), (5, 6)]
+    assert all(s.reason == "reach" for s in sections[:-1])
