@@ -1,0 +1,76 @@
+"""`make bench`: the standing speed and memory targets, measured as medians of whole-process runs."""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AIFABRIC = [sys.executable, "-m", "aifabric"]
+
+
+def _run(args: list[str]) -> tuple[float, float]:
+    """Return (wall seconds, peak RSS MB of the child) of one whole-process run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(AIFABRIC + args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak_kb, before) / 1024
+
+
+def measure(name: str, args: list[str], repeats: int, target_s: float, target_mb: float | None = None) -> dict:
+    """Run a command `repeats` times; return its median time, peak memory and whether both meet the targets."""
+    times, peaks = [], []
+    for _ in range(repeats):
+        elapsed, peak = _run(args)
+        times.append(elapsed)
+        peaks.append(peak)
+    median = statistics.median(times)
+    peak = max(peaks)
+    ok = median <= target_s and (target_mb is None or peak <= target_mb)
+    return {"name": name, "median_s": round(median, 3), "runs": repeats, "target_s": target_s,
+            "peak_mb": round(peak, 1), "target_mb": target_mb, "ok": ok}
+
+
+def main() -> int:
+    """Run every benchmark, print a table and a JSON line; return 1 when a target is missed."""
+    out = Path(tempfile.mkdtemp(prefix="aifabric-bench-"))
+    results = []
+    try:
+        results.append(measure("fabric plan --json, 1,000,000 GPUs (cold process)",
+                               ["fabric", "plan", "topologies/million-gpu.yaml", "--json"], 7, 0.5))
+        results.append(measure("fabric plan --out, 100,000 GPUs (graph + cabling)",
+                               ["fabric", "plan", "topologies/colossus-100k.yaml", "--out", str(out / "c"), "--json"],
+                               3, 15.0, 3072))
+        results.append(measure("fabric plan --out, 1,000,000 GPUs (graph + cabling)",
+                               ["fabric", "plan", "topologies/million-gpu.yaml", "--out", str(out / "m"), "--json"],
+                               1, 150.0, 16384))
+        for extra in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+            sys.path.insert(0, str(ROOT))
+            module = __import__(f"benchmarks.{extra.stem}", fromlist=["run"])
+            for name, value in module.run().items():
+                # Other benchmark modules return a median, or (median, target); corridor targets are 10 s.
+                median_s, target_s = value if isinstance(value, tuple) else (value, 10.0)
+                results.append({"name": name, "median_s": round(median_s, 3), "target_s": target_s,
+                                "ok": median_s <= target_s})
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    width = max(len(r["name"]) for r in results)
+    for r in results:
+        memory = f"  peak {r['peak_mb']:>8.1f} MB" if "peak_mb" in r else ""
+        print(f"{r['name']:<{width}}  median {r['median_s']:>8.3f} s (target {r['target_s']} s){memory}  "
+              f"{'ok' if r['ok'] else 'MISSED'}")
+    print(json.dumps(results))
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
