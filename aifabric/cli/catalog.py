@@ -16,6 +16,8 @@ COLUMNS = {
               "source"),
     "transceivers": ("id", "part", "name", "module_gbps", "fiber", "reach_m", "power_w", "source"),
     "cables": ("id", "part", "name", "kind", "cable_gbps", "reach_m", "propagation_ns_per_m", "source"),
+    "coherent": ("id", "name", "line_rate_gbps", "baud_gbd", "modulation", "spacing_ghz", "reach_km",
+                 "required_osnr_db", "source"),
 }
 
 
@@ -67,13 +69,9 @@ def _cell(value) -> str:
 
 def _entries(kind: str, catalog_dir):
     if kind == "coherent":
-        from aifabric.catalog import load_entries
+        from aifabric.corridor.catalog import load_modes
 
-        try:
-            from aifabric.spec.corridor import CoherentMode  # provided by the corridor designer
-        except ImportError:
-            return {}
-        return load_entries("coherent", CoherentMode, catalog_dir)
+        return load_modes(catalog_dir)
     from aifabric.catalog.models import KINDS, load_hardware
 
     load_hardware(catalog_dir)
