@@ -6,7 +6,8 @@ import pytest
 
 CASES = {
     "missing_size": ("name: x\nswitch: sn5600\n", "give the size: gpus"),
-    "unknown_switch": ("gpus: 1024\nswitch: sn5060\n", "bad.yaml:2: switch: unknown switch 'sn5060' (did you mean 'sn5600'?)"),
+    "unknown_switch": ("gpus: 1024\nswitch: sn5060\n",
+                       "bad.yaml:2: switch: unknown switch 'sn5060' (did you mean 'sn5600'?)"),
     "negative_gpus": ("gpus: -8\n", "bad.yaml:1: gpus: must be > 0, got -8"),
     "non_integer_gpus": ("gpus: 10.5\n", "bad.yaml:1: gpus: must be a whole number, got 10.5"),
     "text_gpus": ("gpus: many\n", "bad.yaml:1: gpus: must be a whole number, got 'many'"),
@@ -20,7 +21,8 @@ CASES = {
     "bad_tiers": ("gpus: 64\ntiers: 4\n", "tiers: must be one of"),
     "two_tiers_too_big": ("gpus: 100000\ntiers: 2\n", "use tiers: 3 (or auto)"),
     "too_big_for_three_tiers": ("gpus: 2000000\nswitch: qm9700\n", "do not fit three tiers"),
-    "unsupported_speed": ("gpus: 64\nswitch: qm9700\nnic_gbps: 800\nport_gbps: 800\n", "qm9700 offers 400, 200 Gb/s ports"),
+    "unsupported_speed": ("gpus: 64\nswitch: qm9700\nnic_gbps: 800\nport_gbps: 800\n",
+                          "qm9700 offers 400, 200 Gb/s ports"),
     "unknown_server": ("gpus: 64\nserver: dgx-h1000\n", "unknown server 'dgx-h1000' (did you mean 'dgx-h100'?)"),
     "unknown_medium": ("gpus: 64\nmedia:\n  all: fiber\n", "bad.yaml:3: media.all: unknown medium 'fiber'"),
     "bad_media_class": ("gpus: 64\nmedia:\n  uplinks: dac\n", "unknown link class 'uplinks'"),

@@ -53,7 +53,7 @@ def _load_entries_cached(kind: str, model: type[Entry], user_dir: str | None) ->
             if not isinstance(raw, dict):
                 raise SpecError(str(path), f"entries[{index}]", "must be a mapping", line=lines.get(("entries", index)))
             entry = validate(model, raw, sub_lines, str(path))
-            entry_id = getattr(entry, "id")
+            entry_id = entry.id
             if entry_id in seen:
                 raise SpecError(str(path), f"entries[{index}].id", f"duplicate id '{entry_id}'",
                                 line=lines.get(("entries", index)))

@@ -16,7 +16,8 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
     head.add_column(style="bold")
     head.add_column()
     rows = [
-        ("GPUs / servers", f"{d['gpus']:,} GPUs on {d['servers']:,} {d['server_model']} ({d['gpus_per_server']} rails)"),
+        ("GPUs / servers",
+         f"{d['gpus']:,} GPUs on {d['servers']:,} {d['server_model']} ({d['gpus_per_server']} rails)"),
         ("NIC", f"{d['nic_model']} {d['nic_gbps']}G, {d['planes']} plane(s) of {d['port_gbps']}G"),
         ("Switch", f"{d['switch_model']}: radix {plan.radix_down} at {d['port_gbps']}G"
                    + (f", {plan.radix_up} at {d['uplink_gbps']}G" if d['uplink_gbps'] != d['port_gbps'] else "")),

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from aifabric.catalog.models import Hardware, load_hardware
+from aifabric.errors import DesignError
 from aifabric.fabric.bom import PartCounts, count_parts
 from aifabric.fabric.latency import PathLatency, path_latencies
 from aifabric.fabric.links import FabricLinks, generate
 from aifabric.fabric.sizing import Plan, size
 from aifabric.fabric.summary import summary
-from aifabric.errors import DesignError
 from aifabric.spec.fabric import FabricSpec, check_catalog_ids, load_fabric_spec_with_lines
 
 # Above this many links per plane a graph build is refused unless asked for (memory: ~1 KB per edge).
