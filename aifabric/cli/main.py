@@ -8,6 +8,7 @@ import typer
 
 from aifabric.cli import catalog as catalog_cli
 from aifabric.cli import corridor as corridor_cli
+from aifabric.cli import export as export_cli
 from aifabric.cli import fabric as fabric_cli
 from aifabric.cli import validate as validate_cli
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(fabric_cli.app, name="fabric", help="Size, build and analyse rail-optimized GPU fabrics.")
 app.add_typer(corridor_cli.app, name="corridor", help="Route and size long-haul DWDM corridors.")
+app.add_typer(export_cli.app, name="export", help="Export a fabric or corridor to other tools' formats.")
 app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
 app.command("validate", help="Check a fabric or corridor spec against its schema; nothing else.")(
     validate_cli.validate
