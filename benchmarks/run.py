@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import resource
+import os
 import shutil
 import statistics
 import subprocess
@@ -17,13 +17,15 @@ AIFABRIC = [sys.executable, "-m", "aifabric"]
 
 
 def _run(args: list[str]) -> tuple[float, float]:
-    """Return (wall seconds, peak RSS MB of the child) of one whole-process run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Return (wall seconds, peak RSS MB) of one whole-process run, the RSS of that child alone."""
     start = time.perf_counter()
-    subprocess.run(AIFABRIC + args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(AIFABRIC + args, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak_kb, before) / 1024
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"benchmark command failed: aifabric {' '.join(args)}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def measure(name: str, args: list[str], repeats: int, target_s: float, target_mb: float | None = None) -> dict:

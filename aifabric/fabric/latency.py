@@ -1,76 +1,192 @@
-"""One-way latency per path class, itemized, from catalog terms and the real lengths of the link table."""
+"""One-way latency per path class, itemized from catalog terms and measured over the real paths of the link table.
+
+Each link costs propagation (its ordered cable length x ns/m of its medium), FEC (one RS-KP4 decode per hop) and
+optics DSP (one per module end on optical media). A path adds the NIC (tx and rx) and a switch traversal per hop.
+Min and worst are taken over real paths: two NICs on one leaf; two leaves of a pod through one spine; two pods
+through one core, each leg the slowest (or fastest) real chain of links that reaches that switch.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from aifabric.catalog.models import Hardware
 from aifabric.fabric.links import FabricLinks
+from aifabric.spec.fabric import LatencyOverrides
 
 PATH_HOPS = {
-    # path class: (link classes crossed, in order, up then down)
+    # path class: link classes crossed, up then down
     "same_leaf": ("nic_leaf", "nic_leaf"),
     "same_pod": ("nic_leaf", "leaf_spine", "leaf_spine", "nic_leaf"),
     "cross_pod": ("nic_leaf", "leaf_spine", "spine_core", "spine_core", "leaf_spine", "nic_leaf"),
 }
+TERMS = ("nic", "switch", "fec", "optics", "propagation")
 
 
 @dataclass(frozen=True)
 class PathLatency:
-    """One path class: min, typical (median links) and worst one-way latency, and the typical terms."""
+    """One path class in one plane: min, typical (median links) and worst one-way latency, typical terms."""
 
     path_class: str
+    plane: int
     min_ns: float
     typical_ns: float
     worst_ns: float
     terms_ns: dict[str, float]
+    switch_hops: int
+
+    def to_json(self) -> dict:
+        """Return the `fabric latency --json` entry (contract keys first)."""
+        return {"class": self.path_class, "plane": self.plane, "min_ns": self.min_ns, "typical_ns": self.typical_ns,
+                "worst_ns": self.worst_ns, "terms_ns": self.terms_ns, "switch_hops": self.switch_hops}
 
 
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+@dataclass(frozen=True)
+class LatencyModel:
+    """Per-term latency inputs, from the catalog unless the spec overrides them; sources say which."""
+
+    nic_ns: float
+    switch_ns: float
+    fec_ns: np.ndarray
+    optics_ns: np.ndarray
+    propagation_ns_per_m: np.ndarray
+    sources: dict[str, str] = field(default_factory=dict)
 
 
-def class_terms(links: FabricLinks, hardware: Hardware, link_class: str) -> dict[str, tuple[float, float, float]]:
-    """Return {term: (min, median, max)} in ns over the links of one class, from its (medium, length) histogram."""
+def latency_model(links: FabricLinks, hardware: Hardware, overrides: LatencyOverrides | None = None) -> LatencyModel:
+    """Return the latency inputs for a plan: catalog values, replaced by any spec overrides."""
+    plan = links.plan
+    o = overrides or LatencyOverrides()
+    nic = hardware.nic(plan.nic_id)
+    switch = hardware.switch(plan.switch_id)
+    cables = [hardware.cables[m.cable] for m in links.media]
+    per_m = np.array([
+        (o.copper_ns_per_m if c.kind != "fiber" and o.copper_ns_per_m is not None else
+         o.fiber_ns_per_m if c.kind == "fiber" and o.fiber_ns_per_m is not None else c.propagation_ns_per_m)
+        for c in cables])
+    fec = np.array([o.fec_ns if o.fec_ns is not None else m.fec_ns for m in links.media])
+    dsp = np.array([o.dsp_ns if o.dsp_ns is not None else m.dsp_ns for m in links.media])
+    optics = np.array([2 * d if m.optical else d for d, m in zip(dsp, links.media)])
+    sources = {
+        "nic": "spec latency.nic_ns" if o.nic_ns is not None else f"catalog nics/{nic.id}: {nic.source}",
+        "switch": "spec latency.switch_ns" if o.switch_ns is not None else f"catalog switches/{switch.id}: "
+                                                                             f"{switch.source}",
+        "fec": "spec latency.fec_ns" if o.fec_ns is not None else "catalog media fec_ns (RS-KP4, NEAT'18)",
+        "optics": "spec latency.dsp_ns" if o.dsp_ns is not None else "catalog media dsp_ns per module end",
+        "propagation": "cable length x catalog cables propagation_ns_per_m"
+                       + (" (spec override)" if o.copper_ns_per_m or o.fiber_ns_per_m else ""),
+    }
+    return LatencyModel(o.nic_ns if o.nic_ns is not None else nic.latency_ns,
+                        o.switch_ns if o.switch_ns is not None else switch.latency_ns,
+                        fec, optics, per_m, {k: " ".join(v.split()) for k, v in sources.items()})
+
+
+def _link_ns(links: FabricLinks, model: LatencyModel, link_class: str) -> np.ndarray:
+    link_set = links.sets[link_class]
+    medium = link_set.medium
+    return (link_set.cable_m * model.propagation_ns_per_m[medium] + model.fec_ns[medium]
+            + model.optics_ns[medium])
+
+
+def _typical_terms(links: FabricLinks, model: LatencyModel, link_class: str) -> dict[str, float]:
+    """Return median propagation, FEC and optics of one link class, from its (medium, length) histogram."""
     hist = links.histogram(link_class)
     media_index, length_index = np.nonzero(hist)
-    weights = hist[media_index, length_index].astype(np.float64)
-    lengths = links.lengths_m[length_index]
-    per_m = np.array([hardware.cables[m.cable].propagation_ns_per_m for m in links.media])[media_index]
-    fec = np.array([m.fec_ns for m in links.media])[media_index]
-    optics = np.array([2 * m.dsp_ns if m.optical else m.dsp_ns for m in links.media])[media_index]
-    terms = {"propagation": lengths * per_m, "fec": fec, "optics": optics}
-    total = terms["propagation"] + fec + optics
-    result = {name: (float(v.min()), _weighted_median(v, weights), float(v.max())) for name, v in terms.items()}
-    result["total"] = (float(total.min()), _weighted_median(total, weights), float(total.max()))
+    weights = hist[media_index, length_index]
+    values = {
+        "propagation": links.lengths_m[length_index] * model.propagation_ns_per_m[media_index],
+        "fec": model.fec_ns[media_index],
+        "optics": model.optics_ns[media_index],
+    }
+    result = {}
+    for name, v in values.items():
+        order = np.argsort(v, kind="stable")
+        cumulative = np.cumsum(weights[order])
+        result[name] = float(v[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
     return result
 
 
-def path_latencies(links: FabricLinks, hardware: Hardware) -> list[PathLatency]:
-    """Return the latency of every path class the plan has (cross_pod only in three tiers)."""
+def _top2(values: np.ndarray, axis: int, worst: bool) -> np.ndarray:
+    """Return the sum of the two largest (worst) or two smallest values along an axis (-inf/inf if absent)."""
+    if values.shape[axis] < 2:
+        fill = -np.inf if worst else np.inf
+        return np.full(np.delete(values.shape, axis), fill)
+    if worst:
+        part = -np.partition(-values, 1, axis=axis)
+    else:
+        part = np.partition(values, 1, axis=axis)
+    return np.take(part, 0, axis=axis) + np.take(part, 1, axis=axis)
+
+
+def _chains(links: FabricLinks, model: LatencyModel, worst: bool) -> dict[str, float]:
+    """Return the min or worst link-latency sum of each path class over real paths."""
     plan = links.plan
-    nic_ns = hardware.nic(plan.nic_id).latency_ns
-    switch_ns = hardware.switch(plan.switch_id).latency_ns
-    terms = {name: class_terms(links, hardware, name) for name in links.sets}
+    pick = np.max if worst else np.min
+    fill = -np.inf if worst else np.inf
+    # NIC links per leaf: (sus, servers per SU, rails), padded where the last SU is partial.
+    nic = np.full(plan.sus * plan.leaf_downlinks * plan.rails, fill)
+    nic[: plan.servers * plan.rails] = _link_ns(links, model, "nic_leaf")
+    nic = nic.reshape(plan.sus, plan.leaf_downlinks, plan.rails)
+    results = {"same_leaf": float(pick(_top2(nic, axis=1, worst=worst)))}
+    nic_leaf = pick(nic, axis=1).reshape(-1)  # per leaf, index su * rails + rail
+
+    ls = _link_ns(links, model, "leaf_spine")
+    leaf_to_spine_chain = []  # per pod: (spines,) best chain NIC -> leaf -> spine
+    same_pod = []
+    offset = 0
+    leaf0 = 0
+    for shape in plan.pods:
+        count = shape.leaves * plan.leaf_uplinks
+        block = ls[offset: offset + count].reshape(shape.leaves, shape.spines, shape.links_per_leaf_spine)
+        chain = pick(block, axis=2) + nic_leaf[leaf0: leaf0 + shape.leaves, None]  # (leaves, spines)
+        same_pod.append(pick(_top2(chain, axis=0, worst=worst)))
+        leaf_to_spine_chain.append(pick(chain, axis=0))
+        offset += count
+        leaf0 += shape.leaves
+    results["same_pod"] = float(pick(np.array(same_pod)))
+    if plan.tiers == 3:
+        sc = _link_ns(links, model, "spine_core")
+        cores = plan.cores_per_plane
+        per_pod_core = np.full((len(plan.pods), cores), fill)
+        base = 0
+        for pod, shape in enumerate(plan.pods):
+            count = shape.spines * shape.spine_uplinks
+            spine_chain = np.repeat(leaf_to_spine_chain[pod], shape.spine_uplinks)
+            values = sc[base: base + count] + spine_chain
+            # Slot s goes to core s mod C: pad to whole rows of C so column j is core j.
+            shift = base % cores
+            padded = np.concatenate([np.full(shift, fill), values,
+                                     np.full((-(shift + count)) % cores, fill)]).reshape(-1, cores)
+            per_pod_core[pod] = pick(padded, axis=0)
+            base += count
+        results["cross_pod"] = float(pick(_top2(per_pod_core, axis=0, worst=worst)))
+    return results
+
+
+def path_latencies(links: FabricLinks, hardware: Hardware, overrides: LatencyOverrides | None = None,
+                   ) -> list[PathLatency]:
+    """Return min / typical / worst latency of every path class the plan has, for every plane."""
+    plan = links.plan
+    model = latency_model(links, hardware, overrides)
+    typical_by_class = {name: _typical_terms(links, model, name) for name in links.sets}
+    worst = _chains(links, model, worst=True)
+    best = _chains(links, model, worst=False)
     results = []
     for path_class, hops in PATH_HOPS.items():
-        if any(h not in terms for h in hops):
+        if path_class not in worst or not np.isfinite(worst[path_class]):
             continue
         switches = len(hops) - 1
-        fixed = 2 * nic_ns + switches * switch_ns
-        typical = {"nic": 2 * nic_ns, "switch": switches * switch_ns, "propagation": 0.0, "fec": 0.0,
-                   "optics": 0.0}
-        low = high = fixed
+        fixed = 2 * model.nic_ns + switches * model.switch_ns
+        typical = {"nic": 2 * model.nic_ns, "switch": switches * model.switch_ns, "fec": 0.0, "optics": 0.0,
+                   "propagation": 0.0}
         for hop in hops:
-            for name in ("propagation", "fec", "optics"):
-                typical[name] += terms[hop][name][1]
-            low += terms[hop]["total"][0]
-            high += terms[hop]["total"][2]
+            for name in ("fec", "optics", "propagation"):
+                typical[name] += typical_by_class[hop][name]
         typical = {k: round(v, 1) for k, v in typical.items()}
-        results.append(PathLatency(path_class, round(low, 1), round(sum(typical.values()), 1), round(high, 1),
-                                   typical))
+        for plane in range(plan.planes):
+            results.append(PathLatency(path_class, plane, round(fixed + best[path_class], 1),
+                                       round(sum(typical.values()), 1), round(fixed + worst[path_class], 1),
+                                       typical, switches))
     return results

@@ -53,5 +53,5 @@ def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     plan = size(spec, hardware)
     links = generate(plan, spec, hardware)
     counts = count_parts(links, hardware)
-    latencies = path_latencies(links, hardware)
+    latencies = path_latencies(links, hardware, spec.latency)
     return FabricResult(spec, hardware, plan, links, counts, latencies)

@@ -25,7 +25,7 @@ def power_kw(plan: Plan, counts: PartCounts, hardware: Hardware) -> dict[str, fl
 def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[PathLatency],
             hardware: Hardware) -> dict[str, Any]:
     """Return the plan's JSON document."""
-    by_class = {p.path_class: p for p in latencies}
+    by_class = {p.path_class: p for p in latencies if p.plane == 0}
     worst = max(p.worst_ns for p in latencies)
     lower = plan.lower_bound_switches()
     switches = plan.switch_counts()

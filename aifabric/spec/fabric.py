@@ -27,6 +27,18 @@ class Placement(BaseModel):
     slack: float = Field(default=1.1, ge=1.0, le=2.0)
 
 
+class LatencyOverrides(BaseModel):
+    """Latency terms that replace the catalog's (each optional), e.g. from the architect's own measurements."""
+
+    model_config = ConfigDict(extra="forbid")
+    nic_ns: float | None = Field(default=None, ge=0)
+    switch_ns: float | None = Field(default=None, ge=0)
+    fec_ns: float | None = Field(default=None, ge=0)
+    dsp_ns: float | None = Field(default=None, ge=0)
+    copper_ns_per_m: float | None = Field(default=None, gt=0)
+    fiber_ns_per_m: float | None = Field(default=None, gt=0)
+
+
 class FabricSpec(BaseModel):
     """A rail-optimized Clos GPU fabric to size and build."""
 
@@ -50,6 +62,7 @@ class FabricSpec(BaseModel):
     placement: Placement = Field(default_factory=Placement)
     media: dict[str, str] = Field(default_factory=dict)
     latency_budget_ns: float | None = Field(default=None, gt=0)
+    latency: LatencyOverrides = Field(default_factory=LatencyOverrides)
 
     @field_validator("oversubscription", "spine_oversubscription", mode="before")
     @classmethod

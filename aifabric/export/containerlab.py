@@ -1,0 +1,212 @@
+"""containerlab topology (`.clab.yml`) of a fabric, or of a slice of it small enough for a lab.
+
+Nodes and links come from `device_rows`/`link_rows`, so the lab is cabled port for port as the cabling plan.
+Node names are the naming table's with `/` turned into `-` (containerlab forbids `/`); interface names are
+the kind's own container-side names for the same cage and lane:
+  sonic-vs       ethN = EthernetX; sonic-vs has no breakouts, so every logical port gets its own ethN in
+                 front-panel order (cage-major, lane-minor)
+  arista_ceos    eth<cage>_<lane> = Ethernet<cage>/<lane> (breakouts), eth<cage> when a cage is not split
+  nokia_srlinux  e1-<cage>-<lane> = ethernet-1/<cage>/<lane> (breakouts), e1-<cage> when a cage is not split
+  linux (GPU servers) the NIC port names of the cabling plan (nic0, nic0p1, ...)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from aifabric.errors import SpecError
+from aifabric.export.fabric_rows import device_rows, link_rows
+from aifabric.fabric.links import FabricLinks
+
+KINDS = {
+    "sonic-vs": "docker-sonic-vs:latest",
+    "arista_ceos": "ceos:4.32.0F",
+    "nokia_srlinux": "ghcr.io/nokia/srlinux:latest",
+}
+SERVER_KIND = "linux"
+SERVER_IMAGE = "ghcr.io/hellt/network-multitool:latest"
+# containerlab's graph orders nodes by these groups.
+GROUPS = {"core": "superspine", "spine": "spine", "leaf": "leaf", "server": "server"}
+DEFAULT_MAX_NODES = 250
+# Linux limits interface names to 15 characters.
+MAX_IFACE = 15
+
+
+@dataclass
+class Lab:
+    """The lab's nodes (name -> role) and links, and notes on what was left out."""
+
+    name: str
+    nodes: dict[str, str]
+    links: list[tuple[str, str, str, str]]
+    notes: list[str] = field(default_factory=list)
+
+
+def clab_name(name: str) -> str:
+    """Return a containerlab node name for a naming-table name ('plane0/pod000/leaf000' -> 'plane0-pod000-leaf000')."""
+    return name.replace("/", "-")
+
+
+def _port_pattern(template: str) -> re.Pattern:
+    """Return a regex that reads cage and lane back from a switch's port-name template."""
+    pattern = re.escape(template)
+    for key, group in (("cage", r"(?P<cage>\d+)"), ("lane1", r"(?P<lane1>\d+)"), ("lane", r"(?P<lane>\d+)")):
+        pattern = pattern.replace(re.escape("{" + key + "}"), group)
+    return re.compile(f"^{pattern}$")
+
+
+class PortMapper:
+    """Maps the naming table's switch port names to one containerlab kind's interface names."""
+
+    def __init__(self, switch, kind: str, port_gbps_values: Iterable[int]):
+        self.kind = kind
+        self.switch = switch
+        self.split = _port_pattern(switch.port_name)
+        self.unsplit = _port_pattern(switch.port_name_unsplit)
+        # Logical ports per cage for sonic-vs numbering: the finest breakout in use.
+        self.per_cage = max(switch.ports_per_cage(s) for s in port_gbps_values)
+
+    def cage_lane(self, port: str) -> tuple[int, int | None]:
+        """Return (1-based cage, 0-based lane or None when unsplit) of a switch port name."""
+        match = self.split.match(port)
+        if match and self.switch.port_name != self.switch.port_name_unsplit:
+            groups = match.groupdict()
+            lane = int(groups["lane"]) if groups.get("lane") is not None else int(groups["lane1"]) - 1
+            return int(groups["cage"]), lane
+        match = self.unsplit.match(port)
+        if match is None:
+            raise ValueError(f"port {port!r} does not follow {self.switch.id}'s port names")
+        return int(match.group("cage")), None
+
+    def iface(self, port: str) -> str:
+        """Return the kind's interface name for a switch port."""
+        cage, lane = self.cage_lane(port)
+        if self.kind == "sonic-vs":
+            return f"eth{(cage - 1) * self.per_cage + (lane or 0) + 1}"
+        if self.kind == "arista_ceos":
+            return f"eth{cage}" if lane is None else f"eth{cage}_{lane + 1}"
+        return f"e1-{cage}" if lane is None else f"e1-{cage}-{lane + 1}"
+
+
+def parse_slice(text: str | None) -> int | None:
+    """Return the SU index of a `--slice su=N` value (None for no slice), or raise SpecError."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"su=(\d+)", text.strip())
+    if not match:
+        raise SpecError("command line", "--slice", f"'{text}': expected su=N (one scalable unit, e.g. su=0)")
+    return int(match.group(1))
+
+
+def build_lab(links: FabricLinks, hardware, kind: str = "sonic-vs", max_nodes: int | None = None,
+              su: int | None = None) -> Lab:
+    """Return the lab: the whole fabric if it fits max_nodes, else one SU's slice, trimmed to max_nodes."""
+    plan = links.plan
+    if kind not in KINDS:
+        raise SpecError("command line", "--kind", f"'{kind}': choose one of {', '.join(KINDS)}")
+    if su is not None and not 0 <= su < plan.sus:
+        raise SpecError("command line", "--slice", f"su={su}: the fabric has SUs 0..{plan.sus - 1}")
+    limit = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
+    if limit < 2:
+        raise SpecError("command line", "--max-nodes", f"{limit}: a lab needs at least 2 nodes")
+    total = plan.servers + plan.switch_counts()["total"]
+    notes: list[str] = []
+    if su is None and total > limit:
+        su = 0
+        notes.append(f"the full fabric has {total:,} nodes, more than --max-nodes {limit}: exporting SU 0 only")
+    elif su is not None:
+        notes.append(f"slice su={su} of a fabric of {total:,} nodes ({plan.sus} SUs)")
+    rows = list(link_rows(links, hardware)) if su is None else _slice_rows(links, hardware, su)
+    roles = {name: role for name, role, *_ in device_rows(links, hardware) if role != "nic"}
+    wanted: dict[str, str] = {}
+    for a, _, z, _, *_rest in rows:
+        wanted.setdefault(a, roles[a])
+        wanted.setdefault(z, roles[z])
+    chosen = _trim(wanted, limit)
+    if len(chosen) < len(wanted):
+        notes.append(f"trimmed to {len(chosen)} of {len(wanted)} nodes (--max-nodes {limit}): leaves first, "
+                     "then servers, spines and cores as fit")
+    lab_links = [(a, a_port, z, z_port) for a, a_port, z, z_port, *_ in rows if a in chosen and z in chosen]
+    return Lab(plan.name, dict(sorted(chosen.items())), lab_links, notes)
+
+
+def _slice_rows(links: FabricLinks, hardware, su: int) -> list[tuple]:
+    """Return the link rows of one SU: its servers' NIC links, its leaves' uplinks and those spines' uplinks."""
+    rows = list(link_rows(links, hardware))
+    servers = {r[0] for r in rows if r[7] == "nic_leaf" and _su_of_server(r[0]) == su}
+    leaves = {r[2] for r in rows if r[7] == "nic_leaf" and r[0] in servers}
+    spines = {r[2] for r in rows if r[7] == "leaf_spine" and r[0] in leaves}
+    keep = []
+    for row in rows:
+        cls = row[7]
+        if (cls == "nic_leaf" and row[0] in servers) or (cls == "leaf_spine" and row[0] in leaves) or (
+                cls == "spine_core" and row[0] in spines):
+            keep.append(row)
+    return keep
+
+
+def _su_of_server(name: str) -> int:
+    return int(name.split("/")[0][2:])
+
+
+def _trim(nodes: dict[str, str], limit: int) -> dict[str, str]:
+    """Return at most `limit` nodes: leaves, then servers, spines and cores, each in name order."""
+    if len(nodes) <= limit:
+        return nodes
+    # A lab is most useful bottom-up: an SU's leaves with their servers, then as much of the upper tiers as fits.
+    order = {"leaf": 0, "server": 1, "spine": 2, "core": 3}
+    ranked = sorted(nodes.items(), key=lambda item: (order[item[1]], item[0]))
+    return dict(ranked[:limit])
+
+
+def mgmt_subnet(nodes: int) -> str:
+    """Return a management IPv4 subnet with room for every node plus the gateway ('172.20.20.0/24' up to 253)."""
+    bits = max(8, math.ceil(math.log2(nodes + 3)))
+    if bits == 8:
+        return "172.20.20.0/24"
+    network = ipaddress.ip_network(f"172.16.0.0/{32 - bits}", strict=False)
+    return str(network)
+
+
+def containerlab_yaml(lab: Lab, links: FabricLinks, hardware, kind: str = "sonic-vs") -> str:
+    """Return the `.clab.yml` text of a lab, with notes on slicing as comments at the top."""
+    plan = links.plan
+    switch = hardware.switch(plan.switch_id)
+    mapper = PortMapper(switch, kind, {plan.port_gbps, plan.uplink_gbps})
+
+    def iface(node: str, port: str) -> str:
+        name = port if lab.nodes[node] == "server" else mapper.iface(port)
+        if len(name) > MAX_IFACE or "/" in name:
+            raise ValueError(f"interface {name!r} of {node} is not a valid Linux interface name")
+        return name
+
+    lines = [f"# containerlab topology of {plan.name}: {switch.manufacturer} {switch.model} modelled as {kind}"]
+    lines += [f"# NOTE: {note}" for note in lab.notes]
+    lines += [
+        f"name: {_lab_name(lab.name)}",
+        "mgmt:",
+        f"  ipv4-subnet: {mgmt_subnet(len(lab.nodes))}",
+        "topology:",
+        "  kinds:",
+        f"    {kind}:",
+        f"      image: {KINDS[kind]}",
+        f"    {SERVER_KIND}:",
+        f"      image: {SERVER_IMAGE}",
+        "  nodes:",
+    ]
+    for node, role in lab.nodes.items():
+        node_kind = SERVER_KIND if role == "server" else kind
+        lines.append(f"    {clab_name(node)}: {{kind: {node_kind}, group: {GROUPS[role]}}}")
+    lines.append("  links:")
+    for a, a_port, z, z_port in lab.links:
+        lines.append(f'    - endpoints: ["{clab_name(a)}:{iface(a, a_port)}", "{clab_name(z)}:{iface(z, z_port)}"]')
+    return "\n".join(lines) + "\n"
+
+
+def _lab_name(name: str) -> str:
+    cleaned = re.sub(r"[^a-zA-Z0-9-._]", "-", name)
+    return cleaned if re.match(r"^[a-zA-Z0-9]", cleaned) else f"lab-{cleaned}"
