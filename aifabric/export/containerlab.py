@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from aifabric.errors import SpecError
 from aifabric.export.fabric_rows import device_rows, link_rows
@@ -59,32 +60,37 @@ def _port_pattern(template: str) -> re.Pattern:
     return re.compile(f"^{pattern}$")
 
 
+@cache
+def _patterns(port_name: str, port_name_unsplit: str) -> tuple[re.Pattern, re.Pattern]:
+    return _port_pattern(port_name), _port_pattern(port_name_unsplit)
+
+
+def port_cage_lane(switch, port: str) -> tuple[int, int | None]:
+    """Return (1-based cage, 0-based lane, or None when the cage is not split) of a switch port name."""
+    split, unsplit = _patterns(switch.port_name, switch.port_name_unsplit)
+    match = split.match(port)
+    if match and switch.port_name != switch.port_name_unsplit:
+        groups = match.groupdict()
+        lane = int(groups["lane"]) if groups.get("lane") is not None else int(groups["lane1"]) - 1
+        return int(groups["cage"]), lane
+    match = unsplit.match(port)
+    if match is None:
+        raise ValueError(f"port {port!r} does not follow {switch.id}'s port names")
+    return int(match.group("cage")), None
+
+
 class PortMapper:
     """Maps the naming table's switch port names to one containerlab kind's interface names."""
 
     def __init__(self, switch, kind: str, port_gbps_values: Iterable[int]):
         self.kind = kind
         self.switch = switch
-        self.split = _port_pattern(switch.port_name)
-        self.unsplit = _port_pattern(switch.port_name_unsplit)
         # Logical ports per cage for sonic-vs numbering: the finest breakout in use.
         self.per_cage = max(switch.ports_per_cage(s) for s in port_gbps_values)
 
-    def cage_lane(self, port: str) -> tuple[int, int | None]:
-        """Return (1-based cage, 0-based lane or None when unsplit) of a switch port name."""
-        match = self.split.match(port)
-        if match and self.switch.port_name != self.switch.port_name_unsplit:
-            groups = match.groupdict()
-            lane = int(groups["lane"]) if groups.get("lane") is not None else int(groups["lane1"]) - 1
-            return int(groups["cage"]), lane
-        match = self.unsplit.match(port)
-        if match is None:
-            raise ValueError(f"port {port!r} does not follow {self.switch.id}'s port names")
-        return int(match.group("cage")), None
-
     def iface(self, port: str) -> str:
         """Return the kind's interface name for a switch port."""
-        cage, lane = self.cage_lane(port)
+        cage, lane = port_cage_lane(self.switch, port)
         if self.kind == "sonic-vs":
             return f"eth{(cage - 1) * self.per_cage + (lane or 0) + 1}"
         if self.kind == "arista_ceos":
