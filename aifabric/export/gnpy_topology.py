@@ -1,0 +1,80 @@
+"""GNPy topology JSON of a corridor plan, for the optical engineers' own GNPy runs.
+
+Elements as GNPy's example networks write them (CORONET_CONUS_Topology.json): a `Roadm` at every site a path
+uses and a `Transceiver` at every demand end, named "roadm <site>" / "trx <site>" so that aifabric's own GNPy
+loader reads the same site ids back. Each traffic-carrying segment becomes one chain per direction (GNPy
+connections are one-way): `Fiber` spans cut at the plan's amplifier huts, with an `Edfa` at each hut (GNPy
+chooses its type when it designs the network). Every element carries `metadata.location`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aifabric.corridor.optical import point_along
+from aifabric.corridor.plan import CorridorPlan
+
+DIGITS = 6
+
+
+def _location(lat: float, lon: float, city: str | None = None) -> dict[str, Any]:
+    location: dict[str, Any] = {"latitude": round(lat, DIGITS), "longitude": round(lon, DIGITS)}
+    if city is not None:
+        location["city"] = city
+        location["region"] = ""
+    return {"location": location}
+
+
+def gnpy_topology_document(plan: CorridorPlan) -> dict[str, Any]:
+    """Return {"elements": [...], "connections": [...]} for every site, segment and hut the plan uses."""
+    network = plan.network
+    amps = plan.spec.amplifiers
+    terminals = sorted({end for d in plan.demands for end in (d.demand.a, d.demand.z)})
+    segments = [network.segments[s.segment_id] for s in plan.segments]
+    sites = sorted({end for seg in segments for end in (seg.a, seg.z)} | set(terminals))
+    elements: list[dict[str, Any]] = []
+    connections: list[dict[str, str]] = []
+    for site_id in sites:
+        site = network.sites[site_id]
+        elements.append({"uid": f"roadm {site_id}", "type": "Roadm", "metadata": _location(site.lat, site.lon,
+                                                                                              site_id)})
+    for site_id in terminals:
+        site = network.sites[site_id]
+        elements.append({"uid": f"trx {site_id}", "type": "Transceiver",
+                         "metadata": _location(site.lat, site.lon, site_id)})
+        connections.append({"from_node": f"trx {site_id}", "to_node": f"roadm {site_id}"})
+        connections.append({"from_node": f"roadm {site_id}", "to_node": f"trx {site_id}"})
+    spans_by_segment = {s.segment_id: s.spans for s in plan.segments}
+    for seg in segments:
+        spans = spans_by_segment[seg.id]
+        for start, end in ((seg.a, seg.z), (seg.z, seg.a)):
+            forward = start == seg.a
+            chain = [f"roadm {start}"]
+            for index in range(spans.spans):
+                # Span i runs between hut i and hut i+1 counted from this direction's start.
+                lo, hi = index / spans.spans, (index + 1) / spans.spans
+                mid = (lo + hi) / 2 if forward else 1 - (lo + hi) / 2
+                lon, lat = point_along(seg.coords, mid)
+                uid = f"fiber ({start} → {end})-{seg.id}-{index + 1:02d}"
+                elements.append({
+                    "uid": uid, "type": "Fiber", "type_variety": "SSMF", "metadata": _location(lat, lon),
+                    "params": {"length": round(spans.span_km, 3), "length_units": "km",
+                               "loss_coef": amps.loss_db_per_km, "con_in": amps.connector_loss_db / 2,
+                               "con_out": amps.connector_loss_db / 2},
+                })
+                chain.append(uid)
+                if index < spans.spans - 1:
+                    hut = spans.huts[index if forward else spans.spans - 2 - index]
+                    amp = f"east edfa in {hut.id}" if forward else f"west edfa in {hut.id}"
+                    elements.append({"uid": amp, "type": "Edfa", "metadata": _location(hut.lat, hut.lon, hut.id),
+                                     "operational": {}})
+                    chain.append(amp)
+            chain.append(f"roadm {end}")
+            connections += [{"from_node": u, "to_node": v} for u, v in zip(chain, chain[1:], strict=False)]
+    return {"elements": elements, "connections": connections}
+
+
+def gnpy_topology_text(plan: CorridorPlan) -> str:
+    """Return the GNPy topology JSON text (2-space indent, UTF-8 arrows kept as GNPy writes them)."""
+    return json.dumps(gnpy_topology_document(plan), indent=2, ensure_ascii=False) + "\n"
