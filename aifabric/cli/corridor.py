@@ -43,6 +43,35 @@ def plan(
     _render(result, written)
 
 
+@app.command("map")
+def map_(
+    spec: Path = typer.Argument(..., help="A corridor spec (corridors/*.yaml)."),
+    output: Path = typer.Option(..., "--output", "-o", help="map.html (interactive, offline) or map.png."),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="A directory of catalog YAML overriding the shipped one."
+    ),
+) -> None:
+    """Map the corridor: working and protect paths, sites and amplifier huts (HTML with popups, or PNG)."""
+    from aifabric.corridor.plan import plan_corridor
+    from aifabric.errors import SpecError
+
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in ("html", "png"):
+        raise SpecError("command line", "--output", f"'{output}': the map must end in .html or .png")
+    plan = plan_corridor(spec, catalog_dir=catalog)
+    if fmt == "html":
+        from aifabric.export.corridor_map import corridor_map_html
+        from aifabric.io import write_text
+
+        write_text(output, corridor_map_html(plan))
+    else:
+        from aifabric.export.corridor_map import corridor_map_png
+        from aifabric.io import write_bytes
+
+        write_bytes(output, corridor_map_png(plan))
+    sys.stderr.write(f"wrote {output}\n")
+
+
 def _render(result, written: list[Path]) -> None:
     from rich.table import Table
 

@@ -63,3 +63,8 @@ def plan(
     from aifabric.cli.fabric_render import render_plan
 
     render_plan(stdout_console(), result, document, out)
+
+
+from aifabric.cli import fabric_draw  # noqa: E402 - registered last; it imports only typer at module level
+
+app.command("draw")(fabric_draw.draw)
