@@ -139,6 +139,10 @@ def draw_figure(links: FabricLinks, hardware):
                + (f", {link_counts['spine_core']:,} spine-core @ {_speed(plan.uplink_gbps)}" if plan.tiers == 3 else "")
                + f"    SU = {plan.leaf_downlinks} servers, {plan.rails} rails")
     ax.text(50, 1.3, summary, ha="center", va="center", fontsize=8.5)
+    # Everything lies inside the axes anyway; unclipped artists keep memory addresses (matplotlib keys clip-path
+    # ids on them) out of the SVG, so reruns are byte-identical.
+    for artist in ax.get_children():
+        artist.set_clip_on(False)
     return fig
 
 
