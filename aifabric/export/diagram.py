@@ -107,7 +107,7 @@ def draw_figure(links: FabricLinks, hardware):
             sx = px + k * su_w
             if su_local is None:
                 hidden_sus = sus_in_pod - 3
-                ax.text(sx + su_w / 2, levels["leaf"] + 1.5, f"… {hidden_sus} more SU{'s' if hidden_sus > 1 else ''} …",
+                ax.text(sx + su_w / 2, levels["leaf"] + 1.5, f"+{hidden_sus} SU{'s' if hidden_sus > 1 else ''}",
                         ha="center", fontsize=7, style="italic")
                 continue
             su = first_su + su_local
