@@ -123,6 +123,8 @@ def interface_rows(links: FabricLinks, hardware, version: str = DEFAULT_VERSION)
                                plan.port_gbps if switch.family == "infiniband" else switch.cage_gbps)
     speeds = {plan.port_gbps, plan.uplink_gbps}
     split_ports = any(switch.ports_per_cage(s) > 1 for s in speeds)
+    # Cages exist as interfaces when the device type creates them, or when they are written below as parents.
+    cages_exist = library or split_ports
     if split_ports and not library:
         for name, role, *_ in device_rows(links, hardware):
             if role in ("leaf", "spine", "core"):
@@ -145,16 +147,24 @@ def interface_rows(links: FabricLinks, hardware, version: str = DEFAULT_VERSION)
             parent = a_port.split("p")[0] if plan.planes > 1 else ""
             yield [a, a_port, parent, nic_port_type, speed * kbps, "true", f"plane {plane}"]
         else:
-            yield _switch_port(a, a_port, switch, speed, port_types[speed], port_cache)
-        yield _switch_port(z, z_port, switch, speed, port_types[speed], port_cache)
+            row = _switch_port(a, a_port, switch, speed, port_types[speed], port_cache, cages_exist)
+            if row:
+                yield row
+        row = _switch_port(z, z_port, switch, speed, port_types[speed], port_cache, cages_exist)
+        if row:
+            yield row
 
 
-def _switch_port(device: str, port: str, switch, speed: int, port_type: str, cache: dict[str, str]) -> list:
+def _switch_port(device: str, port: str, switch, speed: int, port_type: str, cache: dict[str, str],
+                 cages_exist: bool) -> list | None:
+    """Return a switch port's row, or None for an unsplit cage that already exists (device type or cage rows)."""
     parent = cache.get(port)
     if parent is None:
         cage, lane = port_cage_lane(switch, port)
         parent = "" if lane is None else switch.port_name_unsplit.format(cage=cage)
         cache[port] = parent
+    if not parent and cages_exist:
+        return None
     return [device, port, parent, port_type, speed * 1_000_000, "true", ""]
 
 

@@ -96,7 +96,15 @@ def _netbox_files(result, tmp_path, version="4.6"):
             for name in ("devices", "interfaces", "cables")}
 
 
-@pytest.mark.parametrize("fabric", ["small_fabric", "three_tier_fabric", "two_plane_fabric"])
+@pytest.fixture(scope="module")
+def mixed_speed_fabric():
+    """Return a fabric with 400G breakout downlinks and unsplit 800G uplinks on SN5600."""
+    from aifabric.fabric.plan import plan_fabric
+
+    return plan_fabric(None, {"gpus": 256, "switch": "sn5600", "port_gbps": 400, "uplink_gbps": 800})
+
+
+@pytest.mark.parametrize("fabric", ["small_fabric", "three_tier_fabric", "two_plane_fabric", "mixed_speed_fabric"])
 def test_netbox_columns_and_choices(fabric, request, tmp_path):
     result = request.getfixturevalue(fabric)
     files = _netbox_files(result, tmp_path)
@@ -124,9 +132,11 @@ def test_netbox_columns_and_choices(fabric, request, tmp_path):
             assert (row["device"], row["parent"]) in defined or (library_cages and re.fullmatch(r"swp\d+",
                                                                                                 row["parent"]))
         defined.add((row["device"], row["name"]))
+    assert len(defined) == len(interfaces), "an interface is defined twice"
     for c in cables:
-        assert (c["side_a_device"], c["side_a_name"]) in defined
-        assert (c["side_b_device"], c["side_b_name"]) in defined
+        for side in ("a", "b"):
+            end = (c[f"side_{side}_device"], c[f"side_{side}_name"])
+            assert end in defined or (library_cages and re.fullmatch(r"swp\d+", end[1]))
     manufacturers = {(d["manufacturer"], d["device_type"]) for d in devices if d["role"] != "gpu-server"}
     assert manufacturers == {(switch.manufacturer, switch.model)}
 
