@@ -68,3 +68,10 @@ def plan(
 from aifabric.cli import fabric_draw  # noqa: E402 - registered last; it imports only typer at module level
 
 app.command("draw")(fabric_draw.draw)
+
+from aifabric.cli import fabric_analysis  # noqa: E402 - imports only typer at module level
+
+app.command("latency")(fabric_analysis.latency)
+app.command("bisection")(fabric_analysis.bisection)
+app.command("failures")(fabric_analysis.failures)
+app.command("ecmp")(fabric_analysis.ecmp)

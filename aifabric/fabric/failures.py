@@ -225,7 +225,7 @@ def monte_carlo(model: FailureModel, failures: FailureSpec, trials: int, seed: i
                 for trial in range(size):
                     state[arr_index][trial, rng.choice(available, size=count, replace=False)] = False
         if failures.link_probability > 0:
-            for arr_index, available in zip((3, 4, 5), n_links):
+            for arr_index, available in zip((3, 4, 5), n_links, strict=True):
                 if available:
                     state[arr_index] &= rng.random((size, available)) >= failures.link_probability
         out = model.evaluate(*state)

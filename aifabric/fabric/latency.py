@@ -68,7 +68,7 @@ def latency_model(links: FabricLinks, hardware: Hardware, overrides: LatencyOver
         for c in cables])
     fec = np.array([o.fec_ns if o.fec_ns is not None else m.fec_ns for m in links.media])
     dsp = np.array([o.dsp_ns if o.dsp_ns is not None else m.dsp_ns for m in links.media])
-    optics = np.array([2 * d if m.optical else d for d, m in zip(dsp, links.media)])
+    optics = np.array([2 * d if m.optical else d for d, m in zip(dsp, links.media, strict=True)])
     sources = {
         "nic": "spec latency.nic_ns" if o.nic_ns is not None else f"catalog nics/{nic.id}: {nic.source}",
         "switch": "spec latency.switch_ns" if o.switch_ns is not None else f"catalog switches/{switch.id}: "
@@ -113,10 +113,7 @@ def _top2(values: np.ndarray, axis: int, worst: bool) -> np.ndarray:
     if values.shape[axis] < 2:
         fill = -np.inf if worst else np.inf
         return np.full(np.delete(values.shape, axis), fill)
-    if worst:
-        part = -np.partition(-values, 1, axis=axis)
-    else:
-        part = np.partition(values, 1, axis=axis)
+    part = -np.partition(-values, 1, axis=axis) if worst else np.partition(values, 1, axis=axis)
     return np.take(part, 0, axis=axis) + np.take(part, 1, axis=axis)
 
 

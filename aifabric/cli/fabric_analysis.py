@@ -1,0 +1,207 @@
+"""`aifabric fabric latency|bisection|failures|ecmp`: the analyses an architect signs a design off on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+SPEC = typer.Argument(None, help="Fabric spec YAML; spec flags override its fields.")
+GPUS = typer.Option(None, "--gpus")
+SERVERS = typer.Option(None, "--servers")
+SWITCH = typer.Option(None, "--switch")
+SERVER = typer.Option(None, "--server")
+PLANES = typer.Option(None, "--planes")
+TIERS = typer.Option(None, "--tiers")
+OVERSUB = typer.Option(None, "--oversubscription")
+PORT = typer.Option(None, "--port-gbps")
+UPLINK = typer.Option(None, "--uplink-gbps")
+NIC_GBPS = typer.Option(None, "--nic-gbps")
+CATALOG = typer.Option(None, "--catalog", help="Directory of catalog YAML to add/override.")
+JSON = typer.Option(False, "--json", help="Print one JSON document.")
+
+
+def _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps, nic_gbps,
+          catalog):
+    from aifabric.errors import SpecError
+    from aifabric.fabric.plan import plan_fabric
+
+    if spec is None and gpus is None and servers is None:
+        raise SpecError("command line", "SPEC", "give a spec file or --gpus N / --servers N")
+    overrides = {"gpus": gpus, "servers": servers, "switch": switch, "server": server, "planes": planes,
+                 "tiers": tiers, "oversubscription": oversubscription, "port_gbps": port_gbps,
+                 "uplink_gbps": uplink_gbps, "nic_gbps": nic_gbps}
+    return plan_fabric(spec, overrides, catalog)
+
+
+def latency(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | None = SERVERS,
+            switch: str | None = SWITCH, server: str | None = SERVER, planes: int | None = PLANES,
+            tiers: str | None = TIERS, oversubscription: str | None = OVERSUB, port_gbps: int | None = PORT,
+            uplink_gbps: int | None = UPLINK, nic_gbps: int | None = NIC_GBPS, catalog: Path | None = CATALOG,
+            json_out: bool = JSON) -> None:
+    """Itemized one-way latency per path class and plane: min, typical and worst over the real links."""
+    from aifabric.fabric.latency import latency_model
+
+    result = _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps,
+                   nic_gbps, catalog)
+    budget = result.spec.latency_budget_ns
+    worst = max(p.worst_ns for p in result.latencies)
+    violations = [f"{p.path_class} (plane {p.plane}) worst {p.worst_ns:,.0f} ns > budget {budget:,.0f} ns"
+                  for p in result.latencies if budget is not None and p.worst_ns > budget]
+    document = {"paths": [p.to_json() for p in result.latencies],
+                "sources": latency_model(result.links, result.hardware, result.spec.latency).sources,
+                "budget": {"latency_budget_ns": budget, "worst_ns": worst, "ok": not violations,
+                           "violations": violations}}
+    if json_out:
+        from aifabric.cli.render import print_json
+
+        print_json(document)
+        return
+    from rich.table import Table
+
+    from aifabric.cli.render import stdout_console
+
+    console = stdout_console()
+    table = Table(title=f"One-way latency (ns): {result.plan.name}", title_justify="left")
+    for col in ("path", "plane", "hops", "nic", "switch", "fec", "optics", "propagation", "typical", "min",
+                "worst"):
+        table.add_column(col, justify="left" if col == "path" else "right")
+    for p in result.latencies:
+        t = p.terms_ns
+        table.add_row(p.path_class, str(p.plane), str(p.switch_hops), f"{t['nic']:,.0f}", f"{t['switch']:,.0f}",
+                      f"{t['fec']:,.0f}", f"{t['optics']:,.0f}", f"{t['propagation']:,.1f}",
+                      f"{p.typical_ns:,.0f}", f"{p.min_ns:,.0f}", f"{p.worst_ns:,.0f}")
+    console.print(table)
+    for term, source in document["sources"].items():
+        console.print(f"[dim]{term}: {source}[/dim]")
+    if budget is not None:
+        if violations:
+            for v in violations:
+                console.print(f"[bold red]budget violated: {v}[/bold red]")
+        else:
+            console.print(f"[green]within latency budget {budget:,.0f} ns (worst {worst:,.0f} ns)[/green]")
+
+
+def bisection(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | None = SERVERS,
+              switch: str | None = SWITCH, server: str | None = SERVER, planes: int | None = PLANES,
+              tiers: str | None = TIERS, oversubscription: str | None = OVERSUB, port_gbps: int | None = PORT,
+              uplink_gbps: int | None = UPLINK, nic_gbps: int | None = NIC_GBPS, catalog: Path | None = CATALOG,
+              json_out: bool = JSON) -> None:
+    """Bisection bandwidth by max flow on the switch graph, beside the closed form, per plane and tier."""
+    from aifabric.fabric.bisection import bisections
+
+    result = _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps,
+                   nic_gbps, catalog)
+    entries = bisections(result.links)
+    document = {"planes": [b.to_json() for b in entries],
+                "graph_tbps": round(sum(b.graph_tbps for b in entries), 3),
+                "closed_form_tbps": round(sum(b.closed_form_tbps for b in entries), 3),
+                "oversubscription": round(result.plan.actual_oversubscription(), 4)}
+    if json_out:
+        from aifabric.cli.render import print_json
+
+        print_json(document)
+        return
+    from rich.table import Table
+
+    from aifabric.cli.render import stdout_console
+
+    table = Table(title=f"Bisection (Tb/s): {result.plan.name}", title_justify="left")
+    for col in ("plane", "max-flow", "closed form", "NIC tier", "leaf uplinks", "spine uplinks"):
+        table.add_column(col, justify="right")
+    for b in entries:
+        table.add_row(str(b.plane), f"{b.graph_tbps:,.1f}", f"{b.closed_form_tbps:,.1f}", f"{b.nic_tbps:,.1f}",
+                      f"{b.leaf_uplink_tbps:,.1f}", f"{b.spine_uplink_tbps:,.1f}")
+    stdout_console().print(table)
+
+
+def failures(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | None = SERVERS,
+             switch: str | None = SWITCH, server: str | None = SERVER, planes: int | None = PLANES,
+             tiers: str | None = TIERS, oversubscription: str | None = OVERSUB, port_gbps: int | None = PORT,
+             uplink_gbps: int | None = UPLINK, nic_gbps: int | None = NIC_GBPS, catalog: Path | None = CATALOG,
+             fail: str = typer.Option("leaf=1,spine=1,link=0.1%", "--fail",
+                                      help="Failures per trial: leaf=N,spine=N,core=N,link=P% (each link fails "
+                                           "with probability P)."),
+             trials: int = typer.Option(1000, "--trials", min=1, max=1_000_000),
+             seed: int = typer.Option(0, "--seed"),
+             json_out: bool = JSON) -> None:
+    """Blast radius of each single switch failure, and a Monte Carlo of random switch and link failures."""
+    from aifabric.cli.render import progress_bar, progress_callback
+    from aifabric.fabric.failures import FailureModel, monte_carlo, parse_fail, single_failures
+
+    failure_spec = parse_fail(fail)
+    result = _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps,
+                   nic_gbps, catalog)
+    model = FailureModel(result.links)
+    singles = single_failures(model)
+    with progress_bar(enabled=not json_out) as progress:
+        mc = monte_carlo(model, failure_spec, trials, seed, progress_callback(progress, "failure trials"))
+    document = {"single": [s.to_json() for s in singles], "monte_carlo": mc}
+    if json_out:
+        from aifabric.cli.render import print_json
+
+        print_json(document)
+        return
+    from rich.table import Table
+
+    from aifabric.cli.render import stdout_console
+
+    console = stdout_console()
+    table = Table(title=f"Single switch failures: {result.plan.name}", title_justify="left")
+    for col in ("element", "plane", "pod", "GPUs cut off", "GPUs degraded", "worst GPU share", "bisection left"):
+        table.add_column(col, justify="left" if col == "element" else "right")
+    for s in singles:
+        table.add_row(s.element, str(s.plane), "-" if s.pod < 0 else str(s.pod), f"{s.gpus_cut_off:,}",
+                      f"{s.gpus_degraded:,}", f"{s.worst_gpu_share:.1%}", f"{s.bisection_left:.2%}")
+    console.print(table)
+    mc_table = Table(title=f"Monte Carlo: {trials:,} trials, seed {seed}, --fail {fail}", title_justify="left")
+    for col in ("metric", "p50", "p5", "p1", "min", "mean"):
+        mc_table.add_column(col, justify="left" if col == "metric" else "right")
+    for key, label in (("bisection_left", "surviving bisection"), ("worst_gpu_bandwidth_share", "worst GPU share")):
+        row = mc[key]
+        mc_table.add_row(label, *(f"{row[k]:.2%}" for k in ("p50", "p5", "p1", "min", "mean")))
+    console.print(mc_table)
+    console.print(f"trials with a GPU cut off: {mc['gpus_cut_off_trials']:,} of {trials:,}")
+
+
+def ecmp(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | None = SERVERS,
+         switch: str | None = SWITCH, server: str | None = SERVER, planes: int | None = PLANES,
+         tiers: str | None = TIERS, oversubscription: str | None = OVERSUB, port_gbps: int | None = PORT,
+         uplink_gbps: int | None = UPLINK, nic_gbps: int | None = NIC_GBPS, catalog: Path | None = CATALOG,
+         traffic: str = typer.Option("random-permutation", "--traffic",
+                                     help="allreduce-ring | all-to-all | random-permutation"),
+         routing: str = typer.Option("static-hash", "--routing", help="static-hash | adaptive"),
+         flows_per_nic: int = typer.Option(1, "--flows-per-nic"),
+         trials: int = typer.Option(10, "--trials"),
+         seed: int = typer.Option(0, "--seed"),
+         json_out: bool = JSON) -> None:
+    """Place a collective's flows on the fabric and report throughput under static ECMP or adaptive routing."""
+    from aifabric.cli.render import progress_bar, progress_callback
+    from aifabric.fabric.ecmp import simulate
+
+    result = _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps,
+                   nic_gbps, catalog)
+    with progress_bar(enabled=not json_out) as progress:
+        outcome = simulate(result.links, traffic, routing, flows_per_nic, trials, seed,
+                           progress_callback(progress, "ECMP trials"))
+    document = outcome.to_json()
+    if json_out:
+        from aifabric.cli.render import print_json
+
+        print_json(document)
+        return
+    from rich.table import Table
+
+    from aifabric.cli.render import stdout_console
+
+    table = Table(title=f"ECMP model: {result.plan.name}, {traffic}, {routing}, {flows_per_nic} flow(s) per NIC, "
+                        f"{trials} trials, seed {seed}", title_justify="left")
+    for col in ("share of line rate", "mean", "p5", "p50", "min"):
+        table.add_column(col, justify="left" if col.startswith("share") else "right")
+    for key, label in (("aggregate_share", "aggregate throughput"), ("collective_pace_share", "collective pace")):
+        row = document[key]
+        table.add_row(label, *(f"{row[k]:.1%}" for k in ("mean", "p5", "p50", "min")))
+    console = stdout_console()
+    console.print(table)
+    console.print(f"[dim]closed form for one hashing stage of {result.plan.leaf_uplinks} uplinks: "
+                  f"1 - (1 - 1/n)^n = {document['closed_form_first_stage_share']:.1%}[/dim]")
