@@ -52,6 +52,15 @@ def main() -> int:
         results.append(measure("fabric plan --out, 100,000 GPUs (graph + cabling)",
                                ["fabric", "plan", "topologies/colossus-100k.yaml", "--out", str(out / "c"), "--json"],
                                3, 15.0, 3072))
+        results.append(measure("fabric failures, Colossus-100k, 1,000 trials",
+                               ["fabric", "failures", "topologies/colossus-100k.yaml", "--trials", "1000",
+                                "--fail", "leaf=1,spine=1,core=1,link=0.1%", "--json"], 3, 30.0))
+        results.append(measure("fabric ecmp, Colossus-100k, random permutation, static hash, 10 trials",
+                               ["fabric", "ecmp", "topologies/colossus-100k.yaml", "--trials", "10", "--json"],
+                               3, 30.0))
+        results.append(measure("fabric ecmp, Colossus-100k, all-to-all x2 flows, static hash, 10 trials",
+                               ["fabric", "ecmp", "topologies/colossus-100k.yaml", "--traffic", "all-to-all",
+                                "--flows-per-nic", "2", "--trials", "10", "--json"], 3, 30.0))
         results.append(measure("fabric plan --out, 1,000,000 GPUs (graph + cabling)",
                                ["fabric", "plan", "topologies/million-gpu.yaml", "--out", str(out / "m"), "--json"],
                                1, 150.0, 16384))
