@@ -39,6 +39,8 @@ def plan(
     out: Path | None = typer.Option(None, "--out", help="Write bom.csv, links.csv, summary.json, graph.graphml."),
     no_graph: bool = typer.Option(False, "--no-graph", help="With --out, skip graph.graphml."),
     catalog: Path | None = typer.Option(None, "--catalog", help="Directory of catalog YAML to add/override."),
+    prices: Path | None = typer.Option(None, "--prices", help="Price book CSV (e.g. topologies/prices-indicative.csv)"
+                                       ": adds cost per BOM line and a cost_usd block."),
 ) -> None:
     """Size a rail-optimized Clos fabric, choose media by reach, and report or write its BOM and cabling."""
     from aifabric.cli.render import print_json, progress_bar, progress_callback, stdout_console
@@ -49,7 +51,7 @@ def plan(
         raise SpecError("command line", "SPEC", "give a spec file or --gpus N / --servers N")
     overrides = spec_overrides(gpus, servers, gpus_per_server, nic_gbps, switch, port_gbps, uplink_gbps, planes,
                                tiers, oversubscription, server, nic)
-    result = plan_fabric(spec, overrides, catalog)
+    result = plan_fabric(spec, overrides, catalog, prices)
     document = result.document()
     if out is not None:
         from aifabric.export.fabric_files import write_outputs
@@ -75,3 +77,7 @@ app.command("latency")(fabric_analysis.latency)
 app.command("bisection")(fabric_analysis.bisection)
 app.command("failures")(fabric_analysis.failures)
 app.command("ecmp")(fabric_analysis.ecmp)
+
+from aifabric.cli import sweep as sweep_cli  # noqa: E402 - imports only typer at module level
+
+app.command("sweep")(sweep_cli.sweep)

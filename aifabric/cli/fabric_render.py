@@ -33,6 +33,12 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
         ("Latency one-way", f"same leaf {d['latency_ns']['same_leaf']:,.0f} ns, same pod "
                             f"{d['latency_ns']['same_pod']:,.0f} ns, worst {d['latency_ns']['worst']:,.0f} ns"),
     ]
+    if "cost_usd" in d:
+        c = d["cost_usd"]
+        book = Path(result.prices.file).name if getattr(result, "prices", None) is not None else "price book"
+        rows.append(("Cost (network)", f"${c['total']:,.0f} from {book} (switches ${c['switches']:,.0f}, optics "
+                                       f"${c['transceivers']:,.0f}, cables ${c['cables']:,.0f}, NICs "
+                                       f"${c['nics']:,.0f})"))
     for key, value in rows:
         head.add_row(key, value)
     console.print(head)

@@ -15,8 +15,12 @@ Progress = Callable[[str], Callable[[int, int], None] | None]
 
 
 def write_bom(path: str | Path, result: FabricResult) -> Path:
-    """Write bom.csv; return its path."""
-    lines = bom_lines(result.plan, result.links, result.hardware)
+    """Write bom.csv (with unit and total prices appended when the result is priced); return its path."""
+    lines = bom_lines(result.plan, result.links, result.hardware, result.counts)
+    if result.prices is not None:
+        from aifabric.fabric.prices import PRICE_COLUMNS, priced_rows
+
+        return write_csv(path, BOM_HEADER + PRICE_COLUMNS, priced_rows(lines, result.prices))
     return write_csv(path, BOM_HEADER, (line.row() for line in lines))
 
 

@@ -24,6 +24,7 @@ class BomLine:
     quantity: int
     unit_power_w: float
     source: str
+    length_m: float | None = None
 
     @property
     def total_power_w(self) -> float:
@@ -144,11 +145,11 @@ def _nic_modules(plan: Plan, hardware: Hardware, medium, link_set: LinkSet, mask
     return module_id, int(np.ceil(cage_ports * link_set.speed_gbps / module.module_gbps).sum())
 
 
-def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware) -> list[BomLine]:
-    """Return the BOM lines, sorted by category then id then length."""
+def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCounts | None = None) -> list[BomLine]:
+    """Return the BOM lines, sorted by category then id then length (counts: reuse parts already counted)."""
     switch = hardware.switch(plan.switch_id)
     nic = hardware.nic(plan.nic_id)
-    counts = count_parts(links, hardware)
+    counts = counts if counts is not None else count_parts(links, hardware)
     lines = [
         BomLine("switch", switch.id, switch.model, switch.name, plan.switch_counts()["total"], switch.power_w,
                 switch.source),
@@ -162,5 +163,5 @@ def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware) -> list[BomLin
     for (cable_id, length), quantity in sorted(counts.cables.items()):
         cable = hardware.cables[cable_id]
         lines.append(BomLine("cable", cable.id, cable.part, f"{cable.name}, {length:g} m", quantity,
-                             cable.power_w, cable.source))
+                             cable.power_w, cable.source, length))
     return lines

@@ -29,23 +29,45 @@ class FabricResult:
     links: FabricLinks
     counts: PartCounts
     latencies: list[PathLatency]
+    prices: Any = None  # a PriceBook (aifabric.fabric.prices) when the plan is to be costed
+
+    def bom(self) -> list:
+        """Return the BOM lines (BomLine), from the parts already counted."""
+        from aifabric.fabric.bom import bom_lines
+
+        return bom_lines(self.plan, self.links, self.hardware, self.counts)
+
+    def cost_usd(self) -> dict[str, float] | None:
+        """Return the cost block {switches, nics, transceivers, cables, total} in USD, or None without prices."""
+        if self.prices is None:
+            return None
+        from aifabric.fabric.prices import cost_usd
+
+        return cost_usd(self.bom(), self.prices)
 
     def document(self) -> dict[str, Any]:
-        """Return the `fabric plan --json` document."""
-        return summary(self.plan, self.links, self.counts, self.latencies, self.hardware)
+        """Return the `fabric plan --json` document (with `cost_usd` when priced)."""
+        return summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd())
 
 
 def plan_fabric(spec_path: str | Path | None, overrides: dict[str, Any] | None = None,
-                catalog_dir: str | Path | None = None) -> FabricResult:
-    """Return the full result for a spec file and/or command-line overrides."""
+                catalog_dir: str | Path | None = None, prices_path: str | Path | None = None) -> FabricResult:
+    """Return the full result for a spec file and/or command-line overrides, costed when prices_path is given."""
     spec, lines, applied = load_fabric_spec_with_lines(spec_path, overrides)
     hardware = load_hardware(catalog_dir)
     check_catalog_ids(spec, hardware, spec_path, lines, applied)
+    prices = None
+    if prices_path is not None:
+        from aifabric.fabric.prices import load_price_book
+
+        prices = load_price_book(prices_path, hardware)
     try:
-        return plan_spec(spec, hardware)
+        result = plan_spec(spec, hardware)
     except DesignError as exc:
         where = str(spec_path) if spec_path is not None else "command line"
         raise DesignError(f"{where}: design does not fit: {exc.message}") from None
+    result.prices = prices
+    return result
 
 
 def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:

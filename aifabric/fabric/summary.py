@@ -23,13 +23,13 @@ def power_kw(plan: Plan, counts: PartCounts, hardware: Hardware) -> dict[str, fl
 
 
 def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[PathLatency],
-            hardware: Hardware) -> dict[str, Any]:
-    """Return the plan's JSON document."""
+            hardware: Hardware, cost_usd: dict[str, float] | None = None) -> dict[str, Any]:
+    """Return the plan's JSON document (with a `cost_usd` block when a cost is given)."""
     by_class = {p.path_class: p for p in latencies if p.plane == 0}
     worst = max(p.worst_ns for p in latencies)
     lower = plan.lower_bound_switches()
     switches = plan.switch_counts()
-    return {
+    document = {
         "name": plan.name,
         "gpus": plan.gpus,
         "servers": plan.servers,
@@ -66,3 +66,6 @@ def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[
         "power_kw": power_kw(plan, counts, hardware),
         "notes": list(plan.notes),
     }
+    if cost_usd is not None:
+        document["cost_usd"] = cost_usd
+    return document
