@@ -42,7 +42,11 @@ class CatalogError(AifabricError):
 
 
 class DesignError(AifabricError):
-    """A design that cannot be built as specified; the message says what to change."""
+    """A design that cannot be built as specified; the message says what to change, `field` which spec field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class RoutingError(AifabricError):

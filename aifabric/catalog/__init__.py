@@ -13,6 +13,8 @@ from aifabric.errors import CatalogError, SpecError
 
 Entry = TypeVar("Entry", bound=BaseModel)
 PACKAGE_DIR = Path(__file__).parent
+# (kind, id) -> (file, line) of the entry that won, so cross-reference errors can point at it.
+ORIGINS: dict[tuple[str, str], tuple[str, int | None]] = {}
 
 
 def catalog_files(kind: str, user_dir: str | Path | None = None) -> list[Path]:
@@ -49,16 +51,16 @@ def _load_entries_cached(kind: str, model: type[Entry], user_dir: str | None) ->
             raise SpecError(str(path), "entries", "a catalog file needs `kind:` and a list `entries:`", line=1)
         seen: set[str] = set()
         for index, raw in enumerate(data["entries"]):
-            sub_lines = {key[2:]: line for key, line in lines.items() if key[:2] == ("entries", index)}
             if not isinstance(raw, dict):
                 raise SpecError(str(path), f"entries[{index}]", "must be a mapping", line=lines.get(("entries", index)))
-            entry = validate(model, raw, sub_lines, str(path))
+            entry = validate(model, raw, lines, str(path), prefix=("entries", index))
             entry_id = entry.id
             if entry_id in seen:
                 raise SpecError(str(path), f"entries[{index}].id", f"duplicate id '{entry_id}'",
                                 line=lines.get(("entries", index)))
             seen.add(entry_id)
             merged[entry_id] = entry
+            ORIGINS[(kind, entry_id)] = (str(path), lines.get(("entries", index)))
     return tuple(sorted(merged.items()))
 
 

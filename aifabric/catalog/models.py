@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from aifabric.catalog import load_entries, lookup
-from aifabric.errors import CatalogError
+from aifabric.errors import SpecError
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -37,12 +37,15 @@ class Switch(_Entry):
     latency_ns: float = Field(ge=0)
     height_u: int = Field(default=1, gt=0)
 
-    @model_validator(mode="after")
-    def _speeds_divide_cage(self):
-        for speed in self.speeds_gbps:
-            if speed <= 0 or self.cage_gbps % speed:
-                raise ValueError(f"speed {speed} does not divide cage_gbps {self.cage_gbps}")
-        return self
+    @field_validator("speeds_gbps")
+    @classmethod
+    def _speeds_divide_cage(cls, speeds: list[int], info: ValidationInfo) -> list[int]:
+        cage_gbps = info.data.get("cage_gbps")
+        for speed in speeds:
+            if speed <= 0 or (cage_gbps and cage_gbps % speed):
+                raise ValueError(f"speed {speed} does not divide cage_gbps {cage_gbps}; a cage breaks out into "
+                                 f"equal ports")
+        return speeds
 
     def ports_per_cage(self, speed_gbps: int) -> int:
         """Return how many logical ports one cage breaks out into at this speed."""
@@ -163,14 +166,22 @@ def load_hardware(user_dir: str | Path | None = None) -> Hardware:
     """Return the shipped catalog merged with a user's catalog directory, cross-references checked."""
     loaded = {kind: load_entries(kind, model, user_dir) for kind, model in KINDS.items()}
     hardware = Hardware(**loaded)
+    def dangling(kind: str, entry_id: str, field: str, what: str, value: str, known) -> SpecError:
+        from aifabric.catalog import ORIGINS
+        from aifabric.spec.loader import suggest
+
+        file, line = ORIGINS.get((kind, entry_id), (f"catalog {kind}", None))
+        return SpecError(file, f"{entry_id}.{field}", f"unknown {what} '{value}'{suggest(value, list(known))}; "
+                         f"known: {', '.join(sorted(known))}", line=line)
+
     for server in hardware.servers.values():
         if server.nic not in hardware.nics:
-            raise CatalogError(f"server '{server.id}': unknown nic '{server.nic}'")
+            raise dangling("servers", server.id, "nic", "nic", server.nic, hardware.nics)
     for medium in hardware.media.values():
         if medium.cable not in hardware.cables:
-            raise CatalogError(f"medium '{medium.id}': unknown cable '{medium.cable}'")
+            raise dangling("media", medium.id, "cable", "cable", medium.cable, hardware.cables)
         parts = [medium.switch_transceiver, *medium.nic_transceiver.values()]
         for part in parts:
             if part is not None and part not in hardware.transceivers:
-                raise CatalogError(f"medium '{medium.id}': unknown transceiver '{part}'")
+                raise dangling("media", medium.id, "transceiver", "transceiver", part, hardware.transceivers)
     return hardware

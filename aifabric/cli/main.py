@@ -45,14 +45,11 @@ def run(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # Click's usage errors (typer may vendor its own click, so match by shape): one line, exit 2.
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            message = " ".join(str(exc.format_message()).split())
+            sys.stderr.write(f"error: command line: {message}\n")
+            sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
         raise
     sys.exit(0)
 

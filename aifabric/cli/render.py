@@ -29,7 +29,7 @@ def print_json(document: Any) -> None:
 
 def progress_bar(enabled: bool):
     """Return a rich Progress on stderr, or a no-op stand-in when disabled (--json, not a terminal)."""
-    if not enabled:
+    if not enabled or not sys.stderr.isatty():
         return _NoProgress()
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -108,7 +108,9 @@ def _point(file: str, where: str, value: Any) -> tuple[float, float]:
         raise SpecError(file, where, f"coordinates must be [longitude, latitude] numbers, got {value!r}")
     lon, lat = float(value[0]), float(value[1])
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-        raise SpecError(file, where, f"[{lon}, {lat}] is not a WGS84 [longitude, latitude] pair")
+        swapped = abs(lon) <= 90.0 < abs(lat) <= 180.0
+        hint = f" (swapped? GeoJSON wants [longitude, latitude]: [{lat}, {lon}])" if swapped else ""
+        raise SpecError(file, where, f"[{lon}, {lat}] is not a WGS84 [longitude, latitude] pair{hint}")
     return lon, lat
 
 

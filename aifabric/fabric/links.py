@@ -73,7 +73,7 @@ def _candidates(spec: FabricSpec, hardware: Hardware, link_class: str) -> list[M
     if forced is not None:
         medium = hardware.medium(forced)
         if ends not in medium.ends:
-            raise DesignError(f"media.{link_class}: {forced} does not serve {ends} links")
+            raise DesignError(f"{forced} does not serve {ends} links", field=f"media.{link_class}")
         return [medium]
     return sorted((m for m in hardware.media.values() if ends in m.ends), key=lambda m: (m.cost_rank, m.id))
 
@@ -97,7 +97,8 @@ def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, 
         names = ", ".join(m.id for m in candidates)
         raise DesignError(
             f"{link_class} links up to {longest:.0f} m exceed the reach of every allowed medium ({names}); "
-            f"shorten the floor (placement.racks_per_row, row_pitch_m, leaf_location) or allow longer-reach media"
+            f"shorten the floor (placement.racks_per_row, row_pitch_m, leaf_location) or allow longer-reach media",
+            field="placement",
         )
     return chosen, cable_m
 

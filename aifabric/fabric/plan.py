@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aifabric.catalog.models import Hardware, load_hardware
-from aifabric.errors import DesignError
+from aifabric.errors import DesignError, SpecError
 from aifabric.fabric.bom import PartCounts, count_parts
 from aifabric.fabric.latency import PathLatency, path_latencies
 from aifabric.fabric.links import FabricLinks, generate
@@ -64,10 +64,26 @@ def plan_fabric(spec_path: str | Path | None, overrides: dict[str, Any] | None =
     try:
         result = plan_spec(spec, hardware)
     except DesignError as exc:
-        where = str(spec_path) if spec_path is not None else "command line"
-        raise DesignError(f"{where}: design does not fit: {exc.message}") from None
+        raise design_error_at(exc, spec_path, lines, applied) from None
     result.prices = prices
     return result
+
+
+def design_error_at(exc: DesignError, spec_path, lines, applied: dict[str, Any]) -> SpecError:
+    """Return a DesignError re-pointed at the spec file, line and field (or flag) it is about."""
+    from aifabric.spec.fabric import FLAG_NAMES
+
+    field = exc.field
+    top = (field or "").split(".")[0]
+    if top in applied or spec_path is None:
+        return SpecError("command line", FLAG_NAMES.get(top, top) if field else None, exc.message)
+    keys = tuple(field.split(".")) if field else ()
+    line = None
+    for end in range(len(keys), 0, -1):
+        if keys[:end] in lines:
+            line = lines[keys[:end]]
+            break
+    return SpecError(str(spec_path), field, exc.message, line=line)
 
 
 def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:

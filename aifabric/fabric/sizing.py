@@ -137,18 +137,21 @@ def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
     servers = spec.servers if spec.servers is not None else math.ceil(spec.gpus / gpus_per_server)
     nic_gbps = spec.nic_gbps or nic.rate_gbps
     if nic_gbps % spec.planes:
-        raise DesignError(f"nic_gbps {nic_gbps} does not split evenly over {spec.planes} planes")
+        divisors = [str(p) for p in range(1, 9) if nic_gbps % p == 0]
+        raise DesignError(f"nic_gbps {nic_gbps} does not split evenly over {spec.planes} planes; use planes "
+                          f"{', '.join(divisors)}", field="planes")
     port_gbps = spec.port_gbps or nic_gbps // spec.planes
     if port_gbps * spec.planes > nic_gbps:
         raise DesignError(
             f"port_gbps {port_gbps} x planes {spec.planes} exceeds the NIC's {nic_gbps} Gb/s; "
-            f"use port_gbps <= {nic_gbps // spec.planes}"
+            f"use port_gbps <= {nic_gbps // spec.planes}", field="port_gbps"
         )
     uplink_gbps = spec.uplink_gbps or port_gbps
     for label, speed in (("port_gbps", port_gbps), ("uplink_gbps", uplink_gbps)):
         if speed not in switch.speeds_gbps:
             raise DesignError(
-                f"{label} {speed}: {switch.id} offers {', '.join(map(str, switch.speeds_gbps))} Gb/s ports"
+                f"{label} {speed}: {switch.id} offers {', '.join(map(str, switch.speeds_gbps))} Gb/s ports",
+                field=label if getattr(spec, label) is not None else "switch",
             )
     return Resolved(server, switch, nic.id, gpus_per_server, servers, nic_gbps, port_gbps, uplink_gbps)
 
@@ -165,7 +168,7 @@ def leaf_ports(switch: Switch, down_gbps: int, up_gbps: int, ratio: float) -> tu
         if cages <= switch.cages:
             return down, up
         down -= 1
-    raise DesignError(f"oversubscription {ratio:g} leaves no downlink on a {switch.id}")
+    raise DesignError(f"oversubscription {ratio:g} leaves no downlink on a {switch.id}", field="oversubscription")
 
 
 def _largest_divisor_at_most(value: int, limit: int) -> int:
@@ -269,7 +272,8 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
         if spec.servers_per_su > max_down:
             raise DesignError(
                 f"servers_per_su {spec.servers_per_su} exceeds the {max_down} downlinks a {switch.id} leaf has at "
-                f"{res.port_gbps}G with oversubscription {spec.oversubscription:g}; use at most {max_down}"
+                f"{res.port_gbps}G with oversubscription {spec.oversubscription:g}; use at most {max_down}",
+                field="servers_per_su",
             )
         down = spec.servers_per_su
     else:
@@ -287,7 +291,7 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
             raise DesignError(
                 f"{res.servers * rails:,} GPUs need {leaves} leaves per plane, but a two-tier {switch.id} fabric at "
                 f"{res.uplink_gbps}G joins at most {radix_up} leaves ({max_gpus:,} GPUs per plane); "
-                f"use tiers: 3 (or auto), more planes, or a higher-radix switch"
+                f"use tiers: 3 (or auto), more planes, or a higher-radix switch", field="tiers"
             )
     three = _three_tier(leaves, up, rails, radix_up, spec.spine_oversubscription)
     if three is None:
@@ -295,7 +299,8 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
         raise DesignError(
             f"{res.servers * rails:,} GPUs do not fit three tiers of {switch.id} at {res.port_gbps}G "
             f"(at most ~{per_plane_max:,} GPUs per plane); use more planes at a lower port speed "
-            f"(e.g. planes: {spec.planes * 2}, which doubles the radix), or a higher-radix switch"
+            f"(e.g. planes: {spec.planes * 2}, which doubles the radix), or a higher-radix switch",
+            field="gpus" if spec.gpus is not None else "servers",
         )
     leaves_per_pod, shapes, cores, per_pair, notes = three
     return _plan(spec, res, 3, down, up, sus, leaves, leaves_per_pod, shapes, cores, per_pair, radix_down,

@@ -18,8 +18,8 @@ class Placement(BaseModel):
     """Where racks stand, which sets every link's length."""
 
     model_config = ConfigDict(extra="forbid")
-    servers_per_rack: int = Field(default=4, gt=0, le=64)
-    racks_per_row: int = Field(default=16, gt=0, le=200)
+    servers_per_rack: int = Field(default=4, gt=0, le=64, strict=True)
+    racks_per_row: int = Field(default=16, gt=0, le=200, strict=True)
     rack_width_m: float = Field(default=0.6, gt=0, le=5)
     row_pitch_m: float = Field(default=3.0, gt=0, le=20)
     leaf_location: Literal["in-row", "end-of-row", "central"] = "end-of-row"
@@ -45,20 +45,20 @@ class FabricSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(default="fabric", min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     description: str | None = None
-    gpus: int | None = Field(default=None, gt=0, le=MAX_GPUS)
-    servers: int | None = Field(default=None, gt=0, le=MAX_GPUS)
+    gpus: int | None = Field(default=None, gt=0, le=MAX_GPUS, strict=True)
+    servers: int | None = Field(default=None, gt=0, le=MAX_GPUS, strict=True)
     server: str = "hgx-h100"
-    gpus_per_server: int | None = Field(default=None, gt=0, le=72)
+    gpus_per_server: int | None = Field(default=None, gt=0, le=72, strict=True)
     nic: str | None = None
-    nic_gbps: int | None = Field(default=None, gt=0)
+    nic_gbps: int | None = Field(default=None, gt=0, strict=True)
     switch: str = "sn5600"
-    port_gbps: int | None = Field(default=None, gt=0)
-    uplink_gbps: int | None = Field(default=None, gt=0)
-    planes: int = Field(default=1, ge=1, le=16)
+    port_gbps: int | None = Field(default=None, gt=0, strict=True)
+    uplink_gbps: int | None = Field(default=None, gt=0, strict=True)
+    planes: int = Field(default=1, ge=1, le=16, strict=True)
     tiers: Literal["auto", 2, 3] = "auto"
     oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
     spine_oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
-    servers_per_su: int | None = Field(default=None, gt=0)
+    servers_per_su: int | None = Field(default=None, gt=0, strict=True)
     placement: Placement = Field(default_factory=Placement)
     media: dict[str, str] = Field(default_factory=dict)
     latency_budget_ns: float | None = Field(default=None, gt=0)

@@ -19,14 +19,25 @@ MAX_SPEC_BYTES = 16 * 1024 * 1024
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, path: tuple, line: int, first_line: int):
+        super().__init__(path)
+        self.path, self.line, self.first_line = path, line, first_line
+
+
 def _line_map(node: yaml.Node, path: tuple = (), lines: LineMap | None = None) -> LineMap:
     """Return {field path: 1-based line} for every mapping key and sequence item under node."""
     lines = {} if lines is None else lines
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: dict = {}
         for key_node, value_node in node.value:
             key = key_node.value
-            lines[path + (key,)] = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _DuplicateKey(path + (key,), line, seen[key])
+            seen[key] = line
+            lines[path + (key,)] = line
             _line_map(value_node, path + (key,), lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -68,7 +79,12 @@ def load_yaml(path: str | Path, what: str = "spec") -> tuple[Any, LineMap]:
         raise SpecError(str(path), None, f"YAML error: {exc}") from None
     finally:
         loader.dispose()
-    lines = _line_map(node) if node is not None else {}
+    try:
+        lines = _line_map(node) if node is not None else {}
+    except _DuplicateKey as dup:
+        # YAML would silently keep the last value; a hand-edited spec with two values is a mistake.
+        raise SpecError(str(path), field_name(dup.path), f"duplicate key (first given on line {dup.first_line})",
+                        line=dup.line) from None
     return data, lines
 
 
@@ -115,6 +131,17 @@ def _describe(error: dict, model: type[BaseModel]) -> str:
         return f"must be a list, got {type(value).__name__}"
     if kind == "bool_type" or kind == "bool_parsing":
         return f"must be true or false, got {value!r}"
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        if pattern.startswith("^[a-z0-9]"):
+            return f"must be a lowercase kebab-case id (a-z, 0-9, '-'), got {value!r}"
+        if pattern.startswith("^[A-Za-z0-9]"):
+            return f"must be letters, digits, '.', '_' or '-' (no spaces or '/'), got {value!r}"
+        return f"must match {pattern}, got {value!r}"
+    if kind == "string_too_short":
+        return "must not be empty"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     return error["msg"]
@@ -140,8 +167,11 @@ def _allowed_fields(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(getattr(current, "model_fields", {}).keys())
 
 
-def validate(model: type[Model], data: Any, lines: LineMap, file: str) -> Model:
-    """Return the validated model, or raise SpecErrors naming every bad field with its line."""
+def validate(model: type[Model], data: Any, lines: LineMap, file: str, prefix: tuple = ()) -> Model:
+    """Return the validated model, or raise SpecErrors naming every bad field with its line.
+
+    `prefix` is the path of `data` inside its file (e.g. ("entries", 3)) so fields are named from the top.
+    """
     if data is None:
         raise SpecError(file, None, "file is empty; expected a mapping of fields")
     if not isinstance(data, dict):
@@ -160,7 +190,7 @@ def validate(model: type[Model], data: Any, lines: LineMap, file: str) -> Model:
                 close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
                 if close:
                     message = f"unknown field (did you mean '{close[0]}'?); allowed: {', '.join(sorted(allowed))}"
-            errors.append(SpecError(file, field_name(loc), message, line=_line_of(lines, loc)))
+            errors.append(SpecError(file, field_name(prefix + loc), message, line=_line_of(lines, prefix + loc)))
         if len(errors) == 1:
             raise errors[0] from None
         raise SpecErrors(errors) from None
