@@ -2,9 +2,135 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
+REASONS_SHOWN = 8
 
-def sweep(spec: str = typer.Argument(..., help="Base fabric spec YAML.")) -> None:
-    """Evaluate every combination of --vary values (in progress)."""
-    raise typer.Exit(1)
+
+def sweep(
+    spec: Path = typer.Argument(..., help="Base fabric spec YAML (topologies/*.yaml); --vary replaces its fields."),
+    vary: list[str] = typer.Option([], "--vary", help="key=v1,v2,... (repeatable), e.g. switch=sn5600,qm9700, "
+                                   "planes=1,2,4, oversubscription=1,2:1, port_gbps=200,400, tiers=auto,3."),
+    prices: Path | None = typer.Option(None, "--prices", help="Price book CSV; default: the shipped INDICATIVE "
+                                       "topologies/prices-indicative.csv."),
+    max_power_kw: float | None = typer.Option(None, "--max-power-kw", min=0,
+                                              help="Drop designs whose network power exceeds this."),
+    max_latency_ns: float | None = typer.Option(None, "--max-latency-ns", min=0,
+                                                help="Drop designs whose worst one-way latency exceeds this."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default: CPUs)."),
+    dask: str | None = typer.Option(None, "--dask", help="'local': run on a Dask LocalCluster of --workers."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://host:8786 "
+                                         "(its workers need aifabric installed)."),
+    failures: int = typer.Option(0, "--failures", min=0, help="Monte Carlo trials of random failures (1 leaf, "
+                                 "1 spine, 0.1%% of links) per feasible design; 0 = off."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the failure trials."),
+    json_out: bool = typer.Option(False, "--json", help="Print {\"candidates\": [...]} as one JSON document."),
+    out: Path | None = typer.Option(None, "--out", help="Write sweep.csv and sweep.png (cost vs power) here."),
+    catalog: Path | None = typer.Option(None, "--catalog", help="Directory of catalog YAML to add/override."),
+) -> None:
+    """Evaluate every combination of --vary values (solver, BOM cost, power, latency), drop infeasible designs
+    with the reason, and report the Pareto front over cost, power, switch count and worst latency."""
+    import sys
+
+    from aifabric.catalog.models import load_hardware
+    from aifabric.cli.render import print_json, progress_bar, progress_callback, stdout_console
+    from aifabric.errors import SpecError
+    from aifabric.fabric.prices import default_price_book_path, load_price_book
+    from aifabric.spec.fabric import check_catalog_ids, load_fabric_spec_with_lines
+    from aifabric.sweep.evaluate import SweepConfig
+    from aifabric.sweep.grid import check_grid, parse_vary
+    from aifabric.sweep.run import run_sweep
+
+    if dask is not None and dask != "local":
+        raise SpecError("command line", "--dask", f"'{dask}': the only value is 'local' (a LocalCluster); for a "
+                                                  "running cluster give --scheduler tcp://host:8786")
+    if dask is not None and scheduler is not None:
+        raise SpecError("command line", "--scheduler", "give --dask local or --scheduler URL, not both")
+    grid = parse_vary(vary)
+    base_spec, lines, _ = load_fabric_spec_with_lines(spec, None)
+    hardware = load_hardware(catalog)
+    check_catalog_ids(base_spec, hardware, spec, lines, {})
+    base = base_spec.model_dump(exclude_unset=True)
+    check_grid(grid, base, hardware)
+    indicative = prices is None
+    prices_path = default_price_book_path() if indicative else prices
+    book = load_price_book(prices_path, hardware)
+    config = SweepConfig(base=base, prices=book, catalog_dir=None if catalog is None else str(catalog),
+                         max_power_kw=max_power_kw, max_latency_ns=max_latency_ns, failure_trials=failures, seed=seed)
+    executor = "dask" if scheduler else "dask-local" if dask else "pool"
+    with progress_bar(enabled=not json_out and sys.stderr.isatty()) as progress:
+        candidates = run_sweep(config, grid, executor=executor, workers=workers, scheduler=scheduler,
+                               progress=progress_callback(progress, f"evaluating {grid.size():,} designs"))
+    if out is not None:
+        from aifabric.sweep.output import write_sweep
+
+        write_sweep(out, grid, config, candidates, base_spec.name)
+    if json_out:
+        print_json({"candidates": candidates})
+        return
+    render_sweep(stdout_console(), grid, config, candidates, prices_path, indicative, executor, out)
+
+
+def render_sweep(console, grid, config, candidates, prices_path, indicative: bool, executor: str, out) -> None:
+    """Print the Pareto front as a table, then the infeasible candidates counted by reason."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    feasible = [c for c in candidates if c["feasible"]]
+    front = sorted((c for c in feasible if c["pareto"]), key=lambda c: (c["cost"], c["index"]))
+    where = {"pool": "local process pool", "dask-local": "Dask LocalCluster", "dask": "Dask cluster"}[executor]
+    console.print(f"{len(candidates):,} candidates ({' x '.join(str(len(v)) for v in grid.values)}) on a {where}: "
+                  f"{len(feasible):,} feasible, {len(front):,} on the Pareto front "
+                  "(minimising cost, power, switches, worst latency)")
+    label = _shown_path(prices_path) + (" (INDICATIVE shipped example; give --prices FILE for real quotes)"
+                                if indicative else "")
+    console.print(f"prices: {label}")
+    table = Table(title="Pareto front", title_justify="left")
+    for key in grid.keys:
+        table.add_column(key)
+    failure_cols = [("bisection_left_p5", "bisection left p5"), ("worst_gpu_share_p5", "worst GPU share p5")]
+    headings = ["cost (M$)", "power kW", "switches", "worst ns", "built tiers"]
+    headings += [label for _, label in failure_cols] if config.failure_trials else []
+    for heading in headings:
+        table.add_column(heading, justify="right")
+    for c in front:
+        row = [_text(c[key]) for key in grid.keys]
+        row += [f"{c['cost'] / 1e6:,.2f}", f"{c['power_kw']:,.1f}", f"{c['switches']:,}",
+                f"{c['worst_latency_ns']:,.0f}", str(c["tiers_built"])]
+        if config.failure_trials:
+            row += [_text(c[key]) for key, _ in failure_cols]
+        table.add_row(*row)
+    console.print(table)
+    reasons = Counter(c["reason"] for c in candidates if not c["feasible"])
+    if reasons:
+        shown = Table(title=f"Infeasible: {sum(reasons.values()):,} candidates", title_justify="left")
+        shown.add_column("count", justify="right")
+        shown.add_column("reason")
+        ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+        for reason, count in ranked[:REASONS_SHOWN]:
+            shown.add_row(f"{count:,}", reason)
+        if len(ranked) > REASONS_SHOWN:
+            rest = sum(count for _, count in ranked[REASONS_SHOWN:])
+            shown.add_row(f"{rest:,}", f"... {len(ranked) - REASONS_SHOWN} more distinct reasons (see --out sweep.csv)")
+        console.print(shown)
+    if out is not None:
+        console.print(f"wrote {out}/sweep.csv, sweep.png")
+
+
+def _shown_path(path) -> str:
+    """Return a path relative to the working directory when it lies under it, else as is."""
+    import os
+
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _text(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
