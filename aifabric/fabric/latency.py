@@ -117,19 +117,20 @@ def _top2(values: np.ndarray, axis: int, worst: bool) -> np.ndarray:
     return np.take(part, 0, axis=axis) + np.take(part, 1, axis=axis)
 
 
-def _chains(links: FabricLinks, model: LatencyModel, worst: bool) -> dict[str, float]:
+def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[str, np.ndarray]
+            ) -> dict[str, float]:
     """Return the min or worst link-latency sum of each path class over real paths."""
     plan = links.plan
     pick = np.max if worst else np.min
     fill = -np.inf if worst else np.inf
     # NIC links per leaf: (sus, servers per SU, rails), padded where the last SU is partial.
     nic = np.full(plan.sus * plan.leaf_downlinks * plan.rails, fill)
-    nic[: plan.servers * plan.rails] = _link_ns(links, model, "nic_leaf")
+    nic[: plan.servers * plan.rails] = link_ns["nic_leaf"]
     nic = nic.reshape(plan.sus, plan.leaf_downlinks, plan.rails)
     results = {"same_leaf": float(pick(_top2(nic, axis=1, worst=worst)))}
     nic_leaf = pick(nic, axis=1).reshape(-1)  # per leaf, index su * rails + rail
 
-    ls = _link_ns(links, model, "leaf_spine")
+    ls = link_ns["leaf_spine"]
     leaf_to_spine_chain = []  # per pod: (spines,) best chain NIC -> leaf -> spine
     same_pod = []
     offset = 0
@@ -144,7 +145,7 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool) -> dict[str, f
         leaf0 += shape.leaves
     results["same_pod"] = float(pick(np.array(same_pod)))
     if plan.tiers == 3:
-        sc = _link_ns(links, model, "spine_core")
+        sc = link_ns["spine_core"]
         cores = plan.cores_per_plane
         per_pod_core = np.full((len(plan.pods), cores), fill)
         base = 0
@@ -168,8 +169,9 @@ def path_latencies(links: FabricLinks, hardware: Hardware, overrides: LatencyOve
     plan = links.plan
     model = latency_model(links, hardware, overrides)
     typical_by_class = {name: _typical_terms(links, model, name) for name in links.sets}
-    worst = _chains(links, model, worst=True)
-    best = _chains(links, model, worst=False)
+    link_ns = {name: _link_ns(links, model, name) for name in links.sets}
+    worst = _chains(links, model, True, link_ns)
+    best = _chains(links, model, False, link_ns)
     results = []
     for path_class, hops in PATH_HOPS.items():
         if path_class not in worst or not np.isfinite(worst[path_class]):

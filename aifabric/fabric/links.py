@@ -83,14 +83,23 @@ def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, 
     """Return (medium index, ordered cable length) per link: the cheapest medium whose reach covers the run."""
     chosen = np.full(run_m.shape, -1, dtype=np.int16)
     cable_m = np.zeros(run_m.shape, dtype=np.float32)
-    for medium in candidates:
-        cable = hardware.cables[medium.cable]
-        reach = min(medium.reach_m, cable.reach_m, max(cable.lengths_m))
-        mask = (chosen < 0) & (run_m <= reach)
-        if not mask.any():
-            continue
-        chosen[mask] = media_index[medium.id]
-        lengths = np.array(sorted(cable.lengths_m), dtype=np.float64)
+    reaches = [min(m.reach_m, hardware.cables[m.cable].reach_m, max(hardware.cables[m.cable].lengths_m))
+               for m in candidates]
+    if all(a < b for a, b in zip(reaches, reaches[1:], strict=False)):
+        # Cheapest-first media whose reach grows: the first that reaches a run is found by one binary search.
+        position = np.searchsorted(np.array(reaches), run_m - 1e-9)
+        ok = position < len(candidates)
+        chosen[ok] = np.array([media_index[m.id] for m in candidates], dtype=np.int16)[position[ok]]
+        groups = [(candidates[i], position == i) for i in np.unique(position[ok]).tolist()]
+    else:
+        groups = []
+        for medium, reach in zip(candidates, reaches, strict=True):
+            mask = (chosen < 0) & (run_m <= reach)
+            if mask.any():
+                chosen[mask] = media_index[medium.id]
+                groups.append((medium, mask))
+    for medium, mask in groups:
+        lengths = np.array(sorted(hardware.cables[medium.cable].lengths_m), dtype=np.float64)
         cable_m[mask] = lengths[np.searchsorted(lengths, run_m[mask] - 1e-9)]
     if (chosen < 0).any():
         longest = float(run_m[chosen < 0].max())
@@ -114,7 +123,10 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     # NIC -> leaf: rail r of server s lands on the rail-r leaf of the server's SU.
     servers = np.repeat(np.arange(plan.servers, dtype=int_t), plan.rails)
     rails = np.tile(np.arange(plan.rails, dtype=int_t), plan.servers)
-    su, slot = np.divmod(servers, plan.leaf_downlinks)
+    # SU and slot of each NIC link by repetition, not division: the table is regular, so this is a copy.
+    n_links = plan.servers * plan.rails
+    su = np.repeat(np.arange(plan.sus, dtype=int_t), plan.leaf_downlinks * plan.rails)[:n_links]
+    slot = np.tile(np.repeat(np.arange(plan.leaf_downlinks, dtype=int_t), plan.rails), plan.sus)[:n_links]
     leaves = su * plan.rails + rails
     server_x, server_y = _f32(floor.server_xy(np.arange(plan.servers, dtype=int_t)))
     leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
@@ -205,8 +217,11 @@ def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, 
     pod = np.concatenate(pods)
     spine = np.concatenate(spines)
     uplink = np.concatenate(uplinks)
-    slot = np.arange(pod.shape[0], dtype=np.int32)
-    core_port, core = np.divmod(slot, np.int32(plan.cores_per_plane))
+    # Slot i goes to core i mod C on core port i div C; built by repetition rather than division.
+    count, cores = pod.shape[0], plan.cores_per_plane
+    rounds = -(-count // cores)
+    core = np.tile(np.arange(cores, dtype=np.int32), rounds)[:count]
+    core_port = np.repeat(np.arange(rounds, dtype=np.int32), cores)[:count]
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
     spine_key = spine_base[pod] + spine
     core_x, core_y = _f32(floor.core_xy(np.arange(plan.cores_per_plane, dtype=np.int64)))
