@@ -25,6 +25,9 @@ def ensure_dir(path: str | Path) -> Path:
         raise OutputError(f"{target}: cannot create output directory ({exc.strerror})") from None
     if not os.access(target, os.W_OK):
         raise OutputError(f"{target}: output directory is not writable")
+    # A run killed mid-write leaves its hidden temp files; the final names were never touched.
+    for stale in target.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
     return target
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import networkx as nx
 
 from aifabric.export.fabric_rows import device_rows, link_rows, naming_for
+from aifabric.fabric.guards import check_graph
 from aifabric.fabric.links import FabricLinks
 
 
@@ -16,6 +17,7 @@ def build_graph(links: FabricLinks, hardware, progress: Callable[[int, int], Non
     Parallel links between one leaf and one spine stay separate edges, keyed by the leaf's port name.
     """
     plan = links.plan
+    check_graph(plan)
     naming = naming_for(links, hardware)
     graph = nx.MultiGraph(name=plan.name)
     for name, role, plane, pod, su, rail, model in device_rows(links, hardware):

@@ -9,6 +9,7 @@ from typing import Any
 from aifabric.catalog.models import Hardware, load_hardware
 from aifabric.errors import DesignError, SpecError
 from aifabric.fabric.bom import PartCounts, count_parts
+from aifabric.fabric.guards import check_link_table
 from aifabric.fabric.latency import PathLatency, path_latencies
 from aifabric.fabric.links import FabricLinks, generate
 from aifabric.fabric.sizing import Plan, size
@@ -89,6 +90,7 @@ def design_error_at(exc: DesignError, spec_path, lines, applied: dict[str, Any])
 def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     """Return the full result for a validated spec."""
     plan = size(spec, hardware)
+    check_link_table(plan)
     links = generate(plan, spec, hardware)
     counts = count_parts(links, hardware)
     latencies = path_latencies(links, hardware, spec.latency)

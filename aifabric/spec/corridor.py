@@ -76,7 +76,7 @@ class CorridorSpec(BaseModel):
 
     name: str = Field(pattern=KEBAB)
     network: str = Field(min_length=1)
-    demands: list[Demand] = Field(min_length=1)
+    demands: list[Demand] = Field(min_length=1, max_length=10_000)
     optics: Optics = Field(default_factory=Optics)
     band: Literal["C", "C+L"] = "C"
     grid_ghz: float | None = Field(default=None, gt=0)

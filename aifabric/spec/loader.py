@@ -133,6 +133,8 @@ def _describe(error: dict, model: type[BaseModel]) -> str:
         return f"must be true or false, got {value!r}"
     if kind == "too_short":
         return f"must have at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} item(s), got {ctx.get('actual_length')}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         if pattern.startswith("^[a-z0-9]"):
