@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean venv
+.PHONY: demo test bench lint fuzz clean venv
 
 venv: $(STAMP)
 
@@ -25,6 +25,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
+
+fuzz: $(STAMP)
+	AIFABRIC_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

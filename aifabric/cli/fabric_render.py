@@ -30,8 +30,8 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
                                     f"((2t-1)N/k) = {d['lower_bound_ratio']:.4f}"),
         ("Power (network)", f"{d['power_kw']['total']:,.1f} kW (switches {d['power_kw']['switches']:,.1f}, "
                             f"optics {d['power_kw']['transceivers']:,.1f}, NICs {d['power_kw']['nics']:,.1f})"),
-        ("Latency one-way", f"same leaf {d['latency_ns']['same_leaf']:,.0f} ns, same pod "
-                            f"{d['latency_ns']['same_pod']:,.0f} ns, worst {d['latency_ns']['worst']:,.0f} ns"),
+        ("Latency one-way", f"same leaf {_ns(d['latency_ns']['same_leaf'])}, same pod "
+                            f"{_ns(d['latency_ns']['same_pod'])}, worst {_ns(d['latency_ns']['worst'])}"),
     ]
     if "cost_usd" in d:
         c = d["cost_usd"]
@@ -71,3 +71,7 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
     if out is not None:
         console.print(f"wrote {out}/summary.json, bom.csv, links.csv"
                       + (", graph.graphml" if (Path(out) / "graph.graphml").exists() else ""))
+
+
+def _ns(value) -> str:
+    return "-" if value is None else f"{value:,.0f} ns"

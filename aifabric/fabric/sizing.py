@@ -310,6 +310,9 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
 def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores, per_pair, radix_down,
           radix_up, notes) -> Plan:
     notes = list(notes)
+    if spec.gpus is not None and spec.gpus != res.servers * res.gpus_per_server:
+        notes.append(f"{spec.gpus:,} GPUs rounded up to {res.servers:,} whole servers of {res.gpus_per_server} GPUs "
+                     f"({res.servers * res.gpus_per_server:,} GPUs)")
     if res.servers % down:
         notes.append(
             f"last SU holds {res.servers % down} of {down} servers; it is built with its full leaves and uplinks"

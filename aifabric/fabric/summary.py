@@ -59,8 +59,9 @@ def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[
         "transceivers": counts.transceiver_totals(),
         "transceivers_by_side": {side: dict(sorted(v.items())) for side, v in counts.transceivers.items()},
         "latency_ns": {
-            "same_leaf": by_class["same_leaf"].typical_ns,
-            "same_pod": by_class["same_pod"].typical_ns,
+            # A path class the design lacks (one server: no two NICs share a leaf) is null.
+            "same_leaf": by_class["same_leaf"].typical_ns if "same_leaf" in by_class else None,
+            "same_pod": by_class["same_pod"].typical_ns if "same_pod" in by_class else None,
             "worst": worst,
         },
         "power_kw": power_kw(plan, counts, hardware),
