@@ -23,7 +23,7 @@ TRAFFIC = ("allreduce-ring", "all-to-all", "random-permutation")
 ROUTING = ("static-hash", "adaptive")
 
 
-def max_min_rates(hops: np.ndarray, capacity: np.ndarray, tolerance: float = 1e-3) -> np.ndarray:
+def max_min_rates(hops: np.ndarray, capacity: np.ndarray, tolerance: float = 5e-3) -> np.ndarray:
     """Return max-min fair rates of flows whose paths are rows of link ids (-1 = no hop), by progressive filling.
 
     Every active flow's rate rises together; a link saturates when its remaining capacity runs out, freezing its
