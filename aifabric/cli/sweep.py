@@ -24,7 +24,7 @@ def sweep(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://host:8786 "
                                          "(its workers need aifabric installed)."),
     failures: int = typer.Option(0, "--failures", min=0, help="Monte Carlo trials of random failures (1 leaf, "
-                                 "1 spine, 0.1%% of links) per feasible design; 0 = off."),
+                                 "1 spine, 0.1% of links) per feasible design; 0 = off."),
     seed: int = typer.Option(0, "--seed", help="Seed of the failure trials."),
     json_out: bool = typer.Option(False, "--json", help="Print {\"candidates\": [...]} as one JSON document."),
     out: Path | None = typer.Option(None, "--out", help="Write sweep.csv and sweep.png (cost vs power) here."),
