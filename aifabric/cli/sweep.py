@@ -75,8 +75,6 @@ def sweep(
 
 def render_sweep(console, grid, config, candidates, prices_path, indicative: bool, executor: str, out) -> None:
     """Print the Pareto front as a table, then the infeasible candidates counted by reason."""
-    from collections import Counter
-
     from rich.table import Table
 
     feasible = [c for c in candidates if c["feasible"]]
@@ -104,20 +102,33 @@ def render_sweep(console, grid, config, candidates, prices_path, indicative: boo
             row += [_text(c[key]) for key, _ in failure_cols]
         table.add_row(*row)
     console.print(table)
-    reasons = Counter(c["reason"] for c in candidates if not c["feasible"])
-    if reasons:
-        shown = Table(title=f"Infeasible: {sum(reasons.values()):,} candidates", title_justify="left")
+    groups = reason_groups(candidates)
+    if groups:
+        shown = Table(title=f"Infeasible: {sum(n for n, _ in groups):,} candidates (alike reasons grouped)",
+                      title_justify="left")
         shown.add_column("count", justify="right")
-        shown.add_column("reason")
-        ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
-        for reason, count in ranked[:REASONS_SHOWN]:
-            shown.add_row(f"{count:,}", reason)
-        if len(ranked) > REASONS_SHOWN:
-            rest = sum(count for _, count in ranked[REASONS_SHOWN:])
-            shown.add_row(f"{rest:,}", f"... {len(ranked) - REASONS_SHOWN} more distinct reasons (see --out sweep.csv)")
+        shown.add_column("reason (first example)")
+        for count, example in groups[:REASONS_SHOWN]:
+            shown.add_row(f"{count:,}", example)
+        if len(groups) > REASONS_SHOWN:
+            rest = sum(count for count, _ in groups[REASONS_SHOWN:])
+            shown.add_row(f"{rest:,}", f"... {len(groups) - REASONS_SHOWN} more kinds of reason (see --out sweep.csv)")
         console.print(shown)
     if out is not None:
         console.print(f"wrote {out}/sweep.csv, sweep.png")
+
+
+def reason_groups(candidates) -> list[tuple[int, str]]:
+    """Return [(count, first example)] of the infeasible candidates' reasons, alike reasons (equal but for their
+    numbers) grouped, most frequent first."""
+    import re
+
+    groups: dict[str, list] = {}
+    for c in candidates:
+        if not c["feasible"]:
+            key = re.sub(r"\d[\d,.]*", "#", c["reason"])
+            groups.setdefault(key, [0, c["reason"]])[0] += 1
+    return sorted(((n, example) for n, example in groups.values()), key=lambda item: (-item[0], item[1]))
 
 
 def _shown_path(path) -> str:

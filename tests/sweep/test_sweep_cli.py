@@ -66,3 +66,14 @@ def test_plan_json_imports_neither_dask_nor_matplotlib():
             " file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stderr.strip() == "[]"
+
+
+def test_alike_reasons_are_grouped():
+    from aifabric.cli.sweep import reason_groups
+
+    candidates = [{"feasible": False, "reason": "power 13,105.6 kW exceeds --max-power-kw 12000"},
+                  {"feasible": False, "reason": "power 12,001 kW exceeds --max-power-kw 12000"},
+                  {"feasible": False, "reason": "port_gbps 800: qm9700 offers 400, 200 Gb/s ports"},
+                  {"feasible": True, "reason": ""}]
+    assert reason_groups(candidates) == [(2, "power 13,105.6 kW exceeds --max-power-kw 12000"),
+                                         (1, "port_gbps 800: qm9700 offers 400, 200 Gb/s ports")]
