@@ -19,6 +19,11 @@ def sweep(
                                               help="Drop designs whose network power exceeds this."),
     max_latency_ns: float | None = typer.Option(None, "--max-latency-ns", min=0,
                                                 help="Drop designs whose worst one-way latency exceeds this."),
+    min_gpu_gbps: float | None = typer.Option(None, "--min-gpu-gbps", min=0,
+                                              help="Drop designs giving each GPU less fabric bandwidth than this "
+                                              "(port_gbps x planes), e.g. 400."),
+    min_bisection_tbps: float | None = typer.Option(None, "--min-bisection-tbps", min=0,
+                                                    help="Drop designs whose bisection bandwidth is below this."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default: CPUs)."),
     dask: str | None = typer.Option(None, "--dask", help="'local': run on a Dask LocalCluster of --workers."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://host:8786 "
@@ -58,7 +63,8 @@ def sweep(
     prices_path = default_price_book_path() if indicative else prices
     book = load_price_book(prices_path, hardware)
     config = SweepConfig(base=base, prices=book, catalog_dir=None if catalog is None else str(catalog),
-                         max_power_kw=max_power_kw, max_latency_ns=max_latency_ns, failure_trials=failures, seed=seed)
+                         max_power_kw=max_power_kw, max_latency_ns=max_latency_ns, min_gpu_gbps=min_gpu_gbps,
+                         min_bisection_tbps=min_bisection_tbps, failure_trials=failures, seed=seed)
     executor = "dask" if scheduler else "dask-local" if dask else "pool"
     with progress_bar(enabled=not json_out and sys.stderr.isatty()) as progress:
         candidates = run_sweep(config, grid, executor=executor, workers=workers, scheduler=scheduler,
@@ -90,14 +96,15 @@ def render_sweep(console, grid, config, candidates, prices_path, indicative: boo
     for key in grid.keys:
         table.add_column(key)
     failure_cols = [("bisection_left_p5", "bisection left p5"), ("worst_gpu_share_p5", "worst GPU share p5")]
-    headings = ["cost (M$)", "power kW", "switches", "worst ns", "built tiers"]
+    headings = ["cost (M$)", "power kW", "switches", "worst ns", "GPU Gb/s", "bisection Tb/s", "built tiers"]
     headings += [label for _, label in failure_cols] if config.failure_trials else []
     for heading in headings:
         table.add_column(heading, justify="right")
     for c in front:
         row = [_text(c[key]) for key in grid.keys]
         row += [f"{c['cost'] / 1e6:,.2f}", f"{c['power_kw']:,.1f}", f"{c['switches']:,}",
-                f"{c['worst_latency_ns']:,.0f}", str(c["tiers_built"])]
+                f"{c['worst_latency_ns']:,.0f}", f"{c['gpu_gbps']:,}", f"{c['bisection_tbps']:,.0f}",
+                str(c["tiers_built"])]
         if config.failure_trials:
             row += [_text(c[key]) for key, _ in failure_cols]
         table.add_row(*row)

@@ -16,8 +16,8 @@ OBJECTIVES = ("cost", "power_kw", "switches", "worst_latency_ns")
 FAILURE_LEAF = 1
 FAILURE_SPINE = 1
 FAILURE_LINK_PROBABILITY = 0.001
-RESULT_KEYS = ("feasible", "reason", "cost", "power_kw", "switches", "worst_latency_ns", "tiers_built", "leaf",
-               "spine", "core", "transceivers", "bisection_tbps", "lower_bound_ratio", "cost_switches",
+RESULT_KEYS = ("feasible", "reason", "cost", "power_kw", "switches", "worst_latency_ns", "gpu_gbps", "tiers_built",
+               "leaf", "spine", "core", "transceivers", "bisection_tbps", "lower_bound_ratio", "cost_switches",
                "cost_transceivers", "cost_cables", "cost_nics")
 FAILURE_KEYS = ("bisection_left_p50", "bisection_left_p5", "worst_gpu_share_p50", "worst_gpu_share_p5")
 
@@ -31,6 +31,8 @@ class SweepConfig:
     catalog_dir: str | None = None
     max_power_kw: float | None = None
     max_latency_ns: float | None = None
+    min_gpu_gbps: float | None = None
+    min_bisection_tbps: float | None = None
     failure_trials: int = 0
     seed: int = 0
 
@@ -75,11 +77,16 @@ def evaluate(config: SweepConfig, index: int, combo: dict[str, Any], hardware, b
     switches = plan.switch_counts()
     power = power_kw(plan, result.counts, hardware)["total"]
     worst = round(max(p.worst_ns for p in result.latencies), 1)
+    # The fabric bandwidth each GPU injects: one port per plane. Without a floor on it (and on bisection) a
+    # half-speed or heavily oversubscribed design wins every objective, since it buys fewer, slower parts.
+    gpu_gbps = plan.port_gbps * plan.planes
+    bisection_tbps = round(plan.bisection_tbps(), 3)
     candidate.update(
         feasible=True, cost=cost["total"], power_kw=power, switches=switches["total"], worst_latency_ns=worst,
-        tiers_built=plan.tiers, leaf=switches["leaf"], spine=switches["spine"], core=switches["core"],
+        gpu_gbps=gpu_gbps, tiers_built=plan.tiers, leaf=switches["leaf"], spine=switches["spine"],
+        core=switches["core"],
         transceivers=sum(result.counts.transceiver_totals().values()),
-        bisection_tbps=round(plan.bisection_tbps(), 3),
+        bisection_tbps=bisection_tbps,
         lower_bound_ratio=round(switches["total"] / plan.lower_bound_switches(), 4),
         cost_switches=cost["switches"], cost_transceivers=cost["transceivers"], cost_cables=cost["cables"],
         cost_nics=cost["nics"],
@@ -89,6 +96,11 @@ def evaluate(config: SweepConfig, index: int, combo: dict[str, Any], hardware, b
         reasons.append(f"power {power:,.1f} kW exceeds --max-power-kw {config.max_power_kw:g}")
     if config.max_latency_ns is not None and worst > config.max_latency_ns:
         reasons.append(f"worst latency {worst:,.0f} ns exceeds --max-latency-ns {config.max_latency_ns:g}")
+    if config.min_gpu_gbps is not None and gpu_gbps < config.min_gpu_gbps:
+        reasons.append(f"{gpu_gbps:,} Gb/s per GPU is below --min-gpu-gbps {config.min_gpu_gbps:g}")
+    if config.min_bisection_tbps is not None and bisection_tbps < config.min_bisection_tbps:
+        reasons.append(f"bisection {bisection_tbps:,.1f} Tb/s is below --min-bisection-tbps "
+                       f"{config.min_bisection_tbps:g}")
     if spec.latency_budget_ns is not None and worst > spec.latency_budget_ns:
         reasons.append(f"worst latency {worst:,.0f} ns exceeds latency_budget_ns {spec.latency_budget_ns:g}")
     if reasons:

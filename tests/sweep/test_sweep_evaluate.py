@@ -71,3 +71,20 @@ def test_missing_price_makes_the_candidate_infeasible_with_the_reason(base_spec,
     c = evaluate(SweepConfig(base=base_spec, prices=partial), 0, {"switch": "sn5600"}, hardware, partial)
     assert not c["feasible"]
     assert c["reason"] == "mine.csv: catalog_id: no price for switch 'sn5600', which this design uses; add a row for it"
+
+
+def test_bandwidth_floors_drop_half_speed_and_oversubscribed_designs(base_spec, book, hardware):
+    config = SweepConfig(base=base_spec, prices=book, min_gpu_gbps=400, min_bisection_tbps=0)
+    full = evaluate(config, 0, {"switch": "sn5600", "planes": 1, "port_gbps": 400}, hardware, book)
+    half = evaluate(config, 1, {"switch": "sn5600", "planes": 1, "port_gbps": 200}, hardware, book)
+    assert full["feasible"] and full["gpu_gbps"] == 400
+    assert not half["feasible"] and half["gpu_gbps"] == 200
+    assert "200 Gb/s per GPU is below --min-gpu-gbps 400" in half["reason"]
+    # The bisection floor at exactly the full design's bisection keeps it and drops the 2:1 oversubscribed one.
+    floor = full["bisection_tbps"]
+    config = SweepConfig(base=base_spec, prices=book, min_bisection_tbps=floor)
+    kept = evaluate(config, 0, {"switch": "sn5600", "port_gbps": 400, "oversubscription": 1}, hardware, book)
+    thin = evaluate(config, 1, {"switch": "sn5600", "port_gbps": 400, "oversubscription": 2}, hardware, book)
+    assert kept["feasible"]
+    assert not thin["feasible"] and "is below --min-bisection-tbps" in thin["reason"]
+    assert thin["bisection_tbps"] < floor
