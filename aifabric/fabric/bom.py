@@ -114,7 +114,9 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
                 mask = link_set.medium == index
                 keys = _switch_ends(plan, link_set)[0][mask]
                 lengths = link_set.cable_m[mask]
-                for length in np.unique(lengths).tolist():
+                for length_index in np.nonzero(hist[index])[0].tolist():
+                    # The histogram already knows which lengths occur: no sort of every link's length.
+                    length = np.float32(links.lengths_m[length_index])
                     ports = np.bincount(keys[lengths == length])
                     n = int(np.ceil(ports * speed / cable.cable_gbps).sum()) * planes
                     add(cables, (cable.id, float(length)), n)

@@ -38,6 +38,9 @@ class LinkSet:
     run_m: np.ndarray
     medium: np.ndarray
     cable_m: np.ndarray
+    # Index of each link's cable length into FabricLinks.lengths_m, kept from the media choice so that the
+    # histogram needs no second search over every link.
+    length_index: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.a.shape[0])
@@ -46,7 +49,9 @@ class LinkSet:
         """Return link counts per (medium, ordered cable length), lengths_m being every orderable length."""
         cached = getattr(self, "_histogram", None)
         if cached is None:
-            length_index = np.searchsorted(lengths_m, self.cable_m.astype(np.float64) - 1e-6)
+            length_index = self.length_index
+            if length_index is None:
+                length_index = np.searchsorted(lengths_m, self.cable_m.astype(np.float64) - 1e-6)
             key = self.medium.astype(np.int64) * len(lengths_m) + length_index
             cached = np.bincount(key, minlength=n_media * len(lengths_m)).reshape(n_media, len(lengths_m))
             self._histogram = cached
@@ -79,10 +84,12 @@ def _candidates(spec: FabricSpec, hardware: Hardware, link_class: str) -> list[M
 
 
 def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, int], link_class: str,
-            hardware: Hardware) -> tuple[np.ndarray, np.ndarray]:
-    """Return (medium index, ordered cable length) per link: the cheapest medium whose reach covers the run."""
+            hardware: Hardware, all_lengths_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (medium index, ordered cable length, index of that length in all_lengths_m) per link: the cheapest
+    medium whose reach covers the run."""
     chosen = np.full(run_m.shape, -1, dtype=np.int16)
     cable_m = np.zeros(run_m.shape, dtype=np.float32)
+    length_index = np.zeros(run_m.shape, dtype=np.int16)
     reaches = [min(m.reach_m, hardware.cables[m.cable].reach_m, max(hardware.cables[m.cable].lengths_m))
                for m in candidates]
     if all(a < b for a, b in zip(reaches, reaches[1:], strict=False)):
@@ -90,7 +97,8 @@ def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, 
         position = np.searchsorted(np.array(reaches), run_m - 1e-9)
         ok = position < len(candidates)
         chosen[ok] = np.array([media_index[m.id] for m in candidates], dtype=np.int16)[position[ok]]
-        groups = [(candidates[i], position == i) for i in np.unique(position[ok]).tolist()]
+        used = np.flatnonzero(np.bincount(position, minlength=len(candidates) + 1)[: len(candidates)])
+        groups = [(candidates[i], position == i) for i in used.tolist()]
     else:
         groups = []
         for medium, reach in zip(candidates, reaches, strict=True):
@@ -100,7 +108,9 @@ def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, 
                 groups.append((medium, mask))
     for medium, mask in groups:
         lengths = np.array(sorted(hardware.cables[medium.cable].lengths_m), dtype=np.float64)
-        cable_m[mask] = lengths[np.searchsorted(lengths, run_m[mask] - 1e-9)]
+        local = np.searchsorted(lengths, run_m[mask] - 1e-9)
+        cable_m[mask] = lengths[local]
+        length_index[mask] = np.searchsorted(all_lengths_m, lengths - 1e-6).astype(np.int16)[local]
     if (chosen < 0).any():
         longest = float(run_m[chosen < 0].max())
         names = ", ".join(m.id for m in candidates)
@@ -109,7 +119,7 @@ def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, 
             f"shorten the floor (placement.racks_per_row, row_pitch_m, leaf_location) or allow longer-reach media",
             field="placement",
         )
-    return chosen, cable_m
+    return chosen, cable_m, length_index
 
 
 def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
@@ -117,6 +127,8 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     floor = Floor(plan, spec.placement)
     media = sorted(hardware.media.values(), key=lambda m: (m.cost_rank, m.id))
     media_index = {m.id: i for i, m in enumerate(media)}
+    all_lengths = np.array(sorted({float(v) for c in hardware.cables.values() for v in c.lengths_m}),
+                           dtype=np.float64)
     sets: dict[str, LinkSet] = {}
     int_t = np.int32 if plan.servers * plan.rails < 2**31 - 1 else np.int64
 
@@ -132,10 +144,12 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
     # Coordinates are computed once per device and gathered per link: far cheaper than per-link arithmetic.
     run = floor.run_m(server_x[servers], server_y[servers], leaf_x[leaves], leaf_y[leaves])
-    medium, cable = _choose(run, _candidates(spec, hardware, "nic_leaf"), media_index, "nic_leaf", hardware)
-    medium, cable = _share_nic_cages(plan, hardware, media, medium, cable, run)
+    medium, cable, length_index = _choose(run, _candidates(spec, hardware, "nic_leaf"), media_index, "nic_leaf",
+                                          hardware, all_lengths)
+    medium, cable, length_index = _share_nic_cages(plan, hardware, media, medium, cable, length_index, run,
+                                                   all_lengths)
     sets["nic_leaf"] = LinkSet("nic_leaf", plan.port_gbps, servers, None, rails, leaves, None, slot, run,
-                               medium, cable)
+                               medium, cable, length_index)
 
     # Leaf -> spine: consecutive uplinks go to the same spine (links_per_leaf_spine of them).
     leaf = np.repeat(np.arange(plan.leaves_per_plane, dtype=int_t), plan.leaf_uplinks)
@@ -152,14 +166,14 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
     spine_key = spine_base[pod] + spine
     run = floor.run_m(leaf_x[leaf], leaf_y[leaf], spine_x[spine_key], spine_y[spine_key])
-    medium, cable = _choose(run, _candidates(spec, hardware, "leaf_spine"), media_index, "leaf_spine", hardware)
+    medium, cable, length_index = _choose(run, _candidates(spec, hardware, "leaf_spine"), media_index,
+                                          "leaf_spine", hardware, all_lengths)
     sets["leaf_spine"] = LinkSet("leaf_spine", plan.uplink_gbps, leaf, None, uplink, spine, pod, spine_port, run,
-                                 medium, cable)
+                                 medium, cable, length_index)
 
     if plan.tiers == 3:
-        sets["spine_core"] = _spine_core(plan, floor, spec, hardware, media_index)
-    all_lengths = sorted({float(v) for c in hardware.cables.values() for v in c.lengths_m})
-    return FabricLinks(plan, media, sets, np.array(all_lengths, dtype=np.float64))
+        sets["spine_core"] = _spine_core(plan, floor, spec, hardware, media_index, all_lengths)
+    return FabricLinks(plan, media, sets, all_lengths)
 
 
 def _spine_table(plan: Plan, floor: Floor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -181,12 +195,12 @@ def nic_cage_rails(plan: Plan, hardware: Hardware) -> int:
     return rails if plan.rails % rails == 0 else 1
 
 
-def _share_nic_cages(plan, hardware, media, medium, cable, run):
+def _share_nic_cages(plan, hardware, media, medium, cable, length_index, run, all_lengths_m):
     """Return media where the rails sharing a NIC cage all take the longest-reach medium among them: one module
     type fills a cage."""
     rails_per_cage = nic_cage_rails(plan, hardware)
     if rails_per_cage == 1:
-        return medium, cable
+        return medium, cable, length_index
     grouped = medium.reshape(plan.servers, plan.rails // rails_per_cage, rails_per_cage)
     widest = np.repeat(grouped.max(axis=2), rails_per_cage, axis=1).reshape(-1).astype(np.int16)
     changed = widest != medium
@@ -194,11 +208,14 @@ def _share_nic_cages(plan, hardware, media, medium, cable, run):
         for index in np.unique(widest[changed]):
             mask = changed & (widest == index)
             lengths = np.array(sorted(hardware.cables[media[index].cable].lengths_m), dtype=np.float64)
-            cable[mask] = lengths[np.minimum(np.searchsorted(lengths, run[mask] - 1e-9), len(lengths) - 1)]
-    return widest, cable
+            local = np.minimum(np.searchsorted(lengths, run[mask] - 1e-9), len(lengths) - 1)
+            cable[mask] = lengths[local]
+            length_index[mask] = np.searchsorted(all_lengths_m, lengths - 1e-6).astype(np.int16)[local]
+    return widest, cable, length_index
 
 
-def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, media_index) -> LinkSet:
+def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, media_index,
+                all_lengths_m: np.ndarray) -> LinkSet:
     """Stripe spine uplinks over the cores: slot i goes to core i mod C, arriving on core port i div C."""
     # Pods of one shape share one template; only the last pod may differ.
     pods, spines, uplinks = [], [], []
@@ -226,8 +243,10 @@ def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, 
     spine_key = spine_base[pod] + spine
     core_x, core_y = _f32(floor.core_xy(np.arange(plan.cores_per_plane, dtype=np.int64)))
     run = floor.run_m(spine_x[spine_key], spine_y[spine_key], core_x[core], core_y[core])
-    medium, cable = _choose(run, _candidates(spec, hardware, "spine_core"), media_index, "spine_core", hardware)
-    return LinkSet("spine_core", plan.uplink_gbps, spine, pod, uplink, core, None, core_port, run, medium, cable)
+    medium, cable, length_index = _choose(run, _candidates(spec, hardware, "spine_core"), media_index,
+                                          "spine_core", hardware, all_lengths_m)
+    return LinkSet("spine_core", plan.uplink_gbps, spine, pod, uplink, core, None, core_port, run, medium, cable,
+                   length_index)
 
 
 __all__ = ["LINK_CLASSES", "FabricLinks", "LinkSet", "generate"]
