@@ -86,40 +86,49 @@ def _candidates(spec: FabricSpec, hardware: Hardware, link_class: str) -> list[M
 def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, int], link_class: str,
             hardware: Hardware, all_lengths_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (medium index, ordered cable length, index of that length in all_lengths_m) per link: the cheapest
-    medium whose reach covers the run."""
-    chosen = np.full(run_m.shape, -1, dtype=np.int16)
-    cable_m = np.zeros(run_m.shape, dtype=np.float32)
-    length_index = np.zeros(run_m.shape, dtype=np.int16)
+    medium whose reach covers the run, and the shortest of its cable lengths that covers it."""
+    wanted = run_m - 1e-9
     reaches = [min(m.reach_m, hardware.cables[m.cable].reach_m, max(hardware.cables[m.cable].lengths_m))
                for m in candidates]
     if all(a < b for a, b in zip(reaches, reaches[1:], strict=False)):
-        # Cheapest-first media whose reach grows: the first that reaches a run is found by one binary search.
-        position = np.searchsorted(np.array(reaches), run_m - 1e-9)
-        ok = position < len(candidates)
-        chosen[ok] = np.array([media_index[m.id] for m in candidates], dtype=np.int16)[position[ok]]
-        used = np.flatnonzero(np.bincount(position, minlength=len(candidates) + 1)[: len(candidates)])
-        groups = [(candidates[i], position == i) for i in used.tolist()]
+        # Cheapest-first media whose reach grows: a run takes the first medium that reaches it, i.e. the number of
+        # reaches below it. A few whole-array comparisons (in float64, as a search would) beat a binary search.
+        position = np.zeros(run_m.shape, dtype=np.int16)
+        for reach in reaches:
+            position += wanted > np.float64(reach)
     else:
-        groups = []
-        for medium, reach in zip(candidates, reaches, strict=True):
-            mask = (chosen < 0) & (run_m <= reach)
-            if mask.any():
-                chosen[mask] = media_index[medium.id]
-                groups.append((medium, mask))
-    for medium, mask in groups:
-        lengths = np.array(sorted(hardware.cables[medium.cable].lengths_m), dtype=np.float64)
-        local = np.searchsorted(lengths, run_m[mask] - 1e-9)
-        cable_m[mask] = lengths[local]
-        length_index[mask] = np.searchsorted(all_lengths_m, lengths - 1e-6).astype(np.int16)[local]
-    if (chosen < 0).any():
-        longest = float(run_m[chosen < 0].max())
+        position = np.full(run_m.shape, len(candidates), dtype=np.int16)
+        for i, reach in reversed(list(enumerate(reaches))):
+            position[run_m <= reach] = i
+    if (position >= len(candidates)).any():
+        longest = float(run_m[position >= len(candidates)].max())
         names = ", ".join(m.id for m in candidates)
         raise DesignError(
             f"{link_class} links up to {longest:.0f} m exceed the reach of every allowed medium ({names}); "
             f"shorten the floor (placement.racks_per_row, row_pitch_m, leaf_location) or allow longer-reach media",
             field="placement",
         )
+    chosen = np.array([media_index[m.id] for m in candidates], dtype=np.int16)[position]
+    # One search over every orderable length serves all media: a medium's shortest length covering a run is its
+    # shortest length covering the first orderable length at or above the run (its lengths are among them).
+    above = np.searchsorted(all_lengths_m, wanted)
+    table = _length_table(candidates, hardware, all_lengths_m)
+    length_index = table.ravel()[position.astype(np.int32) * table.shape[1] + above]
+    cable_m = all_lengths_m.astype(np.float32)[length_index]
     return chosen, cable_m, length_index
+
+
+def _length_table(media: list[Medium], hardware: Hardware, all_lengths_m: np.ndarray) -> np.ndarray:
+    """Return [medium position, index of the first orderable length >= a run] -> index in all_lengths_m of the
+    medium's shortest cable length >= that run (0 past the medium's longest; reach checks exclude those runs)."""
+    table = np.zeros((len(media), len(all_lengths_m) + 1), dtype=np.int16)
+    for row, medium in enumerate(media):
+        own = np.array(sorted(hardware.cables[medium.cable].lengths_m), dtype=np.float64)
+        own_index = np.searchsorted(all_lengths_m, own - 1e-6)
+        # For each orderable length, the number of this medium's lengths below it points at the covering one.
+        local = np.searchsorted(own, all_lengths_m - 1e-9)
+        table[row, :-1] = np.where(local < len(own), own_index[np.minimum(local, len(own) - 1)], 0)
+    return table
 
 
 def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
