@@ -17,6 +17,10 @@ from aifabric.fabric.placement import Floor
 from aifabric.fabric.sizing import Plan
 from aifabric.spec.fabric import LINK_CLASSES, FabricSpec
 
+# Find runs and media once per SU rather than per link when an SU's leaves stand together; tests turn it off to
+# check that both ways give the same table.
+GROUP_RUNS = True
+
 
 @dataclass
 class LinkSet:
@@ -151,12 +155,25 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     leaves = su * plan.rails + rails
     server_x, server_y = _f32(floor.server_xy(np.arange(plan.servers, dtype=int_t)))
     leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
-    # Coordinates are computed once per device and gathered per link: far cheaper than per-link arithmetic.
-    run = floor.run_m(server_x[servers], server_y[servers], leaf_x[leaves], leaf_y[leaves])
-    medium, cable, length_index = _choose(run, _candidates(spec, hardware, "nic_leaf"), media_index, "nic_leaf",
-                                          hardware, all_lengths)
-    medium, cable, length_index = _share_nic_cages(plan, hardware, media, medium, cable, length_index, run,
-                                                   all_lengths)
+    su_leaf_x = leaf_x.reshape(plan.sus, plan.rails)
+    su_leaf_y = leaf_y.reshape(plan.sus, plan.rails)
+    candidates = _candidates(spec, hardware, "nic_leaf")
+    su_in_one_place = GROUP_RUNS and bool((su_leaf_x == su_leaf_x[:, :1]).all()
+                                           and (su_leaf_y == su_leaf_y[:, :1]).all())
+    if su_in_one_place:
+        # All rail leaves of an SU stand in one place (in-row, end-of-row): a server's rails have equal runs, so
+        # the run, medium and cable are found once per server and repeated over its rails (the same numbers).
+        server_su = np.repeat(np.arange(plan.sus, dtype=int_t), plan.leaf_downlinks)[: plan.servers]
+        per_server = floor.run_m(server_x, server_y, su_leaf_x[server_su, 0], su_leaf_y[server_su, 0])
+        chosen = _choose(per_server, candidates, media_index, "nic_leaf", hardware, all_lengths)
+        run = np.repeat(per_server, plan.rails)
+        medium, cable, length_index = (np.repeat(column, plan.rails) for column in chosen)
+    else:
+        # Coordinates are computed once per device and gathered per link: far cheaper than per-link arithmetic.
+        run = floor.run_m(server_x[servers], server_y[servers], leaf_x[leaves], leaf_y[leaves])
+        medium, cable, length_index = _choose(run, candidates, media_index, "nic_leaf", hardware, all_lengths)
+        medium, cable, length_index = _share_nic_cages(plan, hardware, media, medium, cable, length_index, run,
+                                                       all_lengths)
     sets["nic_leaf"] = LinkSet("nic_leaf", plan.port_gbps, servers, None, rails, leaves, None, slot, run,
                                medium, cable, length_index)
 
@@ -173,16 +190,74 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     spine = uplink // per_pair
     spine_port = in_pod * per_pair + uplink % per_pair
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
-    spine_key = spine_base[pod] + spine
-    run = floor.run_m(leaf_x[leaf], leaf_y[leaf], spine_x[spine_key], spine_y[spine_key])
-    medium, cable, length_index = _choose(run, _candidates(spec, hardware, "leaf_spine"), media_index,
-                                          "leaf_spine", hardware, all_lengths)
+    candidates = _candidates(spec, hardware, "leaf_spine")
+    if su_in_one_place:
+        run, medium, cable, length_index = _leaf_spine_by_su(plan, floor, su_leaf_x[:, 0], su_leaf_y[:, 0], spine_x,
+                                                             spine_y, spine_base, candidates, media_index, hardware,
+                                                             all_lengths)
+    else:
+        spine_key = spine_base[pod] + spine
+        run = floor.run_m(leaf_x[leaf], leaf_y[leaf], spine_x[spine_key], spine_y[spine_key])
+        medium, cable, length_index = _choose(run, candidates, media_index, "leaf_spine", hardware, all_lengths)
     sets["leaf_spine"] = LinkSet("leaf_spine", plan.uplink_gbps, leaf, None, uplink, spine, pod, spine_port, run,
                                  medium, cable, length_index)
 
     if plan.tiers == 3:
         sets["spine_core"] = _spine_core(plan, floor, spec, hardware, media_index, all_lengths)
     return FabricLinks(plan, media, sets, all_lengths)
+
+
+def _pod_runs(plan: Plan) -> list[tuple[int, int, object]]:
+    """Return (first pod, end pod, shape) of each run of consecutive pods of one shape (usually all pods but the
+    last share one)."""
+    runs = []
+    start = 0
+    while start < len(plan.pods):
+        end = start
+        while end < len(plan.pods) and plan.pods[end] == plan.pods[start]:
+            end += 1
+        runs.append((start, end, plan.pods[start]))
+        start = end
+    return runs
+
+
+def _leaf_spine_by_su(plan, floor, su_x, su_y, spine_x, spine_y, spine_base, candidates, media_index, hardware,
+                      all_lengths_m):
+    """Return (run, medium, cable, length index) per leaf-spine link when every leaf of an SU stands in one place.
+
+    A link's run then depends only on its SU and its spine, so runs and media are found once per (SU, spine) and
+    repeated over the SU's rail leaves and the parallel links of a leaf-spine pair: the same numbers as per link.
+    """
+    blocks = []  # per run of like pods: (SUs x spines) runs, links per pair
+    su0 = 0
+    for start, end, shape in _pod_runs(plan):
+        sus_per_pod = shape.leaves // plan.rails
+        su = np.arange(su0, su0 + (end - start) * sus_per_pod)
+        pod = start + (su - su0) // sus_per_pod
+        key = spine_base[pod][:, None] + np.arange(shape.spines)[None, :]
+        blocks.append((floor.run_m(su_x[su][:, None], su_y[su][:, None], spine_x[key], spine_y[key]),
+                       shape.links_per_leaf_spine))
+        su0 += (end - start) * sus_per_pod
+    compact = np.concatenate([block.ravel() for block, _ in blocks])
+    chosen = _choose(compact, candidates, media_index, "leaf_spine", hardware, all_lengths_m)
+    columns = []
+    for values in (compact, *chosen):
+        pieces, offset = [], 0
+        for block, per_pair in blocks:
+            part = values[offset: offset + block.size].reshape(block.shape)
+            pieces.append(np.repeat(np.repeat(part, per_pair, axis=1), plan.rails, axis=0).ravel())
+            offset += block.size
+        columns.append(np.concatenate(pieces))
+    return tuple(columns)
+
+
+def _places(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Return (place index per device, (x, y) of each distinct place) of devices given by coordinates."""
+    x, y = x.astype(np.float32), y.astype(np.float32)
+    # One 64-bit key per (x, y) bit pattern: a plain unique, far cheaper than a row-wise one.
+    keys = (x.view(np.uint32).astype(np.uint64) << np.uint64(32)) | y.view(np.uint32)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int32), (x[first], y[first])
 
 
 def _spine_table(plan: Plan, floor: Floor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -251,9 +326,26 @@ def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, 
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
     spine_key = spine_base[pod] + spine
     core_x, core_y = _f32(floor.core_xy(np.arange(plan.cores_per_plane, dtype=np.int64)))
-    run = floor.run_m(spine_x[spine_key], spine_y[spine_key], core_x[core], core_y[core])
-    medium, cable, length_index = _choose(run, _candidates(spec, hardware, "spine_core"), media_index,
-                                          "spine_core", hardware, all_lengths_m)
+    candidates = _candidates(spec, hardware, "spine_core")
+    spine_place, (place_x, place_y) = _places(spine_x, spine_y)
+    core_place, (core_place_x, core_place_y) = _places(core_x, core_y)
+    pairs = len(place_x) * len(core_place_x)
+    if GROUP_RUNS and pairs * 4 <= count:
+        # Spines and cores stand in racks: a run depends only on the two racks, so runs and media are found once
+        # per pair of places that some link joins, then gathered per link (the same numbers as per link).
+        key = spine_place[spine_key] * len(core_place_x) + core_place[core]
+        used = np.flatnonzero(np.bincount(key, minlength=pairs))
+        table = floor.run_m(place_x[:, None], place_y[:, None], core_place_x[None, :],
+                            core_place_y[None, :]).ravel()
+        chosen = _choose(table[used], candidates, media_index, "spine_core", hardware, all_lengths_m)
+        slot = np.zeros(pairs, dtype=np.int32)
+        slot[used] = np.arange(len(used), dtype=np.int32)
+        at = slot[key]
+        run = table[used][at]
+        medium, cable, length_index = (column[at] for column in chosen)
+    else:
+        run = floor.run_m(spine_x[spine_key], spine_y[spine_key], core_x[core], core_y[core])
+        medium, cable, length_index = _choose(run, candidates, media_index, "spine_core", hardware, all_lengths_m)
     return LinkSet("spine_core", plan.uplink_gbps, spine, pod, uplink, core, None, core_port, run, medium, cable,
                    length_index)
 

@@ -1,0 +1,89 @@
+"""The link table found once per SU (when an SU's leaves stand together) equals the one found link by link."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aifabric.errors import DesignError
+from aifabric.fabric import links as links_module
+from aifabric.fabric.sizing import size
+from aifabric.spec.fabric import FabricSpec
+
+COLUMNS = [f.name for f in dataclasses.fields(links_module.LinkSet)]
+
+
+def _both(spec: FabricSpec, hardware, monkeypatch):
+    plan = size(spec, hardware)
+    fast = links_module.generate(plan, spec, hardware)
+    with monkeypatch.context() as patch:
+        patch.setattr(links_module, "GROUP_RUNS", False)
+        slow = links_module.generate(plan, spec, hardware)
+    return fast, slow
+
+
+def _assert_same(fast, slow) -> None:
+    assert fast.sets.keys() == slow.sets.keys()
+    for name, fast_set in fast.sets.items():
+        slow_set = slow.sets[name]
+        for column in COLUMNS:
+            a, b = getattr(fast_set, column), getattr(slow_set, column)
+            if isinstance(a, np.ndarray):
+                assert a.dtype == b.dtype, (name, column)
+                assert np.array_equal(a, b), (name, column)
+            else:
+                assert a == b, (name, column)
+
+
+placements = st.fixed_dictionaries({
+    "servers_per_rack": st.integers(1, 16),
+    "racks_per_row": st.integers(1, 40),
+    "row_pitch_m": st.sampled_from([1.8, 2.4, 3.0, 4.5]),
+    "leaf_location": st.sampled_from(["in-row", "end-of-row", "central"]),
+})
+specs = st.fixed_dictionaries({
+    "servers": st.integers(1, 600),
+    "server": st.sampled_from(["hgx-h100", "dgx-h100", "dgx-b300"]),
+    "switch": st.sampled_from(["qm9700", "sn5600", "sn5400"]),
+    "oversubscription": st.sampled_from([1.0, 2.0]),
+    "tiers": st.sampled_from(["auto", 3]),
+    "placement": placements,
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(kw=specs)
+def test_grouped_by_su_equals_link_by_link(kw, hardware, monkeypatch):
+    spec = FabricSpec(**kw)
+    try:
+        fast, slow = _both(spec, hardware, monkeypatch)
+    except DesignError:
+        return
+    _assert_same(fast, slow)
+
+
+@pytest.mark.parametrize("name", ["dgx-h100-superpod-4su", "colossus-100k", "b300-twin-plane"])
+def test_shipped_specs_grouped_by_su_equal_link_by_link(name, hardware, monkeypatch):
+    from aifabric.spec.fabric import load_fabric_spec
+    from tests.conftest import TOPOLOGIES
+
+    fast, slow = _both(load_fabric_spec(TOPOLOGIES / f"{name}.yaml"), hardware, monkeypatch)
+    _assert_same(fast, slow)
+
+
+def test_reach_error_is_the_same_both_ways(hardware, monkeypatch):
+    spec = FabricSpec(servers=512, server="hgx-h100", switch="sn5600", media={"leaf_spine": "dac"},
+                      placement={"racks_per_row": 64, "leaf_location": "end-of-row"})
+    messages = []
+    for grouped in (True, False):
+        monkeypatch.setattr(links_module, "GROUP_RUNS", grouped)
+        with pytest.raises(DesignError) as exc:
+            links_module.generate(size(spec, hardware), spec, hardware)
+        messages.append(exc.value.message)
+    assert messages[0] == messages[1]
+    assert "exceed the reach" in messages[0]
