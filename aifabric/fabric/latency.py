@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from aifabric.catalog.models import Hardware
-from aifabric.fabric.links import FabricLinks
+from aifabric.fabric.links import FabricLinks, pod_runs
 from aifabric.spec.fabric import LatencyOverrides
 
 PATH_HOPS = {
@@ -120,8 +120,16 @@ def _top2(values: np.ndarray, axis: int, worst: bool) -> np.ndarray:
     if values.shape[axis] < 2:
         fill = -np.inf if worst else np.inf
         return np.full(np.delete(values.shape, axis), fill)
-    part = -np.partition(-values, 1, axis=axis) if worst else np.partition(values, 1, axis=axis)
-    return np.take(part, 0, axis=axis) + np.take(part, 1, axis=axis)
+    better, other = (np.maximum, np.minimum) if worst else (np.minimum, np.maximum)
+    # One pass keeping the best two per lane: a few whole-slice operations instead of a partition (and its copy)
+    # along an inner axis.
+    slices = np.moveaxis(values, axis, 0)
+    first = better(slices[0], slices[1])
+    second = other(slices[0], slices[1])
+    for value in slices[2:]:
+        second = better(second, other(first, value))
+        first = better(first, value)
+    return first + second
 
 
 def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[str, np.ndarray]
@@ -142,14 +150,17 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
     same_pod = []
     offset = 0
     leaf0 = 0
-    for shape in plan.pods:
-        count = shape.leaves * plan.leaf_uplinks
-        block = ls[offset: offset + count].reshape(shape.leaves, shape.spines, shape.links_per_leaf_spine)
-        chain = pick(block, axis=2) + nic_leaf[leaf0: leaf0 + shape.leaves, None]  # (leaves, spines)
-        same_pod.append(pick(_top2(chain, axis=0, worst=worst)))
-        leaf_to_spine_chain.append(pick(chain, axis=0))
+    for start, end, shape in pod_runs(plan):
+        # Pods of one shape at once: (pods, leaves, spines, parallel links).
+        pods = end - start
+        count = pods * shape.leaves * plan.leaf_uplinks
+        block = ls[offset: offset + count].reshape(pods, shape.leaves, shape.spines, shape.links_per_leaf_spine)
+        leaf_chain = nic_leaf[leaf0: leaf0 + pods * shape.leaves].reshape(pods, shape.leaves, 1)
+        chain = pick(block, axis=3) + leaf_chain  # (pods, leaves, spines)
+        same_pod.append(pick(_top2(chain, axis=1, worst=worst)))
+        leaf_to_spine_chain.extend(pick(chain, axis=1))
         offset += count
-        leaf0 += shape.leaves
+        leaf0 += pods * shape.leaves
     results["same_pod"] = float(pick(np.array(same_pod)))
     if plan.tiers == 3:
         sc = link_ns["spine_core"]

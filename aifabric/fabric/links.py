@@ -207,7 +207,7 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     return FabricLinks(plan, media, sets, all_lengths)
 
 
-def _pod_runs(plan: Plan) -> list[tuple[int, int, object]]:
+def pod_runs(plan: Plan) -> list[tuple[int, int, object]]:
     """Return (first pod, end pod, shape) of each run of consecutive pods of one shape (usually all pods but the
     last share one)."""
     runs = []
@@ -230,7 +230,7 @@ def _leaf_spine_by_su(plan, floor, su_x, su_y, spine_x, spine_y, spine_base, can
     """
     blocks = []  # per run of like pods: (SUs x spines) runs, links per pair
     su0 = 0
-    for start, end, shape in _pod_runs(plan):
+    for start, end, shape in pod_runs(plan):
         sus_per_pod = shape.leaves // plan.rails
         su = np.arange(su0, su0 + (end - start) * sus_per_pod)
         pod = start + (su - su0) // sus_per_pod
