@@ -59,8 +59,13 @@ class PriceBook:
 
 
 def default_price_book_path() -> Path:
-    """Return the path of the shipped indicative price book (topologies/prices-indicative.csv)."""
-    return INDICATIVE_PRICES
+    """Return the path of the shipped indicative price book (topologies/prices-indicative.csv): the source tree's,
+    else the working directory's; raise SpecError naming --prices when neither exists (an installed wheel)."""
+    for candidate in (INDICATIVE_PRICES, Path.cwd() / "topologies" / "prices-indicative.csv"):
+        if candidate.is_file():
+            return candidate
+    raise SpecError("command line", "--prices", "no price book given and the shipped indicative one "
+                    "(topologies/prices-indicative.csv of the source tree) is not here; give --prices FILE")
 
 
 def known_ids(hardware) -> dict[str, str]:

@@ -118,3 +118,14 @@ def test_cables_are_priced_by_length(tmp_path, hardware):
     book = _book(tmp_path, HEADER + "mpo12-om4,20,2,USD,x\n", hardware)
     assert book.unit_cents("cable", "mpo12-om4", 7.0) == 3400
     assert book.unit_cents("cable", "mpo12-om4", None) == 2000
+
+
+def test_missing_default_price_book_names_the_prices_flag(monkeypatch, tmp_path):
+    from aifabric.errors import SpecError
+    from aifabric.fabric import prices
+
+    monkeypatch.setattr(prices, "INDICATIVE_PRICES", tmp_path / "nowhere.csv")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError) as exc:
+        prices.default_price_book_path()
+    assert exc.value.field == "--prices" and "give --prices FILE" in exc.value.message
