@@ -86,11 +86,8 @@ def latency_model(links: FabricLinks, hardware: Hardware, overrides: LatencyOver
 def _link_ns(links: FabricLinks, model: LatencyModel, link_class: str) -> np.ndarray:
     link_set = links.sets[link_class]
     medium = link_set.medium
-    if link_set.length_index is None:
-        return (link_set.cable_m * model.propagation_ns_per_m[medium] + model.fec_ns[medium]
-                + model.optics_ns[medium])
     # Few (medium, length) pairs exist: price each once and gather, instead of arithmetic per link. Lengths go
-    # through float32 as the cable_m column does, so both ways give the same numbers.
+    # through float32 as the cable_m column does, so a term equals cable_m x ns/m exactly.
     lengths = links.lengths_m.astype(np.float32).astype(np.float64)
     table = (lengths[None, :] * model.propagation_ns_per_m[:, None] + model.fec_ns[:, None]
              + model.optics_ns[:, None])

@@ -17,8 +17,8 @@ from aifabric.fabric.placement import Floor
 from aifabric.fabric.sizing import Plan
 from aifabric.spec.fabric import LINK_CLASSES, FabricSpec
 
-# Find runs and media once per SU rather than per link when an SU's leaves stand together; tests turn it off to
-# check that both ways give the same table.
+# Find runs and media once per place rather than per link (per SU when an SU's leaves stand together, per pair of
+# spine and core racks); tests turn it off to check that both ways give the same table.
 GROUP_RUNS = True
 
 
@@ -43,8 +43,8 @@ class LinkSet:
     medium: np.ndarray
     cable_m: np.ndarray
     # Index of each link's cable length into FabricLinks.lengths_m, kept from the media choice so that the
-    # histogram needs no second search over every link.
-    length_index: np.ndarray | None = None
+    # histogram and the latency terms need no second search over every link.
+    length_index: np.ndarray
 
     def __len__(self) -> int:
         return int(self.a.shape[0])
@@ -53,10 +53,7 @@ class LinkSet:
         """Return link counts per (medium, ordered cable length), lengths_m being every orderable length."""
         cached = getattr(self, "_histogram", None)
         if cached is None:
-            length_index = self.length_index
-            if length_index is None:
-                length_index = np.searchsorted(lengths_m, self.cable_m.astype(np.float64) - 1e-6)
-            key = self.medium.astype(np.int64) * len(lengths_m) + length_index
+            key = self.medium.astype(np.int64) * len(lengths_m) + self.length_index
             cached = np.bincount(key, minlength=n_media * len(lengths_m)).reshape(n_media, len(lengths_m))
             self._histogram = cached
         return cached
@@ -303,18 +300,12 @@ def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, 
     """Stripe spine uplinks over the cores: slot i goes to core i mod C, arriving on core port i div C."""
     # Pods of one shape share one template; only the last pod may differ.
     pods, spines, uplinks = [], [], []
-    start = 0
-    while start < len(plan.pods):
-        shape = plan.pods[start]
-        end = start
-        while end < len(plan.pods) and plan.pods[end] == shape:
-            end += 1
+    for start, end, shape in pod_runs(plan):
         repeats, per_pod = end - start, shape.spines * shape.spine_uplinks
         pods.append(np.repeat(np.arange(start, end, dtype=np.int32), per_pod))
         template = np.repeat(np.arange(shape.spines, dtype=np.int32), shape.spine_uplinks)
         spines.append(np.tile(template, repeats))
         uplinks.append(np.tile(np.arange(shape.spine_uplinks, dtype=np.int32), shape.spines * repeats))
-        start = end
     pod = np.concatenate(pods)
     spine = np.concatenate(spines)
     uplink = np.concatenate(uplinks)
