@@ -183,19 +183,36 @@ def validate(model: type[Model], data: Any, lines: LineMap, file: str, prefix: t
     except ValidationError as exc:
         errors = []
         for error in exc.errors():
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            # Pydantic appends the union member's type name to the location; drop it.
-            loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper()))
+            loc = _user_loc(error["loc"], data)
             message = _describe(error, model)
             if error["type"] == "extra_forbidden":
                 allowed = _allowed_fields(model, loc)
-                close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+                close = difflib.get_close_matches(str(loc[-1]).lower(), allowed, n=1)
                 if close:
                     message = f"unknown field (did you mean '{close[0]}'?); allowed: {', '.join(sorted(allowed))}"
             errors.append(SpecError(file, field_name(prefix + loc), message, line=_line_of(lines, prefix + loc)))
         if len(errors) == 1:
             raise errors[0] from None
         raise SpecErrors(errors) from None
+
+
+def _user_loc(loc: tuple, data: Any) -> tuple:
+    """Return a pydantic error location as the user's path: without the validator ("function-...") and union
+    member ("Placement", "int") tags pydantic inserts, but keeping every key the user wrote, whatever its case."""
+    kept = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            kept.append(part)
+            node = node[part]
+        elif isinstance(part, str) and (part.startswith("function-") or part[:1].isupper()):
+            continue
+        else:
+            kept.append(part)
+            node = None
+    return tuple(kept)
 
 
 def suggest(name: str, known: list[str]) -> str:
