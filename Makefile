@@ -8,10 +8,13 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
+# An editable install leaves the package uncompiled (a regular install compiles it): compile it once, so a cold
+# CLI start does not recompile every module (as it would each time under PYTHONDONTWRITEBYTECODE).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q aifabric
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -30,6 +33,7 @@ fuzz: $(STAMP)
 	AIFABRIC_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py -q
 
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q aifabric
 	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP)
