@@ -113,13 +113,12 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
                 # Copper: one cable per switch cage's worth of links (an 800G DAC carries two 400G links).
                 mask = link_set.medium == index
                 keys = _switch_ends(plan, link_set)[0][mask]
-                lengths = link_set.cable_m[mask]
+                length_of_link = link_set.length_index[mask]
                 for length_index in np.nonzero(hist[index])[0].tolist():
-                    # The histogram already knows which lengths occur: no sort of every link's length.
-                    length = np.float32(links.lengths_m[length_index])
-                    ports = np.bincount(keys[lengths == length])
+                    ports = np.bincount(keys[length_of_link == length_index])
                     n = int(np.ceil(ports * speed / cable.cable_gbps).sum()) * planes
-                    add(cables, (cable.id, float(length)), n)
+                    # Keyed by the length as the cable_m column holds it (float32), as the cabling plan shows it.
+                    add(cables, (cable.id, float(np.float32(links.lengths_m[length_index]))), n)
     return PartCounts(dict(sorted(media_links.items())), transceivers, cables)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from aifabric.catalog.models import Hardware, Medium
 from aifabric.errors import DesignError
 from aifabric.fabric.placement import Floor
-from aifabric.fabric.sizing import Plan
+from aifabric.fabric.sizing import Plan, PodShape
 from aifabric.spec.fabric import LINK_CLASSES, FabricSpec
 
 # Find runs and media once per place rather than per link (per SU when an SU's leaves stand together, per pair of
@@ -121,14 +121,15 @@ def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, 
 
 def _length_table(media: list[Medium], hardware: Hardware, all_lengths_m: np.ndarray) -> np.ndarray:
     """Return [medium position, index of the first orderable length >= a run] -> index in all_lengths_m of the
-    medium's shortest cable length >= that run (0 past the medium's longest; reach checks exclude those runs)."""
+    medium's shortest cable length >= that run (its longest past the end; reach checks exclude those runs)."""
     table = np.zeros((len(media), len(all_lengths_m) + 1), dtype=np.int16)
+    ends = np.append(all_lengths_m, np.inf)
     for row, medium in enumerate(media):
         own = np.array(sorted(hardware.cables[medium.cable].lengths_m), dtype=np.float64)
         own_index = np.searchsorted(all_lengths_m, own - 1e-6)
         # For each orderable length, the number of this medium's lengths below it points at the covering one.
-        local = np.searchsorted(own, all_lengths_m - 1e-9)
-        table[row, :-1] = np.where(local < len(own), own_index[np.minimum(local, len(own) - 1)], 0)
+        local = np.minimum(np.searchsorted(own, ends - 1e-9), len(own) - 1)
+        table[row] = own_index[local]
     return table
 
 
@@ -204,7 +205,7 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     return FabricLinks(plan, media, sets, all_lengths)
 
 
-def pod_runs(plan: Plan) -> list[tuple[int, int, object]]:
+def pod_runs(plan: Plan) -> list[tuple[int, int, PodShape]]:
     """Return (first pod, end pod, shape) of each run of consecutive pods of one shape (usually all pods but the
     last share one)."""
     runs = []
@@ -286,12 +287,10 @@ def _share_nic_cages(plan, hardware, media, medium, cable, length_index, run, al
     widest = np.repeat(grouped.max(axis=2), rails_per_cage, axis=1).reshape(-1).astype(np.int16)
     changed = widest != medium
     if changed.any():
-        for index in np.unique(widest[changed]):
-            mask = changed & (widest == index)
-            lengths = np.array(sorted(hardware.cables[media[index].cable].lengths_m), dtype=np.float64)
-            local = np.minimum(np.searchsorted(lengths, run[mask] - 1e-9), len(lengths) - 1)
-            cable[mask] = lengths[local]
-            length_index[mask] = np.searchsorted(all_lengths_m, lengths - 1e-6).astype(np.int16)[local]
+        table = _length_table(media, hardware, all_lengths_m)  # rows follow the media indices
+        above = np.searchsorted(all_lengths_m, run[changed] - 1e-9)
+        length_index[changed] = table[widest[changed], above]
+        cable[changed] = all_lengths_m.astype(np.float32)[length_index[changed]]
     return widest, cable, length_index
 
 
