@@ -31,6 +31,45 @@ def ensure_dir(path: str | Path) -> Path:
     return target
 
 
+def check_file_target(path: str | Path) -> Path:
+    """Return the path if a file can be written there (its directory exists and is writable), else raise
+    OutputError naming what is wrong; commands call it before long work so a bad -o fails at once."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory; give a file name")
+    if not parent.exists():
+        raise OutputError(f"{target}: cannot write: directory {parent} does not exist (create it first)")
+    if not parent.is_dir():
+        raise OutputError(f"{target}: cannot write: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{target}: cannot write: directory {parent} is not writable")
+    return target
+
+
+def _temp_beside(path: Path, mode: str, newline: str | None = None):
+    """Return (stream, temp name) of a hidden temp file in the target's directory, or raise OutputError."""
+    check_file_target(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+    if "b" in mode:
+        return os.fdopen(fd, mode), tmp_name
+    return os.fdopen(fd, mode, encoding="utf-8", newline=newline), tmp_name
+
+
+def _publish(tmp_name: str, path: Path) -> None:
+    """Give the finished temp file its final name (readable by all, as a normal file would be)."""
+    try:
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+
+
 class AtomicWriter:
     """Context manager yielding a text stream; the file appears under its final name only on success."""
 
@@ -41,14 +80,7 @@ class AtomicWriter:
         self._stream: io.TextIOWrapper | None = None
 
     def __enter__(self):
-        parent = self.path.parent if str(self.path.parent) else Path(".")
-        if self.path.is_dir():
-            raise OutputError(f"{self.path}: is a directory; give a file name")
-        try:
-            fd, self._tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=parent)
-        except OSError as exc:
-            raise OutputError(f"{self.path}: cannot write ({exc.strerror})") from None
-        self._stream = os.fdopen(fd, "w", encoding="utf-8", newline=self.newline)
+        self._stream, self._tmp_name = _temp_beside(self.path, "w", self.newline)
         return self._stream
 
     def __exit__(self, exc_type, exc, tb):
@@ -57,8 +89,7 @@ class AtomicWriter:
         if exc_type is not None:
             os.unlink(self._tmp_name)
             return False
-        os.chmod(self._tmp_name, 0o644)
-        os.replace(self._tmp_name, self.path)
+        _publish(self._tmp_name, self.path)
         return False
 
 
@@ -72,16 +103,14 @@ def write_text(path: str | Path, text: str) -> Path:
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write bytes atomically; return the path."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    stream, tmp = _temp_beside(target, "wb")
     try:
-        with os.fdopen(fd, "wb") as stream:
+        with stream:
             stream.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        os.unlink(tmp)
         raise
+    _publish(tmp, target)
     return target
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from aifabric.cli.options import CATALOG, out_option
+
+app = typer.Typer(no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 
 
 @app.command("plan")
@@ -16,12 +18,9 @@ def plan(
     json_out: bool = typer.Option(
         False, "--json", help="Print the plan as one JSON document and nothing else."
     ),
-    out: Path | None = typer.Option(
-        None, "--out", help="Write rfp.csv, rfp.md, segments.csv, sites.csv, routes.geojson."
-    ),
-    catalog: Path | None = typer.Option(
-        None, "--catalog", help="A directory of catalog YAML overriding the shipped one."
-    ),
+    out: Path | None = out_option("Directory to write rfp.csv, rfp.md, segments.csv, sites.csv and "
+                                  "routes.geojson into."),
+    catalog: Path | None = CATALOG,
 ) -> None:
     """Route every demand (1+1 over SRLG-diverse paths), place amplifiers and regens, check GSNR with GNPy."""
     # Heavy imports (networkx, pyproj, GNPy, geopandas) happen here so `aifabric --help` stays fast.
@@ -46,18 +45,18 @@ def plan(
 @app.command("map")
 def map_(
     spec: Path = typer.Argument(..., help="A corridor spec (corridors/*.yaml)."),
-    output: Path = typer.Option(..., "--output", "-o", help="map.html (interactive, offline) or map.png."),
-    catalog: Path | None = typer.Option(
-        None, "--catalog", help="A directory of catalog YAML overriding the shipped one."
-    ),
+    output: Path = out_option("map.html (interactive, offline) or map.png.", required=True, output_alias=True),
+    catalog: Path | None = CATALOG,
 ) -> None:
     """Map the corridor: working and protect paths, sites and amplifier huts (HTML with popups, or PNG)."""
     from aifabric.corridor.plan import plan_corridor
     from aifabric.errors import SpecError
+    from aifabric.io import check_file_target
 
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in ("html", "png"):
         raise SpecError("command line", "--output", f"'{output}': the map must end in .html or .png")
+    check_file_target(output)
     plan = plan_corridor(spec, catalog_dir=catalog)
     if fmt == "html":
         from aifabric.export.corridor_map import corridor_map_html

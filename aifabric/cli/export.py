@@ -11,7 +11,9 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from aifabric.cli.options import CATALOG, SPEC, out_option, plan_from, spec_flags
+
+app = typer.Typer(no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 
 FABRIC_FORMATS = ("graphml", "json", "containerlab", "netbox", "simai")
 CORRIDOR_FORMATS = ("geojson", "kml", "gnpy")
@@ -30,22 +32,11 @@ def _say(text: str) -> None:
 
 
 @app.command("fabric")
+@spec_flags()
 def export_fabric(
-    spec: Path | None = typer.Argument(None, help="Fabric spec YAML (topologies/*.yaml); flags override its fields."),
+    spec: Path | None = SPEC,
     fmt: str = typer.Option(..., "--format", "-f", help="graphml, json, containerlab, netbox or simai."),
-    output: Path = typer.Option(..., "--output", "-o", help="File to write (a directory for netbox)."),
-    gpus: int | None = typer.Option(None, "--gpus", help="Number of GPUs."),
-    servers: int | None = typer.Option(None, "--servers", help="Number of servers (instead of --gpus)."),
-    gpus_per_server: int | None = typer.Option(None, "--gpus-per-server"),
-    nic_gbps: int | None = typer.Option(None, "--nic-gbps"),
-    switch: str | None = typer.Option(None, "--switch", help="Switch catalog id (aifabric catalog switches)."),
-    port_gbps: int | None = typer.Option(None, "--port-gbps"),
-    uplink_gbps: int | None = typer.Option(None, "--uplink-gbps"),
-    planes: int | None = typer.Option(None, "--planes"),
-    tiers: str | None = typer.Option(None, "--tiers", help="2, 3 or auto."),
-    oversubscription: str | None = typer.Option(None, "--oversubscription", help="Leaf down:up, e.g. 1 or 2:1."),
-    server: str | None = typer.Option(None, "--server", help="Server catalog id."),
-    nic: str | None = typer.Option(None, "--nic", help="NIC catalog id."),
+    output: Path = out_option("File to write (a directory for netbox).", required=True, output_alias=True),
     kind: str = typer.Option("sonic-vs", "--kind", help="containerlab switch kind: sonic-vs, arista_ceos, "
                                                         "nokia_srlinux."),
     max_nodes: int | None = typer.Option(None, "--max-nodes", help="containerlab: at most this many nodes "
@@ -53,19 +44,16 @@ def export_fabric(
     slice_: str | None = typer.Option(None, "--slice", help="containerlab: export one SU, e.g. su=0."),
     netbox_version: str = typer.Option("4.6", "--netbox-version", help="NetBox version the CSVs target."),
     site: str | None = typer.Option(None, "--site", help="NetBox site name (default: the design's name)."),
-    catalog: Path | None = typer.Option(None, "--catalog", help="Directory of catalog YAML to add/override."),
+    catalog: Path | None = CATALOG,
+    overrides: dict | None = None,
 ) -> None:
     """Export a fabric design to GraphML, node-link JSON, containerlab, NetBox CSVs or a SimAI topology."""
-    from aifabric.cli.fabric import spec_overrides
-    from aifabric.errors import SpecError
-    from aifabric.fabric.plan import plan_fabric
-
     _check_format(fmt, FABRIC_FORMATS)
-    if spec is None and gpus is None and servers is None:
-        raise SpecError("command line", "SPEC", "give a spec file or --gpus N / --servers N")
-    overrides = spec_overrides(gpus, servers, gpus_per_server, nic_gbps, switch, port_gbps, uplink_gbps, planes,
-                               tiers, oversubscription, server, nic)
-    result = plan_fabric(spec, overrides, catalog)
+    if fmt != "netbox":
+        from aifabric.io import check_file_target
+
+        check_file_target(output)
+    result = plan_from(spec, overrides or {}, catalog)
     links, hardware = result.links, result.hardware
     if fmt == "simai":
         from aifabric.export.simai import simai_lines
@@ -106,15 +94,15 @@ def export_fabric(
 def export_corridor(
     spec: Path = typer.Argument(..., help="A corridor spec (corridors/*.yaml)."),
     fmt: str = typer.Option(..., "--format", "-f", help="geojson, kml or gnpy."),
-    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
-    catalog: Path | None = typer.Option(None, "--catalog", help="A directory of catalog YAML overriding the "
-                                                                "shipped one."),
+    output: Path = out_option("File to write.", required=True, output_alias=True),
+    catalog: Path | None = CATALOG,
 ) -> None:
     """Export a corridor plan's paths, sites and huts to GeoJSON or KML, or its network to a GNPy topology."""
     from aifabric.corridor.plan import plan_corridor
-    from aifabric.io import write_text
+    from aifabric.io import check_file_target, write_text
 
     _check_format(fmt, CORRIDOR_FORMATS)
+    check_file_target(output)
     plan = plan_corridor(spec, catalog_dir=catalog)
     if fmt == "geojson":
         from aifabric.export.geo import corridor_geojson as render

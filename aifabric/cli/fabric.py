@@ -7,51 +7,28 @@ from typing import Any
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from aifabric.cli.options import CATALOG, JSON, SPEC, out_option, plan_from, spec_flags
 
-SpecArg = typer.Argument(None, help="Fabric spec YAML (topologies/*.yaml); flags override its fields.")
+app = typer.Typer(no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 
-
-def spec_overrides(gpus, servers, gpus_per_server, nic_gbps, switch, port_gbps, uplink_gbps, planes, tiers,
-                   oversubscription, server, nic) -> dict[str, Any]:
-    """Return the spec fields given on the command line."""
-    return {"gpus": gpus, "servers": servers, "gpus_per_server": gpus_per_server, "nic_gbps": nic_gbps,
-            "switch": switch, "port_gbps": port_gbps, "uplink_gbps": uplink_gbps, "planes": planes,
-            "tiers": tiers, "oversubscription": oversubscription, "server": server, "nic": nic}
 
 
 @app.command("plan")
+@spec_flags()
 def plan(
-    spec: Path | None = SpecArg,
-    gpus: int | None = typer.Option(None, "--gpus", help="Number of GPUs."),
-    servers: int | None = typer.Option(None, "--servers", help="Number of servers (instead of --gpus)."),
-    gpus_per_server: int | None = typer.Option(None, "--gpus-per-server"),
-    nic_gbps: int | None = typer.Option(None, "--nic-gbps"),
-    switch: str | None = typer.Option(None, "--switch", help="Switch catalog id (aifabric catalog switches)."),
-    port_gbps: int | None = typer.Option(None, "--port-gbps"),
-    uplink_gbps: int | None = typer.Option(None, "--uplink-gbps"),
-    planes: int | None = typer.Option(None, "--planes"),
-    tiers: str | None = typer.Option(None, "--tiers", help="2, 3 or auto."),
-    oversubscription: str | None = typer.Option(None, "--oversubscription", help="Leaf down:up, e.g. 1 or 2:1."),
-    server: str | None = typer.Option(None, "--server", help="Server catalog id."),
-    nic: str | None = typer.Option(None, "--nic", help="NIC catalog id."),
-    json_out: bool = typer.Option(False, "--json", help="Print the plan as one JSON document."),
-    out: Path | None = typer.Option(None, "--out", help="Write bom.csv, links.csv, summary.json, graph.graphml."),
+    spec: Path | None = SPEC,
+    json_out: bool = JSON,
+    out: Path | None = out_option("Directory to write bom.csv, links.csv, summary.json and graph.graphml into."),
     no_graph: bool = typer.Option(False, "--no-graph", help="With --out, skip graph.graphml."),
-    catalog: Path | None = typer.Option(None, "--catalog", help="Directory of catalog YAML to add/override."),
+    catalog: Path | None = CATALOG,
     prices: Path | None = typer.Option(None, "--prices", help="Price book CSV (e.g. topologies/prices-indicative.csv)"
                                        ": adds cost per BOM line and a cost_usd block."),
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Size a rail-optimized Clos fabric, choose media by reach, and report or write its BOM and cabling."""
     from aifabric.cli.render import print_json, progress_bar, progress_callback, stdout_console
-    from aifabric.errors import SpecError
-    from aifabric.fabric.plan import plan_fabric
 
-    if spec is None and gpus is None and servers is None:
-        raise SpecError("command line", "SPEC", "give a spec file or --gpus N / --servers N")
-    overrides = spec_overrides(gpus, servers, gpus_per_server, nic_gbps, switch, port_gbps, uplink_gbps, planes,
-                               tiers, oversubscription, server, nic)
-    result = plan_fabric(spec, overrides, catalog, prices)
+    result = plan_from(spec, overrides or {}, catalog, prices)
     document = result.document()
     if out is not None:
         from aifabric.export.fabric_files import write_outputs

@@ -6,44 +6,16 @@ from pathlib import Path
 
 import typer
 
-SPEC = typer.Argument(None, help="Fabric spec YAML; spec flags override its fields.")
-GPUS = typer.Option(None, "--gpus")
-SERVERS = typer.Option(None, "--servers")
-SWITCH = typer.Option(None, "--switch")
-SERVER = typer.Option(None, "--server")
-PLANES = typer.Option(None, "--planes")
-TIERS = typer.Option(None, "--tiers")
-OVERSUB = typer.Option(None, "--oversubscription")
-PORT = typer.Option(None, "--port-gbps")
-UPLINK = typer.Option(None, "--uplink-gbps")
-NIC_GBPS = typer.Option(None, "--nic-gbps")
-CATALOG = typer.Option(None, "--catalog", help="Directory of catalog YAML to add/override.")
-JSON = typer.Option(False, "--json", help="Print one JSON document.")
+from aifabric.cli.options import CATALOG, JSON, SPEC, plan_from, spec_flags
 
 
-def _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps, nic_gbps,
-          catalog):
-    from aifabric.errors import SpecError
-    from aifabric.fabric.plan import plan_fabric
-
-    if spec is None and gpus is None and servers is None:
-        raise SpecError("command line", "SPEC", "give a spec file or --gpus N / --servers N")
-    overrides = {"gpus": gpus, "servers": servers, "switch": switch, "server": server, "planes": planes,
-                 "tiers": tiers, "oversubscription": oversubscription, "port_gbps": port_gbps,
-                 "uplink_gbps": uplink_gbps, "nic_gbps": nic_gbps}
-    return plan_fabric(spec, overrides, catalog)
-
-
-def latency(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | None = SERVERS,
-            switch: str | None = SWITCH, server: str | None = SERVER, planes: int | None = PLANES,
-            tiers: str | None = TIERS, oversubscription: str | None = OVERSUB, port_gbps: int | None = PORT,
-            uplink_gbps: int | None = UPLINK, nic_gbps: int | None = NIC_GBPS, catalog: Path | None = CATALOG,
-            json_out: bool = JSON) -> None:
+@spec_flags()
+def latency(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
+            json_out: bool = JSON, overrides: dict | None = None) -> None:
     """Itemized one-way latency per path class and plane: min, typical and worst over the real links."""
     from aifabric.fabric.latency import latency_model
 
-    result = _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps,
-                   nic_gbps, catalog)
+    result = plan_from(spec, overrides or {}, catalog)
     budget = result.spec.latency_budget_ns
     worst = max(p.worst_ns for p in result.latencies)
     violations = [f"{p.path_class} (plane {p.plane}) worst {p.worst_ns:,.0f} ns > budget {budget:,.0f} ns"
@@ -82,16 +54,13 @@ def latency(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | No
             console.print(f"[green]within latency budget {budget:,.0f} ns (worst {worst:,.0f} ns)[/green]")
 
 
-def bisection(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | None = SERVERS,
-              switch: str | None = SWITCH, server: str | None = SERVER, planes: int | None = PLANES,
-              tiers: str | None = TIERS, oversubscription: str | None = OVERSUB, port_gbps: int | None = PORT,
-              uplink_gbps: int | None = UPLINK, nic_gbps: int | None = NIC_GBPS, catalog: Path | None = CATALOG,
-              json_out: bool = JSON) -> None:
+@spec_flags()
+def bisection(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
+              json_out: bool = JSON, overrides: dict | None = None) -> None:
     """Bisection bandwidth by max flow on the switch graph, beside the closed form, per plane and tier."""
     from aifabric.fabric.bisection import bisections
 
-    result = _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps,
-                   nic_gbps, catalog)
+    result = plan_from(spec, overrides or {}, catalog)
     entries = bisections(result.links)
     document = {"planes": [b.to_json() for b in entries],
                 "graph_tbps": round(sum(b.graph_tbps for b in entries), 3),
@@ -115,23 +84,21 @@ def bisection(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | 
     stdout_console().print(table)
 
 
-def failures(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | None = SERVERS,
-             switch: str | None = SWITCH, server: str | None = SERVER, planes: int | None = PLANES,
-             tiers: str | None = TIERS, oversubscription: str | None = OVERSUB, port_gbps: int | None = PORT,
-             uplink_gbps: int | None = UPLINK, nic_gbps: int | None = NIC_GBPS, catalog: Path | None = CATALOG,
+@spec_flags()
+def failures(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
              fail: str = typer.Option("leaf=1,spine=1,link=0.1%", "--fail",
                                       help="Failures per trial: leaf=N,spine=N,core=N,link=P% (each link fails "
                                            "with probability P)."),
-             trials: int = typer.Option(1000, "--trials", min=1, max=1_000_000),
-             seed: int = typer.Option(0, "--seed"),
-             json_out: bool = JSON) -> None:
+             trials: int = typer.Option(1000, "--trials", min=1, max=1_000_000,
+                                        help="Monte Carlo trials (each draws the --fail failures afresh)."),
+             seed: int = typer.Option(0, "--seed", help="Random seed of the trials (same seed, same result)."),
+             json_out: bool = JSON, overrides: dict | None = None) -> None:
     """Blast radius of each single switch failure, and a Monte Carlo of random switch and link failures."""
     from aifabric.cli.render import progress_bar, progress_callback
     from aifabric.fabric.failures import FailureModel, monte_carlo, parse_fail, single_failures
 
     failure_spec = parse_fail(fail)
-    result = _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps,
-                   nic_gbps, catalog)
+    result = plan_from(spec, overrides or {}, catalog)
     model = FailureModel(result.links)
     singles = single_failures(model)
     with progress_bar(enabled=not json_out) as progress:
@@ -164,23 +131,21 @@ def failures(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | N
     console.print(f"trials with a GPU cut off: {mc['gpus_cut_off_trials']:,} of {trials:,}")
 
 
-def ecmp(spec: Path | None = SPEC, gpus: int | None = GPUS, servers: int | None = SERVERS,
-         switch: str | None = SWITCH, server: str | None = SERVER, planes: int | None = PLANES,
-         tiers: str | None = TIERS, oversubscription: str | None = OVERSUB, port_gbps: int | None = PORT,
-         uplink_gbps: int | None = UPLINK, nic_gbps: int | None = NIC_GBPS, catalog: Path | None = CATALOG,
+@spec_flags()
+def ecmp(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
          traffic: str = typer.Option("random-permutation", "--traffic",
                                      help="allreduce-ring | all-to-all | random-permutation"),
          routing: str = typer.Option("static-hash", "--routing", help="static-hash | adaptive"),
-         flows_per_nic: int = typer.Option(1, "--flows-per-nic"),
-         trials: int = typer.Option(10, "--trials"),
-         seed: int = typer.Option(0, "--seed"),
-         json_out: bool = JSON) -> None:
+         flows_per_nic: int = typer.Option(1, "--flows-per-nic", min=1,
+                                           help="Flows (hash entropy) per NIC and destination."),
+         trials: int = typer.Option(10, "--trials", min=1, help="Trials, each with fresh hashes and pairings."),
+         seed: int = typer.Option(0, "--seed", help="Random seed of the trials (same seed, same result)."),
+         json_out: bool = JSON, overrides: dict | None = None) -> None:
     """Place a collective's flows on the fabric and report throughput under static ECMP or adaptive routing."""
     from aifabric.cli.render import progress_bar, progress_callback
     from aifabric.fabric.ecmp import simulate
 
-    result = _plan(spec, gpus, servers, switch, server, planes, tiers, oversubscription, port_gbps, uplink_gbps,
-                   nic_gbps, catalog)
+    result = plan_from(spec, overrides or {}, catalog)
     with progress_bar(enabled=not json_out) as progress:
         outcome = simulate(result.links, traffic, routing, flows_per_nic, trials, seed,
                            progress_callback(progress, "ECMP trials"))

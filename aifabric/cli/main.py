@@ -12,13 +12,30 @@ from aifabric.cli import export as export_cli
 from aifabric.cli import fabric as fabric_cli
 from aifabric.cli import validate as validate_cli
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="aifabric",
     help="Design AI-cluster interconnects: GPU fabrics inside a site, DWDM corridors between sites.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from aifabric import __version__
+
+        typer.echo(f"aifabric {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")) -> None:
+    """Design AI-cluster interconnects: GPU fabrics inside a site, DWDM corridors between sites."""
 app.add_typer(fabric_cli.app, name="fabric", help="Size, build and analyse rail-optimized GPU fabrics.")
 app.add_typer(corridor_cli.app, name="corridor", help="Route and size long-haul DWDM corridors.")
 app.add_typer(export_cli.app, name="export", help="Export a fabric or corridor to other tools' formats.")
@@ -48,6 +65,9 @@ def run(argv: list[str] | None = None) -> None:
         # Click's usage errors (typer may vendor its own click, so match by shape): one line, exit 2.
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             message = " ".join(str(exc.format_message()).split())
+            if not message:
+                # A bare group (`aifabric`, `aifabric fabric`): click has printed its help; no empty error line.
+                sys.exit(0)
             sys.stderr.write(f"error: command line: {message}\n")
             sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
         raise

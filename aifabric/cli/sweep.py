@@ -6,11 +6,15 @@ from pathlib import Path
 
 import typer
 
+from aifabric.cli.options import CATALOG, out_option, spec_flags
+
 REASONS_SHOWN = 8
 
 
+@spec_flags()
 def sweep(
-    spec: Path = typer.Argument(..., help="Base fabric spec YAML (topologies/*.yaml); --vary replaces its fields."),
+    spec: Path | None = typer.Argument(None, help="Base fabric spec YAML (topologies/*.yaml); optional when --gpus "
+                                       "or --servers is given; spec flags set its fields and --vary replaces them."),
     vary: list[str] = typer.Option([], "--vary", help="key=v1,v2,... (repeatable), e.g. switch=sn5600,qm9700, "
                                    "planes=1,2,4, oversubscription=1,2:1, port_gbps=200,400, tiers=auto,3."),
     prices: Path | None = typer.Option(None, "--prices", help="Price book CSV; default: the shipped INDICATIVE "
@@ -32,14 +36,16 @@ def sweep(
                                  "1 spine, 0.1% of links) per feasible design; 0 = off."),
     seed: int = typer.Option(0, "--seed", help="Seed of the failure trials."),
     json_out: bool = typer.Option(False, "--json", help="Print {\"candidates\": [...]} as one JSON document."),
-    out: Path | None = typer.Option(None, "--out", help="Write sweep.csv and sweep.png (cost vs power) here."),
-    catalog: Path | None = typer.Option(None, "--catalog", help="Directory of catalog YAML to add/override."),
+    out: Path | None = out_option("Directory to write sweep.csv and sweep.png (cost vs power) into."),
+    catalog: Path | None = CATALOG,
+    overrides: dict | None = None,
 ) -> None:
     """Evaluate every combination of --vary values (solver, BOM cost, power, latency), drop infeasible designs
     with the reason, and report the Pareto front over cost, power, switch count and worst latency."""
     import sys
 
     from aifabric.catalog.models import load_hardware
+    from aifabric.cli.options import require_size
     from aifabric.cli.render import print_json, progress_bar, progress_callback, stdout_console
     from aifabric.errors import SpecError
     from aifabric.fabric.prices import default_price_book_path, load_price_book
@@ -53,10 +59,11 @@ def sweep(
                                                   "running cluster give --scheduler tcp://host:8786")
     if dask is not None and scheduler is not None:
         raise SpecError("command line", "--scheduler", "give --dask local or --scheduler URL, not both")
+    require_size(spec, overrides or {})
     grid = parse_vary(vary)
-    base_spec, lines, _ = load_fabric_spec_with_lines(spec, None)
+    base_spec, lines, applied = load_fabric_spec_with_lines(spec, overrides)
     hardware = load_hardware(catalog)
-    check_catalog_ids(base_spec, hardware, spec, lines, {})
+    check_catalog_ids(base_spec, hardware, spec, lines, applied)
     base = base_spec.model_dump(exclude_unset=True)
     check_grid(grid, base, hardware)
     indicative = prices is None

@@ -72,12 +72,17 @@ def plan_fabric(spec_path: str | Path | None, overrides: dict[str, Any] | None =
 
 def design_error_at(exc: DesignError, spec_path, lines, applied: dict[str, Any]) -> SpecError:
     """Return a DesignError re-pointed at the spec file, line and field (or flag) it is about."""
-    from aifabric.spec.fabric import FLAG_NAMES
+    from aifabric.spec.flags import FLAG_NAMES
 
     field = exc.field
     top = (field or "").split(".")[0]
-    if top in applied or spec_path is None:
-        return SpecError("command line", FLAG_NAMES.get(top, top) if field else None, exc.message)
+    given = next((key for key in (field, top) if key in applied), None)
+    if given is None and field and spec_path is None:
+        # A design error about a whole group (e.g. "placement") that flags set in part: name the flags given.
+        given = next((key for key in applied if key.startswith(f"{field}.")), None)
+    if given is not None or spec_path is None:
+        key = given or field or ""
+        return SpecError("command line", _flag_label(key, FLAG_NAMES) if field else None, exc.message)
     keys = tuple(field.split(".")) if field else ()
     line = None
     for end in range(len(keys), 0, -1):
@@ -85,6 +90,14 @@ def design_error_at(exc: DesignError, spec_path, lines, applied: dict[str, Any])
             line = lines[keys[:end]]
             break
     return SpecError(str(spec_path), field, exc.message, line=line)
+
+
+def _flag_label(key: str, flag_names: dict[str, str]) -> str:
+    """Return the flag of a field, or for a group of fields (placement) the group and the flags that set it."""
+    if key in flag_names:
+        return flag_names[key]
+    inside = [flag for field, flag in flag_names.items() if field.startswith(f"{key}.")]
+    return f"{key} (set by {', '.join(inside)})" if inside else key
 
 
 def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:

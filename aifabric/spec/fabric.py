@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aifabric.errors import SpecError, SpecErrors
+from aifabric.spec.flags import FLAG_NAMES, expand
 from aifabric.spec.loader import LineMap, load_yaml, validate
 
 MAX_GPUS = 10_000_000
@@ -93,11 +94,6 @@ class FabricSpec(BaseModel):
         return self
 
 
-FLAG_NAMES = {
-    "gpus": "--gpus", "servers": "--servers", "gpus_per_server": "--gpus-per-server", "nic_gbps": "--nic-gbps",
-    "switch": "--switch", "port_gbps": "--port-gbps", "uplink_gbps": "--uplink-gbps", "planes": "--planes",
-    "tiers": "--tiers", "oversubscription": "--oversubscription", "server": "--server", "nic": "--nic",
-}
 
 
 def load_fabric_spec(path: str | Path | None, overrides: dict[str, Any] | None = None) -> FabricSpec:
@@ -124,15 +120,19 @@ def load_fabric_spec_with_lines(
         merged.pop("servers", None)
     if "servers" in overrides:
         merged.pop("gpus", None)
-    merged.update(overrides)
+    for key, value in expand(overrides).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}  # a flag sets one nested field and keeps the file's others
+        else:
+            merged[key] = value
     if "tiers" in overrides and str(overrides["tiers"]).isdigit():
         merged["tiers"] = int(overrides["tiers"])
     try:
         return validate(FabricSpec, merged, lines, file), lines, overrides
     except SpecErrors as exc:
-        raise SpecErrors([_relabel(e, overrides) for e in exc.errors]) from None
+        raise SpecErrors([relabel(e, overrides) for e in exc.errors]) from None
     except SpecError as exc:
-        raise _relabel(exc, overrides) from None
+        raise relabel(exc, overrides) from None
 
 
 def check_catalog_ids(spec: FabricSpec, hardware, path: str | Path | None, lines: LineMap,
@@ -150,12 +150,14 @@ def check_catalog_ids(spec: FabricSpec, hardware, path: str | Path | None, lines
             lookup(value)
         except CatalogError as exc:
             error = SpecError(file, field_path, exc.message, line=lines.get(tuple(field_path.split("."))))
-            raise _relabel(error, overrides) from None
+            raise relabel(error, overrides) from None
 
 
-def _relabel(error: SpecError, overrides: dict[str, Any]) -> SpecError:
-    """Return the error pointed at the command-line flag when the bad value came from one."""
-    top = (error.field or "").split(".")[0].split("[")[0]
-    if top in overrides:
-        return SpecError("command line", FLAG_NAMES.get(top, top), error.problem)
+def relabel(error: SpecError, overrides: dict[str, Any]) -> SpecError:
+    """Return the error pointed at the command-line flag when the bad value came from one (else unchanged)."""
+    field = (error.field or "").split("[")[0]
+    top = field.split(".")[0]
+    for key in (field, top):
+        if key in overrides:
+            return SpecError("command line", FLAG_NAMES.get(key, key), error.problem)
     return error
