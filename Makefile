@@ -25,6 +25,7 @@ demo: $(STAMP)
 	$(BIN)/aifabric fabric plan topologies/b300-twin-plane.yaml
 	$(BIN)/aifabric fabric plan topologies/million-gpu.yaml
 	$(BIN)/aifabric corridor plan corridors/texas-triangle-nova.yaml --out build/texas-triangle-nova
+	$(BIN)/aifabric scale-across plan scale-across/texas-nova-training.yaml --out build/texas-nova-training
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests

@@ -36,6 +36,9 @@ class Switch(_Entry):
     power_w: float = Field(ge=0)
     latency_ns: float = Field(ge=0)
     height_u: int = Field(default=1, gt=0)
+    # Shared packet buffer of the ASIC (MB = 10^6 bytes): what PFC headroom must fit in at a site edge.
+    buffer_mb: float | None = Field(default=None, gt=0)
+    buffer_source: str | None = None
 
     @field_validator("speeds_gbps")
     @classmethod
@@ -79,9 +82,18 @@ class Server(_Entry):
     name: str
     gpus: int = Field(gt=0)
     nic: str
+    # The GPU model (a `gpus` catalog id): its peak FLOP/s size training step times.
+    gpu: str | None = None
     nic_cage_form: str | None = None
     nic_cage_ports: int = Field(default=1, gt=0)
     power_w: float = Field(ge=0)
+
+
+class Gpu(_Entry):
+    """A GPU model: peak dense (no sparsity) BF16 tensor throughput."""
+
+    name: str
+    peak_dense_bf16_tflops: float = Field(gt=0)
 
 
 class Transceiver(_Entry):
@@ -138,6 +150,7 @@ class Hardware:
     transceivers: dict[str, Transceiver]
     cables: dict[str, Cable]
     media: dict[str, Medium]
+    gpus: dict[str, Gpu]
 
     def switch(self, switch_id: str) -> Switch:
         """Return a switch by id or raise CatalogError."""
@@ -155,10 +168,14 @@ class Hardware:
         """Return a medium by id or raise CatalogError."""
         return lookup(self.media, medium_id, "medium")
 
+    def gpu(self, gpu_id: str) -> Gpu:
+        """Return a GPU model by id or raise CatalogError."""
+        return lookup(self.gpus, gpu_id, "gpu")
+
 
 KINDS = {
     "switches": Switch, "nics": Nic, "servers": Server,
-    "transceivers": Transceiver, "cables": Cable, "media": Medium,
+    "transceivers": Transceiver, "cables": Cable, "media": Medium, "gpus": Gpu,
 }
 
 
@@ -177,6 +194,8 @@ def load_hardware(user_dir: str | Path | None = None) -> Hardware:
     for server in hardware.servers.values():
         if server.nic not in hardware.nics:
             raise dangling("servers", server.id, "nic", "nic", server.nic, hardware.nics)
+        if server.gpu is not None and server.gpu not in hardware.gpus:
+            raise dangling("servers", server.id, "gpu", "gpu", server.gpu, hardware.gpus)
     for medium in hardware.media.values():
         if medium.cable not in hardware.cables:
             raise dangling("media", medium.id, "cable", "cable", medium.cable, hardware.cables)

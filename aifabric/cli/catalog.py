@@ -6,12 +6,14 @@ from pathlib import Path
 
 import typer
 
-KIND_CHOICES = ("switches", "nics", "servers", "media", "transceivers", "cables", "coherent")
+KIND_CHOICES = ("switches", "nics", "servers", "gpus", "media", "transceivers", "cables", "coherent")
 
 COLUMNS = {
-    "switches": ("id", "name", "family", "cages", "cage_gbps", "speeds_gbps", "power_w", "latency_ns", "source"),
+    "switches": ("id", "name", "family", "cages", "cage_gbps", "speeds_gbps", "power_w", "latency_ns", "buffer_mb",
+                 "source"),
     "nics": ("id", "name", "rate_gbps", "cage_form", "power_w", "latency_ns", "source"),
-    "servers": ("id", "name", "gpus", "nic", "nic_cage_ports", "power_w", "source"),
+    "servers": ("id", "name", "gpus", "gpu", "nic", "nic_cage_ports", "power_w", "source"),
+    "gpus": ("id", "name", "peak_dense_bf16_tflops", "source"),
     "media": ("id", "name", "cost_rank", "ends", "reach_m", "cable", "switch_transceiver", "nic_transceiver",
               "source"),
     "transceivers": ("id", "part", "name", "module_gbps", "fiber", "reach_m", "power_w", "source"),

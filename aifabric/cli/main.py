@@ -10,6 +10,7 @@ from aifabric.cli import catalog as catalog_cli
 from aifabric.cli import corridor as corridor_cli
 from aifabric.cli import export as export_cli
 from aifabric.cli import fabric as fabric_cli
+from aifabric.cli import scale_across as scale_across_cli
 from aifabric.cli import validate as validate_cli
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
@@ -38,6 +39,8 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """Design AI-cluster interconnects: GPU fabrics inside a site, DWDM corridors between sites."""
 app.add_typer(fabric_cli.app, name="fabric", help="Size, build and analyse rail-optimized GPU fabrics.")
 app.add_typer(corridor_cli.app, name="corridor", help="Route and size long-haul DWDM corridors.")
+app.add_typer(scale_across_cli.app, name="scale-across",
+              help="Size the inter-site corridor from a training job; judge RoCE over the distance.")
 app.add_typer(export_cli.app, name="export", help="Export a fabric or corridor to other tools' formats.")
 app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
 app.command("validate", help="Check a fabric or corridor spec against its schema; nothing else.")(

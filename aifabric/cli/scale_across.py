@@ -1,0 +1,169 @@
+"""`aifabric scale-across ...`: size the inter-site corridor from a training job and judge RoCE over the distance."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("plan")
+def plan(
+    spec: Path = typer.Argument(..., help="A scale-across spec (scale-across/*.yaml)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the plan as one JSON document and nothing else."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Write the corridor outputs (rfp.csv, rfp.md, ...), the derived corridor.yaml "
+        "beside them, scale-across.json, efficiency.csv and efficiency.png."),
+    vary: list[str] = typer.Option(
+        [], "--vary", help="key=v1,v2 (repeatable): compare runs in one table, e.g. split=data,pipeline, "
+        "sync_every_steps=1,100, protection=1+1,split, sites=dallas+ashburn,dallas+ashburn+atlanta."),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="A directory of catalog YAML overriding the shipped one."),
+) -> None:
+    """Derive the inter-site rate a training job needs, plan the corridor that carries it (corridor core), and
+    report step-time efficiency against capacity, the RoCE transport verdict and what one fiber cut does."""
+    from aifabric.cli.render import print_json, progress_bar, progress_callback
+    from aifabric.scale_across.plan import plan_scale_across
+
+    grid = None
+    if vary:
+        from aifabric.scale_across.vary import parse_vary
+
+        grid = parse_vary(vary)
+    result = plan_scale_across(spec, catalog_dir=catalog)
+    if grid is not None:
+        from aifabric.scale_across.vary import compare
+
+        with progress_bar(not json_out and sys.stderr.isatty()) as progress:
+            result.comparisons = compare(spec, grid, catalog,
+                                         progress=progress_callback(progress, "comparing plans"))
+    written = []
+    if out is not None:
+        from aifabric.scale_across.output import write_outputs
+
+        written = write_outputs(result, out)
+    if json_out:
+        print_json(result.to_json())
+        return
+    _render(result.to_json(), written)
+
+
+def _render(doc: dict, written: list[Path]) -> None:
+    from rich.table import Table
+
+    from aifabric.cli.render import stdout_console
+
+    console = stdout_console()
+    sites = Table(title=f"{doc['name']}: sites ({doc['split']} split over {' - '.join(doc['order'])})",
+                  title_justify="left")
+    for column in ("site", "at", "GPUs", "GPU", "peak TF/GPU", "peak PF", "fabric", "edge switch", "buffer MB"):
+        sites.add_column(column, justify="left" if column in ("site", "at", "GPU", "fabric", "edge switch")
+                         else "right", no_wrap=True)
+    for s in doc["sites"]:
+        fabric = "-" if s["fabric"] is None else (f"{s['fabric']['name']}: {s['fabric']['switches']:,} "
+                                                   f"{s['fabric']['switch_model']}")
+        sites.add_row(s["id"], s["at"], f"{s['gpus']:,}", s["gpu"], f"{s['peak_tflops_per_gpu']:,.1f}",
+                      f"{s['peak_pflops']:,.0f}", fabric, s["edge_switch"],
+                      "unknown" if s["edge_buffer_mb"] is None else f"{s['edge_buffer_mb']:,.0f}")
+    console.print(sites)
+    job = doc["job"]
+    step = Table(title="step time and inter-site rate", title_justify="left")
+    step.add_column("quantity", no_wrap=True)
+    step.add_column("value", justify="right", no_wrap=True)
+    step.add_column("from", overflow="fold")
+    gpus_total = sum(doc["gpus"].values())
+    step.add_row("step time T", f"{doc['step_s']:.3f} s",
+                 f"6 x {job['params_active_b'] or job['params_total_b']:g}B x {job['tokens_per_step_m']:g}M tokens / "
+                 f"({gpus_total:,} GPUs, {doc['total_peak_pflops']:,.0f} PF peak x MFU {job['mfu']:g})")
+    if doc["split"] == "data":
+        n = len(doc["order"])
+        traffic_from = (f"2 x ({n} - 1) / {n} x {job['grad_bits']} bits x {job['params_total_b']:g}B params")
+    else:
+        traffic_from = (f"hidden {job['hidden_size']:,} x {job['tokens_per_step_m']:g}M tokens x "
+                        f"{job['activation_bits']} bits")
+    step.add_row("traffic per sync, per direction", f"{doc['traffic_bits_per_sync'] / 8e12:,.3f} TB", traffic_from)
+    step.add_row("required rate R", f"{doc['required_tbps_per_direction']:,.3f} Tb/s",
+                 f"traffic / (overlap {job['overlap']:g} x T x H {doc['sync_every_steps']})")
+    step.add_row("demand per link", f"{doc['demand_tbps_per_link']:,.3f} Tb/s",
+                 f"R x (1 + growth {doc['growth']:g}), protection {doc['protection']}")
+    step.add_row("provisioned", f"{doc['provisioned_tbps_per_direction']:,.3f} Tb/s", "waves x line rate (corridor)")
+    step.add_row("latency term", f"{doc['latency_term_ms']:,.3f} ms", "(S - 1) x longest RTT")
+    step.add_row("scaling efficiency", f"{100 * doc['efficiency']:.2f} %",
+                 "T·H / (T·H + max(0, traffic / capacity + latency - overlap·T·H))")
+    console.print(step)
+    curve = Table(title="efficiency against inter-site capacity", title_justify="left")
+    for column in ("capacity Tb/s", "x R", "efficiency", ""):
+        curve.add_column(column, justify="right", no_wrap=True)
+    for row in doc["efficiency_vs_capacity"]:
+        curve.add_row(f"{row['capacity_tbps']:,.3f}", f"{row['multiple_of_required']:g}",
+                      f"{100 * row['efficiency']:.2f} %", "provisioned" if row["provisioned"] else "")
+    console.print(curve)
+    paths = Table(title="transport over the distance (per path and port speed; PFC headroom xoff by the mlx5 "
+                  "formula)", title_justify="left")
+    # xoff = the headroom one port and priority needs; reach = longest link whose headroom for all ports fits.
+    for column in ("link", "path", "km", "RTT ms", "in flight GB", "port", "BDP MB", "xoff MB", "ports",
+                   "xoff total MB", "buffer MB", "reach km", "lossless"):
+        paths.add_column(column, justify="left" if column in ("link", "path") else "right", no_wrap=True)
+    priorities = doc["transport"]["lossless_priorities"]
+    for p in doc["paths"]:
+        for speed in p["bdp_bytes"]:
+            reach = p["lossless_reach_km"][speed]
+            need = p["edge_ports"][speed] * priorities * p["pfc_headroom_bytes"][speed]
+            paths.add_row(
+                f"{p['a']}-{p['z']}", p["role"], f"{p['km']:,.1f}", f"{p['rtt_ms']:.2f}",
+                f"{p['in_flight_bytes'] / 1e9:,.2f}", f"{speed}G", f"{p['bdp_bytes'][speed] / 1e6:,.0f}",
+                f"{p['pfc_headroom_bytes'][speed] / 1e6:,.0f}", f"{p['edge_ports'][speed]}", f"{need / 1e6:,.0f}",
+                "unknown" if p["edge_buffer_bytes"] is None else f"{p['edge_buffer_bytes'] / 1e6:,.0f}",
+                "-" if reach is None else f"{reach:,.1f}",
+                "yes" if p["lossless_feasible_by_speed"][speed] else "no")
+    console.print(paths)
+    console.print(f"verdict: {doc['transport']['verdict']}")
+    cut = doc["after_cut"]
+    failure = Table(title=f"after one fiber cut (protection {doc['protection']})", title_justify="left")
+    for column in ("capacity Tb/s", "efficiency", "switchover step ms", "cuts/yr (all paths)",
+                   "cuts/yr (working)", "h/yr on fallback", "training h/yr lost"):
+        failure.add_column(column, justify="right", no_wrap=True)
+    failure.add_row(f"{cut['capacity_tbps']:,.3f}", f"{100 * cut['efficiency']:.2f} %",
+                    "-" if cut["latency_step_ms"] is None else f"+{cut['latency_step_ms']:.3f}",
+                    f"{cut['cuts_per_year']:.2f}", f"{cut['working_cuts_per_year']:.2f}",
+                    f"{cut['hours_on_fallback_per_year']:,.1f}", f"{cut['training_hours_lost_per_year']:,.2f}")
+    console.print(failure)
+    corridor = doc["corridor"]
+    totals = corridor["totals"]
+    demands = Table(title=f"corridor ({corridor['name']}, planned by the corridor designer)", title_justify="left")
+    for column in ("demand", "path", "route km", "one-way ms", "waves", "mode", "ILA", "regens", "GSNR dB"):
+        demands.add_column(column, justify="left" if column in ("demand", "path", "mode") else "right",
+                           no_wrap=True)
+    for d in corridor["demands"]:
+        for p in d["paths"]:
+            demands.add_row(d["id"], p["role"], f"{p['km']:,.1f}", f"{p['latency_ms']:.2f}", f"{d['waves']}",
+                            d["mode"], f"{p['amplifiers']}", f"{p['regens']}",
+                            "" if p["gsnr_db"] is None else f"{p['gsnr_db']:.2f}")
+    console.print(demands)
+    pairs = max((s["fiber_pairs"] for s in corridor["segments"]), default=0)
+    console.print(f"corridor: route {totals['route_km']:,.1f} km, {totals['waves']} waves, up to {pairs} fiber "
+                  f"pair(s) per segment, {totals['amplifier_sites']} ILA huts, {totals['regen_sites']} regen sites, "
+                  f"{totals['transponders']} transponders")
+    if doc.get("comparisons"):
+        _render_comparisons(console, doc["comparisons"])
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def _render_comparisons(console, rows: list[dict]) -> None:
+    from rich.table import Table
+
+    table = Table(title="comparisons (--vary)", title_justify="left")
+    for column in ("run", "sites", "T s", "R Tb/s", "provisioned Tb/s", "waves", "transponders", "regens",
+                   "efficiency", "after cut", "lossless"):
+        table.add_column(column, justify="left" if column in ("run", "sites") else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(" ".join(f"{k}={v}" for k, v in row["vary"].items()), "-".join(row["sites"]),
+                      f"{row['step_s']:.3f}", f"{row['required_tbps_per_direction']:,.3f}",
+                      f"{row['provisioned_tbps_per_direction']:,.3f}", f"{row['waves']}", f"{row['transponders']}",
+                      f"{row['regen_sites']}", f"{100 * row['efficiency']:.2f} %",
+                      f"{100 * row['after_cut_efficiency']:.2f} %", "yes" if row["lossless"] else "no")
+    console.print(table)

@@ -1,0 +1,47 @@
+"""The efficiency-vs-capacity chart (matplotlib, Agg): what a cheaper or a bigger corridor does to training time."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+
+def efficiency_png(doc: dict[str, Any]) -> bytes:
+    """Return a PNG of scaling efficiency against provisioned inter-site capacity, R and the plan marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from aifabric.scale_across import formulas as f
+
+    required = doc["required_tbps_per_direction"]
+    provisioned = doc["provisioned_tbps_per_direction"]
+    step, sync_h, overlap = doc["step_s"], doc["sync_every_steps"], doc["job"]["overlap"]
+    traffic, latency_s = doc["traffic_bits_per_sync"], doc["latency_term_ms"] / 1000.0
+    top = max(2.5 * required, 1.2 * provisioned, max(r["capacity_tbps"] for r in doc["efficiency_vs_capacity"]))
+    xs = [top * i / 400 for i in range(1, 401)]
+    ys = [f.efficiency(step, sync_h, f.exposed_s(traffic, x * 1e12, latency_s, overlap, step, sync_h)) for x in xs]
+    figure = Figure(figsize=(8, 5), dpi=100)
+    ax = figure.add_subplot()
+    ax.plot(xs, [100 * y for y in ys], color="#1f77b4", label="scaling efficiency")
+    for row in doc["efficiency_vs_capacity"]:
+        marker, color = ("*", "#d62728") if row["provisioned"] else ("o", "#1f77b4")
+        ax.plot([row["capacity_tbps"]], [100 * row["efficiency"]], marker=marker, color=color,
+                markersize=12 if row["provisioned"] else 6)
+        label = "provisioned" if row["provisioned"] else f"{row['multiple_of_required']:g}×R"
+        ax.annotate(f"{label}\n{100 * row['efficiency']:.1f} %", (row["capacity_tbps"], 100 * row["efficiency"]),
+                    textcoords="offset points", xytext=(6, -22 if row["provisioned"] else 6), fontsize=8)
+    ax.axvline(required, color="grey", linestyle="--", linewidth=1)
+    ax.text(required, 3, f" R = {required:.2f} Tb/s", color="grey", fontsize=8)
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("inter-site capacity per direction (Tb/s)")
+    ax.set_ylabel("scaling efficiency (%)")
+    names = " – ".join(doc["order"])
+    ax.set_title(f"{doc['name']}: {names}, {doc['split']} split, H = {sync_h}, "
+                 f"RTT term {doc['latency_term_ms']:.1f} ms", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

@@ -1,0 +1,223 @@
+"""`scale-across plan`: the JSON contract on the shipped example, composition with the corridor core (the derived
+spec reruns to the same corridor plan), the formulas applied to the corridor's numbers, failure behaviour."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from aifabric.scale_across import formulas as f
+from aifabric.scale_across.plan import plan_scale_across
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "scale-across" / "texas-nova-training.yaml"
+
+CONTRACT_KEYS = {"step_s", "peak_tflops_per_gpu", "gpus", "traffic_bits_per_sync", "required_tbps_per_direction",
+                 "paths", "efficiency", "efficiency_vs_capacity", "after_cut", "corridor"}
+PATH_KEYS = {"a", "z", "role", "rtt_ms", "km", "bdp_bytes", "pfc_headroom_bytes", "lossless_feasible"}
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    """Run the shipped example once through the CLI with --json and --out."""
+    from aifabric.cli.main import run
+
+    out = tmp_path_factory.mktemp("sa") / "out"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer), pytest.raises(SystemExit) as exit_info:
+        run(["scale-across", "plan", str(EXAMPLE), "--json", "--out", str(out)])
+    assert exit_info.value.code == 0
+    return json.loads(buffer.getvalue()), out
+
+
+def test_contract_keys_and_worked_case(shipped):
+    doc, _ = shipped
+    assert set(doc) >= CONTRACT_KEYS
+    assert doc["step_s"] == pytest.approx(1.92, rel=1e-6)
+    assert doc["required_tbps_per_direction"] == pytest.approx(8.333333, rel=1e-6)
+    assert doc["traffic_bits_per_sync"] == 16e12
+    assert doc["peak_tflops_per_gpu"] == {"ashburn": 2500.0, "dallas": 2500.0}
+    assert doc["gpus"] == {"ashburn": 100000, "dallas": 100000}
+    for path in doc["paths"]:
+        assert set(path) >= PATH_KEYS
+        assert set(path["bdp_bytes"]) == set(path["pfc_headroom_bytes"]) == {"400", "800"}
+    roles = [p["role"] for p in doc["paths"]]
+    assert roles == ["working", "protect"]
+    for row in doc["efficiency_vs_capacity"]:
+        assert {"capacity_tbps", "efficiency"} <= set(row)
+
+
+def test_paths_come_from_the_corridor_plan(shipped):
+    doc, _ = shipped
+    demand = doc["corridor"]["demands"][0]
+    assert demand["capacity_tbps"] == pytest.approx(doc["required_tbps_per_direction"], rel=1e-6)
+    assert demand["protection"] == "1+1"
+    for p, c in zip(doc["paths"], demand["paths"], strict=True):
+        assert (p["role"], p["rtt_ms"], p["km"]) == (c["role"], c["rtt_ms"], c["km"])
+        for speed in ("400", "800"):
+            assert p["bdp_bytes"][speed] == round(int(speed) * 1e9 * c["rtt_ms"] / 1000 / 8)
+            assert p["pfc_headroom_bytes"][speed] == round((301 + 2.16 * c["km"] * 1000) * int(speed) + 2.72 * 9000)
+        # 2,000 km of headroom dwarfs a 160 MB switch buffer: lossy RoCE, PFC stops at the site edge.
+        assert p["lossless_feasible"] is False
+    assert doc["transport"]["mode"] == "lossy-with-congestion-control"
+
+
+def test_efficiency_is_the_formula_on_the_corridor_numbers(shipped):
+    doc, _ = shipped
+    demand = doc["corridor"]["demands"][0]
+    capacity = demand["waves"] * demand["rate_gbps"] * 1e9
+    working, protect = demand["paths"]
+    t, traffic = doc["step_s"], doc["traffic_bits_per_sync"]
+    expected = t / (t + max(0.0, traffic / capacity + working["rtt_ms"] / 1000 - t))
+    assert doc["efficiency"] == pytest.approx(expected, abs=1e-5)
+    required = doc["required_tbps_per_direction"] * 1e12
+    for row in doc["efficiency_vs_capacity"]:
+        cap = row["capacity_tbps"] * 1e12
+        if not row["provisioned"]:
+            assert cap == pytest.approx(row["multiple_of_required"] * required, rel=1e-4)
+        e = t / (t + max(0.0, traffic / cap + working["rtt_ms"] / 1000 - t))
+        assert row["efficiency"] == pytest.approx(e, abs=1e-4)
+    # Efficiency never falls as capacity grows.
+    effs = [r["efficiency"] for r in doc["efficiency_vs_capacity"]]
+    assert effs == sorted(effs)
+    # 1+1: a cut leaves the full capacity, on the longer protect path.
+    cut = doc["after_cut"]
+    assert cut["capacity_tbps"] == pytest.approx(capacity / 1e12)
+    e_cut = t / (t + max(0.0, traffic / capacity + protect["rtt_ms"] / 1000 - t))
+    assert cut["efficiency"] == pytest.approx(e_cut, abs=1e-5)
+    assert cut["latency_step_ms"] == pytest.approx(protect["latency_ms"] - working["latency_ms"], abs=1e-3)
+    assert cut["cuts_per_year"] == pytest.approx((working["km"] + protect["km"]) / 1000 * 2.13, abs=1e-3)
+
+
+def test_out_writes_a_derived_corridor_spec_that_reruns_to_the_same_plan(shipped, cli):
+    doc, out = shipped
+    names = sorted(p.name for p in out.iterdir())
+    for name in ("corridor.yaml", "rfp.csv", "rfp.md", "routes.geojson", "scale-across.json", "efficiency.csv",
+                 "efficiency.png"):
+        assert name in names
+    code, text, err = cli("corridor", "plan", str(out / "corridor.yaml"), "--json")
+    assert code == 0, err
+    assert json.loads(text) == doc["corridor"]
+    assert json.loads((out / "scale-across.json").read_text()) == doc
+
+
+def test_diloco_h_divides_the_rate(make_spec):
+    base = plan_scale_across(make_spec()).document
+    outer = plan_scale_across(make_spec("h.yaml", job={"sync_every_steps": 100})).document
+    assert outer["required_tbps_per_direction"] == pytest.approx(base["required_tbps_per_direction"] / 100,
+                                                                 rel=1e-5)
+    assert outer["traffic_bits_per_sync"] == base["traffic_bits_per_sync"]
+    assert outer["corridor"]["demands"][0]["waves"] < base["corridor"]["demands"][0]["waves"]
+
+
+def test_pipeline_split_carries_the_boundary_activations(make_spec):
+    doc = plan_scale_across(make_spec(job={"split": "pipeline", "hidden_size": 16384, "sync_every_steps": 10})).document
+    assert doc["traffic_bits_per_sync"] == 16384 * 64e6 * 16
+    # Activations cross every step: H does not apply to a pipeline split.
+    assert doc["sync_every_steps"] == 1
+    assert doc["required_tbps_per_direction"] == pytest.approx(16384 * 64e6 * 16 / doc["step_s"] / 1e12, rel=1e-5)
+
+
+def test_split_protection_keeps_half_after_a_cut(make_spec):
+    doc = plan_scale_across(make_spec(protection="split")).document
+    demand = doc["corridor"]["demands"][0]
+    assert demand["capacity_tbps"] == pytest.approx(doc["required_tbps_per_direction"] / 2, rel=1e-5)
+    per_path = demand["waves"] * demand["rate_gbps"] / 1000
+    assert doc["provisioned_tbps_per_direction"] == pytest.approx(2 * per_path)
+    assert doc["after_cut"]["capacity_tbps"] == pytest.approx(per_path)
+    assert doc["after_cut"]["efficiency"] < doc["efficiency"]
+
+
+def test_unprotected_corridor_stalls_on_a_cut(make_spec):
+    doc = plan_scale_across(make_spec(protection="none")).document
+    assert [p["role"] for p in doc["paths"]] == ["working"]
+    assert doc["after_cut"] == {**doc["after_cut"], "capacity_tbps": 0.0, "efficiency": 0.0, "latency_step_ms": None}
+
+
+def test_three_sites_form_a_ring(make_spec):
+    sites = [{"id": "dallas", "gpus": 100000, "server": "gb200-nvl72-tray"},
+             {"id": "ashburn", "gpus": 100000, "server": "gb200-nvl72-tray"},
+             {"id": "atlanta", "gpus": 100000, "server": "gb200-nvl72-tray"}]
+    doc = plan_scale_across(make_spec(sites=sites, protection="none")).document
+    assert [(link["a"], link["z"]) for link in doc["links"]] == [("dallas", "ashburn"), ("ashburn", "atlanta"),
+                                                                 ("atlanta", "dallas")]
+    assert doc["traffic_bits_per_sync"] == pytest.approx(2 * 2 / 3 * 16e12)
+    assert doc["latency_term_ms"] == pytest.approx(2 * max(p["rtt_ms"] for p in doc["paths"]), abs=1e-3)
+    assert len(doc["corridor"]["demands"]) == 3
+
+
+def test_fabric_site_comes_from_the_fabric_core(make_spec):
+
+    sites = [{"id": "dallas", "fabric": str(ROOT / "topologies" / "colossus-100k.yaml")},
+             {"id": "ashburn", "gpus": 100000, "server": "gb200-nvl72-tray"}]
+    doc = plan_scale_across(make_spec(sites=sites)).document
+    dallas = doc["sites"][0]
+    assert (dallas["gpus"], dallas["gpu"], dallas["edge_switch"]) == (100000, "h100-sxm", "sn5600")
+    assert dallas["fabric"]["switches"] == 3920
+    flops = 100000 * 989.5e12 + 100000 * 2500e12
+    assert doc["step_s"] == pytest.approx(6 * 1e12 * 64e6 / (flops * 0.4), rel=1e-6)
+
+
+def test_short_small_link_can_stay_lossless(make_spec):
+    """A 7B job between Dallas and Fort Worth (~50 km) needs one 400G port: its headroom fits 160 MB."""
+    sites = [{"id": "dallas", "gpus": 1024, "server": "gb200-nvl72-tray"},
+             {"id": "fort-worth", "gpus": 1024, "server": "gb200-nvl72-tray"}]
+    doc = plan_scale_across(make_spec(sites=sites, protection="none",
+                                      job={"params_total_b": 7, "params_active_b": 7, "tokens_per_step_m": 32})
+                            ).document
+    path = doc["paths"][0]
+    assert path["edge_ports"]["400"] == 1
+    assert path["lossless_feasible_by_speed"]["400"] is True
+    assert path["lossless_feasible"] is True and doc["transport"]["lossless_end_to_end"] is True
+    assert path["km"] < path["lossless_reach_km"]["400"]
+
+
+def test_switch_without_published_buffer_is_not_called_lossless(make_spec):
+    doc = plan_scale_across(make_spec(transport={"edge_switch": "qm9700"})).document
+    assert doc["transport"]["unknown_buffers"] == ["qm9700"]
+    assert not any(p["lossless_feasible"] for p in doc["paths"])
+
+
+def test_vary_compares_split_and_h(make_spec, cli):
+    spec = make_spec()
+    code, out, err = cli("scale-across", "plan", spec, "--json", "--vary", "split=data,pipeline",
+                         "--vary", "sync_every_steps=1,100")
+    assert code == 0, err
+    rows = json.loads(out)["comparisons"]
+    assert [r["vary"] for r in rows] == [{"split": "data", "sync_every_steps": 1},
+                                         {"split": "data", "sync_every_steps": 100},
+                                         {"split": "pipeline", "sync_every_steps": 1},
+                                         {"split": "pipeline", "sync_every_steps": 100}]
+    assert rows[1]["required_tbps_per_direction"] == pytest.approx(rows[0]["required_tbps_per_direction"] / 100,
+                                                                   rel=1e-5)
+    assert rows[2]["required_tbps_per_direction"] == rows[3]["required_tbps_per_direction"]
+
+
+def test_vary_sites_builds_a_ring(make_spec, cli):
+    sites = [{"id": "dallas", "gpus": 100000, "server": "gb200-nvl72-tray"},
+             {"id": "ashburn", "gpus": 100000, "server": "gb200-nvl72-tray"},
+             {"id": "atlanta", "gpus": 50000, "server": "hgx-b200"}]
+    spec = make_spec(sites=sites, ring=["dallas", "ashburn", "atlanta"])
+    code, out, err = cli("scale-across", "plan", spec, "--json",
+                         "--vary", "sites=dallas+ashburn,dallas+ashburn+atlanta")
+    assert code == 0, err
+    rows = json.loads(out)["comparisons"]
+    assert [r["sites"] for r in rows] == [["dallas", "ashburn"], ["dallas", "ashburn", "atlanta"]]
+    assert rows[1]["step_s"] < rows[0]["step_s"]
+
+
+def test_table_output_shows_the_verdict(cli):
+    code, out, err = cli("scale-across", "plan", str(EXAMPLE))
+    assert code == 0, err
+    assert "verdict: lossy RoCE" in out and "1.920 s" in out and "8.333 Tb/s" in out
+    assert "…" not in out  # no truncated cells
+
+
+def test_capacity_zero_share_is_not_nan():
+    assert math.isfinite(f.efficiency(1.0, 1, f.exposed_s(1.0, 1.0, 0.0, 1.0, 1.0, 1)))
