@@ -7,27 +7,31 @@ from pathlib import Path
 
 import typer
 
+from aifabric.cli.options import CATALOG, JSON, out_option
+
 app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("plan")
 def plan(
     spec: Path = typer.Argument(..., help="A scale-across spec (scale-across/*.yaml)."),
-    json_out: bool = typer.Option(False, "--json", help="Print the plan as one JSON document and nothing else."),
-    out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write the corridor outputs (rfp.csv, rfp.md, ...), the derived corridor.yaml "
-        "beside them, scale-across.json, efficiency.csv and efficiency.png."),
+    json_out: bool = JSON,
+    out: Path | None = out_option("Directory to write the corridor outputs (rfp.csv, rfp.md, ...), the derived "
+                                  "corridor.yaml beside them, scale-across.json, efficiency.csv and efficiency.png."),
     vary: list[str] = typer.Option(
         [], "--vary", help="key=v1,v2 (repeatable): compare runs in one table, e.g. split=data,pipeline, "
         "sync_every_steps=1,100, protection=1+1,split, sites=dallas+ashburn,dallas+ashburn+atlanta."),
-    catalog: Path | None = typer.Option(
-        None, "--catalog", help="A directory of catalog YAML overriding the shipped one."),
+    catalog: Path | None = CATALOG,
 ) -> None:
     """Derive the inter-site rate a training job needs, plan the corridor that carries it (corridor core), and
     report step-time efficiency against capacity, the RoCE transport verdict and what one fiber cut does."""
     from aifabric.cli.render import print_json, progress_bar, progress_callback
     from aifabric.scale_across.plan import plan_scale_across
 
+    if out is not None and out.exists() and not out.is_dir():
+        from aifabric.errors import OutputError
+
+        raise OutputError(f"{out}: --out must be a directory, but a file of that name exists")
     grid = None
     if vary:
         from aifabric.scale_across.vary import parse_vary
@@ -156,12 +160,14 @@ def _render(doc: dict, written: list[Path]) -> None:
 def _render_comparisons(console, rows: list[dict]) -> None:
     from rich.table import Table
 
-    table = Table(title="comparisons (--vary)", title_justify="left")
-    for column in ("run", "sites", "T s", "R Tb/s", "provisioned Tb/s", "waves", "transponders", "regens",
-                   "efficiency", "after cut", "lossless"):
-        table.add_column(column, justify="left" if column in ("run", "sites") else "right", no_wrap=True)
+    table = Table(title="comparisons (--vary): T step s, R required and provisioned Tb/s per direction, efficiency "
+                  "before and after one cut", title_justify="left")
+    keys = list(rows[0]["vary"])
+    for column in (*keys, "T s", "R Tb/s", "prov. Tb/s", "waves", "xpdrs", "regens", "eff.", "cut eff.",
+                   "lossless"):
+        table.add_column(column, justify="left" if column in keys else "right", no_wrap=True)
     for row in rows:
-        table.add_row(" ".join(f"{k}={v}" for k, v in row["vary"].items()), "-".join(row["sites"]),
+        table.add_row(*(str(row["vary"][k]) for k in keys),
                       f"{row['step_s']:.3f}", f"{row['required_tbps_per_direction']:,.3f}",
                       f"{row['provisioned_tbps_per_direction']:,.3f}", f"{row['waves']}", f"{row['transponders']}",
                       f"{row['regen_sites']}", f"{100 * row['efficiency']:.2f} %",

@@ -31,11 +31,11 @@ def efficiency_png(doc: dict[str, Any]) -> bytes:
                 markersize=12 if row["provisioned"] else 6)
         label = "provisioned" if row["provisioned"] else f"{row['multiple_of_required']:g}×R"
         ax.annotate(f"{label}\n{100 * row['efficiency']:.1f} %", (row["capacity_tbps"], 100 * row["efficiency"]),
-                    textcoords="offset points", xytext=(6, -22 if row["provisioned"] else 6), fontsize=8)
+                    textcoords="offset points", xytext=(8, -30) if row["provisioned"] else (-18, 8), fontsize=8)
     ax.axvline(required, color="grey", linestyle="--", linewidth=1)
     ax.text(required, 3, f" R = {required:.2f} Tb/s", color="grey", fontsize=8)
     ax.set_xlim(0, top)
-    ax.set_ylim(0, 105)
+    ax.set_ylim(0, 115)
     ax.set_xlabel("inter-site capacity per direction (Tb/s)")
     ax.set_ylabel("scaling efficiency (%)")
     names = " – ".join(doc["order"])
