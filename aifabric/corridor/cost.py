@@ -1,0 +1,236 @@
+"""Corridor service types and their total cost of ownership over the term, from a corridor price book.
+
+Service types a buyer can order for a demand:
+- dark-fiber: an IRU on the route's fibers (fibers x route-km x price per fiber-km, once) plus yearly O&M per
+  route-km, and the buyer lights it: ILA nodes and hut leases, terminal line systems, transponders.
+- waves: managed waves at the demand's line rate, a monthly charge per wave scaled by route km, every month.
+- spectrum: managed spectrum on the carrier's line system (GHz per wave x a monthly price per GHz per 1,000 km),
+  with the buyer's own transponders.
+Capacity grows at the spec's CAGR: waves and spectrum are paid for the waves of each year, transponders are bought
+for the most waves of the term, dark fiber is sized for the end of the term. No discounting: totals are sums.
+
+A price book is a CSV (`#` comments): `item,usd,unit,note`. Money is counted in whole dollars.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aifabric.errors import SpecError, SpecErrors
+
+SERVICES = ("dark-fiber", "waves", "spectrum")
+MONTHS_PER_YEAR = 12
+# The unit each fixed item must be priced in.
+FIXED_UNITS = {
+    "dark-fiber-iru": "fiber-km",
+    "dark-fiber-om": "route-km-year",
+    "ila-hut-lease": "site-year",
+    "ila-amplifier": "unit",
+    "terminal-line": "unit",
+    "spectrum": "ghz-month-1000km",
+}
+# Items priced per line rate: transponder-400g (one end, one-time), wave-400g (per wave-month per 1,000 km).
+RATE_ITEM = re.compile(r"^(transponder|wave)-(\d+)g$")
+RATE_UNITS = {"transponder": "unit", "wave": "wave-month-1000km"}
+COLUMNS = ("item", "usd", "unit", "note")
+INDICATIVE_CORRIDOR_PRICES = Path(__file__).resolve().parents[2] / "corridors" / "prices-indicative.csv"
+
+
+@dataclass(frozen=True)
+class CorridorPrice:
+    """One price book row: the item, its price in USD, its unit and the CSV line it came from."""
+
+    item: str
+    usd: float
+    unit: str
+    line: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CorridorPriceBook:
+    """Corridor prices by item, loaded from one CSV file."""
+
+    file: str
+    prices: dict[str, CorridorPrice]
+
+    def usd(self, item: str) -> float | None:
+        """Return an item's price in USD, or None when the book does not price it."""
+        price = self.prices.get(item)
+        return None if price is None else price.usd
+
+    @property
+    def indicative(self) -> bool:
+        """Return True when any row's note marks it INDICATIVE (not a quote)."""
+        return any("INDICATIVE" in p.note.upper() for p in self.prices.values())
+
+
+def default_corridor_prices_path() -> Path:
+    """Return the shipped indicative corridor price book (corridors/prices-indicative.csv): the source tree's,
+    else the working directory's; raise SpecError asking for `prices:` when neither exists."""
+    for candidate in (INDICATIVE_CORRIDOR_PRICES, Path.cwd() / "corridors" / "prices-indicative.csv"):
+        if candidate.is_file():
+            return candidate
+    raise SpecError(None, "prices", "no corridor price book given and the shipped indicative one "
+                    "(corridors/prices-indicative.csv of the source tree) is not here; set `prices:` in the spec")
+
+
+def load_corridor_prices(path: str | Path) -> CorridorPriceBook:
+    """Return the validated corridor price book of a CSV file, or raise SpecError(s) naming file, line, field."""
+    from aifabric.spec.loader import read_text, suggest
+
+    file = str(path)
+    text = read_text(path, what="price book")
+    rows = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+            if line.strip() and not line.lstrip().startswith("#")]
+    if not rows:
+        raise SpecError(file, None, f"price book is empty; expected a header `{','.join(COLUMNS)}` and rows")
+    header_line, header_text = rows[0]
+    header = [h.strip() for h in next(csv.reader([header_text]))]
+    if header[:3] != list(COLUMNS[:3]):
+        raise SpecError(file, "header", f"expected `{','.join(COLUMNS)}`, got `{header_text.strip()}`",
+                        line=header_line)
+    known = sorted(FIXED_UNITS) + ["transponder-<rate>g", "wave-<rate>g"]
+    errors: list[SpecError] = []
+    prices: dict[str, CorridorPrice] = {}
+    for number, line in rows[1:]:
+        cells = [c.strip() for c in next(csv.reader([line]))]
+        item, usd_text, unit = (cells + ["", "", ""])[:3]
+        note = ",".join(cells[3:])
+        match = RATE_ITEM.match(item)
+        expected = FIXED_UNITS.get(item) or (RATE_UNITS[match.group(1)] if match else None)
+        if expected is None:
+            errors.append(SpecError(file, "item", f"unknown item '{item}'{suggest(item, known)}; allowed: "
+                                    f"{', '.join(known)}", line=number))
+            continue
+        if item in prices:
+            errors.append(SpecError(file, "item", f"duplicate item '{item}' (first on line {prices[item].line})",
+                                    line=number))
+            continue
+        if unit != expected:
+            errors.append(SpecError(file, "unit", f"'{item}' is priced per {expected}, got '{unit}'", line=number))
+            continue
+        try:
+            usd = float(usd_text.replace("_", ""))
+        except ValueError:
+            errors.append(SpecError(file, "usd", f"'{usd_text}' is not a number; give US dollars like 300",
+                                    line=number))
+            continue
+        if not usd >= 0 or usd == float("inf"):
+            errors.append(SpecError(file, "usd", f"{usd_text} must be a finite price >= 0", line=number))
+            continue
+        prices[item] = CorridorPrice(item, usd, unit, number, note)
+    if errors:
+        raise errors[0] if len(errors) == 1 else SpecErrors(errors)
+    return CorridorPriceBook(file, dict(sorted(prices.items())))
+
+
+@dataclass(frozen=True)
+class PathUse:
+    """What one path of a demand uses: route km, ILA huts on it and regenerators."""
+
+    km: float
+    amplifiers: int
+    regens: int
+
+
+@dataclass(frozen=True)
+class ServiceCost:
+    """The cost of one service type over the term: its items in USD and their total."""
+
+    service: str
+    items: dict[str, float]
+
+    @property
+    def total_usd(self) -> float:
+        """Return the total cost of ownership over the term: the sum of the items."""
+        return round(sum(self.items.values()))
+
+    def to_json(self) -> dict[str, float]:
+        """Return {"total_usd": x, "<item>_usd": y, ...} with whole dollars."""
+        return {"total_usd": self.total_usd, **{f"{k}_usd": round(v) for k, v in self.items.items()}}
+
+
+def _transponders(paths: Sequence[PathUse], max_waves: int) -> int:
+    """Return the transponders for max_waves on every path: 2 ends plus 2 per regen, per wave."""
+    return sum(max_waves * (2 + 2 * p.regens) for p in paths)
+
+
+def dark_fiber_cost(
+    book: CorridorPriceBook, paths: Sequence[PathUse], fibers: int, lit_pairs: int, rate_gbps: float,
+    waves: Sequence[int], term_years: int,
+) -> ServiceCost | None:
+    """Return dark fiber's TCO: IRU on `fibers` per path route, O&M, huts and amplifiers, terminals, transponders;
+    None when the book lacks a price it needs."""
+    need = ("dark-fiber-iru", "dark-fiber-om", "ila-hut-lease", "ila-amplifier", "terminal-line",
+            f"transponder-{rate_gbps:g}g")
+    if any(book.usd(item) is None for item in need):
+        return None
+    iru, om, lease, amp, terminal, transponder = (book.usd(item) or 0.0 for item in need)
+    huts = sum(p.amplifiers for p in paths)
+    return ServiceCost("dark-fiber", {
+        "iru": fibers * sum(p.km for p in paths) * iru,
+        "om": sum(p.km for p in paths) * om * term_years,
+        "hut_lease": huts * lease * term_years,
+        "amplifiers": huts * amp,
+        "terminals": 2 * lit_pairs * len(paths) * terminal,
+        "transponders": _transponders(paths, max(waves)) * transponder,
+    })
+
+
+def waves_cost(
+    book: CorridorPriceBook, paths: Sequence[PathUse], rate_gbps: float, waves: Sequence[int],
+) -> ServiceCost | None:
+    """Return managed waves' TCO: each year's waves x 12 months x price per wave-month per 1,000 km x path km;
+    None when the book has no wave at this rate."""
+    monthly = book.usd(f"wave-{rate_gbps:g}g")
+    if monthly is None:
+        return None
+    wave_months = sum(waves) * MONTHS_PER_YEAR
+    return ServiceCost("waves", {"waves": wave_months * monthly * sum(p.km for p in paths) / 1000.0})
+
+
+def spectrum_cost(
+    book: CorridorPriceBook, paths: Sequence[PathUse], rate_gbps: float, slot_ghz: float, waves: Sequence[int],
+) -> ServiceCost | None:
+    """Return managed spectrum's TCO: each year's GHz x 12 x price per GHz-month per 1,000 km x path km, plus
+    the buyer's transponders; None when the book lacks either price."""
+    per_ghz = book.usd("spectrum")
+    transponder = book.usd(f"transponder-{rate_gbps:g}g")
+    if per_ghz is None or transponder is None:
+        return None
+    ghz_months = sum(waves) * slot_ghz * MONTHS_PER_YEAR
+    return ServiceCost("spectrum", {
+        "spectrum": ghz_months * per_ghz * sum(p.km for p in paths) / 1000.0,
+        "transponders": _transponders(paths, max(waves)) * transponder,
+    })
+
+
+def service_costs(
+    book: CorridorPriceBook,
+    services: Sequence[str],
+    paths: Sequence[PathUse],
+    rate_gbps: float,
+    slot_ghz: float,
+    waves: Sequence[int],
+    fibers: int,
+    lit_pairs: int,
+    term_years: int,
+) -> dict[str, ServiceCost]:
+    """Return {service: cost} for each requested service the price book can price, in SERVICES order."""
+    costs = {
+        "dark-fiber": lambda: dark_fiber_cost(book, paths, fibers, lit_pairs, rate_gbps, waves, term_years),
+        "waves": lambda: waves_cost(book, paths, rate_gbps, waves),
+        "spectrum": lambda: spectrum_cost(book, paths, rate_gbps, slot_ghz, waves),
+    }
+    out = {}
+    for service in SERVICES:
+        if service in services:
+            cost = costs[service]()
+            if cost is not None:
+                out[service] = cost
+    return out
