@@ -76,11 +76,25 @@ def fiber_count(
     eot = end_of_term_tbps(capacity_tbps, growth_cagr, term_years)
     per_pair = pair_capacity_tbps(channels, line_rate_gbps)
     lit_pairs = max(1, math.ceil(eot / per_pair - _EPS))
-    spare_pairs = max(1, math.ceil(lit_pairs * spare_fraction - _EPS))
-    needed = 2 * (lit_pairs + spare_pairs)
-    fibers = FIBERS_PER_TUBE * math.ceil(needed / FIBERS_PER_TUBE)
-    cable = next((c for c in CABLE_COUNTS if c >= fibers), None)
+    spare_pairs, fibers, cable = order_fibers(lit_pairs, spare_fraction)
     return FiberCount(capacity_tbps, growth_cagr, term_years, eot, per_pair, lit_pairs, spare_pairs, fibers, cable)
+
+
+def order_fibers(lit_pairs: int, spare_fraction: float = DEFAULT_SPARE_FRACTION) -> tuple[int, int, int | None]:
+    """Return (spare pairs, fibers to order, smallest cable size that holds them) for lit_pairs: spares are
+    ceil(lit x fraction) pairs (at least one), the total rounded up to whole 12-fiber tubes."""
+    spare_pairs = max(1, math.ceil(lit_pairs * spare_fraction - _EPS))
+    fibers = FIBERS_PER_TUBE * math.ceil(2 * (lit_pairs + spare_pairs) / FIBERS_PER_TUBE)
+    return spare_pairs, fibers, next((c for c in CABLE_COUNTS if c >= fibers), None)
+
+
+def segment_fibers(
+    end_of_term_waves: int, channels: int, spare_fraction: float = DEFAULT_SPARE_FRACTION
+) -> tuple[int, int, int, int | None]:
+    """Return (lit pairs, spare pairs, fibers, cable size) for a segment carrying end_of_term_waves waves:
+    lit pairs = ceil(waves / channels per pair), then spares and whole tubes as for one route."""
+    lit_pairs = max(1, math.ceil(end_of_term_waves / channels - _EPS))
+    return (lit_pairs, *order_fibers(lit_pairs, spare_fraction))
 
 
 def waves_by_year(capacity_tbps: float, growth_cagr: float, term_years: int, line_rate_gbps: float) -> list[int]:

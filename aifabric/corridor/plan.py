@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aifabric.corridor.asbuilt import (
+    SegmentFacts,
+    apply_lengths,
+    min_us_per_km,
+    propagation_ms,
+    resolve_as_built,
+    spans_as_built,
+)
 from aifabric.corridor.catalog import Band, CoherentMode, band, load_bands, load_modes, mode
+from aifabric.corridor.commercial import CorridorTerms, add_terms_json, corridor_terms
+from aifabric.corridor.line_catalog import load_fibers
 from aifabric.corridor.network import Network, great_circle_km, load_network
 from aifabric.corridor.optical import (
     PathNode,
@@ -16,7 +26,6 @@ from aifabric.corridor.optical import (
     fiber_pairs,
     path_nodes,
     place_regens,
-    segment_spans,
     span_limit_km,
     waves_for,
 )
@@ -116,6 +125,9 @@ class CorridorPlan:
     segments: list[SegmentPlan]
     gnpy_version: str | None
     assumptions: list[str] = field(default_factory=list)
+    # RFP terms per demand (availability, fibers, costs) and the as-built facts per segment.
+    terms: CorridorTerms | None = None
+    facts: dict[str, SegmentFacts] = field(default_factory=dict)
 
     def totals(self) -> dict[str, Any]:
         """Return the corridor totals: route km, waves, amplifier and regen sites, transponders."""
@@ -135,6 +147,9 @@ class CorridorPlan:
 
     def to_json(self) -> dict[str, Any]:
         """Return the plan as the `corridor plan --json` contract document (plus extra keys)."""
+        return add_terms_json(self._core_json(), self)
+
+    def _core_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "network": {
@@ -236,6 +251,9 @@ def plan_corridor(
     spec, lines = load_corridor_spec_with_lines(spec_path)
     file = str(spec_path)
     network = load_network(network_path(spec_path, spec), slack=spec.slack)
+    # As-built facts (OTDR length, huts, span losses, fiber type) override the geodesic estimate before routing.
+    facts = resolve_as_built(spec.as_built, network, load_fibers(catalog_dir), file, lines)
+    network = apply_lengths(network, facts)
     modes = load_modes(catalog_dir)
     chosen_band = band(load_bands(catalog_dir), spec.band)
     default_mode = _mode_at(modes, spec.optics.mode, file, "optics.mode", lines.get(("optics", "mode")))
@@ -261,7 +279,9 @@ def plan_corridor(
             file, "grid_ghz", f"{grid_ghz:g} GHz is wider than the {spec.band} band", lines.get(("grid_ghz",))
         )
     graph = build_graph(network)
-    spans = {seg_id: segment_spans(seg, spec.amplifiers) for seg_id, seg in network.segments.items()}
+    spans = {
+        seg_id: spans_as_built(seg, facts.get(seg_id), spec.amplifiers) for seg_id, seg in network.segments.items()
+    }
     checkers: dict[str, Any] = {}
     gnpy_version = None
     if spec.gnpy_check:
@@ -288,11 +308,13 @@ def plan_corridor(
                 demand,
                 demand_mode,
                 checkers.get(demand_mode.id),
+                facts,
             )
         )
         if progress is not None:
             progress(index + 1, len(spec.demands))
     segment_plans = _segment_plans(demand_plans, spans, channels)
+    terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz)
     assumptions = _assumptions(
         spec, chosen_band, grid_ghz, channels, span_limit_km(spec.amplifiers), network, gnpy_version
     )
@@ -308,6 +330,8 @@ def plan_corridor(
         segment_plans,
         gnpy_version,
         assumptions,
+        terms,
+        facts,
     )
 
 
@@ -331,6 +355,7 @@ def _plan_demand(
     demand: Demand,
     demand_mode: CoherentMode,
     checker,
+    facts: dict[str, SegmentFacts],
 ) -> DemandPlan:
     from aifabric.spec.loader import suggest
 
@@ -347,7 +372,8 @@ def _plan_demand(
             )
     gc_km = great_circle_km(network.sites[demand.a], network.sites[demand.z])
     dsp_ms = demand_mode.dsp_latency_us / 1000.0
-    floor_ms = km_to_latency_ms(gc_km) + DSP_PASSES_TERMINALS * dsp_ms
+    # The floor uses the fastest fiber in use (hollow core is about a third faster than G.652.D).
+    floor_ms = km_to_latency_ms(gc_km, min_us_per_km(facts)) + DSP_PASSES_TERMINALS * dsp_ms
     if demand.max_latency_ms is not None and demand.max_latency_ms < floor_ms:
         raise SpecError(
             file,
@@ -366,7 +392,9 @@ def _plan_demand(
     except RoutingError as exc:
         line = lines.get(("demands", index))
         raise RoutingError(f"{file}{f':{line}' if line else ''}: {where}: {exc.message}") from None
-    paths = tuple(_plan_path(network, spans, role, route, demand_mode, checker) for role, route in routes)
+    paths = tuple(
+        _plan_path(network, spans, role, route, demand_mode, checker, facts) for role, route in routes
+    )
     return DemandPlan(
         demand,
         demand_mode,
@@ -384,6 +412,7 @@ def _plan_path(
     route: Route,
     demand_mode: CoherentMode,
     checker,
+    facts: dict[str, SegmentFacts],
 ) -> PathPlan:
     nodes = path_nodes(network, route.sites, route.segments, spans)
     reach_km = demand_mode.reach_km
@@ -425,7 +454,7 @@ def _plan_path(
     regen_sites = tuple(nodes[s.end].id for s in sections[:-1])
     reasons = tuple(f"{nodes[s.end].id}: {s.reason}" for s in sections[:-1])
     dsp_passes = DSP_PASSES_TERMINALS + DSP_PASSES_PER_REGEN * len(regen_sites)
-    latency_ms = km_to_latency_ms(route.km) + dsp_passes * demand_mode.dsp_latency_us / 1000.0
+    latency_ms = propagation_ms(network, route.segments, facts) + dsp_passes * demand_mode.dsp_latency_us / 1000.0
     srlgs = tuple(sorted({s for seg in route.segments for s in network.segments[seg].srlg}))
     routes = tuple(
         dict.fromkeys(network.segments[seg].route for seg in route.segments if network.segments[seg].route)

@@ -24,6 +24,8 @@ class Demand(BaseModel):
     protection: Literal["none", "1+1"] = "none"
     max_latency_ms: float | None = Field(default=None, gt=0)
     mode: str | None = None
+    # Availability SLA of this demand in percent (e.g. 99.99); the spec's `availability.sla` when not given.
+    sla: float | None = Field(default=None, gt=0, lt=100)
 
     @model_validator(mode="after")
     def _distinct_ends(self) -> Demand:
@@ -69,6 +71,62 @@ class Amplifiers(BaseModel):
         return self
 
 
+class Availability(BaseModel):
+    """Fiber-cut and repair figures for availability, and the SLA each demand is checked against."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Bellcore buried-cable figure: 2.13 service-affecting cuts per 1,000 route-km per year.
+    cut_rate_per_1000km_yr: float = Field(default=2.13, ge=0)
+    # Mean time to repair a fiber cut, hours (UNSURE planning default for rural long-haul buried cable).
+    mttr_h: float = Field(default=12.0, gt=0)
+    # Availability SLA in percent; a demand may set its own `sla`.
+    sla: float | None = Field(default=99.99, gt=0, lt=100)
+
+
+class AsBuilt(BaseModel):
+    """Measured facts of a segment that override the geodesic estimate: OTDR length, span losses, huts, fiber."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    length_km: float | None = Field(default=None, gt=0)
+    # Measured loss of each span, a to z; with `huts_km` one more loss than huts.
+    span_loss_db: list[float] | None = Field(default=None, min_length=1)
+    # Existing amplifier huts, fiber km from the segment's `a` end, ascending.
+    huts_km: list[float] | None = None
+    # A fiber-type catalog id: g652d, g654e, hcf (aifabric/catalog/fibers.yaml).
+    fiber: str | None = Field(default=None, pattern=KEBAB)
+
+    @field_validator("span_loss_db")
+    @classmethod
+    def _positive_losses(cls, losses: list[float] | None) -> list[float] | None:
+        if losses is not None and any(not 0 < loss < 100 for loss in losses):
+            raise ValueError("every span loss must be between 0 and 100 dB")
+        return losses
+
+    @model_validator(mode="after")
+    def _huts_inside(self) -> AsBuilt:
+        huts = self.huts_km or []
+        if any(b <= a for a, b in zip(huts, huts[1:], strict=False)) or any(h <= 0 for h in huts):
+            raise ValueError("huts_km must be positive and ascending (fiber km from the segment's a end)")
+        if self.length_km is not None and huts and huts[-1] >= self.length_km:
+            raise ValueError(f"hut at {huts[-1]:g} km is not inside the {self.length_km:g} km segment")
+        if self.huts_km is not None and self.span_loss_db is not None and len(self.span_loss_db) != len(huts) + 1:
+            raise ValueError(
+                f"{len(huts)} huts make {len(huts) + 1} spans, but span_loss_db lists {len(self.span_loss_db)}"
+            )
+        return self
+
+
+class Demarcation(BaseModel):
+    """Where the carrier hands the service off at a site: the building and its meet-me room."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    building: str = Field(min_length=1)
+    room: str | None = None
+
+
 class CorridorSpec(BaseModel):
     """A corridor spec: the network file, the demands and the optical planning rules."""
 
@@ -83,6 +141,20 @@ class CorridorSpec(BaseModel):
     amplifiers: Amplifiers = Field(default_factory=Amplifiers)
     slack: float = Field(default=1.05, ge=1.0, le=3.0)
     gnpy_check: bool = True
+    availability: Availability = Field(default_factory=Availability)
+    # Contract term and the yearly growth of every demand's capacity over it (0.3 = 30 % a year).
+    term_years: int = Field(default=10, ge=1, le=40)
+    growth_cagr: float = Field(default=0.0, ge=0, le=5)
+    # The service type to price; `compare` prices every type the price book can.
+    service: Literal["dark-fiber", "waves", "spectrum", "compare"] = "compare"
+    # Spare fiber pairs for restoration and maintenance, as a fraction of lit pairs (at least one pair).
+    spare_fiber_fraction: float = Field(default=0.25, ge=0, le=4)
+    # Corridor price book CSV (relative to the spec file); the shipped INDICATIVE one when not given.
+    prices: str | None = Field(default=None, min_length=1)
+    # Measured facts per segment id.
+    as_built: dict[str, AsBuilt] = Field(default_factory=dict)
+    # Hand-off building and meet-me room per site id.
+    demarcation: dict[str, Demarcation] = Field(default_factory=dict)
 
     @field_validator("demands")
     @classmethod

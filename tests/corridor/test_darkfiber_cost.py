@@ -97,3 +97,11 @@ def test_price_book_errors_name_file_line_and_field(tmp_path):
     bad.write_text("item,usd,unit\nspectrum,-1,ghz-month-1000km\n")
     with pytest.raises(SpecError, match=r"p.csv:2: usd: -1 must be a finite price >= 0"):
         load_corridor_prices(bad)
+
+
+def test_segment_fibers_from_end_of_term_waves():
+    # 1,300 waves / 63 per pair = 20.6 -> 21 pairs; spares ceil(5.25) = 6; 54 fibers -> 60 (five tubes), 72 cable.
+    from aifabric.corridor.darkfiber import segment_fibers
+
+    assert segment_fibers(1300, 63) == (21, 6, 60, 72)
+    assert segment_fibers(0, 63) == (1, 1, 12, 12)
