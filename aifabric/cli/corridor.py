@@ -18,8 +18,8 @@ def plan(
     json_out: bool = typer.Option(
         False, "--json", help="Print the plan as one JSON document and nothing else."
     ),
-    out: Path | None = out_option("Directory to write rfp.csv, rfp.md, segments.csv, sites.csv and "
-                                  "routes.geojson into."),
+    out: Path | None = out_option("Directory to write rfp.csv, rfp.md, segments.csv, sites.csv, huts.csv, "
+                                  "routes.geojson and routes.kmz into."),
     catalog: Path | None = CATALOG,
 ) -> None:
     """Route every demand (1+1 over SRLG-diverse paths), place amplifiers and regens, check GSNR with GNPy."""
@@ -130,6 +130,17 @@ def _render(result, written: list[Path]) -> None:
             f"{s['fiber_pairs']}",
         )
     console.print(segments)
+    terms = Table(title=f"RFP terms ({doc['term_years']}-year term, growth {doc['growth_cagr']:.0%}/yr, prices "
+                  f"{doc['prices']['file']}{' INDICATIVE' if doc['prices']['indicative'] else ''})")
+    for column in ("demand", "availability", "min/yr", "SLA", "diff delay ms", "fibers/route", "TCO (USD M)"):
+        terms.add_column(column, justify="left" if column in ("demand", "TCO (USD M)") else "right")
+    for d in doc["demands"]:
+        a = d["availability"]
+        sla = "-" if a["meets_sla"] is None else f"{a['sla']:g} {'ok' if a['meets_sla'] else 'FAIL'}"
+        costs = ", ".join(f"{s} {c['total_usd'] / 1e6:,.1f}" for s, c in d["cost"].items()) or "-"
+        terms.add_row(d["id"], f"{a['percent']:.4f} %", f"{a['minutes_per_year']:,.1f}", sla,
+                      f"{d['differential_delay_ms']:.3f}", f"{d['fibers']}", costs)
+    console.print(terms)
     totals = doc["totals"]
     console.print(
         f"route {totals['route_km']:,.1f} km, {totals['waves']} waves, {totals['amplifier_sites']} ILA huts, "

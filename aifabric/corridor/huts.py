@@ -16,6 +16,17 @@ from dataclasses import dataclass, field
 from aifabric.corridor.line_catalog import LineEquipment
 
 KIND_ORDER = {"terminal": 0, "roadm": 1, "regen": 2, "ila": 3}
+# A demand end without a `demarcation:` entry in the spec.
+DEMARCATION_UNKNOWN = "not in the spec: the buyer names the building, the carrier its meet-me room"
+
+
+def demarcation_text(spec, site_id: str) -> str:
+    """Return where the service is handed off at a demand end: the spec's building and meet-me room, or a
+    request to state them."""
+    demarc = spec.demarcation.get(site_id)
+    if demarc is None:
+        return DEMARCATION_UNKNOWN
+    return demarc.building + (f", {demarc.room}" if demarc.room else "")
 
 
 @dataclass
@@ -74,12 +85,7 @@ def hut_sheet(plan, catalog: dict[str, LineEquipment]) -> list[HutRow]:
         incident = [pairs[s] for s in pairs if site_id in (network.segments[s].a, network.segments[s].z)]
         if row.kind == "terminal":
             _add(row, "terminal-line", sum(incident))
-            spec_demarc = plan.spec.demarcation.get(site_id)
-            row.demarcation = (
-                f"{spec_demarc.building}" + (f", {spec_demarc.room}" if spec_demarc.room else "")
-                if spec_demarc is not None
-                else "carrier to state: building address and meet-me room"
-            )
+            row.demarcation = demarcation_text(plan.spec, site_id)
         else:
             _add(row, "roadm-node", max(incident, default=0))
             row.demarcation = "carrier POP (no handoff)"

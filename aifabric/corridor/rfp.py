@@ -10,7 +10,8 @@ import csv
 import io
 from pathlib import Path
 
-from aifabric.corridor.plan import CorridorPlan, DemandPlan, PathPlan
+from aifabric.corridor.availability import nines
+from aifabric.corridor.plan import CorridorPlan, PathPlan
 
 RFP_HEADER = [
     "demand_id",
@@ -44,6 +45,22 @@ RFP_HEADER = [
     "srlgs",
     "routes",
     "sites",
+    "cuts_per_year",
+    "path_unavailability",
+    "path_minutes_per_year",
+    "demand_availability",
+    "demand_minutes_per_year",
+    "sla",
+    "meets_sla",
+    "differential_delay_ms",
+    "shared_sites",
+    "fibers_per_route",
+    "end_of_term_tbps",
+    "fiber_types",
+    "service",
+    "dark_fiber_tco_usd",
+    "waves_tco_usd",
+    "spectrum_tco_usd",
 ]
 SEGMENT_HEADER = [
     "segment_id",
@@ -122,9 +139,35 @@ def rfp_rows(plan: CorridorPlan) -> list[list]:
                 ";".join(p.srlgs),
                 ";".join(p.routes),
                 ";".join(p.route.sites),
+                *_terms_cells(plan, d, p),
             ]
         )
     return rows
+
+
+def _terms_cells(plan: CorridorPlan, d, p) -> list:
+    """Return the RFP-term cells of one path's rfp.csv row (availability, delay, fibers, TCO per service)."""
+    t = plan.terms.demands[d.demand.demand_id]
+    pa = t.path(d.paths.index(p))
+    a = t.availability
+    fibers = sorted({plan.facts[s].fiber.id if s in plan.facts and plan.facts[s].fiber is not None else "g652d"
+                     for s in p.route.segments})
+    return [
+        f"{pa.cuts_per_year:.3f}",
+        f"{pa.unavailability:.8f}",
+        f"{pa.unavailability * 525960:.1f}",
+        f"{a.availability:.8f}",
+        f"{a.minutes_per_year:.2f}",
+        "" if a.sla_percent is None else f"{a.sla_percent:g}",
+        "" if a.meets_sla is None else ("yes" if a.meets_sla else "no"),
+        f"{t.differential_delay_ms:.3f}",
+        ";".join(t.shared_sites),
+        t.fibers.fibers,
+        f"{t.fibers.end_of_term_tbps:.2f}",
+        ";".join(fibers),
+        plan.spec.service,
+        *[str(t.costs[s].total_usd) if s in t.costs else "" for s in ("dark-fiber", "waves", "spectrum")],
+    ]
 
 
 def rfp_csv(plan: CorridorPlan) -> str:
@@ -257,106 +300,374 @@ def routes_geojson(plan: CorridorPlan) -> str:
     return frame.to_json(drop_id=True, sort_keys=True) + "\n"
 
 
-def _path_line(d: DemandPlan, p: PathPlan) -> str:
-    limit = d.demand.max_latency_ms
-    verdict = "" if limit is None else ("pass" if p.latency_ms <= limit else "**fail**")
-    margin = _fmt(p.margin_db, 2) or "n/a"
-    return (
-        f"| {d.demand.demand_id} | {p.role} | {p.route.km:,.0f} | {p.route.km / d.great_circle_km:.2f} | "
-        f"{p.latency_ms:.2f} | {'' if limit is None else f'{limit:g}'} {verdict} | {p.amplifiers} | "
-        f"{', '.join(p.regen_sites) or '-'} | {margin} | {' / '.join(p.routes)} |"
-    )
+def _usd(value: float) -> str:
+    return f"{value / 1e6:,.2f} M"
 
 
-def rfp_markdown(plan: CorridorPlan) -> str:
-    """Return rfp.md: a readable RFP summary: demands, paths, segments, totals, stated assumptions."""
-    totals = plan.totals()
+def _pct(value: float) -> str:
+    return f"{100 * value:.4f} %"
+
+
+def _site_name(plan: CorridorPlan, site_id: str) -> str:
+    site = plan.network.sites.get(site_id)
+    return site.name if site is not None else site_id
+
+
+def _scope(plan: CorridorPlan) -> list[str]:
+    from aifabric.corridor.huts import demarcation_text
+
+    spec = plan.spec
+    service = {
+        "compare": "dark fiber (IRU), managed waves or managed spectrum: respond with any or all, priced per demand",
+        "dark-fiber": "dark fiber (IRU) on the routes below",
+        "waves": "managed waves at the line rates below",
+        "spectrum": "managed spectrum on the carrier's line system",
+    }[spec.service]
     out = [
-        f"# Corridor plan: {plan.name}",
+        "## 1. Scope",
         "",
-        f"Network `{Path(plan.network.file).name}` ({len(plan.network.sites)} sites, "
-        f"{len(plan.network.segments)} segments). Band {plan.band.id}, {plan.grid_ghz:g} GHz grid, "
+        f"Service requested: {service}. Term {spec.term_years} years; capacity grows "
+        f"{spec.growth_cagr:.0%} a year over the term. Band {plan.band.id}, {plan.grid_ghz:g} GHz grid, "
         f"{plan.channels_per_pair} channels per fiber pair.",
         "",
-        "## Demands",
-        "",
-        "| demand | A | Z | capacity (Tb/s) | mode | waves | protection | great-circle km | floor (ms) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for d in plan.demands:
-        out.append(
-            f"| {d.demand.demand_id} | {d.demand.a} | {d.demand.z} | {d.demand.capacity_tbps:g} | "
-            f"{d.mode.id} | {d.waves} | {d.demand.protection} | {d.great_circle_km:,.0f} | "
-            f"{d.floor_latency_ms:.2f} |"
-        )
-    out += [
-        "",
-        "## Paths",
-        "",
-        "| demand | path | route km | stretch | one-way ms | limit ms | ILA huts | regens at | margin dB "
-        "| routes |",
+        "| demand | A | Z | capacity now (Tb/s) | end of term (Tb/s) | line rate | waves now | protection "
+        "| availability SLA | max one-way ms |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    out += [_path_line(d, p) for d, p in _paths(plan)]
-    reasons = [(d, p, r) for d, p in _paths(plan) for r in p.regen_reasons]
-    if reasons:
-        out += ["", "## Why each regen", ""]
-        out += [f"- {d.demand.demand_id} {p.role}: {r}" for d, p, r in reasons]
+    for d in plan.demands:
+        t = plan.terms.demands[d.demand.demand_id]
+        sla = t.availability.sla_percent
+        out.append(
+            f"| {d.demand.demand_id} | {_site_name(plan, d.demand.a)} | {_site_name(plan, d.demand.z)} | "
+            f"{d.demand.capacity_tbps:g} | {t.fibers.end_of_term_tbps:,.1f} | {d.mode.line_rate_gbps:g}G "
+            f"({d.mode.id}) | {d.waves} | {d.demand.protection} | {'-' if sla is None else f'{sla:g} %'} | "
+            f"{'-' if d.demand.max_latency_ms is None else f'{d.demand.max_latency_ms:g}'} |"
+        )
+    ends = sorted({end for d in plan.demands for end in (d.demand.a, d.demand.z)})
+    out += ["", "Demarcation (handoff) at each end:", ""]
+    for site_id in ends:
+        out.append(f"- {_site_name(plan, site_id)} (`{site_id}`): {demarcation_text(spec, site_id)}")
+    return out
+
+
+def _routes(plan: CorridorPlan) -> list[str]:
+    out = [
+        "## 2. Routes and diversity",
+        "",
+        "| demand | path | route km | great-circle km | stretch | routes | SRLGs | sites |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for d, p in _paths(plan):
+        out.append(
+            f"| {d.demand.demand_id} | {p.role} | {p.route.km:,.1f} | {d.great_circle_km:,.0f} | "
+            f"{p.route.km / d.great_circle_km:.2f} | {' / '.join(p.routes) or '-'} | "
+            f"{', '.join(p.srlgs) or 'none'} | {' > '.join(p.route.sites)} |"
+        )
     diverse = [d for d in plan.demands if d.demand.protection == "1+1"]
     if diverse:
-        out += ["", "## Diversity (1+1)", ""]
+        out += ["", "1+1 diversity: working and protect share no segment and no SRLG.", ""]
         for d in diverse:
-            working, protect = d.paths
+            shared = plan.terms.demands[d.demand.demand_id].shared_sites
             out.append(
-                f"- {d.demand.demand_id}: working via {' / '.join(working.routes)} "
-                f"(SRLGs {', '.join(working.srlgs) or 'none'}); protect via {' / '.join(protect.routes)} "
-                f"(SRLGs {', '.join(protect.srlgs) or 'none'}); shared segments: none; shared SRLGs: none."
+                f"- {d.demand.demand_id}: shared sites between the ends: "
+                + (", ".join(shared) + " (common-mode risk, counted in the availability)" if shared else "none")
+            )
+    return out
+
+
+def _latency(plan: CorridorPlan) -> list[str]:
+    out = [
+        "## 3. Latency and differential delay",
+        "",
+        "| demand | floor ms | working ms | protect ms | limit ms | verdict | differential delay ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for d in plan.demands:
+        t = plan.terms.demands[d.demand.demand_id]
+        limit = d.demand.max_latency_ms
+        latencies = [p.latency_ms for p in d.paths]
+        verdict = "-" if limit is None else ("pass" if d.latency_ok else "**fail**")
+        protect = f"{latencies[1]:.3f}" if len(latencies) > 1 else "-"
+        out.append(
+            f"| {d.demand.demand_id} | {d.floor_latency_ms:.3f} | {latencies[0]:.3f} | {protect} | "
+            f"{'-' if limit is None else f'{limit:g}'} | {verdict} | "
+            f"{t.differential_delay_ms:.3f} |"
+        )
+    return out
+
+
+def _availability(plan: CorridorPlan) -> list[str]:
+    spec = plan.spec
+    out = [
+        "## 4. Availability SLA",
+        "",
+        "| demand | path | route km | cuts / year | path unavailability (min / year) | demand availability "
+        "| min / year | nines | SLA | meets | switching ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for d in plan.demands:
+        t = plan.terms.demands[d.demand.demand_id]
+        a = t.availability
+        for index, p in enumerate(d.paths):
+            pa = t.path(index)
+            first = index == 0
+            sla = "-" if a.sla_percent is None else f"{a.sla_percent:g} %"
+            meets = "-" if a.meets_sla is None else ("yes" if a.meets_sla else "**no**")
+            out.append(
+                f"| {d.demand.demand_id if first else ''} | {p.role} | {p.route.km:,.0f} | "
+                f"{pa.cuts_per_year:.2f} | {pa.unavailability * 525960:,.0f} | "
+                + (f"{_pct(a.availability)} | {a.minutes_per_year:,.1f} | {min(nines(a.availability), 99):.2f} | "
+                   f"{sla} | {meets} | {'-' if a.switching_ms is None else f'{a.switching_ms:g}'} |"
+                   if first else "| | | | | |")
             )
     out += [
         "",
-        "## Segments",
+        f"Cut rate {spec.availability.cut_rate_per_1000km_yr:g} per 1,000 route-km per year, fiber MTTR "
+        f"{spec.availability.mttr_h:g} h; equipment FIT and MTTR from the line-equipment catalog (section 8).",
+    ]
+    return out
+
+
+def _capacity(plan: CorridorPlan) -> list[str]:
+    out = [
+        "## 5. Capacity and growth",
         "",
-        "| segment | route | fiber km | spans | ILA huts | waves | fiber pairs |",
-        "|---|---|---|---|---|---|---|",
+        "| demand | waves year 1 | waves final year | end of term Tb/s | per pair Tb/s | lit pairs | spare pairs "
+        "| fibers per route |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for d in plan.demands:
+        t = plan.terms.demands[d.demand.demand_id]
+        f = t.fibers
+        out.append(
+            f"| {d.demand.demand_id} | {t.waves_by_year[0]} | {t.waves_by_year[-1]} | {f.end_of_term_tbps:,.1f} | "
+            f"{f.pair_capacity_tbps:.1f} | {f.lit_pairs} | {f.spare_pairs} | {f.fibers} |"
+        )
+    out += ["", "Why these fiber counts:", ""]
+    out += [f"- {d.demand.demand_id}: {plan.terms.demands[d.demand.demand_id].fibers.why()}." for d in plan.demands]
+    out += [
+        "",
+        "Per segment (every demand crossing it, both paths of 1+1 demands): fibers to order for dark fiber.",
+        "",
+        "| segment | route | fiber | fiber km | spans | ILA huts | waves now | fiber pairs now "
+        "| waves end of term | fibers to order | cable |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in plan.segments:
         seg = plan.network.segments[s.segment_id]
+        eot, _lit, _spare, fibers, cable = plan.terms.segments[s.segment_id]
+        facts = plan.facts.get(s.segment_id)
+        fiber = facts.fiber.id if facts is not None and facts.fiber is not None else "g652d"
+        measured = " (measured)" if facts is not None and facts.length_km is not None else ""
         out.append(
-            f"| {seg.id} | {seg.route} | {seg.length_km:,.1f} | {s.spans.spans} | {len(s.spans.huts)} | "
-            f"{s.waves} | {s.fiber_pairs} |"
+            f"| {seg.id} | {seg.route or '-'} | {fiber} | {seg.length_km:,.1f}{measured} | {s.spans.spans} | "
+            f"{len(s.spans.huts)} | {s.waves} | {s.fiber_pairs} | {eot} | {fibers} | {cable or '-'} |"
         )
-    out += ["", "## Totals", ""]
-    out += [f"- {key.replace('_', ' ')}: {value:,}" for key, value in totals.items()]
-    out += ["", "## Assumptions", ""]
+    return out
+
+
+def _tco(plan: CorridorPlan) -> list[str]:
+    book = plan.terms.book
+    out = [
+        "## 6. Service options and TCO",
+        "",
+        f"Total cost of ownership over {plan.spec.term_years} years in USD (M = million), priced from "
+        f"`{Path(book.file).name}`"
+        + (" - **INDICATIVE prices, not quotes**: replace them with the carriers' quotes." if book.indicative
+           else "."),
+        "",
+        "| demand | service | total | lowest | items |",
+        "|---|---|---|---|---|",
+    ]
+    for d in plan.demands:
+        costs = plan.terms.demands[d.demand.demand_id].costs
+        if not costs:
+            out.append(f"| {d.demand.demand_id} | - | - | - | the price book prices no service at "
+                       f"{d.mode.line_rate_gbps:g}G |")
+            continue
+        cheapest = min(costs.values(), key=lambda c: c.total_usd).service
+        for service, cost in costs.items():
+            items = ", ".join(f"{k.replace('_', ' ')} {_usd(v)}" for k, v in cost.items.items())
+            out.append(f"| {d.demand.demand_id} | {service} | {_usd(cost.total_usd)} | "
+                       f"{'**yes**' if service == cheapest else ''} | {items} |")
+    return out
+
+
+def _sites(plan: CorridorPlan) -> list[str]:
+    from aifabric.corridor.huts import hut_sheet
+
+    catalog = plan.terms.equipment
+    rows = hut_sheet(plan, catalog)
+    out = [
+        "## 7. Sites and huts",
+        "",
+        "| site | kind | lat | lon | equipment | transponders | rack units | kW | demarcation |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        equipment = ", ".join(f"{count} x {item}" for item, count in sorted(row.equipment.items())) or "-"
+        unknown = f" + {', '.join(sorted(row.transponder_power_unknown))} (power not in catalog)" if (
+            row.transponder_power_unknown) else ""
+        out.append(
+            f"| {row.site_id} | {row.kind}{' + regen' if row.regen and row.kind != 'regen' else ''} | "
+            f"{row.lat:.5f} | {row.lon:.5f} | {equipment} | {row.transponders} | {row.rack_units(catalog):.1f} | "
+            f"{row.power_kw(catalog):.2f}{unknown} | {row.demarcation} |"
+        )
+    reasons = [(d, p, r) for d, p in _paths(plan) for r in p.regen_reasons]
+    if reasons:
+        out += ["", "Why each regen:", ""]
+        out += [f"- {d.demand.demand_id} {p.role}: {r}" for d, p, r in reasons]
+    totals = plan.totals()
+    out += ["", "Totals: " + "; ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in totals.items()) + "."]
+    return out
+
+
+def _assumptions(plan: CorridorPlan) -> list[str]:
+    from aifabric.corridor.availability import CUT_RATE_SOURCE, FIBER_MTTR_SOURCE
+
+    spec = plan.spec
+    book = plan.terms.book
+    out = ["## 8. Assumptions", ""]
     out += [f"- {item}" for item in plan.assumptions]
+    out += [
+        f"- Availability: fiber cuts per year = {spec.availability.cut_rate_per_1000km_yr:g} per 1,000 route-km "
+        f"x route km ({CUT_RATE_SOURCE}); unavailability U = cuts x MTTR {spec.availability.mttr_h:g} h / "
+        f"8,766 h ({FIBER_MTTR_SOURCE}); each equipment item adds FIT / 10^9 x its MTTR; items in series "
+        "multiply availabilities; a wave crosses 2 transponders plus 2 per regen, the terminal line system at "
+        "each end, every ILA hut and every pass-through site. 1+1: U = 1 - (1 - U_working x U_protect) x "
+        "(1 - U_common), U_common = sites both paths pass through plus the protection switch at each end. "
+        "Minutes per year = U x 525,960.",
+        "- Line equipment (FIT, MTTR, rack units, power; UNSURE values are planning defaults):",
+        *[f"  - {e.id}: {e.fit:g} FIT (MTBF {e.mtbf_h:,.0f} h), MTTR {e.mttr_h:g} h, {e.rack_units:g} RU, "
+          f"{'mode power' if e.power_w is None else f'{e.power_w:g} W'}. {' '.join(e.source.split())}"
+          for e in sorted(plan.terms.equipment.values(), key=lambda e: e.id)],
+        f"- Fiber count per route = 2 x ceil(end-of-term capacity / capacity per fiber pair) + spares: end of "
+        f"term = capacity x (1 + {spec.growth_cagr:g})^{spec.term_years}; per pair = {plan.channels_per_pair} "
+        f"channels x the line rate; spares = ceil({spec.spare_fiber_fraction:g} x lit pairs) pairs, at least "
+        "one, for restoration and maintenance; rounded up to whole 12-fiber buffer tubes (carriers sell IRUs "
+        "in tubes). AI buyers now order 144-432 fibers per long-haul route (Zayo), some up to 864 (Windstream): "
+        "the per-segment count adds every demand sharing the segment.",
+        f"- TCO over {spec.term_years} years, undiscounted, from `{Path(book.file).name}`"
+        + (" (INDICATIVE)" if book.indicative else "") + ": dark fiber = fibers x route km x IRU per fiber-km "
+        "+ O&M per route-km per year + ILA hut lease per site-year + ILA nodes + terminal line systems per lit "
+        "pair per end + transponders for the most waves of the term; waves = each year's waves x 12 months x "
+        "price per wave-month per 1,000 km x route km; spectrum = each year's waves x grid GHz x 12 x price per "
+        "GHz-month per 1,000 km x route km + the buyer's transponders. A 1+1 demand pays for both paths. Per "
+        "demand as if bought alone: demands sharing a segment share its fibers in practice.",
+        "- Prices used: " + "; ".join(f"{p.item} {p.usd:,.0f} USD per {p.unit}" for p in book.prices.values()) + ".",
+    ]
+    if plan.facts:
+        out.append("- As-built inputs (override the geodesic estimate; flow into routing km, spans, latency and "
+                   "cost): " + "; ".join(_facts_text(f) for f in plan.facts.values()) + ".")
+        fibers = {f.fiber.id: f.fiber for f in plan.facts.values() if f.fiber is not None}
+        for f in fibers.values():
+            out.append(f"  - {f.id}: {f.loss_db_per_km:g} dB/km, group index {f.group_index:g} "
+                       f"({f.us_per_km:.3f} us/km). {' '.join(f.source.split())}")
     out += [
         "- Coherent mode values come from the catalog; entries marked UNSURE are planning defaults:",
         *[
             f"  - {m.id}: {m.source.strip()}"
             for m in sorted({d.mode for d in plan.demands}, key=lambda m: m.id)
         ],
-        "- Not covered: delivery date, term, pricing, building addresses and minimum physical separation; "
-        "the carrier states these.",
+        "- Not covered: delivery date, building addresses not given in the spec, and minimum physical "
+        "separation between the 1+1 routes; the carrier states these.",
         "",
     ]
-    return "\n".join(out)
+    return out
 
 
-def render_outputs(plan: CorridorPlan) -> dict[str, str]:
-    """Return {file name: text} of every output of a corridor plan."""
+def _facts_text(f) -> str:
+    parts = []
+    if f.length_km is not None:
+        parts.append(f"{f.length_km:g} km measured")
+    if f.huts_km is not None:
+        parts.append(f"huts at {', '.join(f'{h:g}' for h in f.huts_km)} km")
+    if f.span_loss_db is not None:
+        parts.append(f"span losses {', '.join(f'{x:g}' for x in f.span_loss_db)} dB")
+    if f.fiber is not None:
+        parts.append(f.fiber.id)
+    return f"{f.segment_id} " + ", ".join(parts)
+
+
+def rfp_markdown(plan: CorridorPlan) -> str:
+    """Return rfp.md: the sizing half of a carrier RFP, in the order a buyer's RFP asks: scope, routes and
+    diversity, latency and differential delay, availability SLA, capacity and growth, service options and TCO,
+    sites and huts, assumptions."""
+    out = [
+        f"# Carrier RFP sizing: {plan.name}",
+        "",
+        f"Network `{Path(plan.network.file).name}` ({len(plan.network.sites)} sites, "
+        f"{len(plan.network.segments)} segments). Produced by aifabric `corridor plan`; every figure is derived "
+        "in section 8.",
+        "",
+    ]
+    for section in (_scope, _routes, _latency, _availability, _capacity, _tco, _sites, _assumptions):
+        out += section(plan)
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+HUT_HEADER = [
+    "site_id", "kind", "regen", "name", "lat", "lon", "segment", "equipment", "transponders", "rack_units",
+    "power_kw", "power_not_in_catalog", "demarcation", "used_by",
+]
+
+
+def huts_csv(plan: CorridorPlan) -> str:
+    """Return huts.csv: the hut and handoff sheet, one row per terminal, POP, regen and ILA site."""
+    from aifabric.corridor.huts import hut_sheet
+
+    catalog = plan.terms.equipment
+    rows = [
+        [
+            r.site_id, r.kind, "yes" if r.regen else "", r.name, f"{r.lat:.6f}", f"{r.lon:.6f}", r.segment,
+            ";".join(f"{item}={count}" for item, count in sorted(r.equipment.items())), r.transponders,
+            f"{r.rack_units(catalog):.2f}", f"{r.power_kw(catalog):.3f}", ";".join(sorted(r.transponder_power_unknown)),
+            r.demarcation, ";".join(sorted(r.used_by)),
+        ]
+        for r in hut_sheet(plan, catalog)
+    ]
+    return _csv(HUT_HEADER, rows)
+
+
+# A fixed timestamp keeps the KMZ byte-identical from run to run.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def routes_kmz(plan: CorridorPlan) -> bytes:
+    """Return routes.kmz: the corridor KML (paths by role, sites, ILA huts) zipped as doc.kml (KMZ)."""
+    import zipfile
+
+    from aifabric.export.geo import corridor_kml
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("doc.kml", date_time=_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, corridor_kml(plan).encode("utf-8"))
+    return buffer.getvalue()
+
+
+def render_outputs(plan: CorridorPlan) -> dict[str, str | bytes]:
+    """Return {file name: text or bytes} of every output of a corridor plan."""
     return {
         "rfp.csv": rfp_csv(plan),
         "rfp.md": rfp_markdown(plan),
         "segments.csv": segments_csv(plan),
         "sites.csv": sites_csv(plan),
+        "huts.csv": huts_csv(plan),
         "routes.geojson": routes_geojson(plan),
+        "routes.kmz": routes_kmz(plan),
     }
 
 
 def write_outputs(plan: CorridorPlan, out_dir: str | Path) -> list[Path]:
     """Write every output atomically into out_dir, all rendered first (no partial set); return the paths."""
-    from aifabric.io import ensure_dir, write_text
+    from aifabric.io import ensure_dir, write_bytes, write_text
 
     rendered = render_outputs(plan)
     target = ensure_dir(out_dir)
-    return [write_text(target / name, text) for name, text in sorted(rendered.items())]
+    return [
+        write_bytes(target / name, data) if isinstance(data, bytes) else write_text(target / name, data)
+        for name, data in sorted(rendered.items())
+    ]

@@ -11,7 +11,7 @@ CONTRACT_DEMAND = {"a", "z", "capacity_tbps", "waves", "latency_ok", "paths"}
 CONTRACT_PATH = {"role", "sites", "segments", "km", "latency_ms", "amplifiers", "regens"}
 CONTRACT_SEGMENT = {"id", "a", "z", "km", "waves", "fiber_pairs", "amplifiers"}
 CONTRACT_TOTALS = {"route_km", "waves", "amplifier_sites", "regen_sites", "transponders"}
-OUTPUTS = ["rfp.csv", "rfp.md", "routes.geojson", "segments.csv", "sites.csv"]
+OUTPUTS = ["huts.csv", "rfp.csv", "rfp.md", "routes.geojson", "routes.kmz", "segments.csv", "sites.csv"]
 
 
 def test_plan_json_follows_the_contract_and_prints_nothing_else(cli, tmp_path):

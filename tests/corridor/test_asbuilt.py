@@ -1,0 +1,91 @@
+"""As-built inputs: a measured length, existing huts, span losses and fiber type flow into routing km, spans,
+latency and cost; bad as-built entries are one-line errors naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from aifabric.corridor.plan import plan_corridor
+from aifabric.errors import SpecError
+from aifabric.units import FIBER_US_PER_KM
+
+DEMAND = {"id": "dh", "a": "dallas", "z": "houston", "capacity_tbps": 6.4}
+
+
+def _plan(write_spec, **extra):
+    return plan_corridor(write_spec({"demands": [DEMAND], **extra}))
+
+
+def _segment(plan, seg_id="dallas--houston"):
+    return next(s for s in plan.segments if s.segment_id == seg_id)
+
+
+def test_measured_length_changes_spans_latency_and_cost(write_spec):
+    base = _plan(write_spec)
+    measured = _plan(write_spec, as_built={"dallas--houston": {"length_km": 520.0}})
+    b, m = base.demands[0].paths[0], measured.demands[0].paths[0]
+    assert b.route.km == pytest.approx(391.7, abs=0.1)
+    assert m.route.km == pytest.approx(520.0)
+    assert _segment(base).spans.spans == 4 and _segment(measured).spans.spans == 6
+    assert m.latency_ms - b.latency_ms == pytest.approx((520.0 - b.route.km) * FIBER_US_PER_KM / 1000)
+    base_cost = base.terms.demands["dh"].costs
+    measured_cost = measured.terms.demands["dh"].costs
+    for service in ("dark-fiber", "waves", "spectrum"):
+        assert measured_cost[service].total_usd > base_cost[service].total_usd
+    assert measured.terms.demands["dh"].costs["dark-fiber"].items["iru"] == pytest.approx(12 * 520.0 * 300)
+    doc = measured.to_json()
+    seg = next(s for s in doc["segments"] if s["id"] == "dallas--houston")
+    assert seg["km"] == 520.0 and seg["measured_km"] == 520.0 and seg["as_built"] is True
+
+
+def test_hollow_core_cuts_latency_by_a_third_and_ultra_low_loss_needs_fewer_huts(write_spec):
+    base = _plan(write_spec)
+    hcf = _plan(write_spec, as_built={"dallas--houston": {"fiber": "hcf"}})
+    km = base.demands[0].paths[0].route.km
+    saved = base.demands[0].paths[0].latency_ms - hcf.demands[0].paths[0].latency_ms
+    assert saved == pytest.approx(km * (1.468 - 1.0003) / 299792.458 * 1000, rel=1e-6)
+    assert saved / (km * FIBER_US_PER_KM / 1000) == pytest.approx(0.319, abs=0.002)
+    # With a 150 km cap the loss decides: 28 - 1 - 3 = 24 dB of fiber per span.
+    loose = {"max_span_km": 150, "loss_db_per_km": 0.22}
+    g652 = _plan(write_spec, amplifiers=loose)
+    g654 = _plan(write_spec, amplifiers=loose, as_built={"dallas--houston": {"fiber": "g654e"}})
+    assert _segment(g652).spans.spans == 4  # 24 dB / 0.22 = 109 km spans
+    assert _segment(g654).spans.spans == 3  # 24 dB / 0.17 = 141 km spans
+    assert g654.to_json()["segments"][0]["fiber"] == "g654e"
+
+
+def test_existing_huts_and_measured_span_losses_set_the_spans(write_spec):
+    plan = _plan(write_spec, as_built={"dallas--houston": {
+        "length_km": 400.0, "huts_km": [90.0, 210.0, 300.0], "span_loss_db": [21.0, 27.5, 22.0, 23.0]}})
+    spans = _segment(plan).spans
+    assert spans.spans == 4
+    assert [h.km_from_a for h in spans.huts] == [90.0, 210.0, 300.0]
+    assert spans.span_km == pytest.approx(120.0)
+    assert spans.span_loss_db == 27.5
+    huts = [n for n in plan.demands[0].paths[0].nodes if n.kind == "hut"]
+    assert [round(n.km, 1) for n in huts] == [90.0, 210.0, 300.0]
+    evenly = _plan(write_spec, as_built={"dallas--houston": {"span_loss_db": [20, 21, 22, 23, 24]}})
+    assert _segment(evenly).spans.spans == 5 and _segment(evenly).spans.span_loss_db == 24
+
+
+@pytest.mark.parametrize(
+    ("as_built", "message"),
+    [
+        ({"dallas--huston": {"length_km": 400}}, "as_built.dallas--huston: unknown segment 'dallas--huston' "
+                                                 "(did you mean 'dallas--houston'?)"),
+        ({"dallas--houston": {"fiber": "g655"}}, "as_built.dallas--houston.fiber: unknown fiber type 'g655'"),
+        ({"dallas--houston": {"huts_km": [100, 500]}}, "as_built.dallas--houston.huts_km: hut at 500 km is not "
+                                                      "inside the 391.7 km segment"),
+    ],
+)
+def test_bad_as_built_names_the_field(write_spec, as_built, message):
+    with pytest.raises(SpecError) as info:
+        _plan(write_spec, as_built=as_built)
+    assert message in str(info.value)
+
+
+def test_span_losses_must_match_the_huts(write_spec):
+    from aifabric.errors import AifabricError
+
+    with pytest.raises(AifabricError, match="2 huts make 3 spans, but span_loss_db lists 2"):
+        _plan(write_spec, as_built={"dallas--houston": {"huts_km": [100, 200], "span_loss_db": [20, 20]}})
