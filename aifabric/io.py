@@ -131,3 +131,16 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[A
         writer.writerow(header)
         writer.writerows(rows)
     return Path(path)
+
+
+# The source tree's root: shipped example data (price books) lives beside the package, not inside it.
+SOURCE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def source_tree_file(relative: str) -> Path | None:
+    """Return a shipped data file (e.g. `topologies/prices-indicative.csv`) from the source tree, else from the
+    working directory; None when neither holds it (an installed wheel run elsewhere)."""
+    for candidate in (SOURCE_ROOT / relative, Path.cwd() / relative):
+        if candidate.is_file():
+            return candidate
+    return None

@@ -37,7 +37,6 @@ FIXED_UNITS = {
 RATE_ITEM = re.compile(r"^(transponder|wave)-(\d+)g$")
 RATE_UNITS = {"transponder": "unit", "wave": "wave-month-1000km"}
 COLUMNS = ("item", "usd", "unit", "note")
-INDICATIVE_CORRIDOR_PRICES = Path(__file__).resolve().parents[2] / "corridors" / "prices-indicative.csv"
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,11 @@ class CorridorPriceBook:
 def default_corridor_prices_path() -> Path:
     """Return the shipped indicative corridor price book (corridors/prices-indicative.csv): the source tree's,
     else the working directory's; raise SpecError asking for `prices:` when neither exists."""
-    for candidate in (INDICATIVE_CORRIDOR_PRICES, Path.cwd() / "corridors" / "prices-indicative.csv"):
-        if candidate.is_file():
-            return candidate
+    from aifabric.io import source_tree_file
+
+    found = source_tree_file("corridors/prices-indicative.csv")
+    if found is not None:
+        return found
     raise SpecError(None, "prices", "no corridor price book given and the shipped indicative one "
                     "(corridors/prices-indicative.csv of the source tree) is not here; set `prices:` in the spec")
 

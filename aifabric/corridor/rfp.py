@@ -313,6 +313,11 @@ def _site_name(plan: CorridorPlan, site_id: str) -> str:
     return site.name if site is not None else site_id
 
 
+def _table(columns: list[str]) -> list[str]:
+    """Return a markdown table's header and rule lines."""
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
 def _scope(plan: CorridorPlan) -> list[str]:
     from aifabric.corridor.huts import demarcation_text
 
@@ -330,9 +335,8 @@ def _scope(plan: CorridorPlan) -> list[str]:
         f"{spec.growth_cagr:.0%} a year over the term. Band {plan.band.id}, {plan.grid_ghz:g} GHz grid, "
         f"{plan.channels_per_pair} channels per fiber pair.",
         "",
-        "| demand | A | Z | capacity now (Tb/s) | end of term (Tb/s) | line rate | waves now | protection "
-        "| availability SLA | max one-way ms |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        *_table(["demand", "A", "Z", "capacity now (Tb/s)", "end of term (Tb/s)", "line rate", "waves now",
+                 "protection", "availability SLA", "max one-way ms"]),
     ]
     for d in plan.demands:
         t = plan.terms.demands[d.demand.demand_id]
@@ -354,8 +358,7 @@ def _routes(plan: CorridorPlan) -> list[str]:
     out = [
         "## 2. Routes and diversity",
         "",
-        "| demand | path | route km | great-circle km | stretch | routes | SRLGs | sites |",
-        "|---|---|---|---|---|---|---|---|",
+        *_table(["demand", "path", "route km", "great-circle km", "stretch", "routes", "SRLGs", "sites"]),
     ]
     for d, p in _paths(plan):
         out.append(
@@ -379,8 +382,7 @@ def _latency(plan: CorridorPlan) -> list[str]:
     out = [
         "## 3. Latency and differential delay",
         "",
-        "| demand | floor ms | working ms | protect ms | limit ms | verdict | differential delay ms |",
-        "|---|---|---|---|---|---|---|",
+        *_table(["demand", "floor ms", "working ms", "protect ms", "limit ms", "verdict", "differential delay ms"]),
     ]
     for d in plan.demands:
         t = plan.terms.demands[d.demand.demand_id]
@@ -401,9 +403,8 @@ def _availability(plan: CorridorPlan) -> list[str]:
     out = [
         "## 4. Availability SLA",
         "",
-        "| demand | path | route km | cuts / year | path unavailability (min / year) | demand availability "
-        "| min / year | nines | SLA | meets | switching ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        *_table(["demand", "path", "route km", "cuts / year", "path unavailability (min / year)",
+                 "demand availability", "min / year", "nines", "SLA", "meets", "switching ms"]),
     ]
     for d in plan.demands:
         t = plan.terms.demands[d.demand.demand_id]
@@ -432,9 +433,8 @@ def _capacity(plan: CorridorPlan) -> list[str]:
     out = [
         "## 5. Capacity and growth",
         "",
-        "| demand | waves year 1 | waves final year | end of term Tb/s | per pair Tb/s | lit pairs | spare pairs "
-        "| fibers per route |",
-        "|---|---|---|---|---|---|---|---|",
+        *_table(["demand", "waves year 1", "waves final year", "end of term Tb/s", "per pair Tb/s", "lit pairs",
+                 "spare pairs", "fibers per route"]),
     ]
     for d in plan.demands:
         t = plan.terms.demands[d.demand.demand_id]
@@ -449,9 +449,8 @@ def _capacity(plan: CorridorPlan) -> list[str]:
         "",
         "Per segment (every demand crossing it, both paths of 1+1 demands): fibers to order for dark fiber.",
         "",
-        "| segment | route | fiber | fiber km | spans | ILA huts | waves now | fiber pairs now "
-        "| waves end of term | fibers to order | cable |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        *_table(["segment", "route", "fiber", "fiber km", "spans", "ILA huts", "waves now", "fiber pairs now",
+                 "waves end of term", "fibers to order", "cable"]),
     ]
     for s in plan.segments:
         seg = plan.network.segments[s.segment_id]
@@ -476,8 +475,7 @@ def _tco(plan: CorridorPlan) -> list[str]:
         + (" - **INDICATIVE prices, not quotes**: replace them with the carriers' quotes." if book.indicative
            else "."),
         "",
-        "| demand | service | total | lowest | items |",
-        "|---|---|---|---|---|",
+        *_table(["demand", "service", "total", "lowest", "items"]),
     ]
     for d in plan.demands:
         costs = plan.terms.demands[d.demand.demand_id].costs
@@ -501,8 +499,7 @@ def _sites(plan: CorridorPlan) -> list[str]:
     out = [
         "## 7. Sites and huts",
         "",
-        "| site | kind | lat | lon | equipment | transponders | rack units | kW | demarcation |",
-        "|---|---|---|---|---|---|---|---|---|",
+        *_table(["site", "kind", "lat", "lon", "equipment", "transponders", "rack units", "kW", "demarcation"]),
     ]
     for row in rows:
         equipment = ", ".join(f"{count} x {item}" for item, count in sorted(row.equipment.items())) or "-"
