@@ -645,8 +645,8 @@ def routes_kmz(plan: CorridorPlan) -> bytes:
     return buffer.getvalue()
 
 
-def render_outputs(plan: CorridorPlan) -> dict[str, str | bytes]:
-    """Return {file name: text or bytes} of every output of a corridor plan."""
+def render_outputs(plan: CorridorPlan) -> dict[str, str]:
+    """Return {file name: text} of every text output of a corridor plan (routes.kmz is binary: render_kmz)."""
     return {
         "rfp.csv": rfp_csv(plan),
         "rfp.md": rfp_markdown(plan),
@@ -654,15 +654,19 @@ def render_outputs(plan: CorridorPlan) -> dict[str, str | bytes]:
         "sites.csv": sites_csv(plan),
         "huts.csv": huts_csv(plan),
         "routes.geojson": routes_geojson(plan),
-        "routes.kmz": routes_kmz(plan),
     }
+
+
+def render_binary_outputs(plan: CorridorPlan) -> dict[str, bytes]:
+    """Return {file name: bytes} of the binary outputs of a corridor plan: routes.kmz."""
+    return {"routes.kmz": routes_kmz(plan)}
 
 
 def write_outputs(plan: CorridorPlan, out_dir: str | Path) -> list[Path]:
     """Write every output atomically into out_dir, all rendered first (no partial set); return the paths."""
     from aifabric.io import ensure_dir, write_bytes, write_text
 
-    rendered = render_outputs(plan)
+    rendered: dict[str, str | bytes] = {**render_outputs(plan), **render_binary_outputs(plan)}
     target = ensure_dir(out_dir)
     return [
         write_bytes(target / name, data) if isinstance(data, bytes) else write_text(target / name, data)

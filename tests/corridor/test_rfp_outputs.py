@@ -12,7 +12,7 @@ import pytest
 from corridor_helpers import TTN
 
 from aifabric.corridor.plan import plan_corridor
-from aifabric.corridor.rfp import render_outputs
+from aifabric.corridor.rfp import render_binary_outputs, render_outputs
 
 SECTIONS = [
     "## 1. Scope",
@@ -29,7 +29,7 @@ SECTIONS = [
 @pytest.fixture(scope="module")
 def ttn():
     plan = plan_corridor(TTN)
-    return plan, render_outputs(plan)
+    return plan, {**render_outputs(plan), **render_binary_outputs(plan)}
 
 
 def test_rfp_md_sections_in_a_buyers_order(ttn):
@@ -115,7 +115,7 @@ def test_kmz_holds_the_corridor_kml(ttn):
         kml = archive.read("doc.kml").decode()
     assert kml.startswith('<?xml version="1.0"') and "<kml xmlns=\"http://www.opengis.net/kml/2.2\">" in kml
     assert kml.count("<LineString>") == sum(len(d.paths) for d in plan.demands)
-    assert render_outputs(plan)["routes.kmz"] == out["routes.kmz"]
+    assert render_binary_outputs(plan)["routes.kmz"] == out["routes.kmz"]
 
 
 def test_json_adds_the_rfp_keys(ttn):
