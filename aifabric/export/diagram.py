@@ -90,16 +90,17 @@ def draw_figure(links: FabricLinks, hardware):
                     fontsize=9, style="italic")
             continue
         shape = plan.pods[pod]
-        sus_in_pod = math.ceil(shape.leaves / plan.rails)
-        first_su = pod * plan.leaves_per_pod // plan.rails if plan.tiers == 3 else 0
+        sus_in_pod = math.ceil(shape.leaves / plan.leaves_per_su)
+        first_su = pod * plan.leaves_per_pod // plan.leaves_per_su if plan.tiers == 3 else 0
         px, pw = x0 + 1.0, slot_w - 2.0
         ax.add_patch(FancyBboxPatch((px, 6.0), pw, 39.5, boxstyle="round,pad=0.2", linewidth=0.8,
                                     edgecolor="#999999", facecolor="#f4f8fb", linestyle="--", zorder=0.5))
         ax.text(px + 0.5, 44.6, f"pod {pod}" if plan.tiers == 3 else "one pod", fontsize=7.5, va="top")
         spine_x, spine_w = px + pw * 0.15, pw * 0.7
-        box(spine_x, levels["spine"], spine_w, 3.2, TIER_COLORS["spine"],
-            f"{shape.spines} spines" + (f"\n{shape.spine_uplinks} × {_speed(plan.uplink_gbps)} up each"
-                                        if plan.tiers == 3 else ""), size=7.5)
+        if shape.spines:
+            box(spine_x, levels["spine"], spine_w, 3.2, TIER_COLORS["spine"],
+                f"{shape.spines} spines" + (f"\n{shape.spine_uplinks} × {_speed(plan.uplink_gbps)} up each"
+                                            if plan.tiers == 3 else ""), size=7.5)
         pod_tops.append((spine_x + spine_w / 2, levels["spine"] + 3.2, shape))
         sus = _picked(sus_in_pod)
         su_w = pw / len(sus)
@@ -111,7 +112,7 @@ def draw_figure(links: FabricLinks, hardware):
                         ha="center", fontsize=7, style="italic")
                 continue
             su = first_su + su_local
-            leaves_here = min(plan.rails, shape.leaves - su_local * plan.rails)
+            leaves_here = min(plan.leaves_per_su, shape.leaves - su_local * plan.leaves_per_su)
             servers_here = min(plan.leaf_downlinks, max(plan.servers - su * plan.leaf_downlinks, 0))
             lx, lw = sx + 0.4, su_w - 0.8
             box(lx, levels["leaf"], lw, 3.2, TIER_COLORS["leaf"], f"SU {su}\n{leaves_here} leaves", size=7)
@@ -119,9 +120,10 @@ def draw_figure(links: FabricLinks, hardware):
                 f"{servers_here} servers\n{servers_here * plan.gpus_per_server:,} GPUs", size=7)
             edge(lx + lw / 2, levels["servers"] + 4.0, lx + lw / 2, levels["leaf"],
                  f"{plan.rails}×{_speed(plan.port_gbps)}\nper server" if k == 0 and slot == 0 else None)
-            edge(lx + lw / 2, levels["leaf"] + 3.2, spine_x + spine_w / 2, levels["spine"],
-                 (f"{plan.leaf_uplinks}×{_speed(plan.uplink_gbps)} per leaf\n"
-                  f"{shape.links_per_leaf_spine} to each spine") if k == 0 and slot == 0 else None, width=0.9)
+            if shape.spines:
+                edge(lx + lw / 2, levels["leaf"] + 3.2, spine_x + spine_w / 2, levels["spine"],
+                     (f"{plan.leaf_uplinks}×{_speed(plan.uplink_gbps)} per leaf\n"
+                      f"{shape.links_per_leaf_spine} to each spine") if k == 0 and slot == 0 else None, width=0.9)
 
     if plan.tiers == 3:
         cx, cw = frame[0] + 10, frame[2] - 20

@@ -27,8 +27,8 @@ def device_rows(links: FabricLinks, hardware) -> Iterator[tuple]:
             for r in range(plan.rails):
                 yield (naming.nic_node(s, r, plane), "nic", plane, -1, s // plan.leaf_downlinks, r, plan.nic_id)
         for leaf in range(plan.leaves_per_plane):
-            yield (naming.leaf(plane, leaf), "leaf", plane, plan.pod_of_leaf(leaf), leaf // plan.rails,
-                   leaf % plan.rails, plan.switch_id)
+            yield (naming.leaf(plane, leaf), "leaf", plane, plan.pod_of_leaf(leaf), leaf // plan.leaves_per_su,
+                   (leaf % plan.leaves_per_su) * plan.rails_per_leaf, plan.switch_id)
         for pod, shape in enumerate(plan.pods):
             for spine in range(shape.spines):
                 yield (naming.spine(plane, pod, spine), "spine", plane, pod, -1, -1, plan.switch_id)
@@ -41,7 +41,7 @@ def link_rows(links: FabricLinks, hardware) -> Iterator[tuple]:
     plan = links.plan
     naming = naming_for(links, hardware)
     servers = [naming.server(s) for s in range(plan.servers)]
-    leaf_down = [naming.leaf_down_port(i) for i in range(plan.leaf_downlinks)]
+    leaf_down = [naming.leaf_down_port(i) for i in range(plan.leaf_down_ports)]
     leaf_up = [naming.leaf_up_port(i) for i in range(plan.leaf_uplinks)]
     switch_ports = [naming.core_port(i) for i in range(plan.radix_up)]
     spine_up_by_pod = {}

@@ -29,14 +29,14 @@ class Bisection:
                                "spine_core": self.spine_uplink_tbps}}
 
 
-def max_flow_gbps(graph: SwitchGraph, half_a: np.ndarray, ls_alive: np.ndarray | None = None,
-                  sc_alive: np.ndarray | None = None, nic_gbps_on_leaf: np.ndarray | None = None) -> float:
-    """Return the max flow (Gb/s) from the NICs of leaves in half_a to the NICs of the other leaves."""
+def max_flow_gbps(graph: SwitchGraph, nic_a_gbps: np.ndarray, nic_b_gbps: np.ndarray,
+                  ls_alive: np.ndarray | None = None, sc_alive: np.ndarray | None = None) -> float:
+    """Return the max flow (Gb/s) from the NICs of half A to the NICs of half B, given per leaf the NIC Gb/s of
+    each half on it (a leaf may hold both: a small fabric's one SU is split within its leaves)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import maximum_flow
 
     source, sink = graph.nodes, graph.nodes + 1
-    nic = graph.servers_on_leaf * graph.down_gbps if nic_gbps_on_leaf is None else nic_gbps_on_leaf
     leaves = np.arange(graph.leaves)
     ls_w = np.full(graph.ls_leaf.shape, graph.up_gbps, dtype=np.int64)
     if ls_alive is not None:
@@ -45,9 +45,9 @@ def max_flow_gbps(graph: SwitchGraph, half_a: np.ndarray, ls_alive: np.ndarray |
     if sc_alive is not None:
         sc_w = sc_w * sc_alive
     spine_node = graph.leaves + graph.ls_spine
-    rows = [np.full(half_a.sum(), source), leaves[~half_a], graph.ls_leaf, spine_node]
-    cols = [leaves[half_a], np.full((~half_a).sum(), sink), spine_node, graph.ls_leaf]
-    caps = [nic[half_a], nic[~half_a], ls_w, ls_w]
+    rows = [np.full(graph.leaves, source), leaves, graph.ls_leaf, spine_node]
+    cols = [leaves, np.full(graph.leaves, sink), spine_node, graph.ls_leaf]
+    caps = [nic_a_gbps, nic_b_gbps, ls_w, ls_w]
     if graph.cores:
         sc_from = graph.leaves + graph.sc_spine
         sc_to = graph.leaves + graph.spines + graph.sc_core
@@ -62,19 +62,23 @@ def max_flow_gbps(graph: SwitchGraph, half_a: np.ndarray, ls_alive: np.ndarray |
     return float(maximum_flow(matrix.astype(np.int32) if matrix.max() < 2**31 else matrix, source, sink).flow_value)
 
 
-def halves(links: FabricLinks) -> np.ndarray:
-    """Return a boolean per leaf: True for the first half of the SUs (the natural bisection of a Clos)."""
+def halves(links: FabricLinks) -> tuple[np.ndarray, np.ndarray]:
+    """Return per leaf the NIC Gb/s of half A (the first half of the servers, which is the first half of the SUs
+    when they are full: the natural bisection of a Clos) and of half B (the rest)."""
     plan = links.plan
-    su = np.arange(plan.leaves_per_plane) // plan.rails
-    return su < (plan.sus + 1) // 2
+    nic = links.sets["nic_leaf"]
+    # One server: its rails are split instead (GPUs 0-3 against 4-7 of an 8-GPU server).
+    in_a = nic.a < (plan.servers + 1) // 2 if plan.servers > 1 else nic.a_port < plan.rails // 2
+    a = np.bincount(nic.z[in_a], minlength=plan.leaves_per_plane) * plan.port_gbps
+    b = np.bincount(nic.z[~in_a], minlength=plan.leaves_per_plane) * plan.port_gbps
+    return a.astype(np.int64), b.astype(np.int64)
 
 
 def bisections(links: FabricLinks) -> list[Bisection]:
     """Return the bisection of every plane, computed by max flow on the switch graph and in closed form."""
     plan = links.plan
     graph = switch_graph(links)
-    half_a = halves(links)
-    flow_gbps = max_flow_gbps(graph, half_a)
+    flow_gbps = max_flow_gbps(graph, *halves(links))
     nic_gbps = plan.servers * plan.rails * plan.port_gbps
     leaf_up = plan.leaves_per_plane * plan.leaf_uplinks * plan.uplink_gbps
     spine_up = plan.spine_core_links_per_plane * plan.uplink_gbps

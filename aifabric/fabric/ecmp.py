@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aifabric.errors import SpecError
+from aifabric.errors import DesignError, SpecError
 from aifabric.fabric.links import FabricLinks
 
 TRAFFIC = ("allreduce-ring", "all-to-all", "random-permutation")
@@ -126,7 +126,7 @@ class EcmpModel:
     def leaf_of(self, nic: np.ndarray) -> np.ndarray:
         """Return the leaf of each NIC port (index server * rails + rail)."""
         server, rail = np.divmod(nic, self.plan.rails)
-        return (server // self.plan.leaf_downlinks) * self.plan.rails + rail
+        return (server // self.plan.leaf_downlinks) * self.plan.leaves_per_su + rail // self.plan.rails_per_leaf
 
     def pod_of(self, leaf: np.ndarray) -> np.ndarray:
         """Return the pod of each leaf."""
@@ -248,9 +248,12 @@ def simulate(links: FabricLinks, traffic: str = "random-permutation", routing: s
         raise SpecError("command line", "--flows-per-nic", f"must be 1-64, got {flows_per_nic}")
     if trials < 1:
         raise SpecError("command line", "--trials", f"must be >= 1, got {trials}")
+    plan = links.plan
+    if plan.leaf_uplinks == 0:
+        raise DesignError("a one-tier fabric has no uplinks to hash over: every flow crosses only its leaf, so the "
+                          "ECMP model does not apply (use tiers: 2 to study hashing)", field="tiers")
     model = EcmpModel(links)
     rng = np.random.default_rng(seed)
-    plan = links.plan
     aggregate, pace = np.empty(trials), np.empty(trials)
     flows = 0
     for trial in range(trials):

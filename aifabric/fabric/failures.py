@@ -12,7 +12,7 @@ the same sum with nothing failed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -115,6 +115,8 @@ class FailureModel:
             spine_share = spine_ok.astype(np.float64)
         ls_weight = ls_ok * spine_share[:, self.ls_spine]
         usable_up = (self.ls_to_leaf.T @ ls_weight.T).T * self.ratio  # in units of NIC ports
+        if self.plan.tiers == 1:
+            usable_up = np.broadcast_to(self.servers_on_leaf, leaf_ok.shape)  # one tier: traffic stays on its leaf
         nic_live = (self.nic_to_leaf.T @ nic_ok.T.astype(np.float64)).T * leaf_ok
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(self.servers_on_leaf > 0, np.minimum(1.0, usable_up / self.servers_on_leaf), 0.0)
@@ -175,7 +177,7 @@ def single_failures(model: FailureModel) -> list[SingleFailure]:
     shapes_seen: set = set()
     spine_reps = []
     for pod, shape in enumerate(plan.pods):
-        if shape not in shapes_seen:
+        if shape not in shapes_seen and shape.spines:
             shapes_seen.add(shape)
             spine_reps.append((pod, int(g.spine_base[pod])))
     for plane in range(plan.planes):
@@ -206,6 +208,9 @@ def _percentiles(values: np.ndarray) -> dict[str, float]:
 def monte_carlo(model: FailureModel, failures: FailureSpec, trials: int, seed: int = 0,
                 progress: Callable[[int, int], None] | None = None) -> dict:
     """Return the distribution of surviving bisection and of the worst GPU's bandwidth share over random trials."""
+    if model.n_spines == 0:
+        # One tier has no spines: a spine failure (in the default --fail) has nothing to hit.
+        failures = replace(failures, spine=0)
     for name, count, available in (("leaf", failures.leaf, model.n_leaves), ("spine", failures.spine, model.n_spines),
                                    ("core", failures.core, model.n_cores)):
         if count > available:

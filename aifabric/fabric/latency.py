@@ -106,6 +106,9 @@ def _typical_terms(links: FabricLinks, model: LatencyModel, link_class: str) -> 
     }
     result = {}
     for name, v in values.items():
+        if not len(v):
+            result[name] = 0.0  # a class with no links (one tier has no leaf-spine links); no path uses it
+            continue
         order = np.argsort(v, kind="stable")
         cumulative = np.cumsum(weights[order])
         result[name] = float(v[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
@@ -135,12 +138,18 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
     plan = links.plan
     pick = np.max if worst else np.min
     fill = -np.inf if worst else np.inf
-    # NIC links per leaf: (sus, servers per SU, rails), padded where the last SU is partial.
+    # NIC links per leaf: (sus, leaves per SU, servers per SU x rails per leaf), padded where the last SU is
+    # partial; with one rail per leaf the last axis is the SU's servers.
     nic = np.full(plan.sus * plan.leaf_downlinks * plan.rails, fill)
     nic[: plan.servers * plan.rails] = link_ns["nic_leaf"]
-    nic = nic.reshape(plan.sus, plan.leaf_downlinks, plan.rails)
-    results = {"same_leaf": float(pick(_top2(nic, axis=1, worst=worst)))}
-    nic_leaf = pick(nic, axis=1).reshape(-1)  # per leaf, index su * rails + rail
+    nic = nic.reshape(plan.sus, plan.leaf_downlinks, plan.leaves_per_su, plan.rails_per_leaf)
+    nic = nic.transpose(0, 2, 1, 3).reshape(plan.sus, plan.leaves_per_su, plan.leaf_down_ports)
+    results = {}
+    if plan.leaf_down_ports > 1:
+        results["same_leaf"] = float(pick(_top2(nic, axis=2, worst=worst)))
+    nic_leaf = pick(nic, axis=2).reshape(-1)  # per leaf, index su * leaves per SU + leaf
+    if plan.leaf_uplinks == 0:
+        return results  # one tier: no path leaves a leaf
 
     ls = link_ns["leaf_spine"]
     leaf_to_spine_chain = []  # per pod: (spines,) best chain NIC -> leaf -> spine

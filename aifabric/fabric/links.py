@@ -143,18 +143,22 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     sets: dict[str, LinkSet] = {}
     int_t = np.int32 if plan.servers * plan.rails < 2**31 - 1 else np.int64
 
-    # NIC -> leaf: rail r of server s lands on the rail-r leaf of the server's SU.
+    # NIC -> leaf: rail r of server s lands on the rail-r leaf of the server's SU (with p rails per leaf, on leaf
+    # r // p, port slot * p + r % p).
     servers = np.repeat(np.arange(plan.servers, dtype=int_t), plan.rails)
     rails = np.tile(np.arange(plan.rails, dtype=int_t), plan.servers)
     # SU and slot of each NIC link by repetition, not division: the table is regular, so this is a copy.
     n_links = plan.servers * plan.rails
     su = np.repeat(np.arange(plan.sus, dtype=int_t), plan.leaf_downlinks * plan.rails)[:n_links]
     slot = np.tile(np.repeat(np.arange(plan.leaf_downlinks, dtype=int_t), plan.rails), plan.sus)[:n_links]
-    leaves = su * plan.rails + rails
+    per_leaf = plan.rails_per_leaf
+    leaves = su * plan.leaves_per_su + rails // per_leaf
+    if per_leaf > 1:
+        slot = slot * per_leaf + rails % per_leaf
     server_x, server_y = _f32(floor.server_xy(np.arange(plan.servers, dtype=int_t)))
     leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
-    su_leaf_x = leaf_x.reshape(plan.sus, plan.rails)
-    su_leaf_y = leaf_y.reshape(plan.sus, plan.rails)
+    su_leaf_x = leaf_x.reshape(plan.sus, plan.leaves_per_su)
+    su_leaf_y = leaf_y.reshape(plan.sus, plan.leaves_per_su)
     candidates = _candidates(spec, hardware, "nic_leaf")
     su_in_one_place = GROUP_RUNS and bool((su_leaf_x == su_leaf_x[:, :1]).all()
                                            and (su_leaf_y == su_leaf_y[:, :1]).all())
@@ -178,7 +182,7 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     # Leaf -> spine: consecutive uplinks go to the same spine (links_per_leaf_spine of them).
     leaf = np.repeat(np.arange(plan.leaves_per_plane, dtype=int_t), plan.leaf_uplinks)
     uplink = np.tile(np.arange(plan.leaf_uplinks, dtype=int_t), plan.leaves_per_plane)
-    if plan.tiers == 2:
+    if plan.tiers < 3:
         pod = np.zeros_like(leaf)
         in_pod = leaf
     else:
@@ -229,7 +233,7 @@ def _leaf_spine_by_su(plan, floor, su_x, su_y, spine_x, spine_y, spine_base, can
     blocks = []  # per run of like pods: (SUs x spines) runs, links per pair
     su0 = 0
     for start, end, shape in pod_runs(plan):
-        sus_per_pod = shape.leaves // plan.rails
+        sus_per_pod = shape.leaves // plan.leaves_per_su
         su = np.arange(su0, su0 + (end - start) * sus_per_pod)
         pod = start + (su - su0) // sus_per_pod
         key = spine_base[pod][:, None] + np.arange(shape.spines)[None, :]
@@ -243,7 +247,7 @@ def _leaf_spine_by_su(plan, floor, su_x, su_y, spine_x, spine_y, spine_base, can
         pieces, offset = [], 0
         for block, per_pair in blocks:
             part = values[offset: offset + block.size].reshape(block.shape)
-            pieces.append(np.repeat(np.repeat(part, per_pair, axis=1), plan.rails, axis=0).ravel())
+            pieces.append(np.repeat(np.repeat(part, per_pair, axis=1), plan.leaves_per_su, axis=0).ravel())
             offset += block.size
         columns.append(np.concatenate(pieces))
     return tuple(columns)

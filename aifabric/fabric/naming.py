@@ -82,7 +82,7 @@ class Naming:
 
     def leaf_up_port(self, uplink_index: int) -> str:
         """Return the interface name of a leaf uplink; uplink cages follow the downlink cages."""
-        first = math.ceil(self.plan.leaf_downlinks / self.switch.ports_per_cage(self.plan.port_gbps))
+        first = math.ceil(self.plan.leaf_down_ports / self.switch.ports_per_cage(self.plan.port_gbps))
         return self._up_port(first, uplink_index)
 
     def spine_down_port(self, pod: int, port_index: int) -> str:

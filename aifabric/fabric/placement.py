@@ -45,9 +45,9 @@ class Floor:
         return self._rack_xy(su * self.racks_per_su + self.racks_per_su // 2)
 
     def _pod_y(self, pod: np.ndarray) -> np.ndarray:
-        if self.plan.tiers == 2:
+        if self.plan.tiers < 3:
             return np.full_like(pod, self.hall_mid_y, dtype=np.float64)
-        sus_per_pod = max(1, self.plan.leaves_per_pod // self.plan.rails)
+        sus_per_pod = max(1, self.plan.leaves_per_pod // self.plan.leaves_per_su)
         mid_su = pod * sus_per_pod + sus_per_pod // 2
         mid_su = np.minimum(mid_su, self.plan.sus - 1)
         return self._su_mid_xy(mid_su)[1]
@@ -55,7 +55,7 @@ class Floor:
     def leaf_xy(self, leaf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (x, y) of leaves by index in the plane."""
         width = self.placement.rack_width_m
-        su = leaf // self.plan.rails
+        su = leaf // self.plan.leaves_per_su
         x, y = self._su_mid_xy(su)
         where = self.placement.leaf_location
         if where == "in-row":

@@ -55,6 +55,19 @@ class Plan:
     radix_down: int
     radix_up: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Rails packed on one leaf (OCP OCDAI-style small pods: a leaf takes GPU 0 and GPU 1 of every server); 1 in
+    # full SUs. Leaf l of an SU takes rails l*p .. l*p+p-1 of each of its servers.
+    rails_per_leaf: int = 1
+
+    @property
+    def leaves_per_su(self) -> int:
+        """Return the leaves of one SU in one plane (rails / rails per leaf)."""
+        return self.gpus_per_server // self.rails_per_leaf
+
+    @property
+    def leaf_down_ports(self) -> int:
+        """Return the downlink ports of a leaf (servers per SU x rails per leaf)."""
+        return self.leaf_downlinks * self.rails_per_leaf
 
     @property
     def gpus(self) -> int:
@@ -100,18 +113,21 @@ class Plan:
         """Return the bisection bandwidth in Tb/s: half the narrowest tier's capacity, summed over planes."""
         nic_bw = self.servers * self.gpus_per_server * self.port_gbps
         leaf_up_bw = self.leaves_per_plane * self.leaf_uplinks * self.uplink_gbps
-        narrowest = min(nic_bw, leaf_up_bw)
+        # One tier: every GPU of a rail meets on its leaf, so only the NIC links bound the bisection.
+        narrowest = nic_bw if self.tiers == 1 else min(nic_bw, leaf_up_bw)
         if self.tiers == 3:
             narrowest = min(narrowest, self.spine_core_links_per_plane * self.uplink_gbps)
         return self.planes * narrowest / 2 / 1000
 
     def actual_oversubscription(self) -> float:
         """Return the leaf's downlink:uplink bandwidth ratio as built."""
-        return self.leaf_downlinks * self.port_gbps / (self.leaf_uplinks * self.uplink_gbps)
+        if self.leaf_uplinks == 0:
+            return 1.0  # one tier: no uplinks, nothing shared
+        return self.leaf_down_ports * self.port_gbps / (self.leaf_uplinks * self.uplink_gbps)
 
     def pod_of_leaf(self, leaf_index: int) -> int:
         """Return the pod holding a leaf (0 in two tiers)."""
-        return 0 if self.tiers == 2 else leaf_index // self.leaves_per_pod
+        return 0 if self.tiers < 3 else leaf_index // self.leaves_per_pod
 
 
 @dataclass(frozen=True)
@@ -137,7 +153,8 @@ def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
     servers = spec.servers if spec.servers is not None else math.ceil(spec.gpus / gpus_per_server)
     nic_gbps = spec.nic_gbps or nic.rate_gbps
     if nic_gbps % spec.planes:
-        divisors = [str(p) for p in range(1, 9) if nic_gbps % p == 0]
+        # Only plane counts whose port speed the switch offers are worth suggesting (400G over 5 planes is 80G).
+        divisors = [str(p) for p in range(1, 17) if nic_gbps % p == 0 and nic_gbps // p in switch.speeds_gbps]
         raise DesignError(f"nic_gbps {nic_gbps} does not split evenly over {spec.planes} planes; use planes "
                           f"{', '.join(divisors)}", field="planes")
     port_gbps = spec.port_gbps or nic_gbps // spec.planes
@@ -188,11 +205,20 @@ def _pod_shape(leaves: int, leaf_uplinks: int, spine_down_max: int, spine_ratio:
     return PodShape(leaves, spines, per_pair, downlinks, uplinks)
 
 
-def _two_tier(leaves: int, leaf_uplinks: int, radix_up: int) -> PodShape | None:
+def _two_tier(leaves: int, leaf_uplinks: int, radix_up: int, uplink_room: int | None = None) -> PodShape | None:
+    """Return the one pod of a two-tier plane: the fewest spines such that every leaf has the same number of links
+    to every spine. Uplinks may be rounded up to a multiple of the spines when the leaf has the spare ports
+    (uplink_room), so that a small fabric is not spread over many spines to divide its uplinks evenly."""
     if leaves > radix_up:
         return None
     per_pair = _largest_divisor_at_most(leaf_uplinks, radix_up // leaves)
-    return PodShape(leaves, leaf_uplinks // per_pair, per_pair, leaves * per_pair, 0)
+    best = PodShape(leaves, leaf_uplinks // per_pair, per_pair, leaves * per_pair, 0)
+    room = leaf_uplinks if uplink_room is None else uplink_room
+    for spines in range(max(1, math.ceil(leaves * leaf_uplinks / radix_up)), best.spines):
+        per_pair = math.ceil(leaf_uplinks / spines)
+        if spines * per_pair <= room and leaves * per_pair <= radix_up:
+            return PodShape(leaves, spines, per_pair, leaves * per_pair, 0)
+    return best
 
 
 def _three_tier(
@@ -267,7 +293,12 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
     switch = res.switch
     radix_down = switch.radix(res.port_gbps)
     radix_up = switch.radix(res.uplink_gbps)
+    rails = res.gpus_per_server
+    nics = res.servers * rails
+    if spec.tiers == 1 or (spec.tiers == "auto" and spec.servers_per_su is None and nics <= radix_down):
+        return _one_tier(spec, res, radix_down, radix_up)
     max_down, _ = leaf_ports(switch, res.port_gbps, res.uplink_gbps, spec.oversubscription)
+    per_leaf = 1
     if spec.servers_per_su is not None:
         if spec.servers_per_su > max_down:
             raise DesignError(
@@ -276,30 +307,45 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
                 field="servers_per_su",
             )
         down = spec.servers_per_su
+    elif res.servers < max_down:
+        # One partial SU: its leaves take only the ports used, and rails share a leaf while they fit (as OCP's
+        # OCDAI pods do), rather than a full SU's leaves with every uplink for a handful of servers.
+        down = res.servers
+        per_leaf = _largest_divisor_at_most(rails, max_down // down)
     else:
         down = max_down
-    up = math.ceil(down * res.port_gbps / (spec.oversubscription * res.uplink_gbps) - 1e-9)
-    rails = res.gpus_per_server
+    up = math.ceil(down * per_leaf * res.port_gbps / (spec.oversubscription * res.uplink_gbps) - 1e-9)
     sus = math.ceil(res.servers / down)
-    leaves = sus * rails
+    leaves = sus * rails // per_leaf
     if spec.tiers in ("auto", 2):
-        pod = _two_tier(leaves, up, radix_up)
+        pod = _two_tier(leaves, up, radix_up, _uplink_room(switch, down * per_leaf, res.port_gbps, res.uplink_gbps))
         if pod is not None:
-            return _plan(spec, res, 2, down, up, sus, leaves, leaves, (pod,), 0, 0, radix_down, radix_up, [])
+            up = pod.spines * pod.links_per_leaf_spine
+            return _plan(spec, res, 2, down, up, sus, leaves, leaves, (pod,), 0, 0, radix_down, radix_up, [],
+                         per_leaf)
         if spec.tiers == 2:
             max_gpus = radix_up * down * rails // rails
             raise DesignError(
-                f"{res.servers * rails:,} GPUs need {leaves} leaves per plane, but a two-tier {switch.id} fabric at "
+                f"{nics:,} GPUs need {leaves} leaves per plane, but a two-tier {switch.id} fabric at "
                 f"{res.uplink_gbps}G joins at most {radix_up} leaves ({max_gpus:,} GPUs per plane); "
                 f"use tiers: 3 (or auto), more planes, or a higher-radix switch", field="tiers"
             )
     three = _three_tier(leaves, up, rails, radix_up, spec.spine_oversubscription)
     if three is None:
+        one_pod = _two_tier(leaves, up, radix_up) is not None
+        if one_pod:
+            raise DesignError(
+                f"{nics:,} GPUs per plane fit one pod of {leaves} leaves, so a third tier would join nothing; "
+                f"use tiers: 2 (or auto); three tiers start above {radix_up * down:,} GPUs per plane at "
+                f"{res.uplink_gbps}G on a {switch.id}", field="tiers")
         per_plane_max = radix_up * (radix_up // 2) * down
+        more_planes = spec.planes * 2
+        hint = (f"use more planes at a lower port speed (e.g. planes: {more_planes}, which doubles the radix), or "
+                f"a higher-radix switch" if res.nic_gbps % more_planes == 0
+                and res.nic_gbps // more_planes in switch.speeds_gbps else "use a higher-radix switch")
         raise DesignError(
-            f"{res.servers * rails:,} GPUs do not fit three tiers of {switch.id} at {res.port_gbps}G "
-            f"(at most ~{per_plane_max:,} GPUs per plane); use more planes at a lower port speed "
-            f"(e.g. planes: {spec.planes * 2}, which doubles the radix), or a higher-radix switch",
+            f"{nics:,} GPUs do not fit three tiers of {switch.id} at {res.port_gbps}G "
+            f"(at most ~{per_plane_max:,} GPUs per plane); {hint}",
             field="gpus" if spec.gpus is not None else "servers",
         )
     leaves_per_pod, shapes, cores, per_pair, notes = three
@@ -307,12 +353,45 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
                  radix_up, notes)
 
 
+def _uplink_room(switch: Switch, down_ports: int, down_gbps: int, up_gbps: int) -> int:
+    """Return the uplink ports a leaf has left once its downlink ports are placed (whole cages each way)."""
+    free_cages = switch.cages - math.ceil(down_ports / switch.ports_per_cage(down_gbps))
+    return max(free_cages, 0) * switch.ports_per_cage(up_gbps)
+
+
+def _one_tier(spec: FabricSpec, res: Resolved, radix_down: int, radix_up: int) -> Plan:
+    """Return a one-tier plan: one SU whose leaves take every rail, no spines. A single switch when all NIC ports
+    fit it; else a rail-only layer (rails packed onto as few leaves as fit), whose rails meet only over the
+    servers' scale-up links."""
+    rails = res.gpus_per_server
+    if res.servers > radix_down:
+        raise DesignError(
+            f"one tier joins at most {radix_down} servers ({radix_down * rails:,} GPUs, one leaf per rail) on a "
+            f"{res.switch.id} at {res.port_gbps}G; {res.servers:,} servers need tiers: 2 or auto", field="tiers")
+    per_leaf = _largest_divisor_at_most(rails, radix_down // res.servers)
+    leaves = rails // per_leaf
+    notes = []
+    if leaves > 1:
+        notes.append(f"one tier of {leaves} leaves and no spines (rail-only): GPUs of different rails meet only "
+                     f"over the servers' scale-up links (e.g. NVLink), not over this fabric")
+    pod = PodShape(leaves, 0, 0, 0, 0)
+    return _plan(spec, res, 1, res.servers, 0, 1, leaves, leaves, (pod,), 0, 0, radix_down, radix_up, notes,
+                 per_leaf)
+
+
 def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores, per_pair, radix_down,
-          radix_up, notes) -> Plan:
+          radix_up, notes, rails_per_leaf: int = 1) -> Plan:
     notes = list(notes)
     if spec.gpus is not None and spec.gpus != res.servers * res.gpus_per_server:
         notes.append(f"{spec.gpus:,} GPUs rounded up to {res.servers:,} whole servers of {res.gpus_per_server} GPUs "
                      f"({res.servers * res.gpus_per_server:,} GPUs)")
+    rails = res.gpus_per_server
+    if rails_per_leaf == rails and tiers == 1:
+        notes.append(f"one switch takes every NIC port ({res.servers * rails:,} per plane): no leaf-spine tier")
+    elif rails_per_leaf > 1:
+        notes.append(f"{rails_per_leaf} rails share each leaf, as OCP OCDAI pods pack them (leaf 0 takes GPUs "
+                     f"0-{rails_per_leaf - 1} of every server): {rails // rails_per_leaf} leaves per plane instead "
+                     f"of {rails}")
     if res.servers % down:
         notes.append(
             f"last SU holds {res.servers % down} of {down} servers; it is built with its full leaves and uplinks"
@@ -324,5 +403,5 @@ def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores
         oversubscription=spec.oversubscription, spine_oversubscription=spec.spine_oversubscription,
         leaf_downlinks=down, leaf_uplinks=up, sus=sus, leaves_per_plane=leaves, leaves_per_pod=leaves_per_pod,
         pods=tuple(shapes), cores_per_plane=cores, core_links_per_pair=per_pair,
-        radix_down=radix_down, radix_up=radix_up, notes=tuple(notes),
+        radix_down=radix_down, radix_up=radix_up, notes=tuple(notes), rails_per_leaf=rails_per_leaf,
     )

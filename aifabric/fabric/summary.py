@@ -35,6 +35,7 @@ def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[
         "servers": plan.servers,
         "gpus_per_server": plan.gpus_per_server,
         "rails": plan.rails,
+        "rails_per_leaf": plan.rails_per_leaf,
         "planes": plan.planes,
         "tiers": plan.tiers,
         "server_model": plan.server_id,
@@ -53,7 +54,8 @@ def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[
         "switches_per_plane": {k: v // plan.planes for k, v in switches.items()},
         "links": plan.link_counts(),
         "lower_bound_switches": round(lower, 2),
-        "lower_bound_ratio": round(switches["total"] / lower, 4),
+        # No fabric has fewer than one switch: a design smaller than one switch is measured against one.
+        "lower_bound_ratio": round(switches["total"] / max(lower, 1.0), 4),
         "bisection_tbps": round(plan.bisection_tbps(), 3),
         "media": counts.media_links,
         "transceivers": counts.transceiver_totals(),

@@ -56,7 +56,7 @@ class FabricSpec(BaseModel):
     port_gbps: int | None = Field(default=None, gt=0, strict=True)
     uplink_gbps: int | None = Field(default=None, gt=0, strict=True)
     planes: int = Field(default=1, ge=1, le=16, strict=True)
-    tiers: Literal["auto", 2, 3] = "auto"
+    tiers: Literal["auto", 1, 2, 3] = "auto"
     oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
     spine_oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
     servers_per_su: int | None = Field(default=None, gt=0, strict=True)

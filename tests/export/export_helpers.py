@@ -10,7 +10,9 @@ GOLDEN = HERE / "golden"
 DATA = HERE / "data"
 SMALL_CORRIDOR = DATA / "small-corridor.yaml"
 # The golden fabric: 64 GPUs on SN5600, two tiers, 16 parallel links per leaf-spine pair.
-SMALL_FABRIC = {"gpus": 64, "switch": "sn5600"}
+# servers_per_su and tiers pinned: 64 GPUs would otherwise fit one switch (one tier); the goldens show a leaf-spine
+# fabric of eight rail leaves.
+SMALL_FABRIC = {"gpus": 64, "switch": "sn5600", "servers_per_su": 8, "tiers": "2"}
 # Set AIFABRIC_REGEN_GOLDEN=1 to rewrite the golden files deliberately (then review the diff).
 REGEN = os.environ.get("AIFABRIC_REGEN_GOLDEN") == "1"
 

@@ -227,7 +227,7 @@ def test_diagram_has_tiers_and_counts(three_tier_fabric, small_fabric):
     assert f"{plan.switch_counts()['total']:,}" in svg
     assert "1 more pod " in svg  # 4 pods: the first, the second, a gap and the last are drawn
     small = diagram_bytes(small_fabric.links, small_fabric.hardware, "svg").decode("utf-8")
-    assert ">core<" not in small and "8 leaves" in small and "16 to each spine" in small
+    assert ">core<" not in small and "8 leaves" in small and "8 to each spine" in small
 
 
 def test_colossus_diagram_is_aggregated_and_small():
