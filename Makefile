@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/aifabric fabric plan topologies/million-gpu.yaml
 	$(BIN)/aifabric corridor plan corridors/texas-triangle-nova.yaml --out build/texas-triangle-nova
 	$(BIN)/aifabric scale-across plan scale-across/texas-nova-training.yaml --out build/texas-nova-training
+	$(BIN)/aifabric scale-across plan scale-across/three-site-ring.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests

@@ -1,9 +1,10 @@
 """The error catalog: every bad input in tests/errors/ with the exact message it must produce beside it.
 
-A case is a file or directory named <kind>-<what>.* (kind: fabric, corridor, network, catalog, price, cli), its
+A case is a file or directory named <kind>-<what>.* (kind: fabric, corridor, network, catalog, price, cli, scale), its
 expected stderr in <case>.expected, and optionally the command in <case>.args ({file} is the case's input).
 Defaults: fabric-* -> `fabric plan FILE`, corridor-* -> `corridor plan FILE`, network-* -> `corridor plan
-<case>.spec.yaml` (a spec beside it naming the network), catalog-* -> `fabric plan --gpus 512 --catalog DIR`.
+<case>.spec.yaml` (a spec beside it naming the network), catalog-* -> `fabric plan --gpus 512 --catalog DIR`,
+scale-* -> `scale-across plan FILE`.
 Each must exit 2 with no output on stdout, no traceback, and stderr exactly as expected.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ERRORS = Path(__file__).parent / "errors"
-KINDS = ("fabric-", "corridor-", "network-", "catalog-", "price-", "cli-")
+KINDS = ("fabric-", "corridor-", "network-", "catalog-", "price-", "cli-", "scale-")
 
 
 def _default_args(case: str, input_name: str) -> list[str]:
@@ -27,6 +28,8 @@ def _default_args(case: str, input_name: str) -> list[str]:
         return ["corridor", "plan", f"{case}.spec.yaml"]
     if case.startswith("catalog-"):
         return ["fabric", "plan", "--gpus", "512", "--catalog", input_name]
+    if case.startswith("scale-"):
+        return ["scale-across", "plan", input_name]
     raise AssertionError(f"{case}: give the command in {case}.args")
 
 

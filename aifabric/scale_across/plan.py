@@ -113,7 +113,7 @@ def plan_scale_across(spec_path: str | Path, catalog_dir: str | Path | None = No
     pairs = links_of(order, job.split)
     # A split service puts half the rate on each of two diverse paths (a 1+1-routed pair, both active).
     per_path_share = 0.5 if spec.protection == "split" else 1.0
-    demand_tbps = round(required * (1 + spec.growth) * per_path_share / 1e12, 6)
+    demand_tbps = _sig(required * (1 + spec.growth) * per_path_share / 1e12)
     corridor_protection = "none" if spec.protection == "none" else "1+1"
     links = [Link(sites[a].at, sites[z].at, f"{a}-{z}-training", demand_tbps, corridor_protection) for a, z in pairs]
     derived = derived_spec(spec.name, corridor_data, str(network_file), links)
@@ -179,10 +179,10 @@ def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str
     for multiple in spec.capacity_multiples:
         cap = multiple * required
         e = f.efficiency(step, sync_h, f.exposed_s(traffic, cap, latency, job.overlap, step, sync_h))
-        curve.append({"capacity_tbps": round(cap / 1e12, 4), "multiple_of_required": multiple,
-                      "efficiency": round(e, 5), "provisioned": False})
-    curve.append({"capacity_tbps": round(capacity / 1e12, 4),
-                  "multiple_of_required": round(capacity / required, 4), "efficiency": round(eff, 5),
+        curve.append({"capacity_tbps": _sig(cap / 1e12), "multiple_of_required": multiple,
+                      "efficiency": _sig(e, 6), "provisioned": False})
+    curve.append({"capacity_tbps": _sig(capacity / 1e12),
+                  "multiple_of_required": _sig(capacity / required, 6), "efficiency": _sig(eff, 6),
                   "provisioned": True})
     curve.sort(key=lambda row: (row["capacity_tbps"], row["provisioned"]))
     after = _after_cut(spec, link_states, normal, traffic, job, step, sync_h, count, eff, cut_rate, mttr_h)
@@ -196,19 +196,19 @@ def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str
         "order": order,
         "links": [{"a": a, "z": z, "at": [sites[a].at, sites[z].at]} for a, z in pairs],
         "job": job.model_dump(),
-        "step_s": round(step, 6),
+        "step_s": _sig(step),
         "peak_tflops_per_gpu": peak,
         "gpus": {sid: s.gpus for sid, s in sorted(sites.items())},
         "total_peak_pflops": round(sum(s.flops_per_s for s in sites.values()) / 1e15, 3),
         "sync_every_steps": sync_h,
         "traffic_bits_per_sync": traffic,
-        "required_tbps_per_direction": round(required / 1e12, 6),
-        "demand_tbps_per_link": round(required * (1 + spec.growth) / 1e12, 6),
+        "required_tbps_per_direction": _sig(required / 1e12),
+        "demand_tbps_per_link": _sig(required * (1 + spec.growth) / 1e12),
         "growth": spec.growth,
-        "provisioned_tbps_per_direction": round(capacity / 1e12, 4),
+        "provisioned_tbps_per_direction": _sig(capacity / 1e12),
         "latency_term_ms": round(latency * 1000, 3),
-        "exposed_s": round(exposed, 6) if not math.isinf(exposed) else None,
-        "efficiency": round(eff, 5),
+        "exposed_s": _sig(exposed) if not math.isinf(exposed) else None,
+        "efficiency": _sig(eff, 6),
         "efficiency_vs_capacity": curve,
         "paths": paths_out,
         "transport": verdict,
@@ -257,6 +257,11 @@ def _path_json(a: str, z: str, p: dict[str, Any], path_gbps: float, speeds: list
     }
 
 
+def _sig(value: float, digits: int = 7) -> float:
+    """Return value rounded to `digits` significant digits (small rates keep their precision)."""
+    return float(f"{value:.{digits}g}")
+
+
 def _normal_state(protection: str, path_gbps: float, roles: dict[str, Any]) -> tuple[float, float]:
     """Return (rate b/s, RTT ms) of one link in normal operation: the working path, or both paths of a split."""
     if protection == "split":
@@ -301,7 +306,7 @@ def _after_cut(spec, link_states, normal, traffic: float, job, step: float, sync
     lost_h = fallback_h * (1 - eff_after / eff) if eff > 0 else fallback_h
     return {
         "capacity_tbps": round(cap_after / 1e12, 4),
-        "efficiency": round(eff_after, 5),
+        "efficiency": _sig(eff_after, 6),
         "latency_step_ms": round(max(steps), 3) if steps else None,
         "cuts_per_year": round(f.expected_cuts_per_year(all_km, cut_rate), 4),
         "working_cuts_per_year": round(cuts_working, 4),

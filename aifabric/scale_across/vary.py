@@ -85,8 +85,9 @@ def compare(spec_path: str | Path, grid: Grid, catalog_dir: str | Path | None = 
     combos = grid.combinations()
     for index, combo in enumerate(combos):
         label = " ".join(f"{k}={'+'.join(v) if k == 'sites' else v}" for k, v in combo.items())
+        overrides = overrides_for(combo, spec_path)
         try:
-            plan = plan_scale_across(spec_path, catalog_dir, overrides_for(combo, spec_path))
+            plan = plan_scale_across(spec_path, catalog_dir, overrides)
         except AifabricError as exc:
             raise SpecError("command line", FLAG, f"{label}: {exc.message}") from None
         rows.append(summary_row(plan.document, {k: ("+".join(v) if k == "sites" else v) for k, v in combo.items()}))

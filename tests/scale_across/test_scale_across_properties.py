@@ -1,0 +1,91 @@
+"""The composed plan applies the formulas exactly to whatever the corridor core returns: random jobs, protections
+and corridor answers (waves, km, RTT) through `plan_scale_across`, the corridor core stubbed by a random plan."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aifabric.scale_across.plan import plan_scale_across
+
+
+class _FakeCorridorPlan:
+    def __init__(self, doc):
+        self.doc = doc
+
+    def to_json(self):
+        return self.doc
+
+
+def _fake_corridor(draw):
+    def plan_derived(derived, source, catalog_dir):
+        demands = []
+        for d in derived["demands"]:
+            roles = ["working", "protect"] if d["protection"] == "1+1" else ["working"]
+            km = sorted(draw(st.floats(50, 5000)) for _ in roles)
+            paths = [{"role": r, "km": round(k, 1), "rtt_ms": round(2 * k * 0.0049 + 0.01, 3),
+                      "latency_ms": round(k * 0.0049 + 0.005, 3), "sites": [d["a"], d["z"]]}
+                     for r, k in zip(roles, km, strict=True)]
+            demands.append({"id": d["id"], "waves": draw(st.integers(1, 200)), "rate_gbps": 400,
+                            "capacity_tbps": d["capacity_tbps"], "protection": d["protection"], "paths": paths})
+        return _FakeCorridorPlan({"name": derived["name"], "demands": demands, "segments": [],
+                                  "totals": {"route_km": 0, "waves": 0, "transponders": 0, "regen_sites": 0}})
+    return plan_derived
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), params_b=st.floats(1, 5000), tokens_m=st.floats(0.5, 256), mfu=st.floats(0.05, 1),
+       overlap=st.floats(0.05, 1), h=st.integers(1, 500), protection=st.sampled_from(["1+1", "split", "none"]),
+       gpus=st.integers(1000, 200_000), growth=st.floats(0, 1))
+def test_plan_applies_the_formulas_exactly(make_spec, data, params_b, tokens_m, mfu, overlap, h, protection, gpus,
+                                           growth):
+    spec = make_spec(sites=[{"id": "dallas", "gpus": gpus, "server": "gb200-nvl72-tray"},
+                            {"id": "ashburn", "gpus": gpus, "server": "hgx-b200"}],
+                     job={"params_total_b": params_b, "params_active_b": params_b, "tokens_per_step_m": tokens_m,
+                          "mfu": mfu, "overlap": overlap, "sync_every_steps": h},
+                     protection=protection, growth=growth)
+    with mock.patch("aifabric.scale_across.plan.plan_derived", _fake_corridor(data.draw)):
+        doc = plan_scale_across(spec).document
+    t = 6 * params_b * 1e9 * tokens_m * 1e6 / ((gpus * 2500e12 + gpus * 2250e12) * mfu)
+    assert doc["step_s"] == pytest.approx(t, rel=1e-6, abs=1e-6)
+    traffic = 16 * params_b * 1e9
+    assert doc["traffic_bits_per_sync"] == pytest.approx(traffic, rel=1e-12)
+    r = traffic / (overlap * t * h)
+    assert doc["required_tbps_per_direction"] == pytest.approx(r / 1e12, rel=1e-5, abs=1e-6)
+    demand = doc["corridor"]["demands"][0]
+    share = 0.5 if protection == "split" else 1.0
+    assert demand["capacity_tbps"] == pytest.approx(r * (1 + growth) * share / 1e12, rel=1e-5, abs=1e-6)
+    paths = {p["role"]: p for p in demand["paths"]}
+    per_path = demand["waves"] * 400e9
+    capacity = per_path * (2 if protection == "split" else 1)
+    rtt = max(p["rtt_ms"] for p in paths.values()) if protection == "split" else paths["working"]["rtt_ms"]
+
+    def eff(cap, rtt_ms):
+        if cap == 0:
+            return 0.0
+        exposed = max(0.0, traffic / cap + rtt_ms / 1000 - overlap * t * h)
+        return t * h / (t * h + exposed)
+
+    assert doc["efficiency"] == pytest.approx(eff(capacity, rtt), abs=2e-5)
+    for row in doc["efficiency_vs_capacity"]:
+        cap = capacity if row["provisioned"] else row["multiple_of_required"] * r
+        assert row["capacity_tbps"] == pytest.approx(cap / 1e12, rel=1e-5)
+        assert row["efficiency"] == pytest.approx(eff(cap, rtt), abs=2e-5)
+    cut = doc["after_cut"]
+    if protection == "none":
+        assert (cut["capacity_tbps"], cut["efficiency"]) == (0.0, 0.0)
+    elif protection == "1+1":
+        assert cut["capacity_tbps"] == pytest.approx(per_path / 1e12)
+        assert cut["efficiency"] == pytest.approx(eff(per_path, paths["protect"]["rtt_ms"]), abs=2e-5)
+    else:
+        worst = min(eff(per_path, p["rtt_ms"]) for p in paths.values())
+        assert cut["capacity_tbps"] == pytest.approx(per_path / 1e12)
+        assert cut["efficiency"] == pytest.approx(worst, abs=2e-5)
+    for p in doc["paths"]:
+        for speed in ("400", "800"):
+            assert p["bdp_bytes"][speed] == round(int(speed) * 1e9 * p["rtt_ms"] / 1000 / 8)
+            assert p["pfc_headroom_bytes"][speed] == round((301 + 2.16 * p["km"] * 1000) * int(speed)
+                                                           + 2.72 * 9000)
