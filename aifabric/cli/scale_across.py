@@ -65,7 +65,7 @@ def _render(doc: dict, written: list[Path]) -> None:
                   title_justify="left")
     for column in ("site", "at", "GPUs", "GPU", "peak TF/GPU", "peak PF", "fabric", "edge switch", "buffer MB"):
         sites.add_column(column, justify="left" if column in ("site", "at", "GPU", "fabric", "edge switch")
-                         else "right", no_wrap=True)
+                         else "right", overflow="fold")
     for s in doc["sites"]:
         fabric = "-" if s["fabric"] is None else (f"{s['fabric']['name']}: {s['fabric']['switches']:,} "
                                                    f"{s['fabric']['switch_model']}")
@@ -75,8 +75,8 @@ def _render(doc: dict, written: list[Path]) -> None:
     console.print(sites)
     job = doc["job"]
     step = Table(title="step time and inter-site rate", title_justify="left")
-    step.add_column("quantity", no_wrap=True)
-    step.add_column("value", justify="right", no_wrap=True)
+    step.add_column("quantity", overflow="fold")
+    step.add_column("value", justify="right", overflow="fold")
     step.add_column("from", overflow="fold")
     gpus_total = sum(doc["gpus"].values())
     step.add_row("step time T", f"{doc['step_s']:.3f} s",
@@ -100,7 +100,7 @@ def _render(doc: dict, written: list[Path]) -> None:
     console.print(step)
     curve = Table(title="efficiency against inter-site capacity", title_justify="left")
     for column in ("capacity Tb/s", "x R", "efficiency", ""):
-        curve.add_column(column, justify="right", no_wrap=True)
+        curve.add_column(column, justify="right", overflow="fold")
     for row in doc["efficiency_vs_capacity"]:
         curve.add_row(f"{row['capacity_tbps']:,.3f}", f"{row['multiple_of_required']:g}",
                       f"{100 * row['efficiency']:.2f} %", "provisioned" if row["provisioned"] else "")
@@ -110,7 +110,7 @@ def _render(doc: dict, written: list[Path]) -> None:
     # xoff = the headroom one port and priority needs; reach = longest link whose headroom for all ports fits.
     for column in ("link", "path", "km", "RTT ms", "in flight GB", "port", "BDP MB", "xoff MB", "ports",
                    "xoff total MB", "buffer MB", "reach km", "lossless"):
-        paths.add_column(column, justify="left" if column in ("link", "path") else "right", no_wrap=True)
+        paths.add_column(column, justify="left" if column in ("link", "path") else "right", overflow="fold")
     priorities = doc["transport"]["lossless_priorities"]
     for p in doc["paths"]:
         for speed in p["bdp_bytes"]:
@@ -129,7 +129,7 @@ def _render(doc: dict, written: list[Path]) -> None:
     failure = Table(title=f"after one fiber cut (protection {doc['protection']})", title_justify="left")
     for column in ("capacity Tb/s", "efficiency", "switchover step ms", "cuts/yr (all paths)",
                    "cuts/yr (working)", "h/yr on fallback", "training h/yr lost"):
-        failure.add_column(column, justify="right", no_wrap=True)
+        failure.add_column(column, justify="right", overflow="fold")
     failure.add_row(f"{cut['capacity_tbps']:,.3f}", f"{100 * cut['efficiency']:.2f} %",
                     "-" if cut["latency_step_ms"] is None else f"+{cut['latency_step_ms']:.3f}",
                     f"{cut['cuts_per_year']:.2f}", f"{cut['working_cuts_per_year']:.2f}",
@@ -140,7 +140,7 @@ def _render(doc: dict, written: list[Path]) -> None:
     demands = Table(title=f"corridor ({corridor['name']}, planned by the corridor designer)", title_justify="left")
     for column in ("demand", "path", "route km", "one-way ms", "waves", "mode", "ILA", "regens", "GSNR dB"):
         demands.add_column(column, justify="left" if column in ("demand", "path", "mode") else "right",
-                           no_wrap=True)
+                           overflow="fold")
     for d in corridor["demands"]:
         for p in d["paths"]:
             demands.add_row(d["id"], p["role"], f"{p['km']:,.1f}", f"{p['latency_ms']:.2f}", f"{d['waves']}",
@@ -165,7 +165,7 @@ def _render_comparisons(console, rows: list[dict]) -> None:
     keys = list(rows[0]["vary"])
     for column in (*keys, "T s", "R Tb/s", "prov. Tb/s", "waves", "xpdrs", "regens", "eff.", "cut eff.",
                    "lossless"):
-        table.add_column(column, justify="left" if column in keys else "right", no_wrap=True)
+        table.add_column(column, justify="left" if column in keys else "right", overflow="fold")
     for row in rows:
         table.add_row(*(str(row["vary"][k]) for k in keys),
                       f"{row['step_s']:.3f}", f"{row['required_tbps_per_direction']:,.3f}",

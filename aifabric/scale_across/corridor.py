@@ -61,12 +61,14 @@ def derived_spec(name: str, corridor_data: dict[str, Any], network_file: str, li
     return derived
 
 
-def spec_yaml(derived: dict[str, Any], source: Path) -> str:
+def spec_yaml(derived: dict[str, Any], source: Path, note: str | None = None) -> str:
     """Return the derived corridor spec as YAML text with a header saying where it came from."""
     import yaml
 
     header = (f"# Derived by `aifabric scale-across plan` from {source.name}: the training job's inter-site demands\n"
               f"# replace the corridor spec's own. Rerun with `aifabric corridor plan {DERIVED_SPEC_NAME}`.\n")
+    if note:
+        header += f"# {note}\n"
     return header + yaml.safe_dump(derived, sort_keys=False, default_flow_style=None, width=110)
 
 

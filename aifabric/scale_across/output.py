@@ -32,7 +32,11 @@ def write_outputs(plan: ScaleAcrossPlan, out_dir: str | Path) -> list[Path]:
     texts = dict(render_outputs(plan.corridor_plan))
     derived = dict(plan.derived_corridor)
     derived["network"] = relative_network(plan.network_file, target)
-    texts[DERIVED_SPEC_NAME] = spec_yaml(derived, plan.corridor_source)
+    note = None
+    if plan.document["protection"] == "split":
+        note = ("protection split: each demand is half the rate, routed 1+1 over two diverse paths that both carry "
+                "traffic (active-active).")
+    texts[DERIVED_SPEC_NAME] = spec_yaml(derived, plan.corridor_source, note)
     texts["scale-across.json"] = json_text(plan.to_json())
     texts["efficiency.csv"] = efficiency_csv(plan)
     png = efficiency_png(plan.document)

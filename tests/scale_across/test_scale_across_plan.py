@@ -221,3 +221,18 @@ def test_table_output_shows_the_verdict(cli):
 
 def test_capacity_zero_share_is_not_nan():
     assert math.isfinite(f.efficiency(1.0, 1, f.exposed_s(1.0, 1.0, 0.0, 1.0, 1.0, 1)))
+
+
+def test_every_shipped_example_validates():
+    """Every scale-across/*.yaml loads, names sites in its ring, and its sites stand on the corridor network."""
+    from aifabric.scale_across.corridor import load_corridor_data
+    from aifabric.scale_across.plan import _check_sites_on_network, ring_order
+    from aifabric.scale_across.spec import load_scale_across_spec
+
+    examples = sorted((ROOT / "scale-across").glob("*.yaml"))
+    assert len(examples) >= 2
+    for path in examples:
+        spec, lines = load_scale_across_spec(path)
+        assert len(ring_order(spec, str(path), lines)) == len(spec.sites)
+        _, data, network = load_corridor_data(path, spec.corridor, lines)
+        _check_sites_on_network(spec, str(path), lines, network, data)
