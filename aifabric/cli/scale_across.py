@@ -147,6 +147,7 @@ def _render(doc: dict, written: list[Path]) -> None:
                             d["mode"], f"{p['amplifiers']}", f"{p['regens']}",
                             "" if p["gsnr_db"] is None else f"{p['gsnr_db']:.2f}")
     console.print(demands)
+    _render_terms(console, doc)
     pairs = max((s["fiber_pairs"] for s in corridor["segments"]), default=0)
     console.print(f"corridor: route {totals['route_km']:,.1f} km, {totals['waves']} waves, up to {pairs} fiber "
                   f"pair(s) per segment, {totals['amplifier_sites']} ILA huts, {totals['regen_sites']} regen sites, "
@@ -157,6 +158,26 @@ def _render(doc: dict, written: list[Path]) -> None:
         console.print(f"wrote {path}")
 
 
+def _render_terms(console, doc: dict) -> None:
+    from rich.table import Table
+
+    terms = doc["corridor_terms"]
+    services = sorted({service for t in terms for service in t["cost_usd"]})
+    prices = doc["corridor"].get("prices") or {}
+    table = Table(title="corridor terms per training link (corridor designer"
+                  + ("; prices INDICATIVE, not quotes)" if prices.get("indicative") else ")"), title_justify="left")
+    for column in ("demand", "waves", "fibers", "availability %", "SLA %", "diff. delay ms",
+                   *(f"{s} M$ (term)" for s in services)):
+        table.add_column(column, justify="left" if column == "demand" else "right", overflow="fold")
+    for t in terms:
+        sla = "-" if t["sla"] is None else f"{t['sla']:g} {'ok' if t['meets_sla'] else 'MISSED'}"
+        table.add_row(t["demand"], f"{t['waves']}", "-" if t["fibers"] is None else f"{t['fibers']}",
+                      "-" if t["availability_percent"] is None else f"{t['availability_percent']:.4f}", sla,
+                      "-" if t["differential_delay_ms"] is None else f"{t['differential_delay_ms']:.3f}",
+                      *("-" if t["cost_usd"].get(s) is None else f"{t['cost_usd'][s] / 1e6:,.1f}" for s in services))
+    console.print(table)
+
+
 def _render_comparisons(console, rows: list[dict]) -> None:
     from rich.table import Table
 
@@ -164,12 +185,20 @@ def _render_comparisons(console, rows: list[dict]) -> None:
                   "before and after one cut", title_justify="left")
     keys = list(rows[0]["vary"])
     for column in (*keys, "T s", "R Tb/s", "prov. Tb/s", "waves", "xpdrs", "regens", "eff.", "cut eff.",
-                   "lossless"):
+                   "lossless", "cheapest M$"):
         table.add_column(column, justify="left" if column in keys else "right", overflow="fold")
     for row in rows:
         table.add_row(*(str(row["vary"][k]) for k in keys),
                       f"{row['step_s']:.3f}", f"{row['required_tbps_per_direction']:,.3f}",
                       f"{row['provisioned_tbps_per_direction']:,.3f}", f"{row['waves']}", f"{row['transponders']}",
                       f"{row['regen_sites']}", f"{100 * row['efficiency']:.2f} %",
-                      f"{100 * row['after_cut_efficiency']:.2f} %", "yes" if row["lossless"] else "no")
+                      f"{100 * row['after_cut_efficiency']:.2f} %", "yes" if row["lossless"] else "no",
+                      _cheapest(row["cost_usd_by_service"]))
     console.print(table)
+
+
+def _cheapest(by_service: dict) -> str:
+    if not by_service:
+        return "-"
+    service = min(by_service, key=lambda s: (by_service[s], s))
+    return f"{by_service[service] / 1e6:,.1f} {service}"

@@ -14,6 +14,9 @@ from aifabric.errors import AifabricError, SpecError
 from aifabric.spec.loader import LineMap
 
 DERIVED_SPEC_NAME = "corridor.yaml"
+# Corridor spec fields holding a file path relative to the spec: made absolute in the derived spec (planned from a
+# temporary file) and relative to --out when written there.
+PATH_FIELDS = ("network", "prices")
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,17 @@ def load_corridor_data(spec_path: str | Path, corridor: str, lines: LineMap) -> 
     return path, data, network_path(path, parsed).resolve()
 
 
-def derived_spec(name: str, corridor_data: dict[str, Any], network_file: str, links: list[Link]) -> dict[str, Any]:
-    """Return the derived corridor spec: the user's corridor choices with the training demands in place of theirs."""
-    derived = {"name": f"{name}-corridor", "network": network_file}
+def derived_spec(name: str, corridor_data: dict[str, Any], corridor_file: Path, network_file: Path,
+                 links: list[Link]) -> dict[str, Any]:
+    """Return the derived corridor spec: the user's corridor choices with the training demands in place of theirs,
+    every file path made absolute."""
+    derived: dict[str, Any] = {"name": f"{name}-corridor", "network": str(network_file)}
     for key, value in corridor_data.items():
-        if key not in ("name", "network", "demands"):
-            derived[key] = value
+        if key in ("name", "network", "demands"):
+            continue
+        if key in PATH_FIELDS and isinstance(value, str) and not Path(value).is_absolute():
+            value = str((corridor_file.parent / value).resolve())
+        derived[key] = value
     derived["demands"] = [
         {"id": link.demand_id, "a": link.a, "z": link.z, "capacity_tbps": link.capacity_tbps,
          "protection": link.protection}
@@ -88,9 +96,13 @@ def plan_derived(derived: dict[str, Any], source: Path, catalog_dir: str | Path 
             raise
 
 
-def relative_network(network_file: Path, out_dir: Path) -> str:
-    """Return the network path as written into <out>/corridor.yaml: relative to out_dir when possible."""
-    try:
-        return os.path.relpath(network_file, out_dir.resolve())
-    except ValueError:  # another drive on Windows
-        return str(network_file)
+def relative_paths(derived: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """Return the derived spec as written into <out>/corridor.yaml: its file paths relative to out_dir."""
+    written = dict(derived)
+    for key in PATH_FIELDS:
+        if isinstance(written.get(key), str):
+            try:
+                written[key] = os.path.relpath(written[key], out_dir.resolve())
+            except ValueError:  # another drive on Windows: keep it absolute
+                pass
+    return written

@@ -16,7 +16,6 @@ MLX5_XOFF_FIXED = 301.0
 MLX5_XOFF_PER_M = 2.16
 MLX5_XOFF_PER_MTU = 2.72
 MLX5_MIN_SPEED_MBPS = 40_000
-HOURS_PER_YEAR = 8766.0
 
 
 def step_time_s(params_active: float, tokens_per_step: float, flops_per_s: float, mfu: float) -> float:
@@ -82,8 +81,3 @@ def lossless_reach_m(buffer_bytes: float, ports: int, speed_mbps: float, mtu_byt
     per_port = buffer_bytes / ports
     metres = ((per_port - MLX5_XOFF_PER_MTU * mtu_bytes) * 1000.0 / speed - MLX5_XOFF_FIXED) / MLX5_XOFF_PER_M
     return max(0.0, metres)
-
-
-def expected_cuts_per_year(route_km: float, cuts_per_1000_km_year: float) -> float:
-    """Return the expected fiber cuts per year on a route: km / 1000 · cut rate."""
-    return route_km / 1000.0 * cuts_per_1000_km_year

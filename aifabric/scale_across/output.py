@@ -26,12 +26,11 @@ def write_outputs(plan: ScaleAcrossPlan, out_dir: str | Path) -> list[Path]:
     from aifabric.corridor.rfp import render_outputs
     from aifabric.io import ensure_dir, json_text, write_bytes, write_text
     from aifabric.scale_across.chart import efficiency_png
-    from aifabric.scale_across.corridor import DERIVED_SPEC_NAME, relative_network, spec_yaml
+    from aifabric.scale_across.corridor import DERIVED_SPEC_NAME, relative_paths, spec_yaml
 
     target = Path(out_dir)
-    texts = dict(render_outputs(plan.corridor_plan))
-    derived = dict(plan.derived_corridor)
-    derived["network"] = relative_network(plan.network_file, target)
+    texts: dict[str, str | bytes] = dict(render_outputs(plan.corridor_plan))
+    derived = relative_paths(plan.derived_corridor, target)
     note = None
     if plan.document["protection"] == "split":
         note = ("protection split: each demand is half the rate, routed 1+1 over two diverse paths that both carry "
@@ -39,8 +38,7 @@ def write_outputs(plan: ScaleAcrossPlan, out_dir: str | Path) -> list[Path]:
     texts[DERIVED_SPEC_NAME] = spec_yaml(derived, plan.corridor_source, note)
     texts["scale-across.json"] = json_text(plan.to_json())
     texts["efficiency.csv"] = efficiency_csv(plan)
-    png = efficiency_png(plan.document)
+    texts["efficiency.png"] = efficiency_png(plan.document)
     target = ensure_dir(target)
-    written = [write_text(target / name, text) for name, text in sorted(texts.items())]
-    written.append(write_bytes(target / "efficiency.png", png))
-    return sorted(written)
+    return [write_bytes(target / name, data) if isinstance(data, bytes) else write_text(target / name, data)
+            for name, data in sorted(texts.items())]

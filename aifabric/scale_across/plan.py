@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ FORMULAS = {
     "pfc_headroom": "headroom = (301 + 2.16 * cable_m) * speed_Mb/s / 1000 + 2.72 * MTU bytes per port and "
                     "lossless priority (Linux mlx5 calculate_xoff, drivers/net/ethernet/mellanox/mlx5/core/en/"
                     "port_buffer.c)",
-    "cuts": "cuts per year = route km / 1000 * cuts_per_1000_km_year",
+    "cuts": "cuts per year per path = route km / 1000 * cut_rate_per_1000km_yr (corridor plan)",
 }
 
 
@@ -48,15 +47,6 @@ class ScaleAcrossPlan:
         if self.comparisons:
             doc["comparisons"] = self.comparisons
         return doc
-
-
-@lru_cache(maxsize=1)
-def assumptions() -> dict[str, Any]:
-    """Return the shipped reliability assumptions (cut rate, repair time) with their sources."""
-    from aifabric.spec.loader import load_yaml
-
-    data, _ = load_yaml(Path(__file__).parent / "assumptions.yaml", what="assumptions")
-    return data
 
 
 def ring_order(spec: ScaleAcrossSpec, file: str, lines) -> list[str]:
@@ -116,7 +106,7 @@ def plan_scale_across(spec_path: str | Path, catalog_dir: str | Path | None = No
     demand_tbps = _sig(required * (1 + spec.growth) * per_path_share / 1e12)
     corridor_protection = "none" if spec.protection == "none" else "1+1"
     links = [Link(sites[a].at, sites[z].at, f"{a}-{z}-training", demand_tbps, corridor_protection) for a, z in pairs]
-    derived = derived_spec(spec.name, corridor_data, str(network_file), links)
+    derived = derived_spec(spec.name, corridor_data, corridor_file, network_file, links)
     corridor_plan = plan_derived(derived, corridor_file, catalog_dir)
     corridor_doc = corridor_plan.to_json()
     document = _document(spec, sites, order, pairs, step, traffic, required, sync_h, corridor_doc, hardware)
@@ -151,11 +141,10 @@ def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str
               traffic: float, required: float, sync_h: int, corridor_doc: dict[str, Any], hardware) -> dict[str, Any]:
     job = spec.job
     count = len(order)
-    reliability = assumptions()
-    cut_rate = spec.availability.cuts_per_1000_km_year
-    if cut_rate is None:
-        cut_rate = float(reliability["cuts_per_1000_km_year"])
-    mttr_h = spec.availability.mttr_h if spec.availability.mttr_h is not None else float(reliability["mttr_h"])
+    # Cut rate and repair time are the corridor plan's (its spec's `availability`), so both halves agree.
+    inputs = corridor_doc["availability_inputs"]
+    cut_rate = float(inputs["cut_rate_per_1000km_yr"])
+    mttr_h = float(inputs["mttr_h"])
     speeds = spec.transport.port_speeds_gbps
     mtu = spec.transport.mtu_bytes
     priorities = spec.transport.lossless_priorities
@@ -168,8 +157,7 @@ def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str
         buffers = [sites[a].buffer_mb, sites[z].buffer_mb]
         buffer_bytes = None if any(b is None for b in buffers) else min(buffers) * 1e6
         for p in demand["paths"]:
-            paths_out.append(_path_json(a, z, p, path_gbps, speeds, mtu, priorities, buffer_bytes,
-                                        sites, cut_rate))
+            paths_out.append(_path_json(a, z, p, path_gbps, speeds, mtu, priorities, buffer_bytes))
         link_states.append((demand, path_gbps, roles))
     normal = [_normal_state(spec.protection, g, roles) for _, g, roles in link_states]
     capacity, latency = _ring(normal, count)
@@ -215,9 +203,10 @@ def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str
         "after_cut": after,
         "corridor": corridor_doc,
         "formulas": FORMULAS,
+        "corridor_terms": [_terms(demand) for demand, _, _ in link_states],
         "sources": {
-            "cuts_per_1000_km_year": " ".join(str(reliability["cuts_source"]).split()),
-            "mttr_h": " ".join(str(reliability["mttr_source"]).split()),
+            "availability": "the corridor plan's availability inputs (corridor spec `availability`: Bellcore "
+                            "buried-cable cut rate, MTTR)",
             "pfc_headroom": "Linux mlx5 driver, calculate_xoff() in drivers/net/ethernet/mellanox/mlx5/core/en/"
                             "port_buffer.c: xoff = (301 + 216 * cable_len / 100) * speed / 1000 + 272 * mtu / 100",
         },
@@ -225,7 +214,7 @@ def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str
 
 
 def _path_json(a: str, z: str, p: dict[str, Any], path_gbps: float, speeds: list[int], mtu: int, priorities: int,
-               buffer_bytes: float | None, sites: dict[str, SitePlan], cut_rate: float) -> dict[str, Any]:
+               buffer_bytes: float | None) -> dict[str, Any]:
     rtt_s = p["rtt_ms"] / 1000.0
     cable_m = p["km"] * 1000.0
     bdp = {}
@@ -253,7 +242,7 @@ def _path_json(a: str, z: str, p: dict[str, Any], path_gbps: float, speeds: list
         "lossless_feasible_by_speed": feasible,
         "lossless_reach_km": reach,
         "lossless_feasible": any(feasible.values()),
-        "cuts_per_year": round(f.expected_cuts_per_year(p["km"], cut_rate), 4),
+        "cuts_per_year": p["cuts_per_year"],
     }
 
 
@@ -297,23 +286,33 @@ def _after_cut(spec, link_states, normal, traffic: float, job, step: float, sync
                 worst = (cap, e)
     assert worst is not None
     cap_after, eff_after = worst
-    steps = [roles["protect"]["latency_ms"] - roles["working"]["latency_ms"]
-             for _, _, roles in link_states if "protect" in roles]
-    working_km = sum(roles["working"]["km"] for _, _, roles in link_states)
-    all_km = sum(p["km"] for _, _, roles in link_states for p in roles.values())
-    cuts_working = f.expected_cuts_per_year(working_km, cut_rate)
+    # Switchover step = the corridor's differential delay (protect minus working, one way).
+    steps = [demand["differential_delay_ms"] for demand, _, roles in link_states if "protect" in roles]
+    cuts_working = sum(roles["working"]["cuts_per_year"] for _, _, roles in link_states)
+    cuts_all = sum(p["cuts_per_year"] for _, _, roles in link_states for p in roles.values())
     fallback_h = cuts_working * mttr_h
     lost_h = fallback_h * (1 - eff_after / eff) if eff > 0 else fallback_h
     return {
         "capacity_tbps": round(cap_after / 1e12, 4),
         "efficiency": _sig(eff_after, 6),
         "latency_step_ms": round(max(steps), 3) if steps else None,
-        "cuts_per_year": round(f.expected_cuts_per_year(all_km, cut_rate), 4),
+        "cuts_per_year": round(cuts_all, 4),
         "working_cuts_per_year": round(cuts_working, 4),
         "cuts_per_1000_km_year": cut_rate,
         "mttr_h": mttr_h,
         "hours_on_fallback_per_year": round(fallback_h, 3),
         "training_hours_lost_per_year": round(lost_h, 3),
+    }
+
+
+def _terms(demand: dict[str, Any]) -> dict[str, Any]:
+    """Return the corridor designer's commercial terms of one training link: availability, fibers, cost."""
+    availability = demand.get("availability") or {}
+    return {
+        "demand": demand["id"], "waves": demand["waves"], "fibers": demand.get("fibers"),
+        "availability_percent": availability.get("percent"), "sla": availability.get("sla"),
+        "meets_sla": availability.get("meets_sla"), "differential_delay_ms": demand.get("differential_delay_ms"),
+        "cost_usd": {service: c.get("total_usd") for service, c in sorted((demand.get("cost") or {}).items())},
     }
 
 

@@ -102,15 +102,6 @@ class Transport(BaseModel):
         return self
 
 
-class Availability(BaseModel):
-    """Fiber-cut rate and repair time (defaults from the shipped assumptions file, with its source)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    cuts_per_1000_km_year: float | None = Field(default=None, ge=0, le=100)
-    mttr_h: float | None = Field(default=None, gt=0, le=10_000)
-
-
 class ScaleAcrossSpec(BaseModel):
     """A multi-site training plan: sites, the corridor spec joining them, the job and the service choices."""
 
@@ -129,7 +120,6 @@ class ScaleAcrossSpec(BaseModel):
     capacity_multiples: list[float] = Field(default_factory=lambda: [0.25, 0.5, 1.0, 2.0], min_length=1,
                                             max_length=32)
     transport: Transport = Field(default_factory=Transport)
-    availability: Availability = Field(default_factory=Availability)
 
     @model_validator(mode="after")
     def _unique_sites(self) -> ScaleAcrossSpec:

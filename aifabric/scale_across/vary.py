@@ -99,6 +99,11 @@ def compare(spec_path: str | Path, grid: Grid, catalog_dir: str | Path | None = 
 def summary_row(doc: dict[str, Any], vary: dict[str, Any]) -> dict[str, Any]:
     """Return the one-row summary of a scale-across document."""
     totals = doc["corridor"]["totals"]
+    by_service: dict[str, float] = {}
+    for terms in doc["corridor_terms"]:
+        for service, usd in terms["cost_usd"].items():
+            if usd is not None:
+                by_service[service] = by_service.get(service, 0.0) + usd
     return {
         "vary": vary,
         "sites": doc["order"],
@@ -115,4 +120,5 @@ def summary_row(doc: dict[str, Any], vary: dict[str, Any]) -> dict[str, Any]:
         "efficiency": doc["efficiency"],
         "after_cut_efficiency": doc["after_cut"]["efficiency"],
         "lossless": doc["transport"]["lossless_end_to_end"],
+        "cost_usd_by_service": dict(sorted(by_service.items())),
     }

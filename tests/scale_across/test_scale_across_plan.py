@@ -66,6 +66,12 @@ def test_paths_come_from_the_corridor_plan(shipped):
         # 2,000 km of headroom dwarfs a 160 MB switch buffer: lossy RoCE, PFC stops at the site edge.
         assert p["lossless_feasible"] is False
     assert doc["transport"]["mode"] == "lossy-with-congestion-control"
+    # Availability, fibers and cost are the corridor designer's, passed through unchanged.
+    terms = doc["corridor_terms"][0]
+    assert terms["cost_usd"] == {s: c["total_usd"] for s, c in demand["cost"].items()}
+    assert (terms["fibers"], terms["availability_percent"]) == (demand["fibers"], demand["availability"]["percent"])
+    assert doc["after_cut"]["latency_step_ms"] == demand["differential_delay_ms"]
+    assert doc["after_cut"]["mttr_h"] == doc["corridor"]["availability_inputs"]["mttr_h"]
 
 
 def test_efficiency_is_the_formula_on_the_corridor_numbers(shipped):

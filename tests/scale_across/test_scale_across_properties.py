@@ -27,11 +27,14 @@ def _fake_corridor(draw):
             roles = ["working", "protect"] if d["protection"] == "1+1" else ["working"]
             km = sorted(draw(st.floats(50, 5000)) for _ in roles)
             paths = [{"role": r, "km": round(k, 1), "rtt_ms": round(2 * k * 0.0049 + 0.01, 3),
-                      "latency_ms": round(k * 0.0049 + 0.005, 3), "sites": [d["a"], d["z"]]}
+                      "latency_ms": round(k * 0.0049 + 0.005, 3), "sites": [d["a"], d["z"]],
+                      "cuts_per_year": round(k / 1000 * 2.13, 3)}
                      for r, k in zip(roles, km, strict=True)]
             demands.append({"id": d["id"], "waves": draw(st.integers(1, 200)), "rate_gbps": 400,
-                            "capacity_tbps": d["capacity_tbps"], "protection": d["protection"], "paths": paths})
+                            "capacity_tbps": d["capacity_tbps"], "protection": d["protection"], "paths": paths,
+                            "differential_delay_ms": paths[-1]["latency_ms"] - paths[0]["latency_ms"]})
         return _FakeCorridorPlan({"name": derived["name"], "demands": demands, "segments": [],
+                                  "availability_inputs": {"cut_rate_per_1000km_yr": 2.13, "mttr_h": 12.0},
                                   "totals": {"route_km": 0, "waves": 0, "transponders": 0, "regen_sites": 0}})
     return plan_derived
 
@@ -75,6 +78,8 @@ def test_plan_applies_the_formulas_exactly(make_spec, data, params_b, tokens_m, 
         assert row["capacity_tbps"] == pytest.approx(cap / 1e12, rel=1e-5)
         assert row["efficiency"] == pytest.approx(eff(cap, rtt), abs=2e-5)
     cut = doc["after_cut"]
+    cuts_working = paths["working"]["cuts_per_year"]
+    assert cut["hours_on_fallback_per_year"] == pytest.approx(cuts_working * 12.0, abs=1e-3)
     if protection == "none":
         assert (cut["capacity_tbps"], cut["efficiency"]) == (0.0, 0.0)
     elif protection == "1+1":
