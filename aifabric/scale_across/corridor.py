@@ -4,6 +4,7 @@ it with the corridor core (`plan_corridor`), never the CLI."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -101,8 +102,7 @@ def relative_paths(derived: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     written = dict(derived)
     for key in PATH_FIELDS:
         if isinstance(written.get(key), str):
-            try:
+            # On another drive (Windows) relpath fails: the path stays absolute.
+            with contextlib.suppress(ValueError):
                 written[key] = os.path.relpath(written[key], out_dir.resolve())
-            except ValueError:  # another drive on Windows: keep it absolute
-                pass
     return written

@@ -23,13 +23,14 @@ def efficiency_csv(plan: ScaleAcrossPlan) -> str:
 
 def write_outputs(plan: ScaleAcrossPlan, out_dir: str | Path) -> list[Path]:
     """Render every output first (no partial set), then write each atomically into out_dir; return the paths."""
-    from aifabric.corridor.rfp import render_outputs
+    from aifabric.corridor.rfp import render_binary_outputs, render_outputs
     from aifabric.io import ensure_dir, json_text, write_bytes, write_text
     from aifabric.scale_across.chart import efficiency_png
     from aifabric.scale_across.corridor import DERIVED_SPEC_NAME, relative_paths, spec_yaml
 
     target = Path(out_dir)
-    texts: dict[str, str | bytes] = dict(render_outputs(plan.corridor_plan))
+    texts: dict[str, str | bytes] = {**render_outputs(plan.corridor_plan),
+                                     **render_binary_outputs(plan.corridor_plan)}
     derived = relative_paths(plan.derived_corridor, target)
     note = None
     if plan.document["protection"] == "split":

@@ -104,8 +104,8 @@ def test_efficiency_is_the_formula_on_the_corridor_numbers(shipped):
 def test_out_writes_a_derived_corridor_spec_that_reruns_to_the_same_plan(shipped, cli):
     doc, out = shipped
     names = sorted(p.name for p in out.iterdir())
-    for name in ("corridor.yaml", "rfp.csv", "rfp.md", "routes.geojson", "scale-across.json", "efficiency.csv",
-                 "efficiency.png"):
+    for name in ("corridor.yaml", "rfp.csv", "rfp.md", "routes.geojson", "routes.kmz", "scale-across.json",
+                 "efficiency.csv", "efficiency.png"):
         assert name in names
     code, text, err = cli("corridor", "plan", str(out / "corridor.yaml"), "--json")
     assert code == 0, err
