@@ -20,7 +20,7 @@ CASES = {
     "unknown_nested_field": ("gpus: 64\nplacement:\n  rack_widht_m: 1\n", "bad.yaml:3: placement.rack_widht_m"),
     "bad_tiers": ("gpus: 64\ntiers: 4\n", "tiers: must be one of"),
     "two_tiers_too_big": ("gpus: 100000\ntiers: 2\n", "use tiers: 3 (or auto)"),
-    "too_big_for_three_tiers": ("gpus: 2000000\nswitch: qm9700\n", "do not fit three tiers"),
+    "too_big_for_three_tiers": ("gpus: 2000000\nswitch: qm9700\nnic: connectx-7\n", "do not fit three tiers"),
     "unsupported_speed": ("gpus: 64\nswitch: qm9700\nnic_gbps: 800\nport_gbps: 800\n",
                           "qm9700 offers 400, 200 Gb/s ports"),
     "unknown_server": ("gpus: 64\nserver: dgx-h1000\n", "unknown server 'dgx-h1000' (did you mean 'dgx-h100'?)"),

@@ -90,24 +90,23 @@ def test_reach_error_is_the_same_both_ways(hardware, monkeypatch):
 
 
 def test_rails_sharing_a_nic_cage_take_the_widest_medium(hardware):
-    """On a DGX H100 two rails share a twin-port cage: if one rail needs optics, both take them, each with the
-    shortest cable of that medium covering its own run."""
+    """On a DGX H100 two rails share a twin-port cage: if one rail needs single-mode, both take it (one module fills
+    a cage), each with the shortest orderable length of that medium covering its own run."""
     spec = FabricSpec(servers=4, server="dgx-h100", switch="qm9700")
     plan = size(spec, hardware)
-    media = sorted(hardware.media.values(), key=lambda m: (m.cost_rank, m.id))
-    index = {m.id: i for i, m in enumerate(media)}
-    lengths = np.array(sorted({float(v) for c in hardware.cables.values() for v in c.lengths_m}))
-    links_count = plan.servers * plan.rails
-    run = np.full(links_count, 2.2, dtype=np.float32)
-    run[1] = 12.0  # rail 1 of server 0 is too long for copper; rail 0 shares its cage
-    medium = np.full(links_count, index["acc"], dtype=np.int16)
-    medium[1] = index["mmf-sr4"]
-    cable = np.where(medium == index["acc"], np.float32(3), np.float32(15)).astype(np.float32)
-    length_index = np.searchsorted(lengths, cable.astype(np.float64) - 1e-6).astype(np.int16)
-    widest, cable, length_index = links_module._share_nic_cages(plan, hardware, media, medium, cable.copy(),
-                                                                length_index.copy(), run, lengths)
-    assert widest[0] == widest[1] == index["mmf-sr4"]
-    assert (widest[2:] == index["acc"]).all()
-    assert cable[0] == 3.0 and cable[1] == 15.0  # the OM4 trunk's shortest lengths covering 2.2 m and 12 m
-    assert lengths[length_index[0]] == 3.0 and lengths[length_index[1]] == 15.0
-    assert (cable[2:] == 3.0).all()
+    links = links_module.generate(plan, spec, hardware)
+    link_set = links.sets["nic_leaf"]
+    index = {m.id: i for i, m in enumerate(links.media)}
+    lengths = links.lengths_m
+    link_set.run_m[:] = 2.2
+    link_set.run_m[1] = 80.0  # rail 1 of server 0 is beyond multimode reach; rail 0 shares its cage
+    link_set.medium[:] = index["mmf-sr4"]
+    link_set.medium[1] = index["smf-dr8"]
+    link_set.length_index[:] = np.searchsorted(lengths, 3.0 - 1e-6)
+    link_set.cable_m[:] = 3.0
+    nic_cages = links_module.cage_keys(links, "nic_leaf")[:1]
+    links_module._one_module_per_cage(link_set, nic_cages, links.options["nic_leaf"], index, lengths)
+    assert link_set.medium[0] == link_set.medium[1] == index["smf-dr8"]
+    assert (link_set.medium[2:] == index["mmf-sr4"]).all()
+    assert link_set.cable_m[0] == 3.0  # MFP7E30's shortest length covering 2.2 m
+    assert (link_set.cable_m[2:] == 3.0).all()

@@ -15,7 +15,9 @@ def test_dgx_h100_superpod_4su_matches_ra_11333_001():
     assert doc["links"]["nic_leaf"] == 1016
     assert doc["links"]["leaf_spine"] == 1024
     assert doc["transceivers_by_side"]["switch"] == {"osfp-2xsr4": 1536}
-    assert doc["transceivers_by_side"]["nic"] == {"osfp-2xsr4": 508}
+    # Node side: the same twin-port 2xSR4 optics with a flat top, as the DGX H100's cages take (NVIDIA LinkX:
+    # finned-top twin-port modules are for switch cages only).
+    assert doc["transceivers_by_side"]["nic"] == {"osfp-2xsr4-flt": 508}
 
 
 def test_dgx_h100_superpod_16su_three_tiers_matches_ra():

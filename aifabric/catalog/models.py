@@ -1,36 +1,67 @@
-"""Typed catalog entries for the fabric designer, and the bundle of everything a fabric plan needs."""
+"""Typed catalog entries for the fabric designer, and the bundle of everything a fabric plan needs.
+
+The physical layer is modelled as it is built: a switch has cages of a form factor, each cage a number of SerDes
+lanes at one lane rate; a logical port takes a whole number of lanes; a module fills one cage and speaks one PMD
+(SR4, DR4, FR4, ...) at one optical lane rate on each of its optical ports; cables join connectors. The rules that
+decide whether two ends can be joined, and with which parts, live in aifabric.fabric.compat.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from aifabric.catalog import load_entries, lookup
 from aifabric.errors import SpecError
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
+# Cage (and module) form factors. "osfp-1.6t" is the 8 x 200G OSFP cage of 200G-lane switches (Quantum-X800);
+# "cpo" means co-packaged optics: no cages, the optical engines sit beside the switch ASIC.
+FormFactor = Literal["osfp", "qsfp-dd", "qsfp112", "osfp-1.6t", "cpo"]
+# Lanes of one cage when an entry does not say (OSFP and QSFP-DD are 8-lane, QSFP112 4-lane).
+DEFAULT_LANES = {"osfp": 8, "qsfp-dd": 8, "qsfp112": 4, "osfp-1.6t": 8, "cpo": 8}
+
+
+def _legacy(data: Any, old: str, new: str) -> Any:
+    """Return raw entry data with a legacy key renamed (catalogs written before the field was renamed stay valid)."""
+    if isinstance(data, dict) and old in data and new not in data:
+        data = dict(data)
+        data[new] = data.pop(old)
+    return data
+
 
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
     id: str = Field(pattern=_ID)
     source: str = Field(min_length=3)
 
 
 class Switch(_Entry):
-    """A switch model: cages of cage_gbps, broken out into ports at any of speeds_gbps."""
+    """A switch model: cages of lanes_per_cage SerDes lanes at lane_gbps; a port at a speed takes speed/lane_gbps
+    lanes; at most max_logical_ports ports in all (the ASIC's port limit, whatever the breakout)."""
 
     name: str
     manufacturer: str
     model: str
     family: Literal["ethernet", "infiniband"]
     cages: int = Field(gt=0)
-    cage_form: str
-    cage_gbps: int = Field(gt=0)
+    cage_form_factor: FormFactor
+    lanes_per_cage: int = Field(default=0, ge=0)
+    lane_gbps: int = Field(default=0, ge=0)
+    cage_gbps: int = Field(default=0, ge=0)
     speeds_gbps: list[int] = Field(min_length=1)
+    max_logical_ports: int = Field(default=0, ge=0)
+    # pluggable: modules go into cages and are counted in the BOM; co-packaged: the optics are part of the switch
+    # (their power is in power_w), `cages` counts its front-panel optical ports, which speak cpo_pmd.
+    optics: Literal["pluggable", "co-packaged"] = "pluggable"
+    cpo_pmd: str | None = None
+    cpo_connector: str | None = None
+    cpo_reach_m: float | None = Field(default=None, gt=0)
     port_name: str = "swp{cage}s{lane}"
     port_name_unsplit: str = "swp{cage}"
     power_w: float = Field(ge=0)
@@ -40,22 +71,68 @@ class Switch(_Entry):
     buffer_mb: float | None = Field(default=None, gt=0)
     buffer_source: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derive(cls, data: Any) -> Any:
+        """Fill lanes_per_cage, lane_gbps and cage_gbps from each other (older entries give only cage_gbps)."""
+        data = _legacy(data, "cage_form", "cage_form_factor")
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        form = data.get("cage_form_factor")
+        lanes = data.get("lanes_per_cage") or (DEFAULT_LANES.get(form, 8) if isinstance(form, str) else 8)
+        data["lanes_per_cage"] = lanes
+        cage, lane = data.get("cage_gbps"), data.get("lane_gbps")
+        if isinstance(cage, int) and cage > 0 and not lane and isinstance(lanes, int) and lanes > 0:
+            data["lane_gbps"] = max(cage // lanes, 1)
+        elif isinstance(lane, int) and lane > 0 and not cage and isinstance(lanes, int):
+            data["cage_gbps"] = lane * lanes
+        return data
+
     @field_validator("speeds_gbps")
     @classmethod
     def _speeds_divide_cage(cls, speeds: list[int], info: ValidationInfo) -> list[int]:
         cage_gbps = info.data.get("cage_gbps")
+        lane_gbps = info.data.get("lane_gbps")
         for speed in speeds:
             if speed <= 0 or (cage_gbps and cage_gbps % speed):
                 raise ValueError(f"speed {speed} does not divide cage_gbps {cage_gbps}; a cage breaks out into "
                                  f"equal ports")
+            if lane_gbps and speed % lane_gbps:
+                raise ValueError(f"speed {speed} is not a whole number of {lane_gbps}G lanes; a port takes whole "
+                                 f"lanes")
         return speeds
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Switch:
+        if self.lane_gbps * self.lanes_per_cage != self.cage_gbps:
+            raise ValueError(f"cage_gbps {self.cage_gbps} must equal lanes_per_cage {self.lanes_per_cage} x "
+                             f"lane_gbps {self.lane_gbps}")
+        if self.max_logical_ports == 0:
+            # No stated limit: every lane may be its own port at the slowest speed.
+            object.__setattr__(self, "max_logical_ports",
+                               self.cages * self.cage_gbps // min(self.speeds_gbps))
+        if self.optics == "co-packaged" and not self.cpo_pmd:
+            raise ValueError("a co-packaged-optics switch names the PMD its ports speak (cpo_pmd, e.g. dr4)")
+        return self
+
+    @property
+    def cage_form(self) -> str:
+        """Return the cage form factor (the name the field had before the physical-layer model)."""
+        return self.cage_form_factor
+
+    def lanes_per_port(self, speed_gbps: int) -> int:
+        """Return the SerDes lanes one logical port at this speed takes."""
+        return max(speed_gbps // self.lane_gbps, 1)
+
     def ports_per_cage(self, speed_gbps: int) -> int:
-        """Return how many logical ports one cage breaks out into at this speed."""
-        return self.cage_gbps // speed_gbps
+        """Return how many logical ports one cage breaks out into at this speed: whole lanes per port, and no more
+        than the switch's logical-port limit allows per cage."""
+        by_lanes = self.cage_gbps // speed_gbps
+        return max(min(by_lanes, self.max_logical_ports // self.cages), 1)
 
     def radix(self, speed_gbps: int) -> int:
-        """Return the number of ports at this speed (the switch's radix k)."""
+        """Return the number of ports at this speed (the switch's radix k), never above max_logical_ports."""
         return self.cages * self.ports_per_cage(speed_gbps)
 
     def port_name_of(self, cage_index: int, lane: int, speed_gbps: int) -> str:
@@ -65,15 +142,47 @@ class Switch(_Entry):
         return self.port_name.format(cage=cage_index + 1, lane=lane, lane1=lane + 1)
 
 
+class PortMode(BaseModel):
+    """One way a NIC's port(s) can run: `ports` logical ports of `gbps` each, over one protocol, at one lane rate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ports: int = Field(gt=0)
+    gbps: int = Field(gt=0)
+    protocol: Literal["ethernet", "infiniband"]
+    lane_gbps: int = Field(gt=0)
+
+
 class Nic(_Entry):
-    """A backend NIC."""
+    """A backend NIC: one cage of cage_form_factor, the port modes its firmware offers, its orderable part."""
 
     name: str
+    part: str | None = None
     rate_gbps: int = Field(gt=0)
-    cage_form: str
+    cage_form_factor: Literal["osfp", "qsfp112"]
     ports_per_cage: int = Field(default=1, gt=0)
+    port_modes: list[PortMode] = Field(default_factory=list)
     power_w: float = Field(ge=0)
     latency_ns: float = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename(cls, data: Any) -> Any:
+        return _legacy(data, "cage_form", "cage_form_factor")
+
+    @model_validator(mode="after")
+    def _default_mode(self) -> Nic:
+        if not self.port_modes:
+            # An entry that lists no modes offers its full rate as one port of either protocol, on 100G lanes.
+            modes = [PortMode(ports=1, gbps=self.rate_gbps, protocol=p, lane_gbps=100)
+                     for p in ("ethernet", "infiniband")]
+            object.__setattr__(self, "port_modes", modes)
+        return self
+
+    @property
+    def cage_form(self) -> str:
+        """Return the cage form factor (the name the field had before the physical-layer model)."""
+        return self.cage_form_factor
 
 
 class Server(_Entry):
@@ -97,38 +206,116 @@ class Gpu(_Entry):
 
 
 class Transceiver(_Entry):
-    """A pluggable optical module."""
+    """A pluggable optical module: it fills one cage of form_factor (host side: lanes x host_lane_gbps) and has
+    `ports` optical ports, each speaking `pmd` over `connector` at lane_gbps per optical lane."""
 
     part: str
     name: str
-    form: str
-    module_gbps: int = Field(gt=0)
+    form_factor: FormFactor
+    fits: Literal["switch", "nic", "any"] = "any"   # finned top (switch cages) or flat top (NIC cages)
+    lanes: int = Field(gt=0)
+    lane_gbps: int = Field(gt=0)
+    host_lane_gbps: int = Field(default=0, ge=0)
+    ports: int = Field(default=1, gt=0)
+    pmd: str
+    connector: Literal["mpo-12", "mpo-16", "lc-duplex"]
     fiber: Literal["mmf", "smf"]
     reach_m: float = Field(gt=0)
+    channel_loss_db: float = Field(gt=0)
     power_w: float = Field(ge=0)
+    split_power_w: float | None = Field(default=None, ge=0)
+    module_gbps: int = Field(default=0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename(cls, data: Any) -> Any:
+        return _legacy(data, "form", "form_factor")
+
+    @model_validator(mode="after")
+    def _derive(self) -> Transceiver:
+        if not self.host_lane_gbps:
+            object.__setattr__(self, "host_lane_gbps", self.lane_gbps)
+        if not self.module_gbps:
+            object.__setattr__(self, "module_gbps", self.lane_gbps * self.lanes)
+        if self.ports > 1 and not self.pmd.startswith(f"{self.ports}x"):
+            raise ValueError(f"a {self.ports}-port module's pmd starts with '{self.ports}x' (e.g. 2xdr4)")
+        return self
+
+    @property
+    def port_pmd(self) -> str:
+        """Return the PMD of one optical port (2xdr4 -> dr4): what the far end must speak."""
+        return self.pmd.split("x", 1)[1] if self.ports > 1 else self.pmd
+
+    @property
+    def port_gbps(self) -> int:
+        """Return the rate of one optical port."""
+        return self.module_gbps // self.ports
+
+    @property
+    def lanes_per_optical_port(self) -> int:
+        """Return the optical lanes of one optical port."""
+        return self.port_gbps // self.lane_gbps
 
 
 class Cable(_Entry):
-    """A copper cable or a fiber cord, orderable in lengths_m."""
+    """A copper cable, a fiber cord or a structured-cabling part. Cords and cables are orderable in lengths_m, each
+    length with its own part number (part_numbers); `legs` > 1 is a splitter (one end to `legs` ends)."""
 
     part: str
     name: str
-    kind: Literal["dac", "splitter-dac", "acc", "fiber"]
-    cable_gbps: int = Field(gt=0)
+    kind: Literal["dac", "splitter-dac", "acc", "splitter-acc", "fiber", "splitter-fiber", "trunk", "jumper",
+                  "panel", "adapter"]
+    end_a: str = "osfp"
+    end_b: str = "osfp"
+    legs: int = Field(default=1, gt=0)
+    lane_gbps: int = Field(default=100, gt=0)
+    lanes: int = Field(default=8, gt=0)
+    fiber: Literal["mmf", "smf"] | None = None
+    fiber_count: int = Field(default=0, ge=0)
+    ports: int = Field(default=1, gt=0)  # adapter ports of a patch panel
+    cable_gbps: int = Field(default=0, ge=0)
     reach_m: float = Field(gt=0)
-    lengths_m: list[float] = Field(min_length=1)
+    lengths_m: list[float] = Field(default_factory=list)
+    part_numbers: dict[float, str] = Field(default_factory=dict)
+    loss_db_per_km: float = Field(default=0.0, ge=0)
+    connector_loss_db: float = Field(default=0.0, ge=0)
     power_w: float = Field(ge=0)
-    propagation_ns_per_m: float = Field(gt=0)
+    propagation_ns_per_m: float = Field(default=4.9, gt=0)
+
+    @model_validator(mode="after")
+    def _lengths(self) -> Cable:
+        if not self.lengths_m and self.part_numbers:
+            object.__setattr__(self, "lengths_m", sorted(self.part_numbers))
+        if not self.lengths_m:
+            raise ValueError("give lengths_m or part_numbers (length -> orderable part number)")
+        missing = [length for length in self.part_numbers if length not in self.lengths_m]
+        if missing:
+            raise ValueError(f"part_numbers has lengths {missing} that lengths_m lacks")
+        if not self.cable_gbps:
+            object.__setattr__(self, "cable_gbps", self.lane_gbps * self.lanes)
+        return self
+
+    def part_number(self, length_m: float | None) -> str:
+        """Return the orderable part number for a length (the family part when lengths carry no own number)."""
+        if length_m is None:
+            return self.part
+        for length, number in self.part_numbers.items():
+            if abs(length - length_m) < 1e-6:
+                return number
+        return self.part
 
 
 class Medium(_Entry):
-    """A way to build a link: copper cable, or a module at each end and a fiber cord."""
+    """A way to build a link, cheapest first: copper, or optics of one PMD family (the rules in
+    aifabric.fabric.compat choose the actual modules per cage by form factor, lane rate, PMD and reach)."""
 
     name: str
     cost_rank: int
     ends: list[Literal["switch-switch", "switch-nic"]]
     reach_m: float = Field(gt=0)
     cable: str
+    trunk: str | None = None
+    pmd: Literal["sr", "dr", "fr", "lr"] | None = None
     switch_transceiver: str | None = None
     nic_transceiver: dict[str, str] = Field(default_factory=dict)
     fec_ns: float = Field(ge=0)
@@ -137,7 +324,7 @@ class Medium(_Entry):
     @property
     def optical(self) -> bool:
         """Return True when the medium needs transceivers."""
-        return self.switch_transceiver is not None
+        return self.pmd is not None or self.switch_transceiver is not None
 
 
 @dataclass(frozen=True)
@@ -197,8 +384,10 @@ def load_hardware(user_dir: str | Path | None = None) -> Hardware:
         if server.gpu is not None and server.gpu not in hardware.gpus:
             raise dangling("servers", server.id, "gpu", "gpu", server.gpu, hardware.gpus)
     for medium in hardware.media.values():
-        if medium.cable not in hardware.cables:
-            raise dangling("media", medium.id, "cable", "cable", medium.cable, hardware.cables)
+        for field in ("cable", "trunk"):
+            value = getattr(medium, field)
+            if value is not None and value not in hardware.cables:
+                raise dangling("media", medium.id, field, "cable", value, hardware.cables)
         parts = [medium.switch_transceiver, *medium.nic_transceiver.values()]
         for part in parts:
             if part is not None and part not in hardware.transceivers:

@@ -9,15 +9,16 @@ import typer
 KIND_CHOICES = ("switches", "nics", "servers", "gpus", "media", "transceivers", "cables", "coherent")
 
 COLUMNS = {
-    "switches": ("id", "name", "family", "cages", "cage_gbps", "speeds_gbps", "power_w", "latency_ns", "buffer_mb",
-                 "source"),
-    "nics": ("id", "name", "rate_gbps", "cage_form", "power_w", "latency_ns", "source"),
+    "switches": ("id", "name", "family", "cages", "cage_form_factor", "lane_gbps", "speeds_gbps", "max_logical_ports",
+                 "power_w", "latency_ns", "buffer_mb", "source"),
+    "nics": ("id", "name", "part", "rate_gbps", "cage_form_factor", "port_modes", "power_w", "latency_ns", "source"),
     "servers": ("id", "name", "gpus", "gpu", "nic", "nic_cage_ports", "power_w", "source"),
     "gpus": ("id", "name", "peak_dense_bf16_tflops", "source"),
     "media": ("id", "name", "cost_rank", "ends", "reach_m", "cable", "switch_transceiver", "nic_transceiver",
               "source"),
-    "transceivers": ("id", "part", "name", "module_gbps", "fiber", "reach_m", "power_w", "source"),
-    "cables": ("id", "part", "name", "kind", "cable_gbps", "reach_m", "propagation_ns_per_m", "source"),
+    "transceivers": ("id", "part", "name", "form_factor", "lanes", "lane_gbps", "pmd", "connector", "reach_m",
+                     "power_w", "source"),
+    "cables": ("id", "part", "name", "kind", "end_a", "end_b", "legs", "lengths_m", "source"),
     "coherent": ("id", "name", "line_rate_gbps", "baud_gbd", "modulation", "spacing_ghz", "reach_km",
                  "required_osnr_db", "source"),
 }
@@ -63,7 +64,7 @@ def _cell(value) -> str:
     if value is None:
         return "-"
     if isinstance(value, list):
-        return ", ".join(map(str, value))
+        return ", ".join(_cell(v) if isinstance(v, dict) else str(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     return " ".join(str(value).split())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from aifabric.catalog.models import Hardware
+from aifabric.errors import DesignError
+from aifabric.fabric import compat
 from aifabric.fabric.links import FabricLinks, LinkSet, nic_cage_rails
 from aifabric.fabric.sizing import Plan
 
@@ -60,11 +62,15 @@ def _switch_ends(plan: Plan, link_set: LinkSet) -> list[np.ndarray]:
 
 @dataclass
 class PartCounts:
-    """Links per medium, transceivers per id on each side (switch, nic), cables per (id, length_m)."""
+    """Links per medium; transceivers per id on each side (switch, nic), those of them lit on half their lanes
+    (split); cables per (id, length_m); structured cabling per (id, length_m or None); switch ports per tier."""
 
     media_links: dict[str, int]
     transceivers: dict[str, dict[str, int]]
     cables: dict[tuple, int]
+    structured: dict[tuple, int] = field(default_factory=dict)
+    split_modules: dict[str, int] = field(default_factory=dict)
+    ports: dict[str, dict] = field(default_factory=dict)
 
     def transceiver_totals(self) -> dict[str, int]:
         """Return transceivers per id, both sides together."""
@@ -74,15 +80,25 @@ class PartCounts:
                 totals[module_id] = totals.get(module_id, 0) + n
         return dict(sorted(totals.items()))
 
+    def parts(self) -> dict[str, dict[str, int]]:
+        """Return the `parts` block of `fabric plan --json`: modules per side, cables and structured cabling per id."""
+        def by_id(bucket: dict) -> dict[str, int]:
+            totals: dict[str, int] = {}
+            for (part_id, _), n in bucket.items():
+                totals[part_id] = totals.get(part_id, 0) + n
+            return dict(sorted(totals.items()))
+
+        return {"switch_modules": dict(sorted(self.transceivers["switch"].items())),
+                "nic_modules": dict(sorted(self.transceivers["nic"].items())),
+                "cables": by_id(self.cables), "structured_cabling": by_id(self.structured)}
+
 
 def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
-    """Return the part counts over all planes."""
+    """Return the part counts over all planes, each part chosen by the rules (aifabric.fabric.compat)."""
     plan = links.plan
     planes = plan.planes
     n_media = len(links.media)
-    media_links: dict[str, int] = {}
-    transceivers: dict[str, dict[str, int]] = {"switch": {}, "nic": {}}
-    cables: dict[tuple, int] = {}
+    counts = PartCounts({}, {"switch": {}, "nic": {}}, {}, {}, {}, compat.port_usage(links))
 
     def add(bucket: dict, key, n: int) -> None:
         if n:
@@ -91,59 +107,106 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
     for link_set in links.sets.values():
         hist = links.histogram(link_set.link_class)
         speed = link_set.speed_gbps
-        ends = [_ports_per_device_and_medium(k, link_set.medium, n_media) for k in _switch_ends(plan, link_set)]
-        for index, medium in enumerate(links.media):
+        switch_ends = _switch_ends(plan, link_set)
+        ends = [_ports_per_device_and_medium(k, link_set.medium, n_media) for k in switch_ends]
+        for index in range(n_media):
             n_links = int(hist[index].sum())
             if not n_links:
                 continue
-            add(media_links, medium.id, n_links * planes)
-            cable = hardware.cables[medium.cable]
-            if medium.optical:
-                module = hardware.transceivers[medium.switch_transceiver]
-                for table in ends:
-                    n = int(np.ceil(table[:, index] * speed / module.module_gbps).sum()) * planes
-                    add(transceivers["switch"], module.id, n)
-                if link_set.link_class == "nic_leaf":
-                    module_id, n = _nic_modules(plan, hardware, medium, link_set, link_set.medium == index)
-                    add(transceivers["nic"], module_id, n)
-                for length_index in np.nonzero(hist[index])[0].tolist():
-                    key = (cable.id, float(links.lengths_m[length_index]))
-                    add(cables, key, int(hist[index, length_index]) * planes)
-            else:
-                # Copper: one cable per switch cage's worth of links (an 800G DAC carries two 400G links).
-                mask = link_set.medium == index
-                keys = _switch_ends(plan, link_set)[0][mask]
-                length_of_link = link_set.length_index[mask]
-                for length_index in np.nonzero(hist[index])[0].tolist():
-                    ports = np.bincount(keys[length_of_link == length_index])
-                    n = int(np.ceil(ports * speed / cable.cable_gbps).sum()) * planes
-                    # Keyed by the length as the cable_m column holds it (float32), as the cabling plan shows it.
-                    add(cables, (cable.id, float(np.float32(links.lengths_m[length_index]))), n)
-    return PartCounts(dict(sorted(media_links.items())), transceivers, cables)
+            option = links.option(link_set.link_class, index)
+            add(counts.media_links, option.medium.id, n_links * planes)
+            if option.copper is not None:
+                _count_copper(option.copper, link_set, switch_ends[0], index, hist, links.lengths_m, speed, planes,
+                              counts.cables)
+                continue
+            # One module fills each cage: per switch, its ports on this medium over the ports one cage carries.
+            for table, end in zip(ends, (option.a, option.b), strict=False):
+                if end.module is not None:
+                    n = int(np.ceil(table[:, index] * speed / end.module.module_gbps).sum()) * planes
+                    add(counts.transceivers["switch"], end.module.id, n)
+            if link_set.link_class == "nic_leaf":
+                n = _nic_modules(plan, hardware, option.b.module, link_set, link_set.medium == index)
+                add(counts.transceivers["nic"], option.b.module.id, n)
+                if option.b.split_lanes:
+                    add(counts.split_modules, option.b.module.id, n)
+            for length_index in np.nonzero(hist[index])[0].tolist():
+                _count_fiber(option, int(hist[index, length_index]) * planes, float(links.lengths_m[length_index]),
+                             link_set.link_class, counts)
+    counts.media_links = dict(sorted(counts.media_links.items()))
+    return counts
 
 
-def _nic_modules(plan: Plan, hardware: Hardware, medium, link_set: LinkSet, mask: np.ndarray) -> tuple[str, int]:
-    """Return (module id, modules over all planes) on the NIC side: one module fills each NIC cage, and a NIC's
-    ports of every plane share its cage."""
-    server = hardware.server(plan.server_id)
-    nic = hardware.nic(plan.nic_id)
+def _count_copper(cable, link_set: LinkSet, keys: np.ndarray, index: int, hist: np.ndarray, lengths_m: np.ndarray,
+                  speed: int, planes: int, bucket: dict) -> None:
+    """Add copper cables: one per switch cage's worth of links (an 800G splitter carries two 400G NIC links)."""
+    mask = link_set.medium == index
+    keys = keys[mask]
+    length_of_link = link_set.length_index[mask]
+    for length_index in np.nonzero(hist[index])[0].tolist():
+        ports = np.bincount(keys[length_of_link == length_index])
+        n = int(np.ceil(ports * speed / cable.cable_gbps).sum()) * planes
+        # Keyed by the length as the cable_m column holds it (float32), as the cabling plan shows it.
+        key = (cable.id, float(np.float32(lengths_m[length_index])))
+        bucket[key] = bucket.get(key, 0) + n
+
+
+def _count_fiber(option, n_links: int, length_m: float, link_class: str, counts: PartCounts) -> None:
+    """Add the fiber of n_links optical links of one ordered length: straight cords (several per link when a port
+    spans optical ports), 1:2 splitter fibers where an end shares an optical port between two links (both ends:
+    a splitter each and an adapter joining the legs), or structured cabling beyond the longest cord."""
+    def add(bucket: dict, key, n: int) -> None:
+        if n:
+            bucket[key] = bucket.get(key, 0) + n
+
+    ends = [e for e in (option.a, option.b) if e is not None]
+    per_link = max(e.optical_ports_per_link for e in ends)
+    splits = [e.links_per_optical_port for e in ends if e.links_per_optical_port > 1]
+    if length_m <= option.cord_max_m + 1e-6:
+        if not splits:
+            add(counts.cables, (option.cord.id, length_m), n_links * per_link)
+        else:
+            for split in splits:
+                add(counts.cables, (option.cord.id, length_m), -(-n_links // split))
+            if len(splits) == 2:
+                add(counts.structured, (_adapter_id(option), None), n_links)
+        return
+    # Structured cabling: the run's fibers in shared trunks, a panel port at each end, a jumper (or, at an end that
+    # shares optical ports, a splitter jumper) from each panel port to its module.
+    loss_db = compat.structured_loss_db(option, length_m)
+    budget_db = compat.channel_budget_db(option)
+    if loss_db > budget_db + 1e-9:
+        module = (option.a.module or option.b.module).part
+        raise DesignError(
+            f"{link_class} runs of {length_m:g} m over structured cabling lose {loss_db:.2f} dB "
+            f"({option.trunk.loss_db_per_km:g} dB/km fiber + {option.panel.connector_loss_db:g} dB per panel "
+            f"connection), over the {budget_db:g} dB channel budget of {module}; shorten the runs "
+            f"(placement) or use a longer-reach medium", field="placement")
+    optical_ports = n_links * per_link
+    fibers = optical_ports * option.cord.fiber_count
+    add(counts.structured, (option.trunk.id, length_m), -(-fibers // option.trunk.fiber_count))
+    add(counts.structured, (option.panel.id, None), -(-2 * optical_ports // option.panel.ports))
+    jumper_m = min(option.jumper.lengths_m)
+    for end in ends:
+        if end.links_per_optical_port > 1:
+            add(counts.cables, (option.cord.id, min(option.cord.lengths_m)), -(-n_links // end.links_per_optical_port))
+        else:
+            add(counts.structured, (option.jumper.id, jumper_m), optical_ports)
+    if len(splits) == 2:
+        add(counts.structured, (_adapter_id(option), None), n_links)
+
+
+def _adapter_id(option) -> str:
+    return "adapter-mpo"
+
+
+def _nic_modules(plan: Plan, hardware: Hardware, module, link_set: LinkSet, mask: np.ndarray) -> int:
+    """Return the NIC-side modules over all planes: one module fills each NIC cage, and a NIC's ports of every
+    plane share its cage."""
     rails_per_cage = nic_cage_rails(plan, hardware)
-    ports_per_cage = rails_per_cage * plan.planes
-    form = server.nic_cage_form or nic.cage_form
-    if ports_per_cage > 1 and form == "osfp":
-        # A NIC cage carrying several ports takes the twin-port OSFP module the switches use.
-        module_id = medium.switch_transceiver
-    else:
-        module_id = medium.nic_transceiver.get(form)
-        if module_id is None:
-            from aifabric.errors import DesignError
-
-            raise DesignError(f"medium {medium.id} has no NIC-side module for a {form} cage")
-    module = hardware.transceivers[module_id]
     cage_keys = link_set.a * (plan.rails // rails_per_cage) + link_set.a_port // rails_per_cage
     cage_ports = np.bincount(cage_keys[mask])
     cage_ports = cage_ports[cage_ports > 0] * plan.planes
-    return module_id, int(np.ceil(cage_ports * link_set.speed_gbps / module.module_gbps).sum())
+    return int(np.ceil(cage_ports * link_set.speed_gbps / module.module_gbps).sum())
 
 
 def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCounts | None = None) -> list[BomLine]:
@@ -154,15 +217,27 @@ def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCo
     lines = [
         BomLine("switch", switch.id, switch.model, switch.name, plan.switch_counts()["total"], switch.power_w,
                 switch.source),
-        BomLine("nic", nic.id, nic.id, f"{nic.name} (one per GPU)", plan.gpus, nic.power_w, nic.source),
+        BomLine("nic", nic.id, nic.part or nic.id, f"{nic.name} (one per GPU)", plan.gpus, nic.power_w, nic.source),
     ]
     for side, label in (("switch", "switch side"), ("nic", "NIC side")):
         for module_id, quantity in sorted(counts.transceivers[side].items()):
             module = hardware.transceivers[module_id]
-            lines.append(BomLine("transceiver", module.id, module.part, f"{module.name} ({label})", quantity,
-                                 module.power_w, module.source))
+            split = counts.split_modules.get(module_id, 0) if side == "nic" else 0
+            if quantity - split:
+                lines.append(BomLine("transceiver", module.id, module.part, f"{module.name} ({label})",
+                                     quantity - split, module.power_w, module.source))
+            if split:
+                lines.append(BomLine("transceiver", module.id, module.part,
+                                     f"{module.name} ({label}, half its lanes lit)", split,
+                                     module.split_power_w if module.split_power_w is not None else module.power_w,
+                                     module.source))
     for (cable_id, length), quantity in sorted(counts.cables.items()):
         cable = hardware.cables[cable_id]
-        lines.append(BomLine("cable", cable.id, cable.part, f"{cable.name}, {length:g} m", quantity,
+        lines.append(BomLine("cable", cable.id, cable.part_number(length), f"{cable.name}, {length:g} m", quantity,
                              cable.power_w, cable.source, length))
+    for (part_id, length), quantity in sorted(counts.structured.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        part = hardware.cables[part_id]
+        where = f", {length:g} m" if length is not None else ""
+        lines.append(BomLine("cable", part.id, part.part_number(length), f"{part.name} (structured cabling){where}",
+                             quantity, part.power_w, part.source, length))
     return lines

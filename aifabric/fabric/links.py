@@ -7,12 +7,14 @@ generated and the plane number is applied when links are written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from aifabric.catalog.models import Hardware, Medium
+from aifabric.catalog.models import Hardware, Medium, Switch
 from aifabric.errors import DesignError
+from aifabric.fabric import compat
+from aifabric.fabric.compat import CageEnd, Option
 from aifabric.fabric.placement import Floor
 from aifabric.fabric.sizing import Plan, PodShape
 from aifabric.spec.fabric import LINK_CLASSES, FabricSpec
@@ -67,30 +69,42 @@ class FabricLinks:
     media: list[Medium]
     sets: dict[str, LinkSet]
     lengths_m: np.ndarray
+    rules: dict[str, ClassRules] = field(default_factory=dict)
+    options: dict[str, list[Option]] = field(default_factory=dict)
+
+    def option(self, link_class: str, medium_index: int) -> Option:
+        """Return the option (medium and parts) a link class builds with a medium."""
+        medium_id = self.media[medium_index].id
+        return next(o for o in self.options[link_class] if o.medium.id == medium_id)
 
     def histogram(self, link_class: str) -> np.ndarray:
         """Return link counts of one class per (medium index, index into lengths_m)."""
         return self.sets[link_class].histogram(self.lengths_m, len(self.media))
 
 
-def _candidates(spec: FabricSpec, hardware: Hardware, link_class: str) -> list[Medium]:
+def _candidates(spec: FabricSpec, hardware: Hardware, link_class: str, rules: ClassRules) -> list[Option]:
+    """Return the options the rules allow for a link class (one, when the spec forces a medium), cheapest first."""
     forced = spec.media.get(link_class) or spec.media.get("all")
-    ends = "switch-nic" if link_class == "nic_leaf" else "switch-switch"
+    ends = compat.LINK_ENDS[link_class]
     if forced is not None:
         medium = hardware.medium(forced)
         if ends not in medium.ends:
             raise DesignError(f"{forced} does not serve {ends} links", field=f"media.{link_class}")
-        return [medium]
-    return sorted((m for m in hardware.media.values() if ends in m.ends), key=lambda m: (m.cost_rank, m.id))
+        found = [o for o in rules.options if o.medium.id == forced]
+        if not found:
+            raise compat.no_option_error(link_class, rules.a, rules.b, forced, rules.switch)
+        return found
+    if not rules.options:
+        raise compat.no_option_error(link_class, rules.a, rules.b, None, rules.switch)
+    return rules.options
 
 
-def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, int], link_class: str,
+def _choose(run_m: np.ndarray, candidates: list[Option], media_index: dict[str, int], link_class: str,
             hardware: Hardware, all_lengths_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (medium index, ordered cable length, index of that length in all_lengths_m) per link: the cheapest
-    medium whose reach covers the run, and the shortest of its cable lengths that covers it."""
+    option whose reach covers the run, and the shortest of its orderable lengths that covers it."""
     wanted = run_m - 1e-9
-    reaches = [min(m.reach_m, hardware.cables[m.cable].reach_m, max(hardware.cables[m.cable].lengths_m))
-               for m in candidates]
+    reaches = [o.reach_m for o in candidates]
     if all(a < b for a, b in zip(reaches, reaches[1:], strict=False)):
         # Cheapest-first media whose reach grows: a run takes the first medium that reaches it, i.e. the number of
         # reaches below it. A few whole-array comparisons (in float64, as a search would) beat a binary search.
@@ -103,34 +117,67 @@ def _choose(run_m: np.ndarray, candidates: list[Medium], media_index: dict[str, 
             position[run_m <= reach] = i
     if (position >= len(candidates)).any():
         longest = float(run_m[position >= len(candidates)].max())
-        names = ", ".join(m.id for m in candidates)
+        names = ", ".join(f"{o.medium.id} {o.reach_m:g} m" for o in candidates)
         raise DesignError(
             f"{link_class} links up to {longest:.0f} m exceed the reach of every allowed medium ({names}); "
             f"shorten the floor (placement.racks_per_row, row_pitch_m, leaf_location) or allow longer-reach media",
             field="placement",
         )
-    chosen = np.array([media_index[m.id] for m in candidates], dtype=np.int16)[position]
+    chosen = np.array([media_index[o.medium.id] for o in candidates], dtype=np.int16)[position]
     # One search over every orderable length serves all media: a medium's shortest length covering a run is its
     # shortest length covering the first orderable length at or above the run (its lengths are among them).
     above = np.searchsorted(all_lengths_m, wanted)
-    table = _length_table(candidates, hardware, all_lengths_m)
+    table = _length_table(candidates, all_lengths_m)
     length_index = table.ravel()[position.astype(np.int32) * table.shape[1] + above]
     cable_m = all_lengths_m.astype(np.float32)[length_index]
     return chosen, cable_m, length_index
 
 
-def _length_table(media: list[Medium], hardware: Hardware, all_lengths_m: np.ndarray) -> np.ndarray:
-    """Return [medium position, index of the first orderable length >= a run] -> index in all_lengths_m of the
-    medium's shortest cable length >= that run (its longest past the end; reach checks exclude those runs)."""
-    table = np.zeros((len(media), len(all_lengths_m) + 1), dtype=np.int16)
+def _length_table(candidates: list[Option], all_lengths_m: np.ndarray) -> np.ndarray:
+    """Return [option position, index of the first orderable length >= a run] -> index in all_lengths_m of the
+    option's shortest orderable length >= that run (its longest past the end; reach checks exclude those runs)."""
+    table = np.zeros((len(candidates), len(all_lengths_m) + 1), dtype=np.int16)
     ends = np.append(all_lengths_m, np.inf)
-    for row, medium in enumerate(media):
-        own = np.array(sorted(hardware.cables[medium.cable].lengths_m), dtype=np.float64)
+    for row, option in enumerate(candidates):
+        own = np.array(option.lengths_m, dtype=np.float64)
         own_index = np.searchsorted(all_lengths_m, own - 1e-6)
-        # For each orderable length, the number of this medium's lengths below it points at the covering one.
+        # For each orderable length, the number of this option's lengths below it points at the covering one.
         local = np.minimum(np.searchsorted(own, ends - 1e-9), len(own) - 1)
         table[row] = own_index[local]
     return table
+
+
+@dataclass(frozen=True)
+class ClassRules:
+    """What the rules say about one link class of a plan: the two cage ends and the feasible options."""
+
+    switch: Switch
+    a: CageEnd
+    b: CageEnd
+    options: list[Option]
+
+
+def class_rules(plan: Plan, hardware: Hardware) -> dict[str, ClassRules]:
+    """Return the cage ends and feasible options of every link class of a plan."""
+    switch = hardware.switch(plan.switch_id)
+    server = hardware.server(plan.server_id)
+    nic = hardware.nic(plan.nic_id)
+    media = sorted(hardware.media.values(), key=lambda m: (m.cost_rank, m.id))
+    mode = compat.nic_mode(nic, switch, plan.port_gbps, plan.planes)
+    rails_per_cage = nic_cage_rails(plan, hardware)
+    ends = {"nic_leaf": (compat.switch_end(switch, plan.port_gbps, switch.ports_per_cage(plan.port_gbps)),
+                         compat.nic_end(nic, server, mode, plan.port_gbps, rails_per_cage))}
+    ppc_up = switch.ports_per_cage(plan.uplink_gbps)
+    # A switch cage's ports reach one far cage only when whole cages of parallel links join a pair of switches.
+    aligned = all(p.links_per_leaf_spine % ppc_up == 0 for p in plan.pods)
+    far = 1 if aligned else ppc_up
+    ends["leaf_spine"] = (compat.switch_end(switch, plan.uplink_gbps, far),
+                          compat.switch_end(switch, plan.uplink_gbps, far))
+    if plan.tiers == 3:
+        far = 1 if ppc_up == 1 or plan.cores_per_plane == 1 else ppc_up
+        ends["spine_core"] = (compat.switch_end(switch, plan.uplink_gbps, far),
+                              compat.switch_end(switch, plan.uplink_gbps, far))
+    return {cls: ClassRules(switch, a, b, compat.options(hardware, media, a, b, cls)) for cls, (a, b) in ends.items()}
 
 
 def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
@@ -138,7 +185,9 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     floor = Floor(plan, spec.placement)
     media = sorted(hardware.media.values(), key=lambda m: (m.cost_rank, m.id))
     media_index = {m.id: i for i, m in enumerate(media)}
-    all_lengths = np.array(sorted({float(v) for c in hardware.cables.values() for v in c.lengths_m}),
+    rules = class_rules(plan, hardware)
+    candidates_of = {cls: _candidates(spec, hardware, cls, r) for cls, r in rules.items()}
+    all_lengths = np.array(sorted({float(v) for opts in candidates_of.values() for o in opts for v in o.lengths_m}),
                            dtype=np.float64)
     sets: dict[str, LinkSet] = {}
     int_t = np.int32 if plan.servers * plan.rails < 2**31 - 1 else np.int64
@@ -159,7 +208,7 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
     su_leaf_x = leaf_x.reshape(plan.sus, plan.leaves_per_su)
     su_leaf_y = leaf_y.reshape(plan.sus, plan.leaves_per_su)
-    candidates = _candidates(spec, hardware, "nic_leaf")
+    candidates = candidates_of["nic_leaf"]
     su_in_one_place = GROUP_RUNS and bool((su_leaf_x == su_leaf_x[:, :1]).all()
                                            and (su_leaf_y == su_leaf_y[:, :1]).all())
     if su_in_one_place:
@@ -174,8 +223,6 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
         # Coordinates are computed once per device and gathered per link: far cheaper than per-link arithmetic.
         run = floor.run_m(server_x[servers], server_y[servers], leaf_x[leaves], leaf_y[leaves])
         medium, cable, length_index = _choose(run, candidates, media_index, "nic_leaf", hardware, all_lengths)
-        medium, cable, length_index = _share_nic_cages(plan, hardware, media, medium, cable, length_index, run,
-                                                       all_lengths)
     sets["nic_leaf"] = LinkSet("nic_leaf", plan.port_gbps, servers, None, rails, leaves, None, slot, run,
                                medium, cable, length_index)
 
@@ -192,7 +239,7 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     spine = uplink // per_pair
     spine_port = in_pod * per_pair + uplink % per_pair
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
-    candidates = _candidates(spec, hardware, "leaf_spine")
+    candidates = candidates_of["leaf_spine"]
     if su_in_one_place:
         run, medium, cable, length_index = _leaf_spine_by_su(plan, floor, su_leaf_x[:, 0], su_leaf_y[:, 0], spine_x,
                                                              spine_y, spine_base, candidates, media_index, hardware,
@@ -205,8 +252,13 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
                                  medium, cable, length_index)
 
     if plan.tiers == 3:
-        sets["spine_core"] = _spine_core(plan, floor, spec, hardware, media_index, all_lengths)
-    return FabricLinks(plan, media, sets, all_lengths)
+        sets["spine_core"] = _spine_core(plan, floor, candidates_of["spine_core"], hardware, media_index,
+                                         all_lengths)
+    links = FabricLinks(plan, media, sets, all_lengths, rules, candidates_of)
+    for link_class, link_set in sets.items():
+        _one_module_per_cage(link_set, cage_keys(links, link_class), candidates_of[link_class], media_index,
+                             all_lengths)
+    return links
 
 
 def pod_runs(plan: Plan) -> list[tuple[int, int, PodShape]]:
@@ -281,24 +333,63 @@ def nic_cage_rails(plan: Plan, hardware: Hardware) -> int:
     return rails if plan.rails % rails == 0 else 1
 
 
-def _share_nic_cages(plan, hardware, media, medium, cable, length_index, run, all_lengths_m):
-    """Return media where the rails sharing a NIC cage all take the longest-reach medium among them: one module
-    type fills a cage."""
-    rails_per_cage = nic_cage_rails(plan, hardware)
-    if rails_per_cage == 1:
-        return medium, cable, length_index
-    grouped = medium.reshape(plan.servers, plan.rails // rails_per_cage, rails_per_cage)
-    widest = np.repeat(grouped.max(axis=2), rails_per_cage, axis=1).reshape(-1).astype(np.int16)
-    changed = widest != medium
+def cage_keys(links: FabricLinks, link_class: str) -> list[np.ndarray]:
+    """Return, per end of a link class that shares cages, each link's cage there as one integer key (a NIC cage of
+    a server, or a switch cage: switch x cages + port // ports per cage; port groups start on a cage boundary)."""
+    plan, link_set = links.plan, links.sets[link_class]
+    rules = links.rules[link_class]
+    keys = []
+    if link_class == "nic_leaf":
+        rails_per_cage = max(rules.b.ports_per_cage // plan.planes, 1)
+        if rails_per_cage > 1:
+            keys.append(link_set.a.astype(np.int64) * (plan.rails // rails_per_cage) + link_set.a_port // rails_per_cage)
+        ppc = rules.a.ports_per_cage
+        if ppc > 1:
+            keys.append(link_set.z.astype(np.int64) * rules.switch.cages + link_set.z_port // ppc)
+        return keys
+    ppc = rules.a.ports_per_cage
+    if ppc == 1:
+        return keys
+    cages = rules.switch.cages
+    base = np.cumsum([0] + [p.spines for p in plan.pods])[:-1]
+    if link_class == "leaf_spine":
+        keys.append(link_set.a.astype(np.int64) * cages + link_set.a_port // ppc)
+        keys.append((base[link_set.z_pod] + link_set.z).astype(np.int64) * cages + link_set.z_port // ppc)
+    else:
+        keys.append((base[link_set.a_pod] + link_set.a).astype(np.int64) * cages + link_set.a_port // ppc)
+        keys.append(link_set.z.astype(np.int64) * cages + link_set.z_port // ppc)
+    return keys
+
+
+def _one_module_per_cage(link_set: LinkSet, keys: list[np.ndarray], candidates: list[Option], media_index,
+                         all_lengths_m: np.ndarray) -> None:
+    """Give every lane of a cage the medium of its longest-reach lane (one module fills a cage), and the far end of
+    each link the same medium, until nothing changes; re-choose the orderable length of the links that changed."""
+    medium = link_set.medium
+    if not keys or medium.size == 0 or int(medium.min()) == int(medium.max()):
+        return
+    current = medium
+    while True:
+        before = current
+        for key in keys:
+            top = np.zeros(int(key.max()) + 1, dtype=current.dtype)
+            np.maximum.at(top, key, current)
+            current = top[key]
+        if np.array_equal(before, current):
+            break
+    changed = current != medium
     if changed.any():
-        table = _length_table(media, hardware, all_lengths_m)  # rows follow the media indices
-        above = np.searchsorted(all_lengths_m, run[changed] - 1e-9)
-        length_index[changed] = table[widest[changed], above]
-        cable[changed] = all_lengths_m.astype(np.float32)[length_index[changed]]
-    return widest, cable, length_index
+        position_of = np.zeros(int(max(media_index.values())) + 1, dtype=np.int32)
+        for position, option in enumerate(candidates):
+            position_of[media_index[option.medium.id]] = position
+        table = _length_table(candidates, all_lengths_m)
+        above = np.searchsorted(all_lengths_m, link_set.run_m[changed] - 1e-9)
+        link_set.length_index[changed] = table[position_of[current[changed]], above]
+        link_set.cable_m[changed] = all_lengths_m.astype(np.float32)[link_set.length_index[changed]]
+        link_set.medium = current.astype(medium.dtype)
 
 
-def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, media_index,
+def _spine_core(plan: Plan, floor: Floor, candidates: list[Option], hardware: Hardware, media_index,
                 all_lengths_m: np.ndarray) -> LinkSet:
     """Stripe spine uplinks over the cores: slot i goes to core i mod C, arriving on core port i div C."""
     # Pods of one shape share one template; only the last pod may differ.
@@ -320,7 +411,6 @@ def _spine_core(plan: Plan, floor: Floor, spec: FabricSpec, hardware: Hardware, 
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
     spine_key = spine_base[pod] + spine
     core_x, core_y = _f32(floor.core_xy(np.arange(plan.cores_per_plane, dtype=np.int64)))
-    candidates = _candidates(spec, hardware, "spine_core")
     spine_place, (place_x, place_y) = _places(spine_x, spine_y)
     core_place, (core_place_x, core_place_y) = _places(core_x, core_y)
     pairs = len(place_x) * len(core_place_x)

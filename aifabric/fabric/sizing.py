@@ -170,6 +170,12 @@ def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
                 f"{label} {speed}: {switch.id} offers {', '.join(map(str, switch.speeds_gbps))} Gb/s ports",
                 field=label if getattr(spec, label) is not None else "switch",
             )
+    # The physical-layer rules: a NIC runs only the port modes its firmware lists; a server has its GPUs.
+    from aifabric.fabric import compat
+
+    if spec.gpus_per_server is not None:
+        compat.check_server(server, gpus_per_server)
+    compat.nic_mode(nic, switch, port_gbps, spec.planes)
     return Resolved(server, switch, nic.id, gpus_per_server, servers, nic_gbps, port_gbps, uplink_gbps)
 
 

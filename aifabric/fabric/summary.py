@@ -15,6 +15,11 @@ def power_kw(plan: Plan, counts: PartCounts, hardware: Hardware) -> dict[str, fl
     """Return network power in kW: switches, transceivers (and active cables), NICs, total."""
     switch_w = plan.switch_counts()["total"] * hardware.switch(plan.switch_id).power_w
     optics_w = sum(hardware.transceivers[t].power_w * n for t, n in counts.transceiver_totals().items())
+    # NIC modules lit on half their lanes (200G mode) draw their split-mode power.
+    for module_id, n in counts.split_modules.items():
+        module = hardware.transceivers[module_id]
+        if module.split_power_w is not None:
+            optics_w -= (module.power_w - module.split_power_w) * n
     optics_w += sum(hardware.cables[c].power_w * n for (c, _), n in counts.cables.items())
     nic_w = plan.gpus * hardware.nic(plan.nic_id).power_w
     parts = {"switches": switch_w, "transceivers": optics_w, "nics": nic_w}
@@ -60,6 +65,8 @@ def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[
         "media": counts.media_links,
         "transceivers": counts.transceiver_totals(),
         "transceivers_by_side": {side: dict(sorted(v.items())) for side, v in counts.transceivers.items()},
+        "parts": counts.parts(),
+        "ports": counts.ports,
         "latency_ns": {
             # A path class the design lacks (one server: no two NICs share a leaf) is null.
             "same_leaf": by_class["same_leaf"].typical_ns if "same_leaf" in by_class else None,

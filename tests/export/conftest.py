@@ -19,7 +19,7 @@ def three_tier_fabric():
     """Return a 4,096-GPU three-tier QM9700 fabric (pods, spines, cores)."""
     from aifabric.fabric.plan import plan_fabric
 
-    return plan_fabric(None, {"gpus": 4096, "switch": "qm9700", "tiers": "3"})
+    return plan_fabric(None, {"gpus": 4096, "switch": "qm9700", "nic": "connectx-7", "tiers": "3"})
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +27,8 @@ def two_plane_fabric():
     """Return a 128-GPU fabric with each 800G NIC split over two 400G planes."""
     from aifabric.fabric.plan import plan_fabric
 
-    return plan_fabric(None, {"gpus": 128, "switch": "sn5600", "planes": 2, "nic_gbps": 800})
+    return plan_fabric(None, {"gpus": 128, "server": "dgx-b300", "switch": "sn5600", "planes": 2,
+                                    "nic_gbps": 800})
 
 
 @pytest.fixture(scope="session")

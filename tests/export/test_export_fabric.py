@@ -171,7 +171,7 @@ def test_simai_header_counts_equal_the_plan(fabric, request):
     assert int(nodes) == plan.gpus + plan.servers + plan.switch_counts()["total"]
     assert (int(gpus_per_server), int(nvswitches), int(switches)) == (plan.gpus_per_server, plan.servers,
                                                                        plan.switch_counts()["total"])
-    assert gpu_type == "H100"
+    assert gpu_type == ("B300" if fabric == "two_plane_fabric" else "H100")
     assert lines[1].split() == [str(i) for i in range(plan.gpus, int(nodes))]
     body = [line.split() for line in lines[2:]]
     assert len(body) == int(links)

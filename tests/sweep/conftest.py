@@ -21,6 +21,9 @@ def base_spec():
     spec = load_fabric_spec(TOPOLOGIES / "spectrum-x-8k.yaml")
     base = spec.model_dump(exclude_unset=True)
     base.pop("port_gbps")
+    # A NIC that speaks both Ethernet and InfiniBand, so the grid's IB switch (qm9700) is a real candidate: the
+    # spec's BlueField-3 is Ethernet only and the rules refuse it on an InfiniBand switch.
+    base["nic"] = "connectx-7"
     return base
 
 
