@@ -319,10 +319,11 @@ def port_usage(links) -> dict[str, dict]:
     switch = next(iter(links.rules.values())).switch
     ppc_down = switch.ports_per_cage(plan.port_gbps)
     ppc_up = switch.ports_per_cage(plan.uplink_gbps)
-    used = {"leaf": (math.ceil(plan.leaf_downlinks / ppc_down) + math.ceil(plan.leaf_uplinks / ppc_up),
-                     plan.leaf_downlinks + plan.leaf_uplinks)}
-    used["spine"] = max(((math.ceil(p.spine_downlinks / ppc_up) + math.ceil(p.spine_uplinks / ppc_up),
-                          p.spine_downlinks + p.spine_uplinks) for p in plan.pods), default=(0, 0))
+    down = plan.leaf_down_ports
+    used = {"leaf": (math.ceil(down / ppc_down) + math.ceil(plan.leaf_uplinks / ppc_up), down + plan.leaf_uplinks)}
+    if plan.tiers >= 2:
+        used["spine"] = max(((math.ceil(p.spine_downlinks / ppc_up) + math.ceil(p.spine_uplinks / ppc_up),
+                              p.spine_downlinks + p.spine_uplinks) for p in plan.pods), default=(0, 0))
     if plan.tiers == 3 and "spine_core" in links.sets and len(links.sets["spine_core"]):
         core_ports = int(links.sets["spine_core"].z_port.max()) + 1
         used["core"] = (math.ceil(core_ports / ppc_up), core_ports)
