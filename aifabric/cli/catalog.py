@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-KIND_CHOICES = ("switches", "nics", "servers", "gpus", "media", "transceivers", "cables", "coherent")
+KIND_CHOICES = ("switches", "nics", "servers", "gpus", "media", "transceivers", "cables", "coherent", "line-equipment",
+                "fibers")
 
 COLUMNS = {
     "switches": ("id", "name", "family", "cages", "cage_form_factor", "lane_gbps", "speeds_gbps", "max_logical_ports",
@@ -19,6 +20,8 @@ COLUMNS = {
     "transceivers": ("id", "part", "name", "form_factor", "lanes", "lane_gbps", "pmd", "connector", "reach_m",
                      "power_w", "source"),
     "cables": ("id", "part", "name", "kind", "end_a", "end_b", "legs", "lengths_m", "source"),
+    "line-equipment": ("id", "name", "role", "rack_units", "power_w", "fit", "mttr_h", "switching_ms", "source"),
+    "fibers": ("id", "name", "loss_db_per_km", "group_index", "dispersion_ps_nm_km", "effective_area_um2", "source"),
     "coherent": ("id", "name", "line_rate_gbps", "baud_gbd", "modulation", "spacing_ghz", "reach_km",
                  "required_osnr_db", "source"),
 }
@@ -75,6 +78,10 @@ def _entries(kind: str, catalog_dir):
         from aifabric.corridor.catalog import load_modes
 
         return load_modes(catalog_dir)
+    if kind in ("line-equipment", "fibers"):
+        from aifabric.corridor.line_catalog import load_fibers, load_line_equipment
+
+        return (load_line_equipment if kind == "line-equipment" else load_fibers)(catalog_dir)
     from aifabric.catalog.models import KINDS, load_hardware
 
     load_hardware(catalog_dir)

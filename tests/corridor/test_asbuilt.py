@@ -89,3 +89,12 @@ def test_span_losses_must_match_the_huts(write_spec):
 
     with pytest.raises(AifabricError, match="2 huts make 3 spans, but span_loss_db lists 2"):
         _plan(write_spec, as_built={"dallas--houston": {"huts_km": [100, 200], "span_loss_db": [20, 20]}})
+
+
+def test_catalog_lists_fibers_and_line_equipment(cli):
+    import json
+
+    code, out, _ = cli("catalog", "fibers", "--json")
+    assert code == 0 and [f["id"] for f in json.loads(out)["fibers"]] == ["g652d", "g654e", "hcf"]
+    code, out, _ = cli("catalog", "line-equipment", "--json")
+    assert code == 0 and "protection-switch" in {e["id"] for e in json.loads(out)["line-equipment"]}
