@@ -49,7 +49,7 @@ def catalog(
         return
     from rich.table import Table
 
-    from aifabric.cli.render import stdout_console
+    from aifabric.cli.render import print_table, stdout_console
 
     console = stdout_console()
     for k, items in entries.items():
@@ -60,7 +60,7 @@ def catalog(
         for entry in items.values():
             data = entry.model_dump()
             table.add_row(*(_cell(data.get(col)) for col in columns))
-        console.print(table)
+        print_table(console, table)
 
 
 def _cell(value) -> str:

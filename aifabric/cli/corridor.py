@@ -74,7 +74,7 @@ def map_(
 def _render(result, written: list[Path]) -> None:
     from rich.table import Table
 
-    from aifabric.cli.render import stdout_console
+    from aifabric.cli.render import count, print_table, stdout_console
 
     console = stdout_console()
     doc = result.to_json()
@@ -115,7 +115,7 @@ def _render(result, written: list[Path]) -> None:
                 "" if p["margin_db"] is None else f"{p['margin_db']:.2f}",
                 " / ".join(p["routes"]),
             )
-    console.print(demands)
+    print_table(console, demands, droppable=("stretch", "ILA", "limit", "GSNR dB"))
     segments = Table(title="segments")
     for column in ("segment", "route", "fiber km", "spans", "ILA huts", "waves", "fiber pairs"):
         segments.add_column(column, justify="left" if column in ("segment", "route") else "right")
@@ -129,7 +129,7 @@ def _render(result, written: list[Path]) -> None:
             f"{s['waves']}",
             f"{s['fiber_pairs']}",
         )
-    console.print(segments)
+    print_table(console, segments)
     terms = Table(title=f"RFP terms ({doc['term_years']}-year term, growth {doc['growth_cagr']:.0%}/yr, prices "
                   f"{doc['prices']['file']}{' INDICATIVE' if doc['prices']['indicative'] else ''})")
     for column in ("demand", "availability", "min/yr", "SLA", "diff delay ms", "fibers/route", "TCO (USD M)"):
@@ -140,11 +140,12 @@ def _render(result, written: list[Path]) -> None:
         costs = ", ".join(f"{s} {c['total_usd'] / 1e6:,.1f}" for s, c in d["cost"].items()) or "-"
         terms.add_row(d["id"], f"{a['percent']:.4f} %", f"{a['minutes_per_year']:,.1f}", sla,
                       f"{d['differential_delay_ms']:.3f}", f"{d['fibers']}", costs)
-    console.print(terms)
+    print_table(console, terms)
     totals = doc["totals"]
     console.print(
-        f"route {totals['route_km']:,.1f} km, {totals['waves']} waves, {totals['amplifier_sites']} ILA huts, "
-        f"{totals['regen_sites']} regen sites, {totals['transponders']} transponders"
+        f"route {totals['route_km']:,.1f} km, {count(totals['waves'], 'wave')}, "
+        f"{count(totals['amplifier_sites'], 'ILA hut')}, {count(totals['regen_sites'], 'regen site')}, "
+        f"{count(totals['transponders'], 'transponder')}"
         + (f"; GNPy {doc['gnpy']['version']} GSNR checked" if doc["gnpy"]["checked"] else "; GNPy check off")
     )
     for path in written:

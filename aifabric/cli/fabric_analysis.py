@@ -31,7 +31,7 @@ def latency(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         return
     from rich.table import Table
 
-    from aifabric.cli.render import stdout_console
+    from aifabric.cli.render import print_table, stdout_console
 
     console = stdout_console()
     table = Table(title=f"One-way latency (ns): {result.plan.name}", title_justify="left")
@@ -43,7 +43,7 @@ def latency(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         table.add_row(p.path_class, str(p.plane), str(p.switch_hops), f"{t['nic']:,.0f}", f"{t['switch']:,.0f}",
                       f"{t['fec']:,.0f}", f"{t['optics']:,.0f}", f"{t['propagation']:,.1f}",
                       f"{p.typical_ns:,.0f}", f"{p.min_ns:,.0f}", f"{p.worst_ns:,.0f}")
-    console.print(table)
+    print_table(console, table, droppable=("hops", "fec", "optics"))
     for term, source in document["sources"].items():
         console.print(f"[dim]{term}: {source}[/dim]")
     if budget is not None:
@@ -73,7 +73,7 @@ def bisection(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         return
     from rich.table import Table
 
-    from aifabric.cli.render import stdout_console
+    from aifabric.cli.render import print_table, stdout_console
 
     table = Table(title=f"Bisection (Tb/s): {result.plan.name}", title_justify="left")
     for col in ("plane", "max-flow", "closed form", "NIC tier", "leaf uplinks", "spine uplinks"):
@@ -81,7 +81,7 @@ def bisection(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
     for b in entries:
         table.add_row(str(b.plane), f"{b.graph_tbps:,.1f}", f"{b.closed_form_tbps:,.1f}", f"{b.nic_tbps:,.1f}",
                       f"{b.leaf_uplink_tbps:,.1f}", f"{b.spine_uplink_tbps:,.1f}")
-    stdout_console().print(table)
+    print_table(stdout_console(), table)
 
 
 @spec_flags()
@@ -111,7 +111,7 @@ def failures(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         return
     from rich.table import Table
 
-    from aifabric.cli.render import stdout_console
+    from aifabric.cli.render import print_table, stdout_console
 
     console = stdout_console()
     table = Table(title=f"Single switch failures: {result.plan.name}", title_justify="left")
@@ -120,14 +120,14 @@ def failures(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
     for s in singles:
         table.add_row(s.element, str(s.plane), "-" if s.pod < 0 else str(s.pod), f"{s.gpus_cut_off:,}",
                       f"{s.gpus_degraded:,}", f"{s.worst_gpu_share:.1%}", f"{s.bisection_left:.2%}")
-    console.print(table)
+    print_table(console, table)
     mc_table = Table(title=f"Monte Carlo: {trials:,} trials, seed {seed}, --fail {fail}", title_justify="left")
     for col in ("metric", "p50", "p5", "p1", "min", "mean"):
         mc_table.add_column(col, justify="left" if col == "metric" else "right")
     for key, label in (("bisection_left", "surviving bisection"), ("worst_gpu_bandwidth_share", "worst GPU share")):
         row = mc[key]
         mc_table.add_row(label, *(f"{row[k]:.2%}" for k in ("p50", "p5", "p1", "min", "mean")))
-    console.print(mc_table)
+    print_table(console, mc_table)
     console.print(f"trials with a GPU cut off: {mc['gpus_cut_off_trials']:,} of {trials:,}")
 
 
@@ -157,7 +157,7 @@ def ecmp(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         return
     from rich.table import Table
 
-    from aifabric.cli.render import stdout_console
+    from aifabric.cli.render import print_table, stdout_console
 
     table = Table(title=f"ECMP model: {result.plan.name}, {traffic}, {routing}, {flows_per_nic} flow(s) per NIC, "
                         f"{trials} trials, seed {seed}", title_justify="left")
@@ -167,6 +167,6 @@ def ecmp(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         row = document[key]
         table.add_row(label, *(f"{row[k]:.1%}" for k in ("mean", "p5", "p50", "min")))
     console = stdout_console()
-    console.print(table)
+    print_table(console, table)
     console.print(f"[dim]closed form for one hashing stage of {result.plan.leaf_uplinks} uplinks: "
                   f"1 - (1 - 1/n)^n = {document['closed_form_first_stage_share']:.1%}[/dim]")

@@ -10,6 +10,8 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
     """Print the plan's summary tables."""
     from rich.table import Table
 
+    from aifabric.cli.render import count, print_table
+
     d = document
     plan = result.plan
     head = Table(title=f"Fabric plan: {d['name']}", show_header=False, title_justify="left")
@@ -18,11 +20,13 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
     rows = [
         ("GPUs / servers",
          f"{d['gpus']:,} GPUs on {d['servers']:,} {d['server_model']} ({d['gpus_per_server']} rails)"),
-        ("NIC", f"{d['nic_model']} {d['nic_gbps']}G, {d['planes']} plane(s) of {d['port_gbps']}G"),
+        ("NIC", f"{d['nic_model']} {d['nic_gbps']}G, {count(d['planes'], 'plane')} of {d['port_gbps']}G"),
         ("Switch", f"{d['switch_model']}: radix {plan.radix_down} at {d['port_gbps']}G"
                    + (f", {plan.radix_up} at {d['uplink_gbps']}G" if d['uplink_gbps'] != d['port_gbps'] else "")),
-        ("Tiers", f"{d['tiers']} ({d['sus']} SUs of {d['servers_per_su']} servers"
-                  + (f", {d['pods']} pods of {d['leaves_per_pod']} leaves" if d['tiers'] == 3 else "") + ")"),
+        ("Tiers", f"{d['tiers']} ({count(d['sus'], 'SU')} of {count(d['servers_per_su'], 'server')}"
+                  + (f", {count(d['pods'], 'pod')} of {count(d['leaves_per_pod'], 'leaf', 'leaves')}"
+                     if d['tiers'] == 3 else "")
+                  + (f", {d['rails_per_leaf']} rails per leaf" if d['rails_per_leaf'] > 1 else "") + ")"),
         ("Oversubscription", f"{d['oversubscription']:g}:1 at the leaf ({d['servers_per_su']} down, "
                              f"{d['leaf_uplinks']} up)"),
         ("Bisection", f"{d['bisection_tbps']:,.1f} Tb/s"),
@@ -41,7 +45,7 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
                                        f"${c['nics']:,.0f})"))
     for key, value in rows:
         head.add_row(key, value)
-    console.print(head)
+    print_table(console, head)
 
     tiers = Table(title="Switches and links per tier", title_justify="left")
     for col in ("tier", "switches", "per plane", "links up", "speed"):
@@ -55,7 +59,7 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
     if d["tiers"] == 3:
         tiers.add_row("core", f"{d['switches']['core']:,}", f"{d['switches_per_plane']['core']:,}", "-", "-")
     tiers.add_row("NIC ports", f"{links['nic_leaf']:,}", "", "", f"{d['port_gbps']}G")
-    console.print(tiers)
+    print_table(console, tiers)
 
     media = Table(title="Media and transceivers", title_justify="left")
     for col in ("kind", "catalog id", "quantity"):
@@ -65,7 +69,7 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
     for side, parts in d["transceivers_by_side"].items():
         for part, n in parts.items():
             media.add_row(f"optics ({side})", part, f"{n:,}")
-    console.print(media)
+    print_table(console, media)
     for note in d["notes"]:
         console.print(f"[dim]note: {note}[/dim]")
     if out is not None:

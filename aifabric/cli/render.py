@@ -2,15 +2,73 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+from collections.abc import Sequence
 from typing import Any
+
+# A word holding a digit is a number (2,166.7, 61.5%, 400G, 14): it is never folded, cut or ellipsized.
+_NUMBER_WORD = re.compile(r"\S*\d\S*")
+# A numeric cell: a number with an optional unit or verdict (2,166.7 / 61.5% / 400G / 99.99 ok / $1.2M), or "-".
+_NUMERIC_CELL = re.compile(r"[-+$]?[\d,]*\.?\d+ ?(%|[A-Za-z/]{1,4})?( ok| FAIL)?|-|")
 
 
 def stdout_console():
-    """Return a rich Console on stdout, wide enough that piped tables are not truncated."""
+    """Return a rich Console on stdout: the terminal's width, $COLUMNS when set, else wide enough that piped
+    tables are not squeezed."""
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 160)
+    if sys.stdout.isatty():
+        return Console()
+    columns = os.environ.get("COLUMNS", "")
+    return Console(width=int(columns) if columns.isdigit() and int(columns) > 0 else 160)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """Return '1 plane', '2 planes', '3,264 transponders': a count with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def print_table(console, table, droppable: Sequence[str] = ()) -> None:
+    """Print a rich Table so that no number is ever cut: a column holding numbers gets a fixed width that fits its
+    longest number (its header folds instead); text folds. If the terminal is still too narrow, the droppable
+    columns go (last first) and a note says which and how to see them."""
+    for column in table.columns:
+        column.overflow = "fold"
+        cells = [str(cell).strip() for cell in column._cells]
+        if any(_NUMBER_WORD.search(cell) for cell in cells) and all(_NUMERIC_CELL.fullmatch(cell) for cell in cells):
+            widest = max(len(cell) for cell in cells)  # a number keeps its unit or verdict on its line
+            # A fixed width keeps rich from squeezing the column (it squeezes only flexible ones).
+            header = max((len(w) for w in str(column.header).split()), default=1)
+            column.width = max(widest, min(header, TEXT_MIN_WIDTH))
+    dropped = []
+    for name in reversed(list(droppable)):
+        if _least_width(table) <= console.width:
+            break
+        column = next((c for c in table.columns if c.header == name), None)
+        if column is not None:
+            table.columns.remove(column)
+            dropped.append(name)
+    console.print(table)
+    if dropped:
+        console.print(f"[dim]columns left out to fit {console.width} columns: {', '.join(reversed(dropped))} "
+                      "(a wider terminal or --json shows them)[/dim]")
+
+
+TEXT_MIN_WIDTH = 8  # a text column folds to no less than this, so a word stays readable
+
+
+def _least_width(table) -> int:
+    """Return the narrowest width the table can take without cutting a number (cell padding and borders too)."""
+    inner = 0
+    for column in table.columns:
+        if column.width is not None:
+            inner += column.width + 2
+            continue
+        words = [len(w) for cell in (*column._cells, column.header) for w in str(cell).split()] or [1]
+        inner += min(max(words), TEXT_MIN_WIDTH) + 2
+    return inner + len(table.columns) + 1
 
 
 def stderr_console():

@@ -90,6 +90,8 @@ def render_sweep(console, grid, config, candidates, prices_path, indicative: boo
     """Print the Pareto front as a table, then the infeasible candidates counted by reason."""
     from rich.table import Table
 
+    from aifabric.cli.render import print_table
+
     feasible = [c for c in candidates if c["feasible"]]
     front = sorted((c for c in feasible if c["pareto"]), key=lambda c: (c["cost"], c["index"]))
     where = {"pool": "local process pool", "dask-local": "Dask LocalCluster", "dask": "Dask cluster"}[executor]
@@ -115,7 +117,7 @@ def render_sweep(console, grid, config, candidates, prices_path, indicative: boo
         if config.failure_trials:
             row += [_text(c[key]) for key, _ in failure_cols]
         table.add_row(*row)
-    console.print(table)
+    print_table(console, table)
     groups = reason_groups(candidates)
     if groups:
         shown = Table(title=f"Infeasible: {sum(n for n, _ in groups):,} candidates (alike reasons grouped)",
@@ -127,7 +129,7 @@ def render_sweep(console, grid, config, candidates, prices_path, indicative: boo
         if len(groups) > REASONS_SHOWN:
             rest = sum(count for count, _ in groups[REASONS_SHOWN:])
             shown.add_row(f"{rest:,}", f"... {len(groups) - REASONS_SHOWN} more kinds of reason (see --out sweep.csv)")
-        console.print(shown)
+        print_table(console, shown)
     if out is not None:
         console.print(f"wrote {out}/sweep.csv, sweep.png")
 
