@@ -124,7 +124,12 @@ def _render(doc: dict, written: list[Path]) -> None:
                 "-" if reach is None else f"{reach:,.1f}",
                 "yes" if p["lossless_feasible_by_speed"][speed] else "no")
     console.print(paths)
-    console.print(f"verdict: {doc['transport']['verdict']}")
+    transport = doc["transport"]
+    console.print(f"verdict: {transport['verdict']}")
+    console.print(f"in flight: {transport['in_flight_bytes'] / 1e9:,.2f} GB per direction on the longest path "
+                  f"(a gateway terminating the long haul holds it all); "
+                  f"{transport['in_flight_bytes_per_gpu_nic'] / 1e3:,.0f} KB per GPU NIC when every GPU carries its "
+                  "shard")
     cut = doc["after_cut"]
     failure = Table(title=f"after one fiber cut (protection {doc['protection']})", title_justify="left")
     for column in ("capacity Tb/s", "efficiency", "switchover step ms", "cuts/yr (all paths)",

@@ -8,14 +8,22 @@ import typer
 
 
 def validate(
-    spec: Path = typer.Argument(..., help="A fabric spec (topologies/*.yaml) or corridor spec (corridors/*.yaml)."),
+    spec: Path = typer.Argument(..., help="A fabric spec (topologies/*.yaml), corridor spec (corridors/*.yaml) or scale-across spec "
+                                           "(scale-across/*.yaml)."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON document instead of a message."),
 ) -> None:
     """Check a spec against its schema and report every error at once."""
     from aifabric.spec.loader import load_yaml
 
     data, _ = load_yaml(spec)
-    if isinstance(data, dict) and ("demands" in data or "network" in data):
+    if isinstance(data, dict) and ("job" in data or "sites" in data):
+        from aifabric.scale_across.plan import ring_order
+        from aifabric.scale_across.spec import load_scale_across_spec
+
+        scale_spec, lines = load_scale_across_spec(spec)
+        ring_order(scale_spec, str(spec), lines)
+        kind = "scale-across"
+    elif isinstance(data, dict) and ("demands" in data or "network" in data):
         from aifabric.spec.corridor import load_corridor_spec
 
         load_corridor_spec(spec)

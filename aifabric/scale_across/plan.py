@@ -339,6 +339,10 @@ def _verdict(paths: list[dict[str, Any]], sites: dict[str, SitePlan], speeds: li
         "pfc_terminated_at_site_edge": not lossless,
         "verdict": text,
         "in_flight_bytes": max(p["in_flight_bytes"] for p in paths),
+        # Hierarchical all-reduce spreads the inter-site exchange over every GPU's NIC: what each NIC keeps in flight
+        # (the smallest site's share); a gateway that terminates the long haul holds the whole in_flight_bytes.
+        "in_flight_bytes_per_gpu_nic": round(max(p["in_flight_bytes"] for p in paths)
+                                             / min(s.gpus for s in sites.values())),
         "lossless_priorities": priorities,
         "unknown_buffers": unknown,
     }

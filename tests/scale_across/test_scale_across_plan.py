@@ -66,6 +66,8 @@ def test_paths_come_from_the_corridor_plan(shipped):
         # 2,000 km of headroom dwarfs a 160 MB switch buffer: lossy RoCE, PFC stops at the site edge.
         assert p["lossless_feasible"] is False
     assert doc["transport"]["mode"] == "lossy-with-congestion-control"
+    assert doc["transport"]["in_flight_bytes"] == max(p["in_flight_bytes"] for p in doc["paths"])
+    assert doc["transport"]["in_flight_bytes_per_gpu_nic"] == round(doc["transport"]["in_flight_bytes"] / 100000)
     # Availability, fibers and cost are the corridor designer's, passed through unchanged.
     terms = doc["corridor_terms"][0]
     assert terms["cost_usd"] == {s: c["total_usd"] for s, c in demand["cost"].items()}
@@ -242,3 +244,11 @@ def test_every_shipped_example_validates():
         assert len(ring_order(spec, str(path), lines)) == len(spec.sites)
         _, data, network = load_corridor_data(path, spec.corridor, lines)
         _check_sites_on_network(spec, str(path), lines, network, data)
+
+
+def test_validate_knows_scale_across_specs(cli):
+    code, out, err = cli("validate", str(EXAMPLE))
+    assert code == 0, err
+    assert "valid scale-across spec" in out
+    code, _, err = cli("validate", str(ROOT / "tests" / "errors" / "scale-zero-mfu.yaml"))
+    assert code == 2 and "job.mfu: must be > 0" in err
