@@ -8,8 +8,8 @@ import typer
 
 
 def validate(
-    spec: Path = typer.Argument(..., help="A fabric spec (topologies/*.yaml), corridor spec (corridors/*.yaml) or scale-across spec "
-                                           "(scale-across/*.yaml)."),
+    spec: Path = typer.Argument(..., help="A fabric spec (topologies/*.yaml), corridor spec (corridors/*.yaml) or "
+                                          "scale-across spec (scale-across/*.yaml)."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON document instead of a message."),
 ) -> None:
     """Check a spec against its schema and report every error at once."""
