@@ -30,7 +30,7 @@ from aifabric.corridor.optical import (
     waves_for,
 )
 from aifabric.corridor.route import Route, build_graph, diverse_pair, shortest
-from aifabric.errors import AifabricError, RoutingError, SpecError
+from aifabric.errors import AifabricError, RoutingError, SpecError, SpecErrors
 from aifabric.spec.corridor import CorridorSpec, Demand, load_corridor_spec_with_lines, network_path
 from aifabric.units import FIBER_US_PER_KM, km_to_latency_ms
 
@@ -250,7 +250,7 @@ def plan_corridor(
     """Return the corridor plan for a spec file: routes, spans, huts, regens, waves, fiber pairs, GSNR."""
     spec, lines = load_corridor_spec_with_lines(spec_path)
     file = str(spec_path)
-    network = load_network(network_path(spec_path, spec), slack=spec.slack)
+    network = load_network(network_path(spec_path, spec, lines), slack=spec.slack)
     # As-built facts (OTDR length, huts, span losses, fiber type) override the geodesic estimate before routing.
     facts = resolve_as_built(spec.as_built, network, load_fibers(catalog_dir), file, lines)
     network = apply_lengths(network, facts)
@@ -294,25 +294,33 @@ def plan_corridor(
             m.id: GnpyChecker(m, grid_ghz, spec.amplifiers)
             for m in sorted(set(demand_modes), key=lambda m: m.id)
         }
+    # Every demand is checked before any is routed, and every failing demand is reported, as fabric specs do.
+    _raise_all([error for index, (demand, demand_mode) in enumerate(zip(spec.demands, demand_modes, strict=True))
+                for error in _demand_errors(file, lines, network, facts, index, demand, demand_mode)])
     demand_plans = []
+    routing_errors: list[AifabricError] = []
     for index, (demand, demand_mode) in enumerate(zip(spec.demands, demand_modes, strict=False)):
-        demand_plans.append(
-            _plan_demand(
-                spec,
-                file,
-                lines,
-                network,
-                graph,
-                spans,
-                index,
-                demand,
-                demand_mode,
-                checkers.get(demand_mode.id),
-                facts,
+        try:
+            demand_plans.append(
+                _plan_demand(
+                    spec,
+                    file,
+                    lines,
+                    network,
+                    graph,
+                    spans,
+                    index,
+                    demand,
+                    demand_mode,
+                    checkers.get(demand_mode.id),
+                    facts,
+                )
             )
-        )
+        except RoutingError as exc:
+            routing_errors.append(exc)
         if progress is not None:
             progress(index + 1, len(spec.demands))
+    _raise_all(routing_errors)
     segment_plans = _segment_plans(demand_plans, spans, channels)
     terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz)
     assumptions = _assumptions(
@@ -344,6 +352,57 @@ def _mode_at(
         raise SpecError(file, field_name, exc.message, line) from None
 
 
+def _raise_all(errors: list[AifabricError]) -> None:
+    """Raise the one error, or all of them at once (one line each), when there are any."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        if all(isinstance(e, SpecError) for e in errors):
+            raise SpecErrors(errors)  # type: ignore[arg-type]
+        raise AifabricError("\n".join(e.message for e in errors))
+
+
+def _latency_floor(network: Network, facts: dict[str, SegmentFacts], demand: Demand,
+                   demand_mode: CoherentMode) -> tuple[float, float]:
+    """Return (great-circle km, latency floor ms) of a demand: light in the fastest fiber in use (hollow core is
+    about a third faster than G.652.D) plus the terminals' DSPs."""
+    gc_km = great_circle_km(network.sites[demand.a], network.sites[demand.z])
+    dsp_ms = demand_mode.dsp_latency_us / 1000.0
+    return gc_km, km_to_latency_ms(gc_km, min_us_per_km(facts)) + DSP_PASSES_TERMINALS * dsp_ms
+
+
+def _demand_errors(file: str, lines: dict, network: Network, facts: dict[str, SegmentFacts], index: int,
+                   demand: Demand, demand_mode: CoherentMode) -> list[SpecError]:
+    """Return what is wrong with one demand before routing: unknown sites, a latency limit below physics."""
+    from aifabric.spec.loader import suggest
+
+    where = f"demands[{index}]"
+    errors = []
+    for end in ("a", "z"):
+        site_id = getattr(demand, end)
+        if site_id not in network.sites:
+            errors.append(SpecError(
+                file,
+                f"{where}.{end}",
+                f"unknown site '{site_id}'{suggest(site_id, list(network.sites))}"
+                f"; {Path(network.file).name} has {len(network.sites)} sites",
+                lines.get(("demands", index, end)),
+            ))
+    if errors:
+        return errors
+    gc_km, floor_ms = _latency_floor(network, facts, demand, demand_mode)
+    if demand.max_latency_ms is not None and demand.max_latency_ms < floor_ms:
+        errors.append(SpecError(
+            file,
+            f"{where}.max_latency_ms",
+            f"{demand.max_latency_ms:g} ms is below the physical floor {floor_ms:.2f} ms for "
+            f"{demand.a}-{demand.z} ({gc_km:,.0f} km great-circle at {FIBER_US_PER_KM:.3f} us/km plus "
+            f"2 transponder DSPs); no fiber route can meet it",
+            lines.get(("demands", index, "max_latency_ms")),
+        ))
+    return errors
+
+
 def _plan_demand(
     spec: CorridorSpec,
     file: str,
@@ -357,32 +416,8 @@ def _plan_demand(
     checker,
     facts: dict[str, SegmentFacts],
 ) -> DemandPlan:
-    from aifabric.spec.loader import suggest
-
     where = f"demands[{index}]"
-    for end in ("a", "z"):
-        site_id = getattr(demand, end)
-        if site_id not in network.sites:
-            raise SpecError(
-                file,
-                f"{where}.{end}",
-                f"unknown site '{site_id}'{suggest(site_id, list(network.sites))}"
-                f"; {Path(network.file).name} has {len(network.sites)} sites",
-                lines.get(("demands", index, end)),
-            )
-    gc_km = great_circle_km(network.sites[demand.a], network.sites[demand.z])
-    dsp_ms = demand_mode.dsp_latency_us / 1000.0
-    # The floor uses the fastest fiber in use (hollow core is about a third faster than G.652.D).
-    floor_ms = km_to_latency_ms(gc_km, min_us_per_km(facts)) + DSP_PASSES_TERMINALS * dsp_ms
-    if demand.max_latency_ms is not None and demand.max_latency_ms < floor_ms:
-        raise SpecError(
-            file,
-            f"{where}.max_latency_ms",
-            f"{demand.max_latency_ms:g} ms is below the physical floor {floor_ms:.2f} ms for "
-            f"{demand.a}-{demand.z} ({gc_km:,.0f} km great-circle at {FIBER_US_PER_KM:.3f} us/km plus "
-            f"2 transponder DSPs); no fiber route can meet it",
-            lines.get(("demands", index, "max_latency_ms")),
-        )
+    gc_km, floor_ms = _latency_floor(network, facts, demand, demand_mode)
     try:
         if demand.protection == "1+1":
             working, protect = diverse_pair(network, graph, demand.a, demand.z)

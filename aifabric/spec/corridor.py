@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from aifabric.errors import SpecError
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+MAX_DEMAND_TBPS = 10_000
 
 
 class Demand(BaseModel):
@@ -20,7 +21,8 @@ class Demand(BaseModel):
     id: str | None = Field(default=None, pattern=KEBAB)
     a: str = Field(min_length=1)
     z: str = Field(min_length=1)
-    capacity_tbps: float = Field(gt=0)
+    # 10 Pb/s: some 100 fully lit C+L fiber pairs; more in one demand is a typo (1e9 made 2.5 billion waves).
+    capacity_tbps: float = Field(gt=0, le=MAX_DEMAND_TBPS)
     protection: Literal["none", "1+1"] = "none"
     max_latency_ms: float | None = Field(default=None, gt=0)
     mode: str | None = None
@@ -182,10 +184,18 @@ def load_corridor_spec(path: str | Path) -> CorridorSpec:
     return spec
 
 
-def network_path(spec_path: str | Path, spec: CorridorSpec) -> Path:
-    """Return the network file's path: as given if absolute, else relative to the spec file's folder."""
+def network_path(spec_path: str | Path, spec: CorridorSpec, lines: dict | None = None) -> Path:
+    """Return the network file's path: as given if absolute, else relative to the spec file's folder. Raise
+    SpecError when no file is there, saying where it looked and why (a copied spec loses its network)."""
     candidate = Path(spec.network)
-    return candidate if candidate.is_absolute() else Path(spec_path).parent / candidate
+    path = candidate if candidate.is_absolute() else Path(spec_path).parent / candidate
+    if not path.exists():
+        how = "" if candidate.is_absolute() else (
+            f" (a relative network path is read from the spec file's folder, {Path(spec_path).parent}/; "
+            "give an absolute path or a path relative to the spec)")
+        raise SpecError(str(spec_path), "network", f"network file {path} does not exist{how}",
+                        (lines or {}).get(("network",)))
+    return path
 
 
 def load_corridor_spec_with_lines(path: str | Path) -> tuple[CorridorSpec, dict]:

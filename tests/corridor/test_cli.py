@@ -142,4 +142,5 @@ def test_missing_network_file_is_a_one_line_error(cli, tmp_path, write_spec):
         {"network": "nowhere.geojson", "demands": [{"a": "dallas", "z": "ashburn", "capacity_tbps": 1}]}
     )
     err = _bad(cli, tmp_path, spec)
-    assert "nowhere.geojson: network file does not exist" in err
+    assert "nowhere.geojson does not exist" in err
+    assert "relative network path is read from the spec file's folder" in err  # a copied spec says why
