@@ -124,8 +124,8 @@ def _check_sites_on_network(spec: ScaleAcrossSpec, file: str, lines, network_fil
             field_name = "at" if site.at is not None else "id"
             raise SpecError(
                 file, f"sites[{index}].{field_name}",
-                f"site '{site.network_site}' is not on the corridor network {network_file.name}"
-                f"{suggest(site.network_site, list(network.sites))} ({len(network.sites)} sites; set `at:` to one)",
+                f"unknown site '{site.network_site}'{suggest(site.network_site, list(network.sites))}: it is not on "
+                f"the corridor network {network_file.name} ({len(network.sites)} sites); set `at:` to one of them",
                 lines.get(("sites", index, field_name), lines.get(("sites", index))),
             )
 

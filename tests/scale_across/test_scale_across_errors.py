@@ -30,7 +30,8 @@ def test_site_not_on_the_corridor_network(make_spec, cli):
     sites = [{"id": "dallas", "gpus": 1000, "server": "hgx-b200"},
              {"id": "paris", "gpus": 1000, "server": "hgx-b200"}]
     line = _one_line(cli, "scale-across", "plan", make_spec(sites=sites))
-    assert "sites[1].id" in line and "'paris' is not on the corridor network us-longhaul.geojson" in line
+    assert "sites[1].id" in line and "unknown site 'paris'" in line
+    assert "not on the corridor network us-longhaul.geojson" in line
 
 
 def test_site_at_not_on_the_network(make_spec, cli):
