@@ -152,13 +152,13 @@ def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str
     link_states = []
     for a, z in pairs:
         demand = _link_paths(corridor_doc, f"{a}-{z}-training")
-        path_gbps = demand["waves"] * demand["rate_gbps"]
+        gbps = {p["role"]: _path_gbps(demand, p) for p in demand["paths"]}
         roles = {p["role"]: p for p in demand["paths"]}
         buffers = [sites[a].buffer_mb, sites[z].buffer_mb]
         buffer_bytes = None if any(b is None for b in buffers) else min(buffers) * 1e6
         for p in demand["paths"]:
-            paths_out.append(_path_json(a, z, p, path_gbps, speeds, mtu, priorities, buffer_bytes))
-        link_states.append((demand, path_gbps, roles))
+            paths_out.append(_path_json(a, z, p, gbps[p["role"]], speeds, mtu, priorities, buffer_bytes))
+        link_states.append((demand, gbps, roles))
     normal = [_normal_state(spec.protection, g, roles) for _, g, roles in link_states]
     capacity, latency = _ring(normal, count)
     exposed = f.exposed_s(traffic, capacity, latency, job.overlap, step, sync_h)
@@ -251,21 +251,28 @@ def _sig(value: float, digits: int = 7) -> float:
     return float(f"{value:.{digits}g}")
 
 
-def _normal_state(protection: str, path_gbps: float, roles: dict[str, Any]) -> tuple[float, float]:
+def _path_gbps(demand: dict[str, Any], path: dict[str, Any]) -> float:
+    """Return a path's provisioned rate per direction, Gb/s: its waves x line rate (the path's own when the corridor
+    plan gives them per path, else the demand's)."""
+    return path.get("waves", demand["waves"]) * path.get("rate_gbps", demand["rate_gbps"])
+
+
+def _normal_state(protection: str, gbps: dict[str, float], roles: dict[str, Any]) -> tuple[float, float]:
     """Return (rate b/s, RTT ms) of one link in normal operation: the working path, or both paths of a split."""
     if protection == "split":
-        return 2 * path_gbps * 1e9, max(p["rtt_ms"] for p in roles.values())
-    return path_gbps * 1e9, roles["working"]["rtt_ms"]
+        return sum(gbps.values()) * 1e9, max(p["rtt_ms"] for p in roles.values())
+    return gbps["working"] * 1e9, roles["working"]["rtt_ms"]
 
 
-def _cut_states(protection: str, path_gbps: float, roles: dict[str, Any]) -> list[tuple[float, float]]:
+def _cut_states(protection: str, gbps: dict[str, float], roles: dict[str, Any]) -> list[tuple[float, float]]:
     """Return the (rate b/s, RTT ms) one link can be left with after a single fiber cut, one per cut scenario."""
     if protection == "none":
         return [(0.0, roles["working"]["rtt_ms"])]
     if protection == "1+1":
         # The protect path carries every wave; the exchange waits for its longer round trip.
-        return [(path_gbps * 1e9, roles["protect"]["rtt_ms"])]
-    return [(path_gbps * 1e9, roles[r]["rtt_ms"]) for r in ("working", "protect")]
+        return [(gbps["protect"] * 1e9, roles["protect"]["rtt_ms"])]
+    # Split: the surviving path alone.
+    return [(gbps[r] * 1e9, roles[r]["rtt_ms"]) for r in ("working", "protect")]
 
 
 def _ring(states: list[tuple[float, float]], count: int) -> tuple[float, float]:
@@ -278,8 +285,8 @@ def _after_cut(spec, link_states, normal, traffic: float, job, step: float, sync
     """Return capacity and efficiency after the worst single fiber cut, the switchover latency step, expected cuts
     per year and the training time they cost."""
     worst: tuple[float, float] | None = None
-    for index, (_, path_gbps, roles) in enumerate(link_states):
-        for state in _cut_states(spec.protection, path_gbps, roles):
+    for index, (_, gbps, roles) in enumerate(link_states):
+        for state in _cut_states(spec.protection, gbps, roles):
             cap, lat = _ring(normal[:index] + [state] + normal[index + 1:], count)
             e = f.efficiency(step, sync_h, f.exposed_s(traffic, cap, lat, job.overlap, step, sync_h))
             if worst is None or e < worst[1]:

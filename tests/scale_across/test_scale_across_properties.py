@@ -30,6 +30,11 @@ def _fake_corridor(draw):
                       "latency_ms": round(k * 0.0049 + 0.005, 3), "sites": [d["a"], d["z"]],
                       "cuts_per_year": round(k / 1000 * 2.13, 3)}
                      for r, k in zip(roles, km, strict=True)]
+            if draw(st.booleans()):
+                # The corridor may give each path its own mode (rate and waves), as GNPy-planned optics do.
+                for path in paths:
+                    path["rate_gbps"] = draw(st.sampled_from([200, 400, 800]))
+                    path["waves"] = draw(st.integers(1, 200))
             demands.append({"id": d["id"], "waves": draw(st.integers(1, 200)), "rate_gbps": 400,
                             "capacity_tbps": d["capacity_tbps"], "protection": d["protection"], "paths": paths,
                             "differential_delay_ms": paths[-1]["latency_ms"] - paths[0]["latency_ms"]})
@@ -62,8 +67,8 @@ def test_plan_applies_the_formulas_exactly(make_spec, data, params_b, tokens_m, 
     share = 0.5 if protection == "split" else 1.0
     assert demand["capacity_tbps"] == pytest.approx(r * (1 + growth) * share / 1e12, rel=1e-5, abs=1e-6)
     paths = {p["role"]: p for p in demand["paths"]}
-    per_path = demand["waves"] * 400e9
-    capacity = per_path * (2 if protection == "split" else 1)
+    gbps = {r: p.get("waves", demand["waves"]) * p.get("rate_gbps", 400) * 1e9 for r, p in paths.items()}
+    capacity = sum(gbps.values()) if protection == "split" else gbps["working"]
     rtt = max(p["rtt_ms"] for p in paths.values()) if protection == "split" else paths["working"]["rtt_ms"]
 
     def eff(cap, rtt_ms):
@@ -83,12 +88,11 @@ def test_plan_applies_the_formulas_exactly(make_spec, data, params_b, tokens_m, 
     if protection == "none":
         assert (cut["capacity_tbps"], cut["efficiency"]) == (0.0, 0.0)
     elif protection == "1+1":
-        assert cut["capacity_tbps"] == pytest.approx(per_path / 1e12)
-        assert cut["efficiency"] == pytest.approx(eff(per_path, paths["protect"]["rtt_ms"]), abs=2e-5)
+        assert cut["capacity_tbps"] == pytest.approx(gbps["protect"] / 1e12)
+        assert cut["efficiency"] == pytest.approx(eff(gbps["protect"], paths["protect"]["rtt_ms"]), abs=2e-5)
     else:
-        worst = min(eff(per_path, p["rtt_ms"]) for p in paths.values())
-        assert cut["capacity_tbps"] == pytest.approx(per_path / 1e12)
-        assert cut["efficiency"] == pytest.approx(worst, abs=2e-5)
+        worst = min((eff(gbps[r], p["rtt_ms"]), gbps[r]) for r, p in paths.items())
+        assert cut["efficiency"] == pytest.approx(worst[0], abs=2e-5)
     for p in doc["paths"]:
         for speed in ("400", "800"):
             assert p["bdp_bytes"][speed] == round(int(speed) * 1e9 * p["rtt_ms"] / 1000 / 8)
