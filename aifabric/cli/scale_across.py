@@ -148,8 +148,9 @@ def _render(doc: dict, written: list[Path]) -> None:
                            overflow="fold")
     for d in corridor["demands"]:
         for p in d["paths"]:
-            demands.add_row(d["id"], p["role"], f"{p['km']:,.1f}", f"{p['latency_ms']:.2f}", f"{d['waves']}",
-                            d["mode"], f"{p['amplifiers']}", f"{p['regens']}",
+            demands.add_row(d["id"], p["role"], f"{p['km']:,.1f}", f"{p['latency_ms']:.2f}",
+                            f"{p.get('waves', d['waves'])}", p.get("mode", d["mode"]), f"{p['amplifiers']}",
+                            f"{p['regens']}",
                             "" if p["gsnr_db"] is None else f"{p['gsnr_db']:.2f}")
     console.print(demands)
     _render_terms(console, doc)
