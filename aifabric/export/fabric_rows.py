@@ -46,7 +46,6 @@ def link_rows(links: FabricLinks, hardware) -> Iterator[tuple]:
     switch_ports = [naming.core_port(i) for i in range(plan.radix_up)]
     spine_up_by_pod = {}
     media = [m.id for m in links.media]
-    cable_ids = [m.cable for m in links.media]
     for plane in range(plan.planes):
         nic_ports = [naming.nic_port(r, plane) for r in range(plan.rails)]
         leaves = [naming.leaf(plane, i) for i in range(plan.leaves_per_plane)]
@@ -61,15 +60,20 @@ def link_rows(links: FabricLinks, hardware) -> Iterator[tuple]:
             z_port = link_set.z_port.tolist()
             medium = link_set.medium.tolist()
             length = link_set.cable_m.tolist()
+            # The part each link is cabled with, as the rules chose it (a trunk beyond the longest cord).
+            parts = links.cable_ids(cls)
+            cable_ids = [[cord, beyond] for cord, _, beyond in parts]
+            cord_max = [longest for _, longest, _ in parts]
+            beyond_cord = [int(length[i] > cord_max[medium[i]] + 1e-6) for i in range(len(medium))]
             if cls == "nic_leaf":
                 for i in range(len(a)):
                     yield (servers[a[i]], nic_ports[a_port[i]], leaves[z[i]], leaf_down[z_port[i]], speed,
-                           media[medium[i]], f"{length[i]:g}", cls, plane, cable_ids[medium[i]])
+                           media[medium[i]], f"{length[i]:g}", cls, plane, cable_ids[medium[i]][beyond_cord[i]])
             elif cls == "leaf_spine":
                 z_pod = link_set.z_pod.tolist()
                 for i in range(len(a)):
                     yield (leaves[a[i]], leaf_up[a_port[i]], spines[z_pod[i]][z[i]], switch_ports[z_port[i]], speed,
-                           media[medium[i]], f"{length[i]:g}", cls, plane, cable_ids[medium[i]])
+                           media[medium[i]], f"{length[i]:g}", cls, plane, cable_ids[medium[i]][beyond_cord[i]])
             else:
                 a_pod = link_set.a_pod.tolist()
                 for i in range(len(a)):
@@ -78,4 +82,4 @@ def link_rows(links: FabricLinks, hardware) -> Iterator[tuple]:
                         shape = plan.pods[pod]
                         spine_up_by_pod[pod] = [naming.spine_up_port(pod, t) for t in range(shape.spine_uplinks)]
                     yield (spines[pod][a[i]], spine_up_by_pod[pod][a_port[i]], cores[z[i]], switch_ports[z_port[i]],
-                           speed, media[medium[i]], f"{length[i]:g}", cls, plane, cable_ids[medium[i]])
+                           speed, media[medium[i]], f"{length[i]:g}", cls, plane, cable_ids[medium[i]][beyond_cord[i]])

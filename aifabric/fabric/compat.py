@@ -154,7 +154,8 @@ def _optical_end(hardware: Hardware, end: CageEnd, family: str, reach_m: float) 
             per_link, shared = 1, optical_port_gbps // end.port_gbps
         lit = end.ports_per_cage * end.port_gbps
         result.append(OpticalEnd(module, module.port_pmd, module.lane_gbps, module.reach_m, shared, per_link,
-                                 end.fits == "nic" and lit * 2 <= module.module_gbps))
+                                 end.fits == "nic" and lit * 2 <= module.module_gbps
+                                 and module.split_power_w is not None))
     covering = [o for o in result if o.reach_m >= reach_m]
     return covering + [o for o in reversed(result) if o.reach_m < reach_m]
 
@@ -260,9 +261,19 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
             if trunk is None or panel is None or jumper is None:
                 trunk = panel = jumper = None
             cord_max = max(cord.lengths_m)
-            reach = min(medium.reach_m, end_a.reach_m, end_b.reach_m,
-                        max(trunk.lengths_m) if trunk is not None else cord_max)
-            return Option(medium, reach, None, end_a, end_b, cord, trunk, panel, jumper, cord_max)
+            option = Option(medium, 0.0, None, end_a, end_b, cord, trunk, panel, jumper, cord_max)
+            structured_max = 0.0
+            if trunk is not None:
+                # Structured runs are as long as the PMD's channel insertion loss allows, and no longer.
+                spare_db = channel_budget_db(option) - 2 * panel.connector_loss_db - adapter_loss_db(option)
+                by_loss = spare_db / trunk.loss_db_per_km * 1000 if trunk.loss_db_per_km > 0 else float("inf")
+                structured_max = min(max(trunk.lengths_m), by_loss)
+            if structured_max <= cord_max:
+                option = Option(medium, 0.0, None, end_a, end_b, cord, None, None, None, cord_max)
+                structured_max = cord_max
+            reach = min(medium.reach_m, end_a.reach_m, end_b.reach_m, structured_max)
+            return Option(medium, reach, None, end_a, end_b, cord, option.trunk, option.panel, option.jumper,
+                          cord_max)
     return None
 
 

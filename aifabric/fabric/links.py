@@ -72,6 +72,21 @@ class FabricLinks:
     rules: dict[str, ClassRules] = field(default_factory=dict)
     options: dict[str, list[Option]] = field(default_factory=dict)
 
+    def cable_ids(self, link_class: str) -> list[tuple[str, float, str]]:
+        """Return per medium index (cable or cord id, longest cord in m, id beyond it): the part a link of this class
+        is cabled with, as the cabling plan names it (a trunk of structured cabling past the longest cord)."""
+        result = []
+        for medium in self.media:
+            option = next((o for o in self.options.get(link_class, []) if o.medium.id == medium.id), None)
+            if option is None:
+                result.append((medium.cable, float("inf"), medium.cable))
+            elif option.copper is not None:
+                result.append((option.copper.id, float("inf"), option.copper.id))
+            else:
+                beyond = option.trunk.id if option.trunk is not None else option.cord.id
+                result.append((option.cord.id, option.cord_max_m, beyond))
+        return result
+
     def option(self, link_class: str, medium_index: int) -> Option:
         """Return the option (medium and parts) a link class builds with a medium."""
         medium_id = self.media[medium_index].id

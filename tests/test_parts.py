@@ -1,0 +1,373 @@
+"""Parts that physically fit: the defects of the physical-layer issue, each as a test that failed before it was fixed,
+and the invariants every plan must keep (modules <= cages, logical ports <= maximum, both ends of every link
+compatible, every run within reach and loss budget, BOM module counts = what the link table implies)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aifabric.errors import AifabricError, DesignError, SpecError
+from aifabric.fabric import compat
+from aifabric.fabric.links import cage_keys
+from aifabric.fabric.plan import plan_fabric
+from tests.conftest import TOPOLOGIES
+
+SHIPPED = sorted(p.name for p in TOPOLOGIES.glob("*.yaml"))
+
+
+def check_invariants(result) -> None:
+    """Assert the physical-layer invariants on a plan, counted from its link table independently of the BOM."""
+    links, hardware, plan = result.links, result.hardware, result.plan
+    switch = hardware.switch(plan.switch_id)
+    counts = result.counts
+    switch_modules: dict[str, int] = {}
+    nic_modules: dict[str, int] = {}
+    for link_class, link_set in links.sets.items():
+        if not len(link_set):
+            continue
+        options = {o.medium.id: o for o in links.options[link_class]}
+        media = np.unique(link_set.medium).tolist()
+        for index in media:
+            option = options[links.media[index].id]
+            mask = link_set.medium == index
+            # Every run within the option's reach; optical ends talk (same port PMD, same optical lane rate).
+            assert float(link_set.run_m[mask].max()) <= option.reach_m + 1e-6
+            if option.copper is None:
+                assert option.a.pmd == option.b.pmd and option.a.lane_gbps == option.b.lane_gbps
+                for end in (option.a, option.b):
+                    if end.module is not None:
+                        assert float(link_set.run_m[mask].max()) <= end.module.reach_m + 1e-6
+                longest = float(link_set.cable_m[mask].max())
+                if longest > option.cord_max_m + 1e-6:
+                    assert compat.structured_loss_db(option, longest) <= compat.channel_budget_db(option) + 1e-9
+        # One module per cage: every lane of a cage on one medium.
+        for key in cage_keys(links, link_class):
+            order = np.argsort(key, kind="stable")
+            k, m = key[order], link_set.medium[order]
+            same_cage = k[1:] == k[:-1]
+            assert (m[1:][same_cage] == m[:-1][same_cage]).all(), f"{link_class}: a cage holds two media"
+        # Switch modules implied by the link table: one per optical cage at each switch end.
+        ppc = switch.ports_per_cage(link_set.speed_gbps)
+        ends = _switch_end_cages(links, link_class, ppc)
+        for side, (cage, device) in enumerate(ends):
+            for index in media:
+                option = options[links.media[index].id]
+                end = option.a if side == 0 else option.b
+                if option.copper is not None or end is None or end.module is None:
+                    continue
+                mask = link_set.medium == index
+                cages = np.unique(cage[mask])
+                switch_modules[end.module.id] = switch_modules.get(end.module.id, 0) + len(cages) * plan.planes
+                per_switch = np.bincount(device[mask][np.unique(cage[mask], return_index=True)[1]])
+                assert per_switch.max() <= switch.cages, "more modules than cages on one switch"
+        if link_class == "nic_leaf":
+            rails_per_cage = max(links.rules["nic_leaf"].b.ports_per_cage // plan.planes, 1)
+            nic_cage = link_set.a.astype(np.int64) * (plan.rails // rails_per_cage) + link_set.a_port // rails_per_cage
+            for index in media:
+                option = options[links.media[index].id]
+                if option.copper is None:
+                    n = len(np.unique(nic_cage[link_set.medium == index]))
+                    nic_modules[option.b.module.id] = nic_modules.get(option.b.module.id, 0) + n
+    assert counts.transceivers["switch"] == switch_modules
+    assert counts.transceivers["nic"] == nic_modules
+    for tier, usage in counts.ports.items():
+        assert usage["cages_used_max"] <= usage["cages"] == switch.cages
+        assert usage["logical_ports_used_max"] <= usage["logical_ports_max"] == switch.max_logical_ports
+
+
+def _switch_end_cages(links, link_class: str, ppc: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return (global cage key, switch key) per switch end of a link class."""
+    plan, link_set = links.plan, links.sets[link_class]
+    cages = links.rules[link_class].switch.cages
+    base = np.cumsum([0] + [p.spines for p in plan.pods])[:-1]
+    if link_class == "nic_leaf":
+        device = link_set.z.astype(np.int64)
+        return [(device * cages + link_set.z_port // ppc, device)]
+    if link_class == "leaf_spine":
+        leaf = link_set.a.astype(np.int64)
+        spine = (base[link_set.z_pod] + link_set.z).astype(np.int64)
+        return [(leaf * cages + link_set.a_port // ppc, leaf), (spine * cages + link_set.z_port // ppc, spine)]
+    spine = (base[link_set.a_pod] + link_set.a).astype(np.int64)
+    core = link_set.z.astype(np.int64)
+    return [(spine * cages + link_set.a_port // ppc, spine), (core * cages + link_set.z_port // ppc, core)]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_invariants_hold_on_every_shipped_spec(name):
+    check_invariants(plan_fabric(TOPOLOGIES / name))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gpus=st.integers(8, 6000), switch=st.sampled_from(["sn5600", "sn5400", "qm9700", "q3400", "th4-64x400"]),
+       server=st.sampled_from(["hgx-h100", "dgx-h100", "dgx-b300", "hgx-b200"]), planes=st.sampled_from([1, 2]),
+       speed_index=st.integers(0, 2), racks_per_row=st.integers(2, 40), leaf=st.sampled_from(
+           ["in-row", "end-of-row", "central"]), servers_per_rack=st.integers(1, 16))
+def test_invariants_hold_on_random_specs(gpus, switch, server, planes, speed_index, racks_per_row, leaf,
+                                         servers_per_rack):
+    """Random designs: either a clean error naming what to change, or a plan that keeps every invariant."""
+    from aifabric.catalog.models import load_hardware
+
+    hardware = load_hardware()
+    speeds = hardware.switch(switch).speeds_gbps
+    overrides = {"gpus": gpus, "switch": switch, "server": server, "planes": planes,
+                 "port_gbps": speeds[min(speed_index, len(speeds) - 1)]}
+    if server == "hgx-h100" and switch in ("qm9700", "q3400"):
+        overrides["nic"] = "connectx-7" if switch == "qm9700" else "connectx-8"
+    spec = {"placement": {"racks_per_row": racks_per_row, "leaf_location": leaf, "servers_per_rack": servers_per_rack}}
+    try:
+        result = plan_fabric(_write(spec), overrides)
+    except (DesignError, SpecError) as exc:
+        assert "\n" not in exc.message and len(exc.message) > 20
+        return
+    check_invariants(result)
+
+
+def _write(data) -> str:
+    import tempfile
+
+    import yaml
+
+    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    yaml.safe_dump(data, handle)
+    handle.close()
+    return handle.name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The issue's defects
+
+
+def test_b300_xdr_on_q3400_takes_1_6t_modules_at_most_one_per_cage():
+    """DGX B300 XDR SuperPOD (RA-11339-001): Q3400 has 72 twin-port 1.6T OSFP cages at 200G lanes. Before: 13,664
+    MMA4Z00-NS (100G-lane SR4) for 7,200 cages, 400G SR4 on 800G NIC ports."""
+    result = plan_fabric(None, {"gpus": 4608, "server": "dgx-b300", "switch": "q3400"})
+    parts = result.document()["parts"]
+    assert set(parts["switch_modules"]) == {"osfp1600-2xdr4"}
+    assert parts["nic_modules"] == {"osfp-800g-dr4": 4608}
+    switches = result.plan.switch_counts()["total"]
+    assert parts["switch_modules"]["osfp1600-2xdr4"] <= 72 * switches
+    module = result.hardware.transceivers["osfp1600-2xdr4"]
+    assert (module.lane_gbps, module.form_factor, module.pmd) == (200, "osfp-1.6t", "2xdr4")
+    assert result.document()["ports"]["leaf"]["cages_used_max"] <= 72
+    check_invariants(result)
+
+
+@pytest.mark.parametrize("switch", ["sn5400", "th4-64x400"])
+def test_qsfp_dd_50g_lane_switches_take_qsfp_dd_modules_and_no_sr8_to_sr4(switch):
+    """SN5400 / TH4: 64 x 400GbE QSFP-DD at 50G lanes. Before: OSFP twin-port modules 'one per two cages', OSFP ACCs,
+    and 50G-lane SR8 joined to 100G-lane NIC SR4."""
+    result = plan_fabric(None, {"gpus": 2048, "switch": switch})
+    doc = result.document()
+    assert all(result.hardware.transceivers[m].form_factor == "qsfp-dd" for m in doc["parts"]["switch_modules"])
+    nic_option = result.links.options["nic_leaf"][0]
+    assert nic_option.b.pmd == nic_option.a.pmd == "dr4"  # SR8 cannot meet the NIC's SR4; DR4 (gearboxed) can
+    assert "qsfpdd-sr8-400g" not in {o.a.module.id for o in result.links.options["nic_leaf"] if o.a is not None}
+    assert not any(c.startswith(("acc", "dac-800g")) for c in doc["parts"]["cables"])
+    check_invariants(result)
+
+
+def test_sr8_does_not_talk_to_sr4(hardware):
+    assert not compat.talk(hardware.transceivers["qsfpdd-sr8-400g"], hardware.transceivers["qsfp112-sr4-400g"])
+    assert compat.talk(hardware.transceivers["qsfpdd-dr4-400g"], hardware.transceivers["qsfp112-dr4-400g"])
+    assert compat.talk(hardware.transceivers["osfp-2xsr4"], hardware.transceivers["osfp-sr4-400g"])
+
+
+def test_sn5600_radix_at_100g_is_its_256_logical_ports(hardware):
+    """Before: 'SN5600 radix 512 at 100G'; the SN5000 page lists at most 256 logical ports."""
+    sn5600 = hardware.switch("sn5600")
+    assert sn5600.max_logical_ports == 256
+    assert sn5600.radix(100) == 256 and sn5600.radix(200) == 256 and sn5600.radix(400) == 128
+
+
+@pytest.mark.parametrize("overrides, words", [
+    ({"server": "dgx-h100", "switch": "qm9700", "planes": 2, "port_gbps": 200},
+     ["connectx-7 has no 2-port 200G", "planes: 1"]),
+    ({"server": "dgx-b300", "switch": "sn5600", "planes": 1, "port_gbps": 800},
+     ["connectx-8 has no single-port 800GbE mode", "planes: 2 with port_gbps: 400", "InfiniBand switch"]),
+    ({"switch": "q3400"}, ["bluefield-3-b3140h runs only ethernet", "q3400"]),
+    ({"server": "dgx-b300", "gpus_per_server": 7, "switch": "sn5600", "planes": 2, "port_gbps": 400},
+     ["gpus_per_server 7", "holds 8 GPUs"]),
+])
+def test_designs_a_nic_or_server_cannot_run_are_errors_naming_the_fix(overrides, words):
+    with pytest.raises(AifabricError) as exc:
+        plan_fabric(None, {"gpus": 2048, **overrides})
+    for word in words:
+        assert word in exc.value.message
+
+
+def test_bluefield_3_copper_is_a_qsfp112_splitter():
+    """Colossus: BlueField-3 (QSFP112) links got MCA4J80, an OSFP-OSFP ACC. NVIDIA lists MCP7Y10 (DAC, 1-3 m) and
+    MCA7J65 (ACC, 4-5 m) with QSFP112 ends."""
+    result = plan_fabric(TOPOLOGIES / "colossus-100k.yaml")
+    cables = result.document()["parts"]["cables"]
+    copper = {c for c in cables if result.hardware.cables[c].kind in ("dac", "acc", "splitter-dac", "splitter-acc")}
+    assert copper and all(result.hardware.cables[c].end_b == "qsfp112" for c in copper)
+    bom = {line.catalog_id: line for line in result.bom()}
+    assert "acc-800g" not in bom
+
+
+def test_multi_plane_nic_uses_splitter_fibers():
+    """million-gpu (BlueField-3 over 2 x 200G planes): before, two straight MPO trunks met one NIC MPO socket. Each
+    MPO whose lanes go to two far ends takes a 1:2 splitter fiber (MFP7E20/MFP7E40); legs meet in an adapter."""
+    result = plan_fabric(None, {"gpus": 4096, "server": "hgx-b200", "switch": "sn5600", "planes": 2,
+                                "port_gbps": 200})
+    parts = result.document()["parts"]
+    option = result.links.options["nic_leaf"][0]
+    assert option.a.links_per_optical_port == 2 and option.b.links_per_optical_port == 2
+    assert set(parts["cables"]) <= {"mpo12-om4-splitter", "mpo12-os2-splitter", "acc-800g-splitter-qsfp112"}
+    nic_links = result.plan.link_counts()["nic_leaf"]
+    splitters = sum(n for c, n in parts["cables"].items() if "splitter" in c)
+    assert splitters >= nic_links  # half a splitter per link at each end
+    assert parts["nic_modules"] == {"qsfp112-sr4-400g": 4096}  # one module per NIC cage, all planes share it
+
+
+def test_single_200g_port_nic_module_draws_split_power():
+    """NVIDIA MMS4X00-NS400 / MMA4Z00-NS400: a 400G module run at 200G lights 2 channels and draws ~5 W, not 9."""
+    result = plan_fabric(None, {"gpus": 1024, "server": "hgx-h100", "nic": "connectx-7", "switch": "qm9700",
+                                "port_gbps": 200})
+    assert result.counts.split_modules
+    half = [line for line in result.bom() if "half its lanes lit" in line.description]
+    assert half and all(line.unit_power_w < result.hardware.transceivers[line.catalog_id].power_w for line in half)
+
+
+def test_long_single_mode_runs_are_structured_cabling_within_the_loss_budget():
+    """Before: 300 m and 500 m runs ordered as 'MFP7E30' patch cords (NVIDIA's 100 m cord). Beyond the longest cord
+    a run is a trunk, two panel ports and two jumpers, checked against the PMD's channel insertion loss."""
+    result = plan_fabric(TOPOLOGIES / "colossus-100k.yaml")
+    cables = result.counts.cables
+    assert all(length <= 100 for (c, length) in cables if c == "mpo12-os2")
+    structured = result.document()["parts"]["structured_cabling"]
+    assert structured.get("trunk-mpo-os2") and structured.get("panel-mpo")
+    option = next(o for o in result.links.options["leaf_spine"] if o.medium.id == "smf-2xdr4")
+    assert compat.structured_loss_db(option, 500) <= compat.channel_budget_db(option) == 3.0
+
+
+def test_the_loss_budget_limits_structured_reach(tmp_path):
+    """With lossy panels (1.5 dB a mated pair) a DR4 channel (3 dB) has no room for a structured run: DR4 then reaches
+    only its longest cord, and the 150-500 m runs take FR4 (4 dB) instead; every run stays within its budget."""
+    lossy = tmp_path / "cat"
+    lossy.mkdir()
+    (lossy / "panels.yaml").write_text(
+        "kind: cables\nentries:\n  - {id: panel-mpo, part: P, name: lossy panel, kind: panel, end_a: mpo-12,\n"
+        "     end_b: mpo-12, ports: 72, reach_m: 1, lengths_m: [0], connector_loss_db: 1.5, power_w: 0,\n"
+        "     source: a lossy panel for the test}\n")
+    result = plan_fabric(TOPOLOGIES / "colossus-100k.yaml", catalog_dir=lossy)
+    option = next(o for o in result.links.options["spine_core"] if o.medium.id == "smf-2xdr4")
+    assert option.trunk is None and option.reach_m == 100
+    assert "smf-2xfr4" in result.document()["media"]
+    check_invariants(result)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"spec": "b300-twin-plane.yaml"},
+    {"server": "dgx-h100", "switch": "qm9700", "gpus": 1024},
+])
+def test_a_nic_cage_fanning_out_to_two_switches_gets_no_copper(overrides):
+    """b300-twin-plane: 512 twin-port ACCs for 1,024 links whose NIC cage goes to two planes' switches; DGX H100 twin
+    cages go to two rail leaves. A cage that fans out to two switches needs optics."""
+    overrides = dict(overrides)
+    spec = overrides.pop("spec", None)
+    result = plan_fabric(TOPOLOGIES / spec if spec else None, overrides or None)
+    assert not any(o.copper is not None for o in result.links.options["nic_leaf"])
+    nic_media = {result.links.media[i].id for i in np.unique(result.links.sets["nic_leaf"].medium)}
+    assert nic_media.isdisjoint({"dac", "dac-splitter", "acc"})
+
+
+def test_colossus_switch_cages_hold_one_medium():
+    """colossus-100k links.csv had 2,176 switch cages with a different medium on each lane (e.g. smf-2xdr4 and
+    smf-dr8, some mixing multimode and single-mode): one module per cage, sized for its longest lane."""
+    result = plan_fabric(TOPOLOGIES / "colossus-100k.yaml")
+    for link_class in result.links.sets:
+        link_set = result.links.sets[link_class]
+        for key in cage_keys(result.links, link_class):
+            top = np.zeros(int(key.max()) + 1, dtype=np.int64)
+            low = np.full(int(key.max()) + 1, 1 << 30, dtype=np.int64)
+            np.maximum.at(top, key, link_set.medium)
+            np.minimum.at(low, key, link_set.medium)
+            used = np.unique(key)
+            assert (top[used] == low[used]).all()
+
+
+def test_800g_links_over_2xsr4_take_two_cords():
+    """--uplink-gbps 800 gave 800G links on mmf-sr4 with one MPO-12 each; a 2 x SR4 800G link needs two."""
+    result = plan_fabric(None, {"gpus": 8192, "switch": "sn5600", "port_gbps": 400, "uplink_gbps": 800})
+    option = next(o for o in result.links.options["leaf_spine"] if o.medium.id == "mmf-sr4")
+    assert option.a.optical_ports_per_link == 2
+    up = result.links.sets["leaf_spine"]
+    n_up = int((up.medium == result.links.media.index(option.medium)).sum()) * result.plan.planes
+    nic = result.links.sets["nic_leaf"]
+    n_nic = int((nic.medium == result.links.media.index(option.medium)).sum())
+    core = result.links.sets.get("spine_core")
+    n_core = int((core.medium == result.links.media.index(option.medium)).sum()) if core is not None else 0
+    cords = sum(n for (c, _), n in result.counts.cables.items() if c == "mpo12-om4")
+    assert cords == n_nic + 2 * (n_up + n_core)
+
+
+def test_bom_lines_carry_orderable_part_numbers():
+    """Before: part numbers ended in placeholders (MFP7E10-N0xx) and the NIC line carried the catalog id."""
+    result = plan_fabric(TOPOLOGIES / "spectrum-x-8k.yaml")
+    lines = result.bom()
+    nic = next(line for line in lines if line.category == "nic")
+    assert nic.part == "900-9D3D4-00EN-HA0"
+    for line in lines:
+        assert "xx" not in line.part.lower(), line.part
+    cords = [line for line in lines if line.catalog_id == "mpo12-om4"]
+    assert cords and all(line.part == f"MFP7E10-N{int(line.length_m):03d}" for line in cords)
+
+
+def test_dgx_h100_4su_reference_bom_is_unchanged():
+    """RA-11333-001 BOM: 1,536 switch-side and 508 node-side twin-port 2xSR4 transceivers, all multimode."""
+    doc = plan_fabric(TOPOLOGIES / "dgx-h100-superpod-4su.yaml").document()
+    assert doc["parts"]["switch_modules"] == {"osfp-2xsr4": 1536}
+    assert doc["parts"]["nic_modules"] == {"osfp-2xsr4-flt": 508}
+
+
+def test_b300_spectrum_x_twin_plane_runs_connectx_8_as_two_400gbe():
+    """DGX B300 Spectrum-X RA: ConnectX-8 as 2 x 400GbE, one port per plane, a flat-top twin-port module per NIC."""
+    result = plan_fabric(TOPOLOGIES / "b300-twin-plane.yaml")
+    doc = result.document()
+    assert doc["parts"]["nic_modules"] == {"osfp-2xsr4-flt": 8192}
+    option = result.links.options["nic_leaf"][0]
+    assert option.b.links_per_optical_port == 1 and option.b.optical_ports_per_link == 1
+    check_invariants(result)
+
+
+def test_co_packaged_optics_switch_counts_no_modules(tmp_path):
+    """A co-packaged-optics switch has no cages to fill: its optics are in the switch; the NIC side still takes its
+    module, which must speak the switch's PMD."""
+    (tmp_path / "cpo.yaml").write_text(
+        "kind: switches\nentries:\n  - {id: cpo-test, name: CPO test, manufacturer: Test, model: C1,\n"
+        "     family: ethernet, cages: 64, cage_form_factor: cpo, lanes_per_cage: 8, lane_gbps: 100,\n"
+        "     speeds_gbps: [800, 400], max_logical_ports: 128, optics: co-packaged, cpo_pmd: dr4,\n"
+        "     cpo_connector: mpo-12, cpo_reach_m: 500, power_w: 2000, latency_ns: 500, source: test entry}\n")
+    result = plan_fabric(None, {"gpus": 2048, "switch": "cpo-test"}, catalog_dir=tmp_path)
+    doc = result.document()
+    assert doc["parts"]["switch_modules"] == {}
+    assert set(doc["parts"]["nic_modules"]) == {"qsfp112-dr4-400g"}
+
+
+def test_catalog_json_carries_the_physical_contract_keys(cli):
+    import json
+
+    code, out, _ = cli("catalog", "transceivers", "--json")
+    assert code == 0
+    for entry in json.loads(out)["transceivers"]:
+        assert {"form_factor", "lane_gbps", "lanes", "pmd", "connector"} <= set(entry)
+    code, out, _ = cli("catalog", "switches", "--json")
+    for entry in json.loads(out)["switches"]:
+        assert {"cage_form_factor", "cages", "lane_gbps", "max_logical_ports"} <= set(entry)
+
+
+def test_plan_json_carries_parts_and_ports(cli):
+    import json
+
+    code, out, err = cli("fabric", "plan", str(TOPOLOGIES / "colossus-100k.yaml"), "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc["parts"]) == {"switch_modules", "nic_modules", "cables", "structured_cabling"}
+    assert set(doc["ports"]) == {"leaf", "spine", "core"}
+    for usage in doc["ports"].values():
+        assert {"switch", "cages_used_max", "cages", "logical_ports_max"} <= set(usage)
