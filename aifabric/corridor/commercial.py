@@ -51,11 +51,16 @@ def shared_intermediate_sites(site_lists: Sequence[Sequence[str]]) -> tuple[str,
     return tuple(sorted(set.intersection(*inner)))
 
 
+def _path_mode(path, fallback):
+    """Return a path's coherent mode: its own when the planner chose one per path, else the demand's."""
+    return getattr(path, "mode", None) or fallback
+
+
 def demand_terms(
     paths: Sequence,
     latencies_ms: Sequence[float],
     capacity_tbps: float,
-    rate_gbps: float,
+    mode,
     channels: int,
     slot_ghz: float,
     spec,
@@ -64,9 +69,9 @@ def demand_terms(
     book: CorridorPriceBook,
     shared_sites: Sequence[str] | None = None,
 ) -> DemandTerms:
-    """Return a demand's RFP terms. `paths` are objects with `route` (sites, segments, km), `amplifiers` and
-    `regen_sites`; `shared_sites` are the sites both paths of a 1+1 pair pass through (computed from the routes
-    when not given)."""
+    """Return a demand's RFP terms. `paths` are objects with `route` (sites, segments, km), `amplifiers`,
+    `regen_sites` and optionally their own `mode` (else `mode`, the demand's); `shared_sites` are the sites both
+    paths of a 1+1 pair pass through (the planner's diversity result; computed from the routes when not given)."""
     shared = tuple(shared_sites) if shared_sites is not None else shared_intermediate_sites(
         [p.route.sites for p in paths]
     )
@@ -84,14 +89,18 @@ def demand_terms(
         for p in paths
     )
     availability = demand_availability(path_terms, len(shared), equipment, sla_percent)
-    fibers = fiber_count(capacity_tbps, spec.growth_cagr, spec.term_years, channels, rate_gbps,
-                         spec.spare_fiber_fraction)
-    waves = tuple(waves_by_year(capacity_tbps, spec.growth_cagr, spec.term_years, rate_gbps))
+    uses, counts = [], []
+    for p in paths:
+        rate = _path_mode(p, mode).line_rate_gbps
+        waves = tuple(waves_by_year(capacity_tbps, spec.growth_cagr, spec.term_years, rate))
+        uses.append(PathUse(p.route.km, p.amplifiers, len(p.regen_sites), rate, slot_ghz, waves))
+        counts.append(fiber_count(capacity_tbps, spec.growth_cagr, spec.term_years, channels, rate,
+                                  spec.spare_fiber_fraction))
+    # Both routes of a 1+1 pair get the same count: the larger one, when their modes differ.
+    fibers = max(counts, key=lambda c: (c.fibers, c.lit_pairs))
     services = SERVICES if spec.service == "compare" else (spec.service,)
-    uses = [PathUse(p.route.km, p.amplifiers, len(p.regen_sites)) for p in paths]
-    costs = service_costs(book, services, uses, rate_gbps, slot_ghz, waves, fibers.fibers, fibers.lit_pairs,
-                          spec.term_years)
-    return DemandTerms(availability, differential_delay_ms(latencies_ms), shared, fibers, waves, costs)
+    costs = service_costs(book, services, uses, fibers.fibers, fibers.lit_pairs, spec.term_years)
+    return DemandTerms(availability, differential_delay_ms(latencies_ms), shared, fibers, uses[0].waves, costs)
 
 
 def prices_path(spec_path, spec):
@@ -127,17 +136,16 @@ def corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels: int, sl
     demands = {}
     for d in demand_plans:
         sla = d.demand.sla if d.demand.sla is not None else spec.availability.sla
+        diversity = getattr(d, "diversity", None)
         demands[d.demand.demand_id] = demand_terms(
-            d.paths, [p.latency_ms for p in d.paths], d.demand.capacity_tbps, d.mode.line_rate_gbps, channels,
-            slot_ghz, spec, sla, equipment, book,
+            d.paths, [p.latency_ms for p in d.paths], d.demand.capacity_tbps, d.mode, channels, slot_ghz, spec, sla,
+            equipment, book, diversity.shared_sites if diversity is not None else None,
         )
     eot_waves: dict[str, int] = {}
     for d in demand_plans:
-        waves = math.ceil(
-            end_of_term_tbps(d.demand.capacity_tbps, spec.growth_cagr, spec.term_years) * 1000.0
-            / d.mode.line_rate_gbps - 1e-9
-        )
+        eot_tbps = end_of_term_tbps(d.demand.capacity_tbps, spec.growth_cagr, spec.term_years)
         for p in d.paths:
+            waves = math.ceil(eot_tbps * 1000.0 / _path_mode(p, d.mode).line_rate_gbps - 1e-9)
             for seg_id in p.route.segments:
                 eot_waves[seg_id] = eot_waves.get(seg_id, 0) + waves
     segments = {

@@ -132,11 +132,15 @@ def load_corridor_prices(path: str | Path) -> CorridorPriceBook:
 
 @dataclass(frozen=True)
 class PathUse:
-    """What one path of a demand uses: route km, ILA huts on it and regenerators."""
+    """What one path of a demand uses: route km, ILA huts, regenerators, and its own line rate, spectrum slot
+    per wave and waves in each year of the term (the planner may choose a different mode per path)."""
 
     km: float
     amplifiers: int
     regens: int
+    rate_gbps: float
+    slot_ghz: float
+    waves: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -156,58 +160,64 @@ class ServiceCost:
         return {"total_usd": self.total_usd, **{f"{k}_usd": round(v) for k, v in self.items.items()}}
 
 
-def _transponders(paths: Sequence[PathUse], max_waves: int) -> int:
-    """Return the transponders for max_waves on every path: 2 ends plus 2 per regen, per wave."""
-    return sum(max_waves * (2 + 2 * p.regens) for p in paths)
+def _prices(book: CorridorPriceBook, items: Sequence[str]) -> list[float] | None:
+    """Return the prices of items in order, or None when the book lacks any of them."""
+    prices = [book.usd(item) for item in items]
+    return None if any(p is None for p in prices) else [p or 0.0 for p in prices]
+
+
+def _transponders_usd(book: CorridorPriceBook, paths: Sequence[PathUse]) -> float | None:
+    """Return the transponders' price: the most waves of the term on each path x (2 ends + 2 per regen) x the
+    path's transponder price; None when a path's rate has no transponder price."""
+    prices = _prices(book, [f"transponder-{p.rate_gbps:g}g" for p in paths])
+    if prices is None:
+        return None
+    return sum(max(p.waves) * (2 + 2 * p.regens) * price for p, price in zip(paths, prices, strict=True))
 
 
 def dark_fiber_cost(
-    book: CorridorPriceBook, paths: Sequence[PathUse], fibers: int, lit_pairs: int, rate_gbps: float,
-    waves: Sequence[int], term_years: int,
+    book: CorridorPriceBook, paths: Sequence[PathUse], fibers: int, lit_pairs: int, term_years: int,
 ) -> ServiceCost | None:
     """Return dark fiber's TCO: IRU on `fibers` per path route, O&M, huts and amplifiers, terminals, transponders;
     None when the book lacks a price it needs."""
-    need = ("dark-fiber-iru", "dark-fiber-om", "ila-hut-lease", "ila-amplifier", "terminal-line",
-            f"transponder-{rate_gbps:g}g")
-    if any(book.usd(item) is None for item in need):
+    fixed = _prices(book, ("dark-fiber-iru", "dark-fiber-om", "ila-hut-lease", "ila-amplifier", "terminal-line"))
+    transponders = _transponders_usd(book, paths)
+    if fixed is None or transponders is None:
         return None
-    iru, om, lease, amp, terminal, transponder = (book.usd(item) or 0.0 for item in need)
+    iru, om, lease, amp, terminal = fixed
     huts = sum(p.amplifiers for p in paths)
+    km = sum(p.km for p in paths)
     return ServiceCost("dark-fiber", {
-        "iru": fibers * sum(p.km for p in paths) * iru,
-        "om": sum(p.km for p in paths) * om * term_years,
+        "iru": fibers * km * iru,
+        "om": km * om * term_years,
         "hut_lease": huts * lease * term_years,
         "amplifiers": huts * amp,
         "terminals": 2 * lit_pairs * len(paths) * terminal,
-        "transponders": _transponders(paths, max(waves)) * transponder,
+        "transponders": transponders,
     })
 
 
-def waves_cost(
-    book: CorridorPriceBook, paths: Sequence[PathUse], rate_gbps: float, waves: Sequence[int],
-) -> ServiceCost | None:
-    """Return managed waves' TCO: each year's waves x 12 months x price per wave-month per 1,000 km x path km;
-    None when the book has no wave at this rate."""
-    monthly = book.usd(f"wave-{rate_gbps:g}g")
-    if monthly is None:
+def waves_cost(book: CorridorPriceBook, paths: Sequence[PathUse]) -> ServiceCost | None:
+    """Return managed waves' TCO: on each path, each year's waves x 12 months x its rate's price per wave-month
+    per 1,000 km x path km; None when the book has no wave at a path's rate."""
+    prices = _prices(book, [f"wave-{p.rate_gbps:g}g" for p in paths])
+    if prices is None:
         return None
-    wave_months = sum(waves) * MONTHS_PER_YEAR
-    return ServiceCost("waves", {"waves": wave_months * monthly * sum(p.km for p in paths) / 1000.0})
+    return ServiceCost("waves", {"waves": sum(
+        sum(p.waves) * MONTHS_PER_YEAR * price * p.km / 1000.0 for p, price in zip(paths, prices, strict=True)
+    )})
 
 
-def spectrum_cost(
-    book: CorridorPriceBook, paths: Sequence[PathUse], rate_gbps: float, slot_ghz: float, waves: Sequence[int],
-) -> ServiceCost | None:
-    """Return managed spectrum's TCO: each year's GHz x 12 x price per GHz-month per 1,000 km x path km, plus
-    the buyer's transponders; None when the book lacks either price."""
+def spectrum_cost(book: CorridorPriceBook, paths: Sequence[PathUse]) -> ServiceCost | None:
+    """Return managed spectrum's TCO: on each path, each year's waves x slot GHz x 12 x price per GHz-month per
+    1,000 km x path km, plus the buyer's transponders; None when the book lacks either price."""
     per_ghz = book.usd("spectrum")
-    transponder = book.usd(f"transponder-{rate_gbps:g}g")
-    if per_ghz is None or transponder is None:
+    transponders = _transponders_usd(book, paths)
+    if per_ghz is None or transponders is None:
         return None
-    ghz_months = sum(waves) * slot_ghz * MONTHS_PER_YEAR
     return ServiceCost("spectrum", {
-        "spectrum": ghz_months * per_ghz * sum(p.km for p in paths) / 1000.0,
-        "transponders": _transponders(paths, max(waves)) * transponder,
+        "spectrum": sum(sum(p.waves) * p.slot_ghz * MONTHS_PER_YEAR * per_ghz * p.km / 1000.0 for p in paths),
+        "transponders": transponders,
     })
 
 
@@ -215,18 +225,15 @@ def service_costs(
     book: CorridorPriceBook,
     services: Sequence[str],
     paths: Sequence[PathUse],
-    rate_gbps: float,
-    slot_ghz: float,
-    waves: Sequence[int],
     fibers: int,
     lit_pairs: int,
     term_years: int,
 ) -> dict[str, ServiceCost]:
     """Return {service: cost} for each requested service the price book can price, in SERVICES order."""
     costs = {
-        "dark-fiber": lambda: dark_fiber_cost(book, paths, fibers, lit_pairs, rate_gbps, waves, term_years),
-        "waves": lambda: waves_cost(book, paths, rate_gbps, waves),
-        "spectrum": lambda: spectrum_cost(book, paths, rate_gbps, slot_ghz, waves),
+        "dark-fiber": lambda: dark_fiber_cost(book, paths, fibers, lit_pairs, term_years),
+        "waves": lambda: waves_cost(book, paths),
+        "spectrum": lambda: spectrum_cost(book, paths),
     }
     out = {}
     for service in SERVICES:

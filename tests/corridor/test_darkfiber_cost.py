@@ -56,8 +56,8 @@ def test_waves_by_year_grow_with_cagr():
 def test_service_costs_hand_computed():
     book = load_corridor_prices(default_corridor_prices_path())
     assert book.indicative
-    paths = [PathUse(km=1000, amplifiers=2, regens=0)]
-    costs = service_costs(book, ("dark-fiber", "waves", "spectrum"), paths, 400, 75, [32], 24, 8, 1)
+    paths = [PathUse(km=1000, amplifiers=2, regens=0, rate_gbps=400, slot_ghz=75, waves=(32,))]
+    costs = service_costs(book, ("dark-fiber", "waves", "spectrum"), paths, 24, 8, 1)
     dark = costs["dark-fiber"].items
     assert dark["iru"] == 24 * 1000 * 300
     assert dark["om"] == 1000 * 200
@@ -73,16 +73,26 @@ def test_service_costs_hand_computed():
 
 def test_protected_demand_pays_for_both_paths_and_regens_add_transponders():
     book = load_corridor_prices(default_corridor_prices_path())
-    one = service_costs(book, ("waves", "spectrum"), [PathUse(1000, 2, 0)], 400, 75, [10], 12, 1, 5)
-    two = service_costs(book, ("waves", "spectrum"), [PathUse(1000, 2, 0), PathUse(1200, 3, 1)], 400, 75,
-                        [10], 12, 1, 5)
+    w = PathUse(1000, 2, 0, 400, 75, (10,) * 5)
+    one = service_costs(book, ("waves", "spectrum"), [w], 12, 1, 5)
+    two = service_costs(book, ("waves", "spectrum"), [w, PathUse(1200, 3, 1, 400, 75, (10,) * 5)], 12, 1, 5)
     assert two["waves"].total_usd == pytest.approx(one["waves"].total_usd * 2.2)
     assert two["spectrum"].items["transponders"] == (10 * 2 + 10 * 4) * 12000
 
 
+def test_paths_with_their_own_modes_are_priced_at_their_own_rates():
+    # Working at 800G (16 waves), protect at 400G (32 waves): each path pays its own rate's wave price.
+    book = load_corridor_prices(default_corridor_prices_path())
+    paths = [PathUse(1000, 0, 0, 800, 150, (16,)), PathUse(1000, 0, 0, 400, 75, (32,))]
+    costs = service_costs(book, ("waves", "spectrum"), paths, 12, 1, 1)
+    assert costs["waves"].total_usd == 16 * 12 * 16000 + 32 * 12 * 10000
+    assert costs["spectrum"].items["spectrum"] == pytest.approx((16 * 150 + 32 * 75) * 12 * 80)
+    assert costs["spectrum"].items["transponders"] == 16 * 2 * 30000 + 32 * 2 * 12000
+
+
 def test_service_without_a_price_is_left_out():
     book = load_corridor_prices(default_corridor_prices_path())
-    costs = service_costs(book, ("dark-fiber", "waves", "spectrum"), [PathUse(100, 0, 0)], 300, 75, [1], 12, 1, 1)
+    costs = service_costs(book, ("dark-fiber", "waves", "spectrum"), [PathUse(100, 0, 0, 300, 75, (1,))], 12, 1, 1)
     assert "waves" not in costs and "dark-fiber" not in costs and "spectrum" not in costs
 
 
