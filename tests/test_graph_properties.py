@@ -115,13 +115,14 @@ def test_balanced_tiers_and_every_core_reaches_every_pod(kw, hardware):
         elif data["link_class"] == "spine_core":
             core_pods[z].add((graph.nodes[a]["plane"], graph.nodes[a]["pod"]))
             spine_core_pairs[(a, z)] += 1
-    # Every leaf reaches every spine of its pod with the same number of links.
+    # Every leaf reaches every spine of its pod (of its rail's group, on rack-scale pods rail-optimized to the
+    # top) with the same number of links.
     by_leaf: dict[str, Counter] = defaultdict(Counter)
     for (leaf, spine), n in pair_links.items():
         by_leaf[leaf][spine] = n
     for leaf, spines in by_leaf.items():
         pod = graph.nodes[leaf]["pod"]
-        assert len(spines) == plan.pods[pod].spines
+        assert len(spines) == plan.pods[pod].spines_per_group
         assert set(spines.values()) == {plan.pods[pod].links_per_leaf_spine}
     if plan.tiers == 3:
         assert set(spine_core_pairs.values()) == {plan.core_links_per_pair}

@@ -186,7 +186,8 @@ class Nic(_Entry):
 
 
 class Server(_Entry):
-    """A GPU server: gpus GPUs, one backend NIC per GPU."""
+    """A GPU server: gpus GPUs, one backend NIC per GPU. A rack-scale system (GB200/GB300 NVL72) is described by
+    its compute tray (gpus = GPUs per tray) plus the NVLink domain and rack it belongs to."""
 
     name: str
     gpus: int = Field(gt=0)
@@ -196,6 +197,26 @@ class Server(_Entry):
     nic_cage_form: str | None = None
     nic_cage_ports: int = Field(default=1, gt=0)
     power_w: float = Field(ge=0)
+    height_u: int = Field(default=8, gt=0)
+    # Rack-scale systems only: GPUs in one NVLink domain, compute trays per rack, racks per domain (NVL36x2: 2),
+    # NVLink switch trays per rack and their power.
+    scale_up_domain: int | None = Field(default=None, gt=0)
+    trays_per_rack: int | None = Field(default=None, gt=0)
+    racks_per_domain: int = Field(default=1, gt=0)
+    nvlink_switch_trays_per_rack: int = Field(default=0, ge=0)
+    nvlink_switch_tray_power_w: float = Field(default=0, ge=0)
+    rack_overhead_w: float = Field(default=0, ge=0)
+
+    @property
+    def rack_scale(self) -> bool:
+        """Return True for a rack-scale system (its trays are bound into racks and one NVLink domain)."""
+        return self.trays_per_rack is not None
+
+    def rack_power_w(self) -> float:
+        """Return one full rack's power: compute trays, NVLink switch trays and the rack's own overhead."""
+        trays = self.trays_per_rack or 1
+        return trays * self.power_w + self.nvlink_switch_trays_per_rack * self.nvlink_switch_tray_power_w + \
+            self.rack_overhead_w
 
 
 class Gpu(_Entry):

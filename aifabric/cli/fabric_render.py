@@ -37,6 +37,19 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
         ("Latency one-way", f"same leaf {_ns(d['latency_ns']['same_leaf'])}, same pod "
                             f"{_ns(d['latency_ns']['same_pod'])}, worst {_ns(d['latency_ns']['worst'])}"),
     ]
+    if d.get("scale_up", {}).get("domain_gpus"):
+        u = d["scale_up"]
+        rows.insert(1, ("Scale-up", f"{u['racks']:,} racks of {u['domain_gpus']}-GPU NVLink domains: "
+                                    f"{u['compute_trays']:,} compute trays, {u['nvlink_switch_trays']:,} NVLink "
+                                    f"switch trays"))
+    if "site" in d:
+        s = d["site"]
+        limit = f" (limit {s['max_site_mw']:,.1f} MW)" if "max_site_mw" in s else ""
+        rows.append(("Site", f"{s['facility_mw']:,.1f} MW facility{limit} = {s['it_mw']:,.1f} MW IT x PUE "
+                             f"{s['pue']:g} (compute {s['compute_mw']:,.1f}, network {s['network_mw']:,.1f})"))
+        rows.append(("Campus", f"{s['racks']:,} racks ({s['compute_racks']:,} compute, {s['network_racks']:,} "
+                               f"network) in {s['rows']:,} rows, {s['halls']:,} halls, {s['buildings']:,} "
+                               f"buildings"))
     if "cost_usd" in d:
         c = d["cost_usd"]
         book = Path(result.prices.file).name if getattr(result, "prices", None) is not None else "price book"

@@ -214,7 +214,7 @@ def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCo
     switch = hardware.switch(plan.switch_id)
     nic = hardware.nic(plan.nic_id)
     counts = counts if counts is not None else count_parts(links, hardware)
-    lines = [
+    lines = _system_lines(plan, hardware) + [
         BomLine("switch", switch.id, switch.model, switch.name, plan.switch_counts()["total"], switch.power_w,
                 switch.source),
         BomLine("nic", nic.id, nic.part or nic.id, f"{nic.name} (one per GPU)", plan.gpus, nic.power_w, nic.source),
@@ -241,3 +241,24 @@ def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCo
         lines.append(BomLine("cable", part.id, part.part_number(length), f"{part.name} (structured cabling){where}",
                              quantity, part.power_w, part.source, length))
     return lines
+
+
+def _system_lines(plan: Plan, hardware: Hardware) -> list[BomLine]:
+    """Return the rack-scale system lines (racks, compute trays, NVLink switch trays and their power), none for
+    N-GPU servers."""
+    if not plan.rack_scale:
+        return []
+    server = hardware.server(plan.server_id)
+    racks = plan.system_racks
+    switch_trays = racks * server.nvlink_switch_trays_per_rack
+    return [
+        BomLine("system", server.id, f"{server.id}-rack", f"{server.name}: rack, power shelves and NVLink spine "
+                f"({plan.trays_per_rack} compute trays, {server.nvlink_switch_trays_per_rack} NVLink switch trays "
+                f"per rack)", racks, server.rack_overhead_w, server.source),
+        BomLine("system", f"{server.id}-compute-tray", f"{server.id}-compute-tray",
+                f"{server.name}: compute tray, {plan.gpus_per_server} GPUs and {plan.rails} scale-out NICs",
+                plan.servers, server.power_w, server.source),
+        BomLine("system", f"{server.id}-nvlink-switch-tray", f"{server.id}-nvlink-switch-tray",
+                f"{server.name}: NVLink switch tray (2 NVLink switch chips)", switch_trays,
+                server.nvlink_switch_tray_power_w, server.source),
+    ]

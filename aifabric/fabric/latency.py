@@ -160,11 +160,18 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
         # Pods of one shape at once: (pods, leaves, spines, parallel links).
         pods = end - start
         count = pods * shape.leaves * plan.leaf_uplinks
-        block = ls[offset: offset + count].reshape(pods, shape.leaves, shape.spines, shape.links_per_leaf_spine)
+        reach = shape.spines_per_group  # spines one leaf reaches (its rail group's, on rack-scale pods)
+        block = ls[offset: offset + count].reshape(pods, shape.leaves, reach, shape.links_per_leaf_spine)
         leaf_chain = nic_leaf[leaf0: leaf0 + pods * shape.leaves].reshape(pods, shape.leaves, 1)
-        chain = pick(block, axis=3) + leaf_chain  # (pods, leaves, spines)
-        same_pod.append(pick(_top2(chain, axis=1, worst=worst)))
-        leaf_to_spine_chain.extend(pick(chain, axis=1))
+        chain = pick(block, axis=3) + leaf_chain  # (pods, leaves, spines reached)
+        if shape.rail_groups > 1:
+            # Leaves run SU-major, rail-minor: two leaves share a spine only within one rail.
+            chain = chain.reshape(pods, shape.leaves // plan.rails, plan.rails, reach)
+            same_pod.append(pick(_top2(chain, axis=1, worst=worst)))
+            leaf_to_spine_chain.extend(pick(chain, axis=1).reshape(pods, shape.spines))
+        else:
+            same_pod.append(pick(_top2(chain, axis=1, worst=worst)))
+            leaf_to_spine_chain.extend(pick(chain, axis=1))
         offset += count
         leaf0 += pods * shape.leaves
     results["same_pod"] = float(pick(np.array(same_pod)))
@@ -173,7 +180,14 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
         cores = plan.cores_per_plane
         per_pod_core = np.full((len(plan.pods), cores), fill)
         base = 0
-        for pod, shape in enumerate(plan.pods):
+        if plan.core_groups:
+            # Core groups: each link's core comes from the link table (spine j of a rail group reaches group j).
+            link_set = links.sets["spine_core"]
+            spine_base = np.cumsum([0] + [p.spines for p in plan.pods])
+            chains = np.concatenate(leaf_to_spine_chain)
+            values = sc + chains[spine_base[link_set.a_pod] + link_set.a]
+            (np.maximum if worst else np.minimum).at(per_pod_core, (link_set.a_pod, link_set.z), values)
+        for pod, shape in enumerate(plan.pods if not plan.core_groups else ()):
             count = shape.spines * shape.spine_uplinks
             spine_chain = np.repeat(leaf_to_spine_chain[pod], shape.spine_uplinks)
             values = sc[base: base + count] + spine_chain

@@ -71,6 +71,7 @@ class FabricLinks:
     lengths_m: np.ndarray
     rules: dict[str, ClassRules] = field(default_factory=dict)
     options: dict[str, list[Option]] = field(default_factory=dict)
+    floor: Floor | None = None  # the campus the lengths come from (racks, halls, buildings)
 
     def cable_ids(self, link_class: str) -> list[tuple[str, float, str]]:
         """Return per medium index (cable or cord id, longest cord in m, id beyond it): the part a link of this class
@@ -135,7 +136,8 @@ def _choose(run_m: np.ndarray, candidates: list[Option], media_index: dict[str, 
         names = ", ".join(f"{o.medium.id} {o.reach_m:g} m" for o in candidates)
         raise DesignError(
             f"{link_class} links up to {longest:.0f} m exceed the reach of every allowed medium ({names}); "
-            f"shorten the floor (placement.racks_per_row, row_pitch_m, leaf_location) or allow longer-reach media",
+            f"shorten the runs (placement.racks_per_row, row_pitch_m, leaf_location, hall_mw_max, building_spacing_m) "
+            f"or allow longer-reach media",
             field="placement",
         )
     chosen = np.array([media_index[o.medium.id] for o in candidates], dtype=np.int16)[position]
@@ -197,7 +199,7 @@ def class_rules(plan: Plan, hardware: Hardware) -> dict[str, ClassRules]:
 
 def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     """Return every link of one plane with ports, lengths and media."""
-    floor = Floor(plan, spec.placement)
+    floor = Floor(plan, spec.placement, hardware)
     media = sorted(hardware.media.values(), key=lambda m: (m.cost_rank, m.id))
     media_index = {m.id: i for i, m in enumerate(media)}
     rules = class_rules(plan, hardware)
@@ -253,9 +255,15 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     per_pair = np.array([p.links_per_leaf_spine for p in plan.pods], dtype=int_t)[pod]
     spine = uplink // per_pair
     spine_port = in_pod * per_pair + uplink % per_pair
+    if plan.rail_pods:
+        # Rail-optimized to the top: a rail-r leaf joins only rail group r's spines, arriving on port
+        # (its SU's place in the pod) x links per pair.
+        rail = leaf % plan.leaves_per_su
+        spine = rail * plan.pods[0].spines_per_group + spine
+        spine_port = (in_pod // plan.leaves_per_su) * per_pair + uplink % per_pair
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
     candidates = candidates_of["leaf_spine"]
-    if su_in_one_place:
+    if su_in_one_place and not plan.rail_pods:
         run, medium, cable, length_index = _leaf_spine_by_su(plan, floor, su_leaf_x[:, 0], su_leaf_y[:, 0], spine_x,
                                                              spine_y, spine_base, candidates, media_index, hardware,
                                                              all_lengths)
@@ -269,7 +277,7 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     if plan.tiers == 3:
         sets["spine_core"] = _spine_core(plan, floor, candidates_of["spine_core"], hardware, media_index,
                                          all_lengths)
-    links = FabricLinks(plan, media, sets, all_lengths, rules, candidates_of)
+    links = FabricLinks(plan, media, sets, all_lengths, rules, candidates_of, floor)
     for link_class, link_set in sets.items():
         _one_module_per_cage(link_set, cage_keys(links, link_class), candidates_of[link_class], media_index,
                              all_lengths)
@@ -418,11 +426,14 @@ def _spine_core(plan: Plan, floor: Floor, candidates: list[Option], hardware: Ha
     pod = np.concatenate(pods)
     spine = np.concatenate(spines)
     uplink = np.concatenate(uplinks)
-    # Slot i goes to core i mod C on core port i div C; built by repetition rather than division.
     count, cores = pod.shape[0], plan.cores_per_plane
-    rounds = -(-count // cores)
-    core = np.tile(np.arange(cores, dtype=np.int32), rounds)[:count]
-    core_port = np.repeat(np.arange(rounds, dtype=np.int32), cores)[:count]
+    if plan.core_groups:
+        core, core_port = _core_groups(plan, pod, spine, uplink)
+    else:
+        # Slot i goes to core i mod C on core port i div C; built by repetition rather than division.
+        rounds = -(-count // cores)
+        core = np.tile(np.arange(cores, dtype=np.int32), rounds)[:count]
+        core_port = np.repeat(np.arange(rounds, dtype=np.int32), cores)[:count]
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
     spine_key = spine_base[pod] + spine
     core_x, core_y = _f32(floor.core_xy(np.arange(plan.cores_per_plane, dtype=np.int64)))
@@ -447,6 +458,20 @@ def _spine_core(plan: Plan, floor: Floor, candidates: list[Option], hardware: Ha
         medium, cable, length_index = _choose(run, candidates, media_index, "spine_core", hardware, all_lengths_m)
     return LinkSet("spine_core", plan.uplink_gbps, spine, pod, uplink, core, None, core_port, run, medium, cable,
                    length_index)
+
+
+def _core_groups(plan: Plan, pod: np.ndarray, spine: np.ndarray, uplink: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Return (core, core port) per spine uplink when spine j of every rail group joins core group j (NVIDIA DGX
+    SuperPOD GB200 RA, sec. 4.2): uplink u goes to core u mod C of the group, links per pair = uplinks / C."""
+    per_group = plan.cores_per_group
+    spr = plan.pods[0].spines_per_group
+    rail, j = np.divmod(spine, spr)
+    core = (j * per_group + uplink % per_group).astype(np.int32)
+    # The core's ports: one block of links-per-pair ports per spine of its group (pod-major, then rail).
+    member = pod.astype(np.int64) * plan.leaves_per_su + rail
+    core_port = (member * plan.core_links_per_pair + uplink // per_group).astype(np.int32)
+    return core, core_port
 
 
 __all__ = ["LINK_CLASSES", "FabricLinks", "LinkSet", "generate"]

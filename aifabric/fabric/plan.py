@@ -46,9 +46,16 @@ class FabricResult:
 
         return cost_usd(self.bom(), self.prices)
 
+    def site(self) -> dict[str, Any]:
+        """Return the `site` block: racks, halls, buildings, IT and facility MW."""
+        from aifabric.fabric.site import site
+
+        return site(self.plan, self.links, self.counts, self.hardware, self.spec.pue, self.spec.max_site_mw)
+
     def document(self) -> dict[str, Any]:
         """Return the `fabric plan --json` document (with `cost_usd` when priced)."""
-        return summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd())
+        return summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd(),
+                       self.site())
 
 
 def plan_fabric(spec_path: str | Path | None, overrides: dict[str, Any] | None = None,
@@ -107,4 +114,9 @@ def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     links = generate(plan, spec, hardware)
     counts = count_parts(links, hardware)
     latencies = path_latencies(links, hardware, spec.latency)
-    return FabricResult(spec, hardware, plan, links, counts, latencies)
+    result = FabricResult(spec, hardware, plan, links, counts, latencies)
+    if spec.max_site_mw is not None:
+        from aifabric.fabric.site import check_site
+
+        check_site(result.site(), spec.max_site_mw)
+    return result

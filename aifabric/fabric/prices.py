@@ -169,7 +169,10 @@ def _raise(errors: list[SpecError]) -> None:
 
 
 def line_cents(line, book: PriceBook) -> tuple[int, int]:
-    """Return (unit price, line total) in cents of one BomLine."""
+    """Return (unit price, line total) in cents of one BomLine (0 for compute systems, which the network price
+    book does not price)."""
+    if line.category not in CATEGORY_KEY:
+        return 0, 0
     unit = book.unit_cents(line.category, line.catalog_id, getattr(line, "length_m", None))
     return unit, unit * line.quantity
 
@@ -185,6 +188,8 @@ def cost_usd(lines, book: PriceBook) -> dict[str, float]:
     """Return the cost in USD per category (switches, transceivers, cables, nics) and the total: sums of lines."""
     cents = dict.fromkeys(COST_KEYS, 0)
     for line in lines:
+        if line.category not in CATEGORY_KEY:
+            continue  # compute systems (racks, trays) are outside the network price book
         cents[CATEGORY_KEY[line.category]] += line_cents(line, book)[1]
     cents["total"] = sum(cents.values())
     return {key: value / 100 for key, value in cents.items()}

@@ -4,6 +4,11 @@ Each plane is an independent fabric. In a plane, NIC r of every server of a scal
 rail-r leaf of that SU; a leaf has d downlinks (SU = d servers) and u uplinks. Two tiers join every leaf to every
 spine with the same number of links. Three tiers group whole SUs into pods of leaves and spines; spine uplinks are
 striped over the cores one link per spine-core pair, so every core reaches every pod.
+
+Rack-scale systems (GB200/GB300 NVL72) are rail-optimized to the top, as NVIDIA's DGX SuperPOD GB200 RA
+(RA-11338-001, sec. 4.2) builds them: a server is a compute tray (rails = GPUs per tray), an SU is whole racks
+(one leaf per rail per rack in NVIDIA's design), a pod is a group of SUs in which each rail has its own spines (a
+"spine-leaf group"), and spine j of every rail group joins core group j.
 """
 
 from __future__ import annotations
@@ -25,6 +30,14 @@ class PodShape:
     links_per_leaf_spine: int
     spine_downlinks: int
     spine_uplinks: int
+    # 1: every leaf of the pod joins every spine. R > 1: the pod's spines split into R rail groups (rack-scale
+    # systems), and a rail-r leaf joins only the spines of group r (spines // R of them).
+    rail_groups: int = 1
+
+    @property
+    def spines_per_group(self) -> int:
+        """Return the spines one leaf reaches (all of the pod's, or its rail group's)."""
+        return self.spines // self.rail_groups
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,33 @@ class Plan:
     def leaf_down_ports(self) -> int:
         """Return the downlink ports of a leaf (servers per SU x rails per leaf)."""
         return self.leaf_downlinks * self.rails_per_leaf
+    # Core groups (rack-scale, rail-optimized to the top): spine j of every rail group joins the cores of group j
+    # only, core_links_per_pair links to each. 0: spine uplinks are striped over every core.
+    core_groups: int = 0
+    # GPUs per NVLink domain and compute trays per rack (rack-scale systems; 0 for N-GPU servers).
+    scale_up_domain: int = 0
+    trays_per_rack: int = 0
+    racks_per_domain: int = 1
+
+    @property
+    def rail_pods(self) -> bool:
+        """Return True when pods split their spines by rail (rack-scale, rail-optimized to the top)."""
+        return self.tiers == 3 and self.pods[0].rail_groups > 1
+
+    @property
+    def rack_scale(self) -> bool:
+        """Return True for a rack-scale system (trays bound into racks and an NVLink domain)."""
+        return self.trays_per_rack > 0
+
+    @property
+    def system_racks(self) -> int:
+        """Return the racks of a rack-scale system (partial last rack counted whole), 0 otherwise."""
+        return -(-self.servers // self.trays_per_rack) if self.trays_per_rack else 0
+
+    @property
+    def cores_per_group(self) -> int:
+        """Return the cores of one core group (all cores when striped)."""
+        return self.cores_per_plane // self.core_groups if self.core_groups else self.cores_per_plane
 
     @property
     def gpus(self) -> int:
@@ -142,6 +182,8 @@ class Resolved:
     nic_gbps: int
     port_gbps: int
     uplink_gbps: int
+    scale_up_domain: int = 0
+    trays_per_rack: int = 0
 
 
 def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
@@ -164,6 +206,7 @@ def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
             f"use port_gbps <= {nic_gbps // spec.planes}", field="port_gbps"
         )
     uplink_gbps = spec.uplink_gbps or port_gbps
+    domain, trays_per_rack = _scale_up(spec, server, gpus_per_server)
     for label, speed in (("port_gbps", port_gbps), ("uplink_gbps", uplink_gbps)):
         if speed not in switch.speeds_gbps:
             raise DesignError(
@@ -176,7 +219,27 @@ def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
     if spec.gpus_per_server is not None:
         compat.check_server(server, gpus_per_server)
     compat.nic_mode(nic, switch, port_gbps, spec.planes)
-    return Resolved(server, switch, nic.id, gpus_per_server, servers, nic_gbps, port_gbps, uplink_gbps)
+    return Resolved(server, switch, nic.id, gpus_per_server, servers, nic_gbps, port_gbps, uplink_gbps, domain,
+                    trays_per_rack)
+
+
+def _scale_up(spec: FabricSpec, server: Server, gpus_per_server: int) -> tuple[int, int]:
+    """Return (GPUs per NVLink domain, compute trays per rack) of a rack-scale system, (0, 0) for N-GPU servers."""
+    if not server.rack_scale:
+        if spec.scale_up_domain is not None and spec.scale_up_domain != gpus_per_server:
+            raise DesignError(
+                f"scale_up_domain {spec.scale_up_domain}: {server.id} is a {gpus_per_server}-GPU server whose NVLink "
+                f"domain is the server itself; use scale_up_domain {gpus_per_server} or a rack-scale system "
+                f"(server: gb200-nvl72, gb300-nvl72, gb200-nvl36x2)", field="scale_up_domain")
+        return 0, 0
+    domain = spec.scale_up_domain or server.scale_up_domain or server.trays_per_rack * gpus_per_server
+    if domain % gpus_per_server:
+        raise DesignError(f"scale_up_domain {domain} is not a whole number of {gpus_per_server}-GPU trays; use a "
+                          f"multiple of {gpus_per_server} (e.g. {server.scale_up_domain})", field="scale_up_domain")
+    trays_per_domain = domain // gpus_per_server
+    # A smaller domain (e.g. NVL36 of an NVL72 rack) still fills whole racks; a larger one spans several racks.
+    trays_per_rack = min(server.trays_per_rack, trays_per_domain)
+    return domain, trays_per_rack
 
 
 def leaf_ports(switch: Switch, down_gbps: int, up_gbps: int, ratio: float) -> tuple[int, int]:
@@ -228,15 +291,23 @@ def _two_tier(leaves: int, leaf_uplinks: int, radix_up: int, uplink_room: int | 
 
 
 def _three_tier(
-    leaves: int, leaf_uplinks: int, rails: int, radix_up: int, spine_ratio: float
+    leaves: int, leaf_uplinks: int, rails: int, radix_up: int, spine_ratio: float, sus_per_pod: int | None = None,
+    asked: bool = False,
 ) -> tuple[int, tuple[PodShape, ...], int, int, list[str]] | None:
-    spine_down_max = int(radix_up * spine_ratio / (1 + spine_ratio))
-    while spine_down_max > 0 and spine_down_max + math.ceil(spine_down_max / spine_ratio - 1e-9) > radix_up:
-        spine_down_max -= 1
+    spine_down_max = _spine_down_max(radix_up, spine_ratio)
     if spine_down_max <= 0:
         return None
     # Pods hold whole SUs where the spine's downlinks allow, as NVIDIA's reference architectures do.
     leaves_per_pod = (spine_down_max // rails) * rails if spine_down_max >= rails else spine_down_max
+    if sus_per_pod is not None and not asked:
+        # The hall limit may cap the pod (pods are placed whole in halls); never below one SU.
+        if rails <= spine_down_max and sus_per_pod * rails < leaves_per_pod:
+            leaves_per_pod = sus_per_pod * rails
+    elif sus_per_pod is not None:
+        if sus_per_pod * rails > spine_down_max:
+            raise DesignError(f"sus_per_pod {sus_per_pod}: a spine takes at most {spine_down_max} leaves "
+                              f"({max(spine_down_max // rails, 1)} SUs of {rails} rails)", field="sus_per_pod")
+        leaves_per_pod = sus_per_pod * rails
     full_pods, last = divmod(leaves, leaves_per_pod)
     shapes = [_pod_shape(leaves_per_pod, leaf_uplinks, spine_down_max, spine_ratio)] * full_pods
     if last:
@@ -305,6 +376,7 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
         return _one_tier(spec, res, radix_down, radix_up)
     max_down, _ = leaf_ports(switch, res.port_gbps, res.uplink_gbps, spec.oversubscription)
     per_leaf = 1
+    trays = res.trays_per_rack
     if spec.servers_per_su is not None:
         if spec.servers_per_su > max_down:
             raise DesignError(
@@ -312,7 +384,20 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
                 f"{res.port_gbps}G with oversubscription {spec.oversubscription:g}; use at most {max_down}",
                 field="servers_per_su",
             )
+        if trays and spec.servers_per_su % trays:
+            raise DesignError(f"servers_per_su {spec.servers_per_su}: an SU of {res.server.id} is whole racks of "
+                              f"{trays} trays; use a multiple of {trays}", field="servers_per_su")
         down = spec.servers_per_su
+    elif trays:
+        # SUs are whole racks: a leaf takes rail r of every tray in as many whole racks as its downlinks allow.
+        if trays > max_down:
+            raise DesignError(
+                f"a {res.server.id} rack has {trays} trays per rail but a {switch.id} leaf has only {max_down} "
+                f"downlinks at {res.port_gbps}G; use more planes at a lower port speed or a higher-radix switch",
+                field="switch")
+        down = max_down // trays * trays
+        if res.servers < down:
+            down = -(-res.servers // trays) * trays  # only the racks there are
     elif res.servers < max_down:
         # One partial SU: its leaves take only the ports used, and rails share a leaf while they fit (as OCP's
         # OCDAI pods do), rather than a full SU's leaves with every uplink for a handful of servers.
@@ -336,7 +421,13 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
                 f"{res.uplink_gbps}G joins at most {radix_up} leaves ({max_gpus:,} GPUs per plane); "
                 f"use tiers: 3 (or auto), more planes, or a higher-radix switch", field="tiers"
             )
-    three = _three_tier(leaves, up, rails, radix_up, spec.spine_oversubscription)
+    sus_per_pod = spec.sus_per_pod or _sus_per_hall(spec, res, down)
+    if trays:
+        three = _three_tier_rail_groups(sus, up, rails, radix_up, spec.spine_oversubscription, sus_per_pod,
+                                        spec.sus_per_pod is not None)
+    else:
+        three = _three_tier(leaves, up, rails, radix_up, spec.spine_oversubscription, sus_per_pod,
+                            spec.sus_per_pod is not None)
     if three is None:
         one_pod = _two_tier(leaves, up, radix_up) is not None
         if one_pod:
@@ -354,9 +445,70 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
             f"(at most ~{per_plane_max:,} GPUs per plane); {hint}",
             field="gpus" if spec.gpus is not None else "servers",
         )
-    leaves_per_pod, shapes, cores, per_pair, notes = three
+    leaves_per_pod, shapes, cores, per_pair, notes, *groups = three
     return _plan(spec, res, 3, down, up, sus, leaves, leaves_per_pod, shapes, cores, per_pair, radix_down,
-                 radix_up, notes)
+                 radix_up, notes, core_groups=groups[0] if groups else 0)
+
+
+def _sus_per_hall(spec: FabricSpec, res: Resolved, down: int) -> int | None:
+    """Return the most SUs whose compute power fits one hall (placement.hall_mw_max), so that a pod, which is
+    placed whole in a hall, fits one; None when a single SU already exceeds it (the pod then takes a hall)."""
+    server = res.server
+    su_w = down // res.trays_per_rack * server.rack_power_w() if res.trays_per_rack else down * server.power_w
+    if su_w <= 0:
+        return None
+    fit = int(spec.placement.hall_mw_max * 1e6 // su_w)
+    return fit if fit >= 1 else None
+
+
+def _spine_down_max(radix_up: int, spine_ratio: float) -> int:
+    """Return the most downlinks a spine can have with its uplinks at spine_ratio (0 if none)."""
+    down = int(radix_up * spine_ratio / (1 + spine_ratio))
+    while down > 0 and down + math.ceil(down / spine_ratio - 1e-9) > radix_up:
+        down -= 1
+    return down
+
+
+def _three_tier_rail_groups(sus: int, leaf_uplinks: int, rails: int, radix_up: int, spine_ratio: float,
+                            sus_per_pod: int | None, asked: bool = False):
+    """Return (leaves per pod, pod shapes, cores, links per spine-core pair, notes, core groups) of a rack-scale
+    fabric rail-optimized to the top (NVIDIA DGX SuperPOD GB200 RA, sec. 4.2), or None when it does not fit.
+
+    A pod holds sus_per_pod SUs; each rail has its own spines in the pod (NVIDIA's spine-leaf group: 8 leaves and 6
+    spines per rail per 8-rack SU). Spine j of every rail group joins the cores of core group j, so there are as
+    many core groups as spines per rail group, and each group's cores take every one of its spines' uplinks.
+    """
+    spine_down = _spine_down_max(radix_up, spine_ratio)
+    if spine_down <= 0:
+        return None
+    per_rail = sus_per_pod or spine_down
+    if per_rail > spine_down and not asked:
+        per_rail = spine_down  # a hall would hold more, but a spine takes no more leaves of one rail
+    if per_rail > spine_down:
+        raise DesignError(f"sus_per_pod {per_rail}: a spine takes at most {spine_down} leaves of one rail; use at "
+                          f"most {spine_down}", field="sus_per_pod")
+    per_rail = min(per_rail, sus)
+    full = _pod_shape(per_rail, leaf_uplinks, spine_down, spine_ratio)
+    shape = PodShape(per_rail * rails, full.spines * rails, full.links_per_leaf_spine, full.spine_downlinks,
+                     full.spine_uplinks, rails)
+    full_pods, last = divmod(sus, per_rail)
+    shapes = [shape] * full_pods
+    notes: list[str] = []
+    if last:
+        # A partial pod keeps every spine and spine uplink (as a partial SU keeps its leaves), so each core group
+        # reaches it like any other pod.
+        shapes.append(PodShape(last * rails, shape.spines, shape.links_per_leaf_spine,
+                               last * shape.links_per_leaf_spine, shape.spine_uplinks, rails))
+        notes.append(f"last pod holds {last} of {per_rail} SUs; it is built with its full spines and uplinks")
+    if len(shapes) < 2:
+        return None
+    groups = full.spines
+    group_spines = len(shapes) * rails
+    least = math.ceil(group_spines * shape.spine_uplinks / radix_up)
+    per_group = next((c for c in range(least, shape.spine_uplinks + 1) if shape.spine_uplinks % c == 0), None)
+    if per_group is None:
+        return None
+    return (per_rail * rails, tuple(shapes), groups * per_group, shape.spine_uplinks // per_group, notes, groups)
 
 
 def _uplink_room(switch: Switch, down_ports: int, down_gbps: int, up_gbps: int) -> int:
@@ -386,7 +538,7 @@ def _one_tier(spec: FabricSpec, res: Resolved, radix_down: int, radix_up: int) -
 
 
 def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores, per_pair, radix_down,
-          radix_up, notes, rails_per_leaf: int = 1) -> Plan:
+          radix_up, notes, rails_per_leaf: int = 1, core_groups: int = 0) -> Plan:
     notes = list(notes)
     if spec.gpus is not None and spec.gpus != res.servers * res.gpus_per_server:
         notes.append(f"{spec.gpus:,} GPUs rounded up to {res.servers:,} whole servers of {res.gpus_per_server} GPUs "
@@ -410,4 +562,7 @@ def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores
         leaf_downlinks=down, leaf_uplinks=up, sus=sus, leaves_per_plane=leaves, leaves_per_pod=leaves_per_pod,
         pods=tuple(shapes), cores_per_plane=cores, core_links_per_pair=per_pair,
         radix_down=radix_down, radix_up=radix_up, notes=tuple(notes), rails_per_leaf=rails_per_leaf,
+        core_groups=core_groups,
+        scale_up_domain=res.scale_up_domain, trays_per_rack=res.trays_per_rack,
+        racks_per_domain=res.server.racks_per_domain if res.trays_per_rack else 1,
     )

@@ -28,7 +28,8 @@ def power_kw(plan: Plan, counts: PartCounts, hardware: Hardware) -> dict[str, fl
 
 
 def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[PathLatency],
-            hardware: Hardware, cost_usd: dict[str, float] | None = None) -> dict[str, Any]:
+            hardware: Hardware, cost_usd: dict[str, float] | None = None, site: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
     """Return the plan's JSON document (with a `cost_usd` block when a cost is given)."""
     by_class = {p.path_class: p for p in latencies if p.plane == 0}
     worst = max(p.worst_ns for p in latencies)
@@ -74,8 +75,13 @@ def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[
             "worst": worst,
         },
         "power_kw": power_kw(plan, counts, hardware),
-        "notes": list(plan.notes),
+        "notes": list(plan.notes) + (list(links.floor.notes) if links.floor is not None else []),
     }
+    from aifabric.fabric.site import scale_up
+
+    document["scale_up"] = scale_up(plan, hardware)
+    if site is not None:
+        document["site"] = site
     if cost_usd is not None:
         document["cost_usd"] = cost_usd
     return document

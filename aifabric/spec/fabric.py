@@ -15,17 +15,35 @@ MAX_GPUS = 10_000_000
 LINK_CLASSES = ("nic_leaf", "leaf_spine", "spine_core")
 
 
-class Placement(BaseModel):
-    """Where racks stand, which sets every link's length."""
+class Building(BaseModel):
+    """One building of a campus, by its position (metres, any local origin)."""
 
     model_config = ConfigDict(extra="forbid")
-    servers_per_rack: int = Field(default=4, gt=0, le=64, strict=True)
+    x_m: float = Field(ge=-100_000, le=100_000)
+    y_m: float = Field(ge=-100_000, le=100_000)
+
+
+class Placement(BaseModel):
+    """Where racks stand, which sets every link's length: rack (U, kW) -> row (kW) -> hall (MW) -> building ->
+    campus. Every limit has a default, so a plan from flags alone places any size from 8 GPUs to 10M."""
+
+    model_config = ConfigDict(extra="forbid")
+    servers_per_rack: int | None = Field(default=None, gt=0, le=64, strict=True)
     racks_per_row: int = Field(default=16, gt=0, le=200, strict=True)
     rack_width_m: float = Field(default=0.6, gt=0, le=5)
     row_pitch_m: float = Field(default=3.0, gt=0, le=20)
     leaf_location: Literal["in-row", "end-of-row", "central"] = "end-of-row"
     rack_drop_m: float = Field(default=2.0, ge=0, le=10)
     slack: float = Field(default=1.1, ge=1.0, le=2.0)
+    rack_u: int = Field(default=48, gt=0, le=60, strict=True)
+    rack_kw_max: float | None = Field(default=None, gt=0, le=2000)
+    network_rack_kw_max: float = Field(default=40.0, gt=0, le=2000)
+    row_kw_max: float | None = Field(default=None, gt=0, le=100_000)
+    hall_mw_max: float = Field(default=40.0, gt=0, le=10_000)
+    halls_per_building: int = Field(default=4, gt=0, le=64, strict=True)
+    network_rooms_per_hall: int = Field(default=1, ge=1, le=8, strict=True)
+    building_spacing_m: float | None = Field(default=None, gt=0, le=50_000)
+    buildings: list[Building] | None = Field(default=None, min_length=1, max_length=1000)
 
 
 class LatencyOverrides(BaseModel):
@@ -60,6 +78,10 @@ class FabricSpec(BaseModel):
     oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
     spine_oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
     servers_per_su: int | None = Field(default=None, gt=0, strict=True)
+    sus_per_pod: int | None = Field(default=None, gt=0, strict=True)
+    scale_up_domain: int | None = Field(default=None, gt=0, le=100_000, strict=True)
+    pue: float = Field(default=1.2, ge=1.0, le=3.0)
+    max_site_mw: float | None = Field(default=None, gt=0, le=100_000)
     placement: Placement = Field(default_factory=Placement)
     media: dict[str, str] = Field(default_factory=dict)
     latency_budget_ns: float | None = Field(default=None, gt=0)

@@ -47,6 +47,21 @@ FABRIC_FLAGS: tuple[SpecFlag, ...] = (
     SpecFlag("placement.racks_per_row", "--racks-per-row", int, "Racks per row (sets cable lengths)."),
     SpecFlag("placement.leaf_location", "--leaf-location", str, "Where leaves stand: in-row, end-of-row or "
              "central."),
+    SpecFlag("scale_up_domain", "--scale-up-domain", int, "GPUs per NVLink domain (rack-scale systems, e.g. 72 "
+             "for gb200-nvl72); default: the system's."),
+    SpecFlag("sus_per_pod", "--sus-per-pod", int, "SUs per three-tier pod (NVIDIA's GB200 SuperPOD: 8 racks); "
+             "default: as many as a spine takes."),
+    SpecFlag("pue", "--pue", float, "Power usage effectiveness: facility power = IT power x PUE (default 1.2)."),
+    SpecFlag("max_site_mw", "--max-site-mw", float, "Site power limit in MW (facility power); a design above it "
+             "is an error."),
+    SpecFlag("placement.rack_kw_max", "--rack-kw-max", float, "Power limit per compute rack in kW (default 60, "
+             "150 for liquid-cooled rack-scale systems)."),
+    SpecFlag("placement.row_kw_max", "--row-kw-max", float, "Power limit per row of racks in kW (default: none)."),
+    SpecFlag("placement.hall_mw_max", "--hall-mw-max", float, "IT power limit per hall in MW; pods are placed "
+             "whole in halls (default 40)."),
+    SpecFlag("placement.halls_per_building", "--halls-per-building", int, "Halls per building (default 4)."),
+    SpecFlag("placement.building_spacing_m", "--building-spacing-m", float, "Distance between buildings on the "
+             "campus grid in metres; default: the building's size + 50 m."),
     SpecFlag("latency_budget_ns", "--latency-budget-ns", float, "One-way latency budget in ns; reported as met "
              "or violated."),
 )

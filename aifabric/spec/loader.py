@@ -217,5 +217,24 @@ def _user_loc(loc: tuple, data: Any) -> tuple:
 
 def suggest(name: str, known: list[str]) -> str:
     """Return ' (did you mean X?)' for the closest known name, or ''."""
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = difflib.get_close_matches(name, known, n=5, cutoff=0.5)
+    if not close:
+        return ""
+    # Among similar names prefer the fewest edits, a swap of two neighbours counting as one (sn5060 -> sn5600,
+    # not sn5610).
+    best = min(close, key=lambda c: (_edits(name.lower(), c.lower()), close.index(c)))
+    return f" (did you mean '{best}'?)"
+
+
+def _edits(a: str, b: str) -> int:
+    """Return the optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]

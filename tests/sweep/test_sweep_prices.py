@@ -30,7 +30,7 @@ def _error(tmp_path, text: str, hardware) -> str:
 
 
 @pytest.mark.parametrize(("body", "expected"), [
-    ("sn5600,55000\nsn5601,1\n", "prices.csv:3: catalog_id: unknown catalog id 'sn5601' (did you mean 'sn5600'?)"),
+    ("sn5600,55000\nsn5600x,1\n", "prices.csv:3: catalog_id: unknown catalog id 'sn5600x' (did you mean 'sn5600'?)"),
     ("sn5600,-5\n", "prices.csv:2: unit_price_usd: -5 is negative; prices must be >= 0"),
     ("sn5600,lots\n", "prices.csv:2: unit_price_usd: 'lots' is not a number"),
     ("sn5600,\n", "prices.csv:2: unit_price_usd: '' is not a number"),
@@ -53,7 +53,7 @@ def test_header_errors(tmp_path, hardware):
 
 def test_every_error_is_reported_at_once(tmp_path, hardware):
     with pytest.raises(SpecErrors) as exc:
-        _book(tmp_path, "catalog_id,unit_price_usd\nsn5601,1\nqm9700,-1\n", hardware)
+        _book(tmp_path, "catalog_id,unit_price_usd\nsn5600x,1\nqm9700,-1\n", hardware)
     assert [e.line for e in exc.value.errors] == [2, 3]
 
 

@@ -1,0 +1,79 @@
+"""Site power and the placement hierarchy's counts: does the design fit the site?
+
+IT power is the compute (servers, or rack-scale systems: compute trays, NVLink switch trays and the rack's own
+overhead, from the catalog) plus the network (switches, pluggable optics and active cables). The NICs are inside
+the servers' and trays' catalog power, so they are not added again. Facility power = IT power x PUE (default 1.2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aifabric.catalog.models import Hardware
+from aifabric.errors import DesignError
+from aifabric.fabric.bom import PartCounts
+from aifabric.fabric.links import FabricLinks
+from aifabric.fabric.sizing import Plan
+
+
+def compute_power_w(plan: Plan, hardware: Hardware) -> dict[str, float]:
+    """Return compute power in W: servers (or compute trays), NVLink switch trays, rack overhead."""
+    server = hardware.server(plan.server_id)
+    racks = plan.system_racks
+    return {"servers": plan.servers * server.power_w,
+            "nvlink_switch_trays": racks * server.nvlink_switch_trays_per_rack * server.nvlink_switch_tray_power_w,
+            "rack_overhead": racks * server.rack_overhead_w}
+
+
+def network_power_w(plan: Plan, counts: PartCounts, hardware: Hardware) -> float:
+    """Return switch + optics + active cable power in W (NIC power is counted with the servers)."""
+    switch_w = plan.switch_counts()["total"] * hardware.switch(plan.switch_id).power_w
+    optics_w = sum(hardware.transceivers[t].power_w * n for t, n in counts.transceiver_totals().items())
+    optics_w += sum(hardware.cables[c].power_w * n for (c, _), n in counts.cables.items())
+    return switch_w + optics_w
+
+
+def scale_up(plan: Plan, hardware: Hardware) -> dict[str, int]:
+    """Return the `scale_up` block: GPUs per NVLink domain, NVLink switch trays, racks and trays (0 for N-GPU
+    servers, whose NVLink stays inside the box)."""
+    if not plan.rack_scale:
+        return {"domain_gpus": 0, "nvlink_switch_trays": 0, "racks": 0, "compute_trays": 0, "domains": 0}
+    server = hardware.server(plan.server_id)
+    return {"domain_gpus": plan.scale_up_domain,
+            "nvlink_switch_trays": plan.system_racks * server.nvlink_switch_trays_per_rack,
+            "racks": plan.system_racks, "compute_trays": plan.servers,
+            "domains": -(-plan.gpus // plan.scale_up_domain)}
+
+
+def site(plan: Plan, links: FabricLinks, counts: PartCounts, hardware: Hardware, pue: float,
+         max_site_mw: float | None = None) -> dict[str, Any]:
+    """Return the `site` block: racks, rows, halls, buildings, IT and facility MW (and the site limit)."""
+    campus = links.floor.campus()
+    compute = compute_power_w(plan, hardware)
+    it_w = sum(compute.values()) + network_power_w(plan, counts, hardware)
+    block: dict[str, Any] = {
+        "racks": campus.compute_racks + campus.network_racks,
+        "compute_racks": campus.compute_racks,
+        "network_racks": campus.network_racks,
+        "servers_per_rack": campus.servers_per_rack,
+        "rows": campus.rows,
+        "halls": campus.halls,
+        "buildings": campus.buildings,
+        "it_mw": round(it_w / 1e6, 3),
+        "compute_mw": round(sum(compute.values()) / 1e6, 3),
+        "network_mw": round((it_w - sum(compute.values())) / 1e6, 3),
+        "pue": pue,
+        "facility_mw": round(it_w * pue / 1e6, 3),
+    }
+    if max_site_mw is not None:
+        block["max_site_mw"] = max_site_mw
+    return block
+
+
+def check_site(block: dict[str, Any], max_site_mw: float | None) -> None:
+    """Raise DesignError when the facility power exceeds the site's limit."""
+    if max_site_mw is not None and block["facility_mw"] > max_site_mw:
+        raise DesignError(
+            f"the design needs {block['facility_mw']:,.1f} MW of facility power ({block['it_mw']:,.1f} MW IT x PUE "
+            f"{block['pue']:g}), above max_site_mw {max_site_mw:g}; use fewer GPUs, a lower PUE, or more power",
+            field="max_site_mw")

@@ -1,0 +1,122 @@
+"""Rack-scale NVL72 systems: NVIDIA's published SU tables, the NVLink domain, racks and their power."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+
+import pytest
+
+from aifabric.fabric.plan import plan_fabric, plan_spec
+from aifabric.spec.fabric import FabricSpec
+
+# NVIDIA DGX SuperPOD with DGX GB200 (RA-11338-001), sec. 4.2 "Compute Fabric", Table 4.1 "Larger SuperPOD
+# component counts", p. 15: GPUs, SUs, core groups, switches per core group, core switches, IB leaf switches per SU
+# and in total, IB spine switches per SU and in total.
+GB200_TABLE_4_1 = [
+    (1152, 2, 6, 3, 18, 32, 64, 24, 48),
+    (2304, 4, 6, 6, 36, 32, 128, 24, 96),
+    (4608, 8, 6, 12, 72, 32, 256, 24, 192),
+    (9216, 16, 6, 24, 144, 32, 512, 24, 384),
+]
+
+
+@pytest.mark.parametrize("row", GB200_TABLE_4_1, ids=lambda r: f"{r[0]}gpus")
+def test_gb200_superpod_table_4_1_exactly(row, hardware):
+    gpus, sus, groups, per_group, cores, leaf_su, leaf, spine_su, spine = row
+    spec = FabricSpec(gpus=gpus, server="gb200-nvl72", switch="qm9700", tiers=3, sus_per_pod=8)
+    plan = plan_spec(spec, hardware).plan
+    counts = plan.switch_counts()
+    nvidia_sus = plan.system_racks // 8  # NVIDIA's SU: 8 racks
+    assert nvidia_sus == sus
+    assert plan.core_groups == groups and plan.cores_per_group == per_group
+    assert counts["core"] == cores
+    assert counts["leaf"] == leaf and counts["leaf"] // sus == leaf_su
+    assert counts["spine"] == spine and counts["spine"] // sus == spine_su
+    # Sec. 4.2: each SU has 4 spine-leaf groups (one per IB rail = GPUs per tray) of 8 leaves (one per rack) and
+    # 6 spines; a leaf takes one rail of one rack's 18 trays.
+    assert plan.rails == 4 and plan.leaf_downlinks == 18
+    pod = plan.pods[0]
+    assert pod.rail_groups == 4 and pod.spines_per_group == 6 and pod.leaves // plan.rails == 8
+
+
+def test_gb200_superpod_links_are_rail_optimized_to_the_top(hardware):
+    """A rail-r leaf reaches only rail r's spines; spine j of a rail group reaches only core group j; every core
+    reaches every pod with the same number of links; no port is used twice."""
+    result = plan_fabric("topologies/gb200-nvl72-superpod.yaml")
+    plan, links = result.plan, result.links
+    ls = links.sets["leaf_spine"]
+    spr = plan.pods[0].spines_per_group
+    assert ((ls.z // spr) == (ls.a % plan.rails)).all()
+    sc = links.sets["spine_core"]
+    assert ((sc.z // plan.cores_per_group) == (sc.a % spr)).all()
+    per_pair = Counter(zip(sc.a_pod.tolist(), sc.a.tolist(), sc.z.tolist(), strict=True))
+    assert set(per_pair.values()) == {plan.core_links_per_pair}
+    pods_of_core = defaultdict(set)
+    for pod, core in zip(sc.a_pod.tolist(), sc.z.tolist(), strict=True):
+        pods_of_core[core].add(pod)
+    assert all(pods == set(range(len(plan.pods))) for pods in pods_of_core.values())
+    core_ports = Counter(zip(sc.z.tolist(), sc.z_port.tolist(), strict=True))
+    assert max(core_ports.values()) == 1 and max(sc.z_port) < plan.radix_up
+    spine_ports = Counter(zip(ls.z_pod.tolist(), ls.z.tolist(), ls.z_port.tolist(), strict=True))
+    assert max(spine_ports.values()) == 1
+
+
+def test_gb300_enterprise_ra_two_racks(hardware):
+    """NVIDIA Enterprise RA GB300 NVL72 + Spectrum-X (2026 March), '2 Racks, 36 Trays with 144 Blackwell Ultra GPUs'
+    (p. 25): each plane uses 4 leaf switches (one per GPU position), each leaf serving two racks; up to 12 SN5600
+    for the dual-plane GPU network; 144 x 400G GPU links per rack (72 GPUs x 2 planes)."""
+    spec = FabricSpec(gpus=144, server="gb300-nvl72", nic="connectx-8", nic_gbps=800, planes=2, port_gbps=400,
+                      switch="sn5600", servers_per_su=36)
+    plan = plan_spec(spec, hardware).plan
+    assert plan.switch_counts()["leaf"] // plan.planes == 4
+    assert plan.switch_counts()["total"] == 12
+    assert plan.link_counts()["nic_leaf"] // plan.system_racks == 144
+
+
+def test_nvl72_tray_no_longer_straddles_racks_issue_failure_1(cli):
+    """Issue failure 1: `--server gb200-nvl72-tray --gpus 576` gave 5 SUs of 32 trays straddling racks and no
+    NVLink trays or rack power. SUs are now whole racks; the 8 racks, their 72 NVLink switch trays and the rack
+    power are in the plan."""
+    code, out, _ = cli("fabric", "plan", "--gpus", "576", "--server", "gb200-nvl72-tray", "--switch", "qm9700",
+                       "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["servers_per_su"] % 18 == 0
+    assert doc["scale_up"] == {"domain_gpus": 72, "nvlink_switch_trays": 72, "racks": 8, "compute_trays": 144,
+                               "domains": 8}
+    assert doc["site"]["compute_racks"] == 8
+    # 8 racks of 18 x 6.4 kW trays and 9 x 1.8 kW NVLink switch trays: 1.0512 MW of compute.
+    assert doc["site"]["compute_mw"] == pytest.approx(8 * (18 * 6.4 + 9 * 1.8) / 1000, abs=1e-3)
+
+
+def test_bom_counts_racks_trays_and_nvlink_switch_trays(hardware):
+    result = plan_fabric("topologies/gb200-nvl72-superpod.yaml")
+    lines = {line.catalog_id: line for line in result.bom() if line.category == "system"}
+    assert lines["gb200-nvl72"].quantity == 128
+    assert lines["gb200-nvl72-compute-tray"].quantity == 128 * 18
+    assert lines["gb200-nvl72-nvlink-switch-tray"].quantity == 128 * 9
+    assert lines["gb200-nvl72-nvlink-switch-tray"].unit_power_w > 0
+
+
+def test_eight_gpu_servers_have_no_scale_up_block_values(cli):
+    code, out, _ = cli("fabric", "plan", "--gpus", "1024", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["scale_up"]["domain_gpus"] == 0 and doc["scale_up"]["nvlink_switch_trays"] == 0
+
+
+def test_scale_up_domain_must_fit_the_system(cli):
+    code, _, err = cli("fabric", "plan", "--gpus", "1024", "--server", "hgx-h100", "--scale-up-domain", "72")
+    assert code == 2 and "--scale-up-domain" in err and "rack-scale" in err
+    code, _, err = cli("fabric", "plan", "--gpus", "1152", "--server", "gb200-nvl72", "--scale-up-domain", "70")
+    assert code == 2 and "multiple of 4" in err
+
+
+def test_nvl36x2_domain_spans_two_racks(hardware):
+    spec = FabricSpec(gpus=1152, server="gb200-nvl36x2", switch="qm9700")
+    result = plan_spec(spec, hardware)
+    assert result.plan.trays_per_rack == 9
+    assert result.plan.system_racks == 32
+    assert result.document()["scale_up"]["domains"] == 16
+    assert result.plan.leaf_downlinks % 9 == 0
