@@ -23,7 +23,8 @@ def test_million_gpus_from_flags_plan_on_a_campus_issue_failure_2(cli):
     assert code == 0, err
     doc = json.loads(out)
     assert doc["site"]["halls"] > 1 and doc["site"]["buildings"] > 1
-    assert doc["media"].get("smf-2xlr4", 0) + doc["media"].get("smf-2xfr4", 0) > 0
+    long_reach = [m for m in doc["media"] if m in ("smf-2xdr4-2km", "smf-2xfr4", "smf-lr4")]
+    assert long_reach, doc["media"]
     assert doc["site"]["facility_mw"] == pytest.approx(doc["site"]["it_mw"] * 1.2, rel=1e-3)
 
 
@@ -47,12 +48,14 @@ def test_rack_power_limit_is_checked(cli, tmp_path):
 def test_network_racks_respect_rack_units_and_power(switch, hardware):
     """Issue: 16 switches per network rack were 64U of Q3400s or ~40 kW of SN5600s with optics. A network rack now
     holds what fits its 48U and its 40 kW with a pluggable module in every cage (none on a CPO switch)."""
-    nic = {"q3400": "connectx-8"}.get(switch)
-    spec = FabricSpec(gpus=4096, switch=switch, nic=nic, server="dgx-b300" if nic else "hgx-h100")
+    server = {"q3400": "dgx-b300", "qm9700": "dgx-h100"}.get(switch, "hgx-h100")
+    spec = FabricSpec(gpus=4096, switch=switch, server=server)
     plan = size(spec, hardware)
     floor = Floor(plan, spec.placement, hardware)
     model = hardware.switch(switch)
-    module_w = 0 if model.cpo else max(t.power_w for t in hardware.transceivers.values() if t.form == "osfp")
+    module_w = 0 if model.optics == "co-packaged" else max(
+        t.power_w for t in hardware.transceivers.values()
+        if t.form_factor == model.cage_form_factor and t.fits in ("switch", "any"))
     kw = (model.power_w + model.cages * module_w) / 1000
     assert floor.per_network_rack * model.height_u <= 48
     assert floor.per_network_rack * kw <= 40
