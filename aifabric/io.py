@@ -114,6 +114,13 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
     return target
 
 
+def plain_number(value: float, decimals: int = 3) -> str:
+    """Return a number for a CSV cell: exact integers as integers (1216384, never 1.21638e+06), else fixed decimals
+    without trailing zeros (17.5)."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def json_text(document: Any) -> str:
     """Return the canonical JSON text of a document: sorted keys, 2-space indent, trailing newline."""
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -24,7 +24,7 @@ def plan(
 ) -> None:
     """Route every demand (1+1 over SRLG-diverse paths), place amplifiers and regens, check GSNR with GNPy."""
     # Heavy imports (networkx, pyproj, GNPy, geopandas) happen here so `aifabric --help` stays fast.
-    from aifabric.cli.render import print_json, progress_bar, progress_callback
+    from aifabric.cli.render import print_json, progress_bar, progress_callback, report_written
     from aifabric.corridor.plan import plan_corridor
 
     with progress_bar(not json_out and sys.stderr.isatty()) as progress:
@@ -37,9 +37,10 @@ def plan(
 
         written = write_outputs(result, out)
     if json_out:
-        print_json(result.to_json())
+        print_json(result.to_json())  # --json: the document and nothing else
         return
-    _render(result, written)
+    _render(result)
+    report_written(written)
 
 
 @app.command("map")
@@ -49,6 +50,7 @@ def map_(
     catalog: Path | None = CATALOG,
 ) -> None:
     """Map the corridor: working and protect paths, sites and amplifier huts (HTML with popups, or PNG)."""
+    from aifabric.cli.render import report_written
     from aifabric.corridor.plan import plan_corridor
     from aifabric.errors import SpecError
     from aifabric.io import check_file_target
@@ -68,10 +70,10 @@ def map_(
         from aifabric.io import write_bytes
 
         write_bytes(output, corridor_map_png(plan))
-    sys.stderr.write(f"wrote {output}\n")
+    report_written([output])
 
 
-def _render(result, written: list[Path]) -> None:
+def _render(result) -> None:
     from rich.table import Table
 
     from aifabric.cli.render import count, print_table, stdout_console
@@ -106,7 +108,7 @@ def _render(result, written: list[Path]) -> None:
                 p["role"],
                 f"{p['km']:,.1f}",
                 f"{p['stretch']:.2f}",
-                f"{p['latency_ms']:.2f}",
+                f"{p['latency_ms']:.3f}",
                 "" if limit is None else f"{limit:g} {'ok' if ok else 'FAIL'}",
                 f"{d['waves']}",
                 f"{p['amplifiers']}",
@@ -148,5 +150,3 @@ def _render(result, written: list[Path]) -> None:
         f"{count(totals['transponders'], 'transponder')}"
         + (f"; GNPy {doc['gnpy']['version']} GSNR checked" if doc["gnpy"]["checked"] else "; GNPy check off")
     )
-    for path in written:
-        console.print(f"wrote {path}")

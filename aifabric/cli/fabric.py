@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from aifabric.cli.options import CATALOG, JSON, SPEC, out_option, plan_from, spec_flags
+
+LARGE_OUTPUT_BYTES = 500_000_000  # above this, say how much --out will write before writing it
 
 app = typer.Typer(no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -26,22 +29,35 @@ def plan(
     overrides: dict[str, Any] | None = None,
 ) -> None:
     """Size a rail-optimized Clos fabric, choose media by reach, and report or write its BOM and cabling."""
-    from aifabric.cli.render import print_json, progress_bar, progress_callback, stdout_console
+    from aifabric.cli.render import print_json, progress_bar, progress_callback, report_written, stdout_console
 
     result = plan_from(spec, overrides or {}, catalog, prices)
     document = result.document()
     if out is not None:
-        from aifabric.export.fabric_files import write_outputs
+        from aifabric.export.fabric_files import estimate_output_bytes, write_outputs
+
+        sizes = estimate_output_bytes(result, graph=not no_graph)
+        if not json_out and sum(sizes.values()) >= LARGE_OUTPUT_BYTES:
+            parts = ", ".join(f"{name} ~{_size(n)}" for name, n in sizes.items())
+            sys.stderr.write(f"note: writing about {_size(sum(sizes.values()))} to {out} ({parts})"
+                             + ("; --no-graph skips graph.graphml" if not no_graph else "") + "\n")
 
         with progress_bar(enabled=not json_out) as progress:
-            write_outputs(out, result, graph=not no_graph,
-                          progress=lambda name: progress_callback(progress, f"writing {name}"))
+            written = write_outputs(out, result, graph=not no_graph,
+                                    progress=lambda name: progress_callback(progress, f"writing {name}"))
     if json_out:
-        print_json(document)
+        print_json(document)  # --json: the document and nothing else
         return
     from aifabric.cli.fabric_render import render_plan
 
-    render_plan(stdout_console(), result, document, out)
+    render_plan(stdout_console(), result, document)
+    if out is not None:
+        report_written(written)
+
+
+def _size(n_bytes: int) -> str:
+    """Return 3.1 GB / 420 MB."""
+    return f"{n_bytes / 1e9:.1f} GB" if n_bytes >= 1e9 else f"{n_bytes / 1e6:.0f} MB"
 
 
 from aifabric.cli import fabric_draw  # noqa: E402 - registered last; it imports only typer at module level

@@ -75,13 +75,33 @@ def bisection(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
 
     from aifabric.cli.render import print_table, stdout_console
 
-    table = Table(title=f"Bisection (Tb/s): {result.plan.name}", title_justify="left")
-    for col in ("plane", "max-flow", "closed form", "NIC tier", "leaf uplinks", "spine uplinks"):
-        table.add_column(col, justify="right")
+    plan = result.plan
+    table = Table(title=f"Bisection (Tb/s): {plan.name}", title_justify="left")
+    table.add_column("plane", justify="right")
+    table.add_column("max flow", justify="right")
+    table.add_column("closed form", justify="right")
+    table.add_column("NIC links total", justify="right")
+    if plan.tiers > 1:
+        table.add_column("leaf up total", justify="right")
+    if plan.tiers == 3:
+        table.add_column("spine up total", justify="right")
     for b in entries:
-        table.add_row(str(b.plane), f"{b.graph_tbps:,.1f}", f"{b.closed_form_tbps:,.1f}", f"{b.nic_tbps:,.1f}",
-                      f"{b.leaf_uplink_tbps:,.1f}", f"{b.spine_uplink_tbps:,.1f}")
-    print_table(stdout_console(), table)
+        row = [str(b.plane), f"{b.graph_tbps:,.1f}", f"{b.closed_form_tbps:,.1f}", f"{b.nic_tbps:,.1f}"]
+        row += [f"{b.leaf_uplink_tbps:,.1f}"] if plan.tiers > 1 else []
+        row += [f"{b.spine_uplink_tbps:,.1f}"] if plan.tiers == 3 else []
+        table.add_row(*row)
+    console = stdout_console()
+    print_table(console, table)
+    console.print("[dim]bisection: the most one half of the servers can send the other half at once; max flow on "
+                  "the built switch graph, closed form = half the narrowest tier's total. The totals are each "
+                  "tier's whole capacity (twice the bisection when nothing is oversubscribed).[/dim]")
+    gap = [b for b in entries if abs(b.graph_tbps - b.closed_form_tbps) > 1e-6 * max(b.closed_form_tbps, 1)]
+    if gap:
+        b = gap[0]
+        console.print(f"[dim]max flow differs from the closed form by {b.graph_tbps - b.closed_form_tbps:+,.1f} Tb/s "
+                      f"in plane {b.plane}: the closed form has the halves meet only above the leaves, evenly; "
+                      "halves that share a leaf (one SU) exchange traffic without the uplinks, and an uneven last "
+                      "SU or pod moves the cut.[/dim]")
 
 
 @spec_flags()

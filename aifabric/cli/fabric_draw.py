@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from aifabric.cli.options import CATALOG, SPEC, out_option, plan_from, spec_flags
@@ -16,6 +15,7 @@ def draw(
     overrides: dict | None = None,
 ) -> None:
     """Draw the fabric: tiers, planes, pods and SU blocks with counts and link speeds (SVG or PNG)."""
+    from aifabric.cli.render import report_written
     from aifabric.errors import SpecError
     from aifabric.export.diagram import diagram_bytes
     from aifabric.io import check_file_target, write_bytes
@@ -26,4 +26,4 @@ def draw(
     check_file_target(output)
     result = plan_from(spec, overrides or {}, catalog)
     write_bytes(output, diagram_bytes(result.links, result.hardware, fmt))
-    sys.stderr.write(f"wrote {output}\n")
+    report_written([output])

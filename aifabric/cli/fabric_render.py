@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 
-def render_plan(console, result, document: dict[str, Any], out: Path | None) -> None:
+def render_plan(console, result, document: dict[str, Any]) -> None:
     """Print the plan's summary tables."""
     from rich.table import Table
 
@@ -85,9 +85,6 @@ def render_plan(console, result, document: dict[str, Any], out: Path | None) -> 
     print_table(console, media)
     for note in d["notes"]:
         console.print(f"[dim]note: {note}[/dim]")
-    if out is not None:
-        console.print(f"wrote {out}/summary.json, bom.csv, links.csv"
-                      + (", graph.graphml" if (Path(out) / "graph.graphml").exists() else ""))
 
 
 def _ns(value) -> str:

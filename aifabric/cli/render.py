@@ -25,6 +25,12 @@ def stdout_console():
     return Console(width=int(columns) if columns.isdigit() and int(columns) > 0 else 160)
 
 
+def report_written(paths) -> None:
+    """Say on stderr which files a command wrote, one `wrote PATH` line each (every command alike)."""
+    for path in paths:
+        sys.stderr.write(f"wrote {path}\n")
+
+
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """Return '1 plane', '2 planes', '3,264 transponders': a count with its noun in the right number."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -46,7 +46,7 @@ def sweep(
 
     from aifabric.catalog.models import load_hardware
     from aifabric.cli.options import require_size
-    from aifabric.cli.render import print_json, progress_bar, progress_callback, stdout_console
+    from aifabric.cli.render import print_json, progress_bar, progress_callback, report_written, stdout_console
     from aifabric.errors import SpecError
     from aifabric.fabric.prices import default_price_book_path, load_price_book
     from aifabric.spec.fabric import check_catalog_ids, load_fabric_spec_with_lines
@@ -79,14 +79,16 @@ def sweep(
     if out is not None:
         from aifabric.sweep.output import write_sweep
 
-        write_sweep(out, grid, config, candidates, base_spec.name)
+        written = write_sweep(out, grid, config, candidates, base_spec.name)
     if json_out:
-        print_json({"candidates": candidates})
+        print_json({"candidates": candidates})  # --json: the document and nothing else
         return
-    render_sweep(stdout_console(), grid, config, candidates, prices_path, indicative, executor, out)
+    render_sweep(stdout_console(), grid, config, candidates, prices_path, indicative, executor)
+    if out is not None:
+        report_written(written)
 
 
-def render_sweep(console, grid, config, candidates, prices_path, indicative: bool, executor: str, out) -> None:
+def render_sweep(console, grid, config, candidates, prices_path, indicative: bool, executor: str) -> None:
     """Print the Pareto front as a table, then the infeasible candidates counted by reason."""
     from rich.table import Table
 
@@ -130,8 +132,6 @@ def render_sweep(console, grid, config, candidates, prices_path, indicative: boo
             rest = sum(count for count, _ in groups[REASONS_SHOWN:])
             shown.add_row(f"{rest:,}", f"... {len(groups) - REASONS_SHOWN} more kinds of reason (see --out sweep.csv)")
         print_table(console, shown)
-    if out is not None:
-        console.print(f"wrote {out}/sweep.csv, sweep.png")
 
 
 def reason_groups(candidates) -> list[tuple[int, str]]:

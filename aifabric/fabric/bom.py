@@ -11,6 +11,7 @@ from aifabric.errors import DesignError
 from aifabric.fabric import compat
 from aifabric.fabric.links import FabricLinks, LinkSet, nic_cage_rails
 from aifabric.fabric.sizing import Plan
+from aifabric.io import plain_number
 
 BOM_HEADER = ("category", "catalog_id", "part", "description", "quantity", "unit_power_w", "total_power_w", "source")
 
@@ -36,7 +37,7 @@ class BomLine:
     def row(self) -> tuple:
         """Return the CSV row."""
         return (self.category, self.catalog_id, self.part, self.description, self.quantity,
-                f"{self.unit_power_w:g}", f"{self.total_power_w:g}", " ".join(self.source.split()))
+                plain_number(self.unit_power_w), plain_number(self.total_power_w), " ".join(self.source.split()))
 
 
 def _spine_keys(plan: Plan, pod: np.ndarray, spine: np.ndarray) -> np.ndarray:
