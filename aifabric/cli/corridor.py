@@ -21,15 +21,29 @@ def plan(
     out: Path | None = out_option("Directory to write rfp.csv, rfp.md, segments.csv, sites.csv, huts.csv, "
                                   "routes.geojson and routes.kmz into."),
     catalog: Path | None = CATALOG,
+    sys_margin_db: float | None = typer.Option(
+        None, "--sys-margin-db", help="System margin every section keeps over required OSNR + penalties (spec: 2)."
+    ),
+    allow_infeasible: bool = typer.Option(
+        False, "--allow-infeasible", help="Write a plan whose sections cannot close, marked FAIL, instead of exit 2."
+    ),
+    diversity: str | None = typer.Option(
+        None, "--diversity", help="1+1 diversity: srlg | node | building (spec default: node)."
+    ),
 ) -> None:
-    """Route every demand (1+1 over SRLG-diverse paths), place amplifiers and regens, check GSNR with GNPy."""
+    """Route every demand (1+1 over diverse paths), choose modes and regens with GNPy, assign spectrum."""
     # Heavy imports (networkx, pyproj, GNPy, geopandas) happen here so `aifabric --help` stays fast.
     from aifabric.cli.render import print_json, progress_bar, progress_callback, report_written
     from aifabric.corridor.plan import plan_corridor
 
     with progress_bar(not json_out and sys.stderr.isatty()) as progress:
         result = plan_corridor(
-            spec, catalog_dir=catalog, progress=progress_callback(progress, "planning demands")
+            spec,
+            catalog_dir=catalog,
+            progress=progress_callback(progress, "planning demands"),
+            sys_margin_db=sys_margin_db,
+            allow_infeasible=allow_infeasible or None,
+            diversity=diversity,
         )
     written = []
     if out is not None:
@@ -81,8 +95,8 @@ def _render(result) -> None:
     console = stdout_console()
     doc = result.to_json()
     demands = Table(
-        title=f"{doc['name']}: demands ({doc['band']} band, {doc['grid_ghz']:g} GHz grid, "
-        f"{doc['channels_per_fiber_pair']} ch/fiber pair)"
+        title=f"{doc['name']}: demands ({doc['band']} band, {doc['slots_per_fiber_pair']} x 12.5 GHz slots/fiber "
+        f"pair, system margin {doc['sys_margin_db']:g} dB)"
     )
     for column in (
         "demand",
@@ -94,6 +108,7 @@ def _render(result) -> None:
         "waves",
         "ILA",
         "regens",
+        "mode",
         "GSNR dB",
         "margin dB",
         "routes",
@@ -110,16 +125,17 @@ def _render(result) -> None:
                 f"{p['stretch']:.2f}",
                 f"{p['latency_ms']:.3f}",
                 "" if limit is None else f"{limit:g} {'ok' if ok else 'FAIL'}",
-                f"{d['waves']}",
+                f"{p['waves']}",
                 f"{p['amplifiers']}",
                 f"{p['regens']}",
+                p["mode"],
                 "" if p["gsnr_db"] is None else f"{p['gsnr_db']:.2f}",
-                "" if p["margin_db"] is None else f"{p['margin_db']:.2f}",
+                ("" if p["margin_db"] is None else f"{p['margin_db']:.2f}") + ("" if p["feasible"] else " FAIL"),
                 " / ".join(p["routes"]),
             )
     print_table(console, demands, droppable=("stretch", "ILA", "limit", "GSNR dB"))
     segments = Table(title="segments")
-    for column in ("segment", "route", "fiber km", "spans", "ILA huts", "waves", "fiber pairs"):
+    for column in ("segment", "route", "fiber km", "spans", "ILA huts", "waves", "slots", "fiber pairs"):
         segments.add_column(column, justify="left" if column in ("segment", "route") else "right")
     for s in doc["segments"]:
         segments.add_row(
@@ -129,6 +145,7 @@ def _render(result) -> None:
             f"{s['spans']}",
             f"{s['amplifiers']}",
             f"{s['waves']}",
+            f"{doc['spectrum'][s['id']]['slots_used']}",
             f"{s['fiber_pairs']}",
         )
     print_table(console, segments)
@@ -148,5 +165,10 @@ def _render(result) -> None:
         f"route {totals['route_km']:,.1f} km, {count(totals['waves'], 'wave')}, "
         f"{count(totals['amplifier_sites'], 'ILA hut')}, {count(totals['regen_sites'], 'regen site')}, "
         f"{count(totals['transponders'], 'transponder')}"
-        + (f"; GNPy {doc['gnpy']['version']} GSNR checked" if doc["gnpy"]["checked"] else "; GNPy check off")
+        + (
+            f"; GNPy {doc['gnpy']['version']} path requests, {doc['sys_margin_db']:g} dB system margin"
+            if doc["gnpy"]["checked"]
+            else "; GNPy check off"
+        )
+        + ("" if doc["feasible"] else "; INFEASIBLE sections marked FAIL")
     )

@@ -4,13 +4,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aifabric.catalog import load_entries, lookup
 
+# ITU-T G.694.1 flexible grid: channel widths are multiples of 12.5 GHz.
+SLOT_GHZ = 12.5
+
+
+class Penalty(BaseModel):
+    """One point of a mode's penalty curve, in GNPy's form: an impairment value and the OSNR penalty there.
+
+    Exactly one of chromatic_dispersion (ps/nm), pmd (ps) or pdl (dB) is set. GNPy interpolates between the
+    points and treats values beyond the last point as infeasible (infinite penalty).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chromatic_dispersion: float | None = Field(default=None, ge=0)
+    pmd: float | None = Field(default=None, ge=0)
+    pdl: float | None = Field(default=None, ge=0)
+    penalty_value: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _one_impairment(self) -> Penalty:
+        given = [k for k in ("chromatic_dispersion", "pmd", "pdl") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a penalty names exactly one of chromatic_dispersion, pmd, pdl")
+        return self
+
+    def gnpy(self) -> dict[str, float]:
+        """Return the point as GNPy's eqpt_config.json writes it."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
 
 class CoherentMode(BaseModel):
-    """One coherent transceiver mode: line rate, symbol rate, grid, reach and OSNR need."""
+    """One coherent transceiver mode: line rate, symbol rate, grid, reach, OSNR need and penalties."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -21,13 +50,28 @@ class CoherentMode(BaseModel):
     modulation: str
     fec: str
     spacing_ghz: float = Field(gt=0)
+    # Claimed reach (used without GNPy) and the GNPy reference reach (see coherent.yaml's header).
     reach_km: float = Field(gt=0)
+    gnpy_reach_km: float | None = Field(default=None, ge=0)
     required_osnr_db: float
     tx_osnr_db: float = Field(gt=0)
     launch_power_dbm: float
     dsp_latency_us: float = Field(ge=0)
     power_w: float | None = Field(default=None, gt=0)
+    # GNPy's transceiver mode fields: spectral roll-off and the CD/PMD/PDL penalty curve.
+    roll_off: float = Field(default=0.15, ge=0, le=1)
+    penalties: tuple[Penalty, ...] = ()
+    # Relative cost of one transponder (GNPy's mode `cost`); the planner minimises count x cost when every
+    # allowed mode has one, and transponder count otherwise.
+    cost: float | None = Field(default=None, gt=0)
     source: str = Field(min_length=3)
+
+    @property
+    def slots(self) -> int:
+        """Return the 12.5 GHz flexgrid slots one channel of this mode occupies (ITU-T G.694.1)."""
+        import math
+
+        return math.ceil(self.spacing_ghz / SLOT_GHZ - 1e-9)
 
 
 class Band(BaseModel):

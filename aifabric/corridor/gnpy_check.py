@@ -1,4 +1,17 @@
-"""Physics check with GNPy: propagate a full-load C-band spectrum over a section's spans, report GSNR."""
+"""GNPy as the planner's judge: path requests per regenerator section, with the mode, penalties and system margin.
+
+A section is terminal -> ROADM -> (fiber spans with EDFAs) -> express ROADM -> ... -> ROADM -> terminal, as
+the GNPy topology export writes it. `GnpyPlanner.path_request` builds that topology and a GNPy `PathRequest`
+for the mode (a Transceiver type "aifabric" carries every catalog mode with its penalties) and propagates it
+with GNPy's own `compute_constrained_path` and `propagate`, taking GNPy's GSNR, penalties and remaining margin
+(GSNR - penalties - system margin - required OSNR, GNPy's `calc_feasibility`).
+
+The exact regen search asks about many candidate sections. GNPy accumulates noise per element (ASE and NLI per
+span, ROADM add/drop OSNR, Tx OSNR), so 1/GSNR of a section is the sum of 1/SNR of its parts. `estimate`
+composes a section from GNPy runs of its parts (each ROADM-to-ROADM unit run once and cached); the planner then
+re-runs every chosen section as a full path request, and `tests/corridor/test_gnpy_planner.py` checks the two
+agree.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +20,42 @@ import copy
 import io
 import json
 import logging
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from aifabric.corridor.catalog import CoherentMode
 from aifabric.errors import DesignError
 from aifabric.spec.corridor import Amplifiers
 
-# GNPy's physics is run on the C band of its example equipment: C+L capacity is counted, not simulated.
+# GNPy's physics runs on the C band of its example equipment (191.35-196.1 THz, its EDFAs' range).
 C_BAND_F_MIN_HZ = 191.35e12
 C_BAND_F_MAX_HZ = 196.1e12
+TRX_TYPE = "aifabric"
+
+# A unit is a ROADM-to-ROADM stretch of equal spans: (span km, number of spans).
+Unit = tuple[float, int]
+# The unit used to separate a section's terminal noise from its units' noise.
+_REFERENCE_UNIT: Unit = (80.0, 1)
 
 
 @dataclass(frozen=True)
-class GnpyResult:
-    """GNPy's answer for one section: mean GSNR in 0.1 nm over the channels, and its propagation latency."""
+class SectionResult:
+    """GNPy's verdict on one regenerator section for one mode.
+
+    gsnr_db: mean GSNR over the channels (0.1 nm), incl. Tx OSNR and ROADM add/drop; penalty_db: the mode's
+    CD+PMD+PDL penalty; margin_db: GSNR - penalty - required OSNR (worst channel), before the system margin;
+    feasible: margin_db >= system margin on every channel (GNPy's remaining margin >= 0).
+    """
 
     gsnr_db: float
-    latency_ms: float
+    penalty_db: float
+    margin_db: float
+    feasible: bool
     channels: int
-    spans: int
+    latency_ms: float = 0.0
 
 
 def gnpy_equipment_file() -> Path:
@@ -47,57 +75,71 @@ def _base_equipment_json() -> str:
     return gnpy_equipment_file().read_text(encoding="utf-8")
 
 
-class GnpyChecker:
-    """Runs sections through GNPy for one coherent mode and grid; results are cached by span list."""
+def gnpy_mode(mode: CoherentMode) -> dict[str, Any]:
+    """Return a catalog mode as a GNPy Transceiver mode (eqpt_config.json form), format = the catalog id."""
+    return {
+        "format": mode.id,
+        "baud_rate": mode.baud_gbd * 1e9,
+        "OSNR": mode.required_osnr_db,
+        "bit_rate": mode.line_rate_gbps * 1e9,
+        "roll_off": mode.roll_off,
+        "tx_osnr": mode.tx_osnr_db,
+        "min_spacing": mode.spacing_ghz * 1e9,
+        "penalties": [p.gnpy() for p in mode.penalties],
+        "cost": mode.cost if mode.cost is not None else 1,
+    }
 
-    def __init__(self, mode: CoherentMode, grid_ghz: float, amps: Amplifiers):
-        self.mode = mode
-        self.grid_ghz = grid_ghz
-        self.amps = amps
-        self._cache: dict[tuple[float, ...], GnpyResult] = {}
-        equipment = json.loads(_base_equipment_json())
-        spacing_hz = grid_ghz * 1e9
-        si = equipment["SI"][0]
-        # The reference channel is the planned mode on the planned grid, filling the C band (full load).
-        si.update(
-            f_min=C_BAND_F_MIN_HZ + spacing_hz / 2,
-            f_max=C_BAND_F_MAX_HZ - spacing_hz / 2,
-            spacing=spacing_hz,
-            baud_rate=mode.baud_gbd * 1e9,
-            tx_osnr=mode.tx_osnr_db,
-            power_dbm=mode.launch_power_dbm,
-            tx_power_dbm=mode.launch_power_dbm,
-            power_range_db=[0, 0, 1],
-        )
-        span = equipment["Span"][0]
-        # GNPy's own span rules carry the connector loss and the aging/repair margin (EOL, added at the
-        # fiber output); our spans are already shorter than its max_length, so it does not split them.
-        half_connector = amps.connector_loss_db / 2
-        span.update(con_in=half_connector, con_out=half_connector, EOL=amps.margin_db)
-        self._equipment = equipment
 
-    def check(self, spans_km: list[float]) -> GnpyResult:
-        """Return GNPy's GSNR for a terminal-to-terminal section made of these spans (fiber km each)."""
-        key = tuple(round(s, 3) for s in spans_km)
-        if key not in self._cache:
-            self._cache[key] = self._run(list(key))
-        return self._cache[key]
+def equipment_json(
+    modes: list[CoherentMode], reference: CoherentMode, spacing_ghz: float, amps: Amplifiers, sys_margin_db: float
+) -> dict[str, Any]:
+    """Return a GNPy eqpt_config.json document: GNPy's example library, the planned modes as Transceiver
+    "aifabric", the reference channel (SI) at `reference`'s baud and power filling the C band at `spacing_ghz`,
+    the span rules (connectors, aging margin) and the system margin."""
+    equipment = json.loads(_base_equipment_json())
+    spacing_hz = spacing_ghz * 1e9
+    si = equipment["SI"][0]
+    si.update(
+        f_min=C_BAND_F_MIN_HZ + spacing_hz / 2,
+        f_max=C_BAND_F_MAX_HZ - spacing_hz / 2,
+        spacing=spacing_hz,
+        baud_rate=reference.baud_gbd * 1e9,
+        roll_off=reference.roll_off,
+        tx_osnr=reference.tx_osnr_db,
+        power_dbm=reference.launch_power_dbm,
+        tx_power_dbm=reference.launch_power_dbm,
+        power_range_db=[0, 0, 1],
+        sys_margins=sys_margin_db,
+    )
+    span = equipment["Span"][0]
+    # GNPy's span rules carry the connector loss and the aging/repair margin (EOL, added at the fiber
+    # output); our spans are already shorter than its max_length, so it does not split them.
+    half_connector = amps.connector_loss_db / 2
+    span.update(con_in=half_connector, con_out=half_connector, EOL=amps.margin_db)
+    equipment["Transceiver"].append(
+        {
+            "type_variety": TRX_TYPE,
+            "frequency": {"min": C_BAND_F_MIN_HZ, "max": C_BAND_F_MAX_HZ},
+            "mode": [gnpy_mode(m) for m in sorted(modes, key=lambda m: m.id)],
+        }
+    )
+    return equipment
 
-    def margin_db(self, result: GnpyResult) -> float:
-        """Return the section's margin: GSNR (0.1 nm) minus the mode's required OSNR (0.1 nm)."""
-        return result.gsnr_db - self.mode.required_osnr_db
 
-    def _topology(self, spans_km: list[float]) -> dict:
-        elements = [
-            {"uid": "trx a", "type": "Transceiver"},
-            {"uid": "roadm a", "type": "Roadm"},
-            {"uid": "roadm z", "type": "Roadm"},
-            {"uid": "trx z", "type": "Transceiver"},
-        ]
-        chain = ["trx a", "roadm a"]
-        for index, span_km in enumerate(spans_km):
-            uid = f"fiber {index:03d}"
-            # Intermediate POPs are amplifier sites: GNPy inserts an EDFA between consecutive fibers.
+def section_topology(units: tuple[Unit, ...], loss_db_per_km: float) -> dict[str, Any]:
+    """Return a GNPy topology for one section: a ROADM at each end and between units (express), fibers in
+    between; GNPy adds the EDFAs (boosters, preamps, in-line amplifiers) when it designs the network."""
+    elements: list[dict[str, Any]] = [
+        {"uid": "trx a", "type": "Transceiver"},
+        {"uid": "trx z", "type": "Transceiver"},
+    ]
+    chain = ["trx a"]
+    for u, (span_km, spans) in enumerate(units):
+        roadm = f"roadm {u:02d}"
+        elements.append({"uid": roadm, "type": "Roadm"})
+        chain.append(roadm)
+        for index in range(spans):
+            uid = f"fiber {u:02d}-{index:03d}"
             elements.append(
                 {
                     "uid": uid,
@@ -106,44 +148,216 @@ class GnpyChecker:
                     "params": {
                         "length": span_km,
                         "length_units": "km",
-                        "loss_coef": self.amps.loss_db_per_km,
+                        "loss_coef": loss_db_per_km,
                         "con_in": None,
                         "con_out": None,
                     },
                 }
             )
             chain.append(uid)
-        chain += ["roadm z", "trx z"]
-        return {
-            "elements": elements,
-            "connections": [{"from_node": u, "to_node": v} for u, v in zip(chain, chain[1:], strict=False)],
-        }
+    elements.append({"uid": "roadm end", "type": "Roadm"})
+    chain += ["roadm end", "trx z"]
+    return {
+        "elements": elements,
+        "connections": [{"from_node": u, "to_node": v} for u, v in zip(chain, chain[1:], strict=False)],
+    }
 
-    def _run(self, spans_km: list[float]) -> GnpyResult:
+
+@contextlib.contextmanager
+def _quiet_gnpy():
+    """Silence GNPy's stdout progress and logger (the core never prints)."""
+    gnpy_logger = logging.getLogger("gnpy")
+    previous = gnpy_logger.level
+    gnpy_logger.setLevel(logging.CRITICAL)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        gnpy_logger.setLevel(previous)
+
+
+def run_path_request(
+    equipment_doc: dict[str, Any], topology: dict[str, Any], source: str, destination: str,
+    nodes: list[str], mode: CoherentMode, spacing_ghz: float,
+) -> tuple[Any, Any]:
+    """Return (GNPy receiver Transceiver, spectral information) after GNPy designs the network with the SI
+    reference channel and propagates a PathRequest for `mode` from `source` to `destination` through `nodes`
+    (strict; GNPy element uids). Raises DesignError when GNPy refuses the input."""
+    from gnpy.core.equipment import trx_mode_params
+    from gnpy.core.exceptions import ConfigurationError, NetworkTopologyError, ServiceError
+    from gnpy.core.utils import automatic_nch, dbm2watt
+    from gnpy.tools.json_io import load_eqpt_topo_from_json
+    from gnpy.tools.worker_utils import designed_network
+    from gnpy.topology.request import PathRequest, compute_constrained_path, propagate
+
+    try:
+        with _quiet_gnpy():
+            equipment, network = load_eqpt_topo_from_json(copy.deepcopy(equipment_doc), copy.deepcopy(topology))
+            network, _, _ = designed_network(equipment, network, source, destination)
+            si = equipment["SI"]["default"]
+            params = trx_mode_params(equipment, TRX_TYPE, mode.id, error_message=True)
+            spacing_hz = spacing_ghz * 1e9
+            params.update(
+                request_id=f"{source}->{destination}",
+                trx_type=TRX_TYPE,
+                trx_mode=mode.id,
+                source=source,
+                destination=destination,
+                bidir=False,
+                nodes_list=[*nodes, destination],
+                loose_list=["STRICT"] * (len(nodes) + 1),
+                spacing=spacing_hz,
+                power=dbm2watt(mode.launch_power_dbm),
+                tx_power=dbm2watt(mode.launch_power_dbm),
+                nb_channel=automatic_nch(si.f_min, si.f_max, spacing_hz),
+                f_min=si.f_min,
+                f_max=si.f_max,
+                path_bandwidth=mode.line_rate_gbps * 1e9,
+                effective_freq_slot=None,
+            )
+            request = PathRequest(**params)
+            path = compute_constrained_path(network, request)
+            if not path:
+                raise DesignError(f"GNPy found no path {source} -> {destination} through {nodes}")
+            info = propagate(path, request, equipment)
+    except (ConfigurationError, NetworkTopologyError, ServiceError, ValueError, KeyError) as exc:
+        raise DesignError(f"GNPy could not propagate {source} -> {destination}: {exc}") from None
+    return path, info
+
+
+def receiver_result(path: list, mode: CoherentMode, sys_margin_db: float) -> SectionResult:
+    """Return the SectionResult GNPy's receiver (last element of a propagated path) reports."""
+    import numpy as np
+
+    receiver = path[-1]
+    snr = np.asarray(receiver.snr_01nm, dtype=float)
+    penalty = np.asarray(receiver.total_penalty, dtype=float)
+    margin = snr - penalty - mode.required_osnr_db
+    latency = float(np.mean(receiver.latency)) if receiver.latency is not None else 0.0
+    return SectionResult(
+        float(np.mean(snr)),
+        float(np.max(penalty)),
+        float(np.min(margin)),
+        bool(np.all(margin - sys_margin_db >= 0)),
+        int(snr.size),
+        latency,
+    )
+
+
+class GnpyPlanner:
+    """Judges regenerator sections with GNPy for every allowed mode; results are cached per section."""
+
+    def __init__(
+        self, modes: list[CoherentMode], amps: Amplifiers, sys_margin_db: float, grid_ghz: float | None = None
+    ):
+        self.modes = {m.id: m for m in modes}
+        self.amps = amps
+        self.sys_margin_db = sys_margin_db
+        self.grid_ghz = grid_ghz
+        self._equipment: dict[str, dict] = {}
+        self._units: dict[tuple[tuple, Unit], Any] = {}
+        self._terminal: dict[tuple, Any] = {}
+        self._full: dict[tuple[str, tuple[Unit, ...]], SectionResult] = {}
+        self._fiber = next(f for f in json.loads(_base_equipment_json())["Fiber"] if f["type_variety"] == "SSMF")
+
+    def spacing_ghz(self, mode: CoherentMode) -> float:
+        """Return the channel spacing a mode is planned at: the fixed grid if the spec sets one, else its own."""
+        return self.grid_ghz if self.grid_ghz is not None else mode.spacing_ghz
+
+    def equipment(self, mode: CoherentMode) -> dict[str, Any]:
+        """Return the GNPy equipment document for a mode: the reference channel is that mode at full load."""
+        if mode.id not in self._equipment:
+            self._equipment[mode.id] = equipment_json(
+                list(self.modes.values()), mode, self.spacing_ghz(mode), self.amps, self.sys_margin_db
+            )
+        return self._equipment[mode.id]
+
+    def path_request(self, mode: CoherentMode, units: tuple[Unit, ...]) -> SectionResult:
+        """Return GNPy's own path-request verdict for one section (full propagation, cached)."""
+        key = (mode.id, tuple((round(s, 3), n) for s, n in units))
+        if key not in self._full:
+            topology = section_topology(key[1], self.amps.loss_db_per_km)
+            express = [f"roadm {u:02d}" for u in range(1, len(units))]
+            path, _ = run_path_request(
+                self.equipment(mode), topology, "trx a", "trx z", ["roadm 00", *express, "roadm end"], mode,
+                self.spacing_ghz(mode),
+            )
+            self._full[key] = receiver_result(path, mode, self.sys_margin_db)
+        return self._full[key]
+
+    def _noise(self, mode: CoherentMode, units: tuple[Unit, ...]):
+        """Return 1/SNR (linear, per channel) GNPy reports for a section (receiver snr_01nm)."""
         import numpy as np
-        from gnpy.core.exceptions import ConfigurationError, NetworkTopologyError, ServiceError
-        from gnpy.tools.json_io import load_eqpt_topo_from_json
-        from gnpy.tools.worker_utils import designed_network, transmission_simulation
 
-        gnpy_logger = logging.getLogger("gnpy")
-        previous = gnpy_logger.level
-        gnpy_logger.setLevel(logging.CRITICAL)
-        try:
-            # GNPy reports progress on stdout and its logger; the core never prints, so both are captured.
-            with contextlib.redirect_stdout(io.StringIO()):
-                equipment, network = load_eqpt_topo_from_json(
-                    copy.deepcopy(self._equipment), self._topology(spans_km)
-                )
-                network, req, ref = designed_network(equipment, network, "trx a", "trx z")
-                path, _, _, infos = transmission_simulation(equipment, network, req, ref)
-        except (ConfigurationError, NetworkTopologyError, ServiceError, ValueError) as exc:
-            raise DesignError(f"GNPy could not propagate a {len(spans_km)}-span section: {exc}") from None
-        finally:
-            gnpy_logger.setLevel(previous)
-        receiver = path[-1]
-        return GnpyResult(
-            float(np.mean(receiver.snr_01nm)),
-            float(np.mean(receiver.latency)),
-            int(infos.number_of_channels),
-            len(spans_km),
+        topology = section_topology(units, self.amps.loss_db_per_km)
+        express = [f"roadm {u:02d}" for u in range(1, len(units))]
+        path, _ = run_path_request(
+            self.equipment(mode), topology, "trx a", "trx z", ["roadm 00", *express, "roadm end"], mode,
+            self.spacing_ghz(mode),
+        )
+        return 1.0 / 10 ** (np.asarray(path[-1].snr_01nm, dtype=float) / 10)
+
+    def _unit_noise(self, mode: CoherentMode, unit: Unit):
+        """Return a unit's 1/SNR (per channel) incl. the section's terminal part. Equal spans add equal noise
+        (each span and its amplifier are designed alike), so U(n) = U(1) + (n - 1) (U(2) - U(1)): two GNPy
+        runs per span length."""
+        span_km, spans = round(unit[0], 3), unit[1]
+        one, two = self._measured(mode, (span_km, 1)), self._measured(mode, (span_km, 2))
+        return one + (spans - 1) * (two - one)
+
+    def _measured(self, mode: CoherentMode, unit: Unit):
+        # Modes that launch the same signal (baud, roll-off, spacing, power, Tx OSNR) share one propagation.
+        signal = (mode.baud_gbd, mode.roll_off, self.spacing_ghz(mode), mode.launch_power_dbm, mode.tx_osnr_db)
+        key = (signal, unit)
+        if key not in self._units:
+            self._units[key] = self._noise(mode, (unit,))
+        return self._units[key]
+
+    def _terminal_noise(self, mode: CoherentMode):
+        """Return the terminal part of a section's 1/SNR (Tx OSNR, add/drop ROADMs): a one-unit section
+        counts it once, the same unit twice through an express ROADM counts the unit twice, so
+        T = 2/SNR(u) - 1/SNR(u + u)."""
+        signal = (mode.baud_gbd, mode.roll_off, self.spacing_ghz(mode), mode.launch_power_dbm, mode.tx_osnr_db)
+        if signal not in self._terminal:
+            single = self._measured(mode, _REFERENCE_UNIT)
+            double = self._noise(mode, (_REFERENCE_UNIT, _REFERENCE_UNIT))
+            self._terminal[signal] = 2 * single - double
+        return self._terminal[signal]
+
+    def penalty_db(self, mode: CoherentMode, km: float):
+        """Return the mode's CD+PMD+PDL penalty over `km` of SSMF (GNPy's interpolation, inf beyond the curve)."""
+        import numpy as np
+
+        cd_ps_nm = self._fiber["dispersion"] * 1e6 * km  # s/m/m = 1e6 ps/nm/km
+        pmd_ps = self._fiber["pmd_coef"] * math.sqrt(km * 1e3) * 1e12
+        values = {"chromatic_dispersion": cd_ps_nm, "pmd": pmd_ps, "pdl": 0.0}
+        total = 0.0
+        for impairment, value in values.items():
+            points = sorted(
+                (getattr(p, impairment), p.penalty_value) for p in mode.penalties if getattr(p, impairment) is not None
+            )
+            if not points:
+                continue
+            if all(x > 0 for x, _ in points):
+                points.insert(0, (0.0, 0.0))
+            xs, ys = zip(*points, strict=True)
+            total += float(np.interp(value, xs, ys, left=math.inf, right=math.inf))
+        return total
+
+    def estimate(self, mode: CoherentMode, units: tuple[Unit, ...]):
+        """Return the section's verdict composed from cached GNPy runs of its units (see module docstring)."""
+        import numpy as np
+
+        terminal = self._terminal_noise(mode)
+        noise = terminal + sum(self._unit_noise(mode, u) - terminal for u in units)
+        snr = 10 * np.log10(1.0 / noise)
+        km = sum(s * n for s, n in units)
+        penalty = self.penalty_db(mode, km)
+        margin = snr - penalty - mode.required_osnr_db
+        return SectionResult(
+            float(np.mean(snr)),
+            penalty,
+            float(np.min(margin)),
+            bool(np.all(margin - self.sys_margin_db >= 0)),
+            int(snr.size),
         )

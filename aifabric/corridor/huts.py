@@ -99,8 +99,9 @@ def hut_sheet(plan, catalog: dict[str, LineEquipment]) -> list[HutRow]:
     for d in plan.demands:
         for p in d.paths:
             tag = f"{d.demand.demand_id}/{p.role}"
-            placements = [(d.demand.a, d.waves, False), (d.demand.z, d.waves, False)]
-            placements += [(site_id, 2 * d.waves, True) for site_id in p.regen_sites]
+            # Each path has its own mode and wave count (the planner chooses them per path).
+            placements = [(d.demand.a, p.waves, False), (d.demand.z, p.waves, False)]
+            placements += [(site_id, 2 * p.waves, True) for site_id in p.regen_sites]
             for site_id, count, regen in placements:
                 row = rows[site_id]
                 if regen:
@@ -108,10 +109,10 @@ def hut_sheet(plan, catalog: dict[str, LineEquipment]) -> list[HutRow]:
                     if row.kind == "roadm":
                         row.kind = "regen"
                 row.transponders += count
-                if d.mode.power_w is None:
-                    row.transponder_power_unknown.add(d.mode.id)
+                if p.mode.power_w is None:
+                    row.transponder_power_unknown.add(p.mode.id)
                 else:
-                    row.transponder_w += count * d.mode.power_w
+                    row.transponder_w += count * p.mode.power_w
                 row.used_by.add(tag)
             if d.demand.protection == "1+1" and p.role == "working":
                 for site_id in (d.demand.a, d.demand.z):

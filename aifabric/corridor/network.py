@@ -28,6 +28,13 @@ class Site:
     kind: str
     lat: float
     lon: float
+    # The building the site's equipment stands in (GeoJSON `building`); sites default to one each.
+    building_id: str | None = None
+
+    @property
+    def building(self) -> str:
+        """Return the site's building: its `building` property, or the site id when none is given."""
+        return self.building_id or self.id
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,10 @@ def _from_geojson(file: str, data: dict, slack: float) -> Network:
                     f"must be one of {', '.join(SITE_KINDS)}, got {site_kind!r}",
                 )
             lon, lat = _point(file, f"{where}.geometry.coordinates", geometry.get("coordinates"))
-            sites[site_id] = Site(site_id, str(props.get("name", site_id)), site_kind, lat, lon)
+            building = props.get("building")
+            if building is not None and (not isinstance(building, str) or not building):
+                raise SpecError(file, f"{where}.properties.building", f"must be text, got {building!r}")
+            sites[site_id] = Site(site_id, str(props.get("name", site_id)), site_kind, lat, lon, building)
         elif kind == "LineString":
             coords = geometry.get("coordinates")
             if not isinstance(coords, list) or len(coords) < 2:

@@ -183,3 +183,52 @@ def _farthest(
         return None, why
     beyond = candidates[found + 1] if found + 1 < len(candidates) else last
     return candidates[found], fits(start, beyond)[1] or why
+
+
+def section_units(nodes: list[PathNode], i: int, j: int) -> tuple[tuple[float, int], ...]:
+    """Return the ROADM-to-ROADM units of the section from node i to node j: (span km, spans) per unit.
+
+    Sites are ROADMs, so a unit ends at every site between i and j (express ROADMs); huts are amplifiers
+    inside a unit. Spans within a segment are equal, so each unit is one span length and a span count.
+    """
+    units: list[tuple[float, int]] = []
+    start = i
+    for k in range(i + 1, j + 1):
+        if nodes[k].kind == "site" or k == j:
+            spans = k - start
+            units.append(((nodes[k].km - nodes[start].km) / spans, spans))
+            start = k
+    return tuple(units)
+
+
+def exact_sections(
+    n_nodes: int, hop: Callable[[int, int], tuple[float, ...] | None]
+) -> list[tuple[int, int]] | None:
+    """Return the cheapest chain of sections from node 0 to node n-1 (a shortest path in the DAG of feasible
+    sections), or None when no chain exists.
+
+    `hop(i, j)` gives a section's cost tuple (added element-wise, compared lexicographically) or None when it
+    cannot close. A section that cannot close stays closed when it grows (noise and dispersion only
+    accumulate), so the search stops extending a start at its first failure. Ties keep the earliest start.
+    """
+    best: list[tuple[float, ...] | None] = [None] * n_nodes
+    back: list[int] = [-1] * n_nodes
+    best[0] = ()
+    for i in range(n_nodes - 1):
+        here = best[i]
+        if here is None:
+            continue
+        for j in range(i + 1, n_nodes):
+            cost = hop(i, j)
+            if cost is None:
+                break
+            total = tuple(a + b for a, b in zip(here, cost, strict=True)) if here else cost
+            if best[j] is None or total < best[j]:
+                best[j], back[j] = total, i
+    if best[-1] is None:
+        return None
+    chain, j = [], n_nodes - 1
+    while j > 0:
+        chain.append((back[j], j))
+        j = back[j]
+    return chain[::-1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 from aifabric.corridor.availability import nines
@@ -61,6 +62,10 @@ RFP_HEADER = [
     "dark_fiber_tco_usd",
     "waves_tco_usd",
     "spectrum_tco_usd",
+    "transponders",
+    "sys_margin_db",
+    "optics",
+    "express_roadms",
 ]
 SEGMENT_HEADER = [
     "segment_id",
@@ -78,6 +83,7 @@ SEGMENT_HEADER = [
     "channels_per_fiber_pair",
     "fiber_pairs",
     "demands",
+    "slots_used",
 ]
 SITE_HEADER = ["site_id", "kind", "name", "lat", "lon", "segment", "used_by"]
 
@@ -118,9 +124,9 @@ def rfp_rows(plan: CorridorPlan) -> list[list]:
                 f"{z.lat:.4f}",
                 f"{z.lon:.4f}",
                 f"{d.demand.capacity_tbps:g}",
-                d.mode.id,
-                f"{d.mode.line_rate_gbps:g}",
-                d.waves,
+                p.mode.id,
+                f"{p.mode.line_rate_gbps:g}",
+                p.waves,
                 d.demand.protection,
                 p.role,
                 f"{p.route.km:.1f}",
@@ -140,6 +146,10 @@ def rfp_rows(plan: CorridorPlan) -> list[list]:
                 ";".join(p.routes),
                 ";".join(p.route.sites),
                 *_terms_cells(plan, d, p),
+                p.transponders,
+                f"{p.sys_margin_db:g}",
+                "pass" if p.feasible else "FAIL",
+                ";".join(p.express_roadms),
             ]
         )
     return rows
@@ -197,6 +207,7 @@ def segments_csv(plan: CorridorPlan) -> str:
                 plan.channels_per_pair,
                 s.fiber_pairs,
                 ";".join(s.demands),
+                s.slots_used,
             ]
         )
     return _csv(SEGMENT_HEADER, rows)
@@ -285,7 +296,9 @@ def routes_geojson(plan: CorridorPlan) -> str:
                 "a": d.demand.a,
                 "z": d.demand.z,
                 "capacity_tbps": d.demand.capacity_tbps,
-                "waves": d.waves,
+                "waves": p.waves,
+                "mode": p.mode.id,
+                "feasible": p.feasible,
                 "km": round(p.route.km, 1),
                 "latency_ms": round(p.latency_ms, 3),
                 "regens": len(p.regen_sites),
@@ -332,9 +345,20 @@ def _scope(plan: CorridorPlan) -> list[str]:
         "## 1. Scope",
         "",
         f"Service requested: {service}. Term {spec.term_years} years; capacity grows "
-        f"{spec.growth_cagr:.0%} a year over the term. Band {plan.band.id}, {plan.grid_ghz:g} GHz grid, "
-        f"{plan.channels_per_pair} channels per fiber pair.",
+        f"{spec.growth_cagr:.0%} a year over the term. Band {plan.band.id}, flexgrid {plan.slots_per_pair} x "
+        f"12.5 GHz slots per fiber pair ({plan.channels_per_pair} channels at {plan.grid_ghz:g} GHz). System "
+        f"margin {plan.sys_margin_db:g} dB over each mode's required OSNR plus its CD/PMD/PDL penalties"
+        + (f" (GNPy {plan.gnpy_version} path requests)." if plan.gnpy_version else " (GNPy check off: reach only)."),
         "",
+        *(
+            []
+            if plan.feasible
+            else [
+                "**INFEASIBLE: the sections marked FAIL in section 2 cannot close with any allowed mode at this "
+                "system margin; this plan was written only because --allow-infeasible was given.**",
+                "",
+            ]
+        ),
         *_table(["demand", "A", "Z", "capacity now (Tb/s)", "end of term (Tb/s)", "line rate", "waves now",
                  "protection", "availability SLA", "max one-way ms"]),
     ]
@@ -366,14 +390,39 @@ def _routes(plan: CorridorPlan) -> list[str]:
             f"{p.route.km / d.great_circle_km:.2f} | {' / '.join(p.routes) or '-'} | "
             f"{', '.join(p.srlgs) or 'none'} | {' > '.join(p.route.sites)} |"
         )
-    diverse = [d for d in plan.demands if d.demand.protection == "1+1"]
+    out += ["", "Optics per path (mode and regens chosen for the fewest transponders that GNPy closes):", ""]
+    out += _table(["demand", "path", "mode", "waves", "transponders", "regens at", "express ROADMs",
+                   "worst GSNR dB", "margin dB", "optics"])
+    for d, p in _paths(plan):
+        out.append(
+            f"| {d.demand.demand_id} | {p.role} | {p.mode.id} | {p.waves} | {p.transponders} | "
+            f"{', '.join(p.regen_sites) or '-'} | {len(p.express_roadms)} | {_fmt(p.gsnr_db, 2) or 'n/a'} | "
+            f"{_fmt(p.margin_db, 2) or 'n/a'} | {'pass' if p.feasible else '**FAIL**'} |"
+        )
+    failing = [(d, p, s) for d, p in _paths(plan) for s in p.sections if not s.feasible]
+    if failing:
+        out += ["", "**FAIL: sections that cannot close:**", ""]
+        out += [
+            f"- {d.demand.demand_id} {p.role}: {s.start} -> {s.end} ({s.km:,.0f} km), {p.mode.id}: "
+            + (
+                f"GSNR {s.gsnr_db:.2f} dB, margin {s.margin_db:.2f} dB < {plan.sys_margin_db:g} dB system margin"
+                if s.gsnr_db is not None and s.margin_db is not None and math.isfinite(s.margin_db)
+                else "beyond reach or dispersion tolerance"
+            )
+            for d, p, s in failing
+        ]
+    diverse = [d for d in plan.demands if d.diversity is not None]
     if diverse:
-        out += ["", "1+1 diversity: working and protect share no segment and no SRLG.", ""]
+        out += ["", "1+1 diversity, exactly what the two paths share (the end sites always):", ""]
         for d in diverse:
+            div = d.diversity
             shared = plan.terms.demands[d.demand.demand_id].shared_sites
             out.append(
-                f"- {d.demand.demand_id}: shared sites between the ends: "
-                + (", ".join(shared) + " (common-mode risk, counted in the availability)" if shared else "none")
+                f"- {d.demand.demand_id} (required: {div.level}-diverse): shared intermediate sites: "
+                f"{', '.join(div.shared_sites) or 'none'}"
+                + (" (common-mode risk, counted in the availability)" if shared else "")
+                + f"; shared segments: {', '.join(div.shared_segments) or 'none'}; shared SRLGs: "
+                f"{', '.join(div.shared_srlgs) or 'none'}; shared buildings: {'; '.join(div.shared_buildings) or 'none'}."
             )
     return out
 
@@ -564,7 +613,7 @@ def _assumptions(plan: CorridorPlan) -> list[str]:
         "- Coherent mode values come from the catalog; entries marked UNSURE are planning defaults:",
         *[
             f"  - {m.id}: {m.source.strip()}"
-            for m in sorted({d.mode for d in plan.demands}, key=lambda m: m.id)
+            for m in sorted({p.mode for _, p in _paths(plan)}, key=lambda m: m.id)
         ],
         "- Not covered: delivery date, building addresses not given in the spec, and minimum physical "
         "separation between the 1+1 routes; the carrier states these.",

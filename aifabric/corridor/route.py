@@ -82,7 +82,7 @@ def _edge_disjoint_pair(graph: nx.Graph, a: str, z: str) -> tuple[Route, Route] 
     return routes[0], routes[1]
 
 
-def diverse_pair(network: Network, graph: nx.Graph, a: str, z: str) -> tuple[Route, Route]:
+def diverse_pair(network: Network, graph: nx.Graph, a: str, z: str, level: str = "srlg") -> tuple[Route, Route]:
     """Return (working, protect): the shortest pair of routes sharing no segment and no SRLG.
 
     First the segment-disjoint optimum (min-cost flow); if its routes share an SRLG, an exact search over

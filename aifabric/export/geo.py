@@ -31,8 +31,8 @@ def path_features(plan: CorridorPlan) -> list[dict[str, Any]]:
                 "geometry": {"type": "LineString", "coordinates": [_pt(*c) for c in path_coords(plan, p)]},
                 "properties": {
                     "feature": "path", "demand": d.demand.demand_id, "role": p.role, "a": d.demand.a,
-                    "z": d.demand.z, "capacity_tbps": d.demand.capacity_tbps, "waves": d.waves,
-                    "mode": d.mode.id, "km": round(p.route.km, 1), "latency_ms": round(p.latency_ms, 3),
+                    "z": d.demand.z, "capacity_tbps": d.demand.capacity_tbps, "waves": p.waves,
+                    "mode": p.mode.id, "km": round(p.route.km, 1), "latency_ms": round(p.latency_ms, 3),
                     "max_latency_ms": d.demand.max_latency_ms, "amplifiers": p.amplifiers,
                     "regens": len(p.regen_sites), "regen_sites": ";".join(p.regen_sites),
                     "routes": ";".join(p.routes), "segments": ";".join(p.route.segments),

@@ -28,6 +28,10 @@ class Demand(BaseModel):
     mode: str | None = None
     # Availability SLA of this demand in percent (e.g. 99.99); the spec's `availability.sla` when not given.
     sla: float | None = Field(default=None, gt=0, lt=100)
+    # Modes this demand may use (the planner picks the cheapest that closes); `mode` alone means just that one.
+    modes: list[str] | None = Field(default=None, min_length=1)
+    # How diverse the 1+1 paths must be; unset = the spec's `diversity`.
+    diversity: Literal["srlg", "node", "building"] | None = None
 
     @model_validator(mode="after")
     def _distinct_ends(self) -> Demand:
@@ -42,11 +46,16 @@ class Demand(BaseModel):
 
 
 class Optics(BaseModel):
-    """The coherent mode used on every demand unless a demand names its own."""
+    """The coherent mode(s) every demand may use unless a demand names its own.
+
+    `modes` lists the rates the planner may choose from (per path, the cheapest that closes, e.g. a carrier
+    lowering 400G to 300G rather than adding a regen); without it, `mode` is the only one.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     mode: str = "openzr-plus-400g"
+    modes: list[str] | None = Field(default=None, min_length=1)
 
 
 class Amplifiers(BaseModel):
@@ -157,6 +166,14 @@ class CorridorSpec(BaseModel):
     as_built: dict[str, AsBuilt] = Field(default_factory=dict)
     # Hand-off building and meet-me room per site id.
     demarcation: dict[str, Demarcation] = Field(default_factory=dict)
+    # System margin every section must keep above the mode's required OSNR plus penalties (GNPy SI
+    # `sys_margins`, 2 dB in its example library; planning practice is 2-3 dB).
+    sys_margin_db: float = Field(default=2.0, ge=0, le=20)
+    # 1+1 diversity: srlg = no shared segment or SRLG; node = also no shared intermediate site; building = also
+    # no two sites in one building (a site's `building` property in the network).
+    diversity: Literal["srlg", "node", "building"] = "node"
+    # Write a plan whose sections cannot close (marked FAIL) instead of stopping with an error.
+    allow_infeasible: bool = False
 
     @field_validator("demands")
     @classmethod

@@ -47,39 +47,41 @@ def test_huts_lie_on_the_route_geometry_and_split_it_evenly():
             assert hut.km_from_a == pytest.approx(hut.index * seg.length_km / spans.spans)
 
 
-def test_fiber_pairs_per_segment_count_every_crossing_wave(ttn_plan):
+def test_segment_waves_count_every_crossing_wave_and_pairs_hold_the_slots(ttn_plan):
     doc = ttn_plan.to_json()
-    channels = doc["channels_per_fiber_pair"]
-    assert channels == 63
+    slots_per_pair = doc["slots_per_fiber_pair"]
+    assert slots_per_pair == 380  # 4.75 THz / 12.5 GHz
     crossing: dict[str, int] = {}
     for demand in doc["demands"]:
-        assert demand["waves"] == math.ceil(demand["capacity_tbps"] * 1000 / demand["rate_gbps"])
         for path in demand["paths"]:
+            assert path["waves"] == math.ceil(demand["capacity_tbps"] * 1000 / path["rate_gbps"])
             for seg in path["segments"]:
-                crossing[seg] = crossing.get(seg, 0) + demand["waves"]
+                crossing[seg] = crossing.get(seg, 0) + path["waves"]
     assert {s["id"]: s["waves"] for s in doc["segments"]} == crossing
+    assert set(doc["spectrum"]) == set(crossing)
     for seg in doc["segments"]:
-        assert seg["fiber_pairs"] == math.ceil(seg["waves"] / channels)
+        spectrum = doc["spectrum"][seg["id"]]
+        assert spectrum["fiber_pairs"] == seg["fiber_pairs"] >= math.ceil(spectrum["slots_used"] / slots_per_pair)
 
 
-def test_regens_split_paths_into_sections_that_gnpy_passes(ttn_plan):
+def test_sections_close_with_the_system_margin(ttn_plan):
+    assert ttn_plan.sys_margin_db == 2
     for demand in ttn_plan.demands:
         for path in demand.paths:
             assert len(path.sections) == len(path.regen_sites) + 1
             for section in path.sections:
-                assert section.km <= demand.mode.reach_km
-                assert section.margin_db is not None and section.margin_db >= 0
+                assert section.feasible
+                assert section.margin_db is not None and section.margin_db >= ttn_plan.sys_margin_db
             assert len(path.regen_reasons) == len(path.regen_sites)
-            # Regens stand at sites wherever a site could serve.
-            assert all(site in ttn_plan.network.sites for site in path.regen_sites)
+            assert path.transponders == 2 * path.waves * len(path.sections)
 
 
-def test_negative_gnpy_margin_adds_a_regen_and_says_why(write_spec):
-    # Dallas-Houston fits OpenZR+ 400G's 1,000 km reach, but at 28 dB required OSNR GNPy's GSNR falls short.
+def test_low_gnpy_margin_adds_a_regen_and_says_why(write_spec):
+    # Dallas-Houston (392 km) closes with 800G embedded in one section; 3 dB more required OSNR needs a regen.
     catalog_spec = write_spec(
         {
-            "demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 0.4}],
-            "optics": {"mode": "openzr-plus-400g"},
+            "demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 0.8}],
+            "optics": {"mode": "embedded-800g"},
             "gnpy_check": True,
         }
     )
@@ -91,14 +93,15 @@ def test_negative_gnpy_margin_adds_a_regen_and_says_why(write_spec):
 
     from aifabric.corridor.catalog import load_modes
 
-    mode = load_modes()["openzr-plus-400g"].model_dump()
-    mode["required_osnr_db"] = 25.5
+    mode = load_modes()["embedded-800g"].model_dump()
+    mode["required_osnr_db"] += 3
+    mode["penalties"] = [{k: v for k, v in p.items() if v is not None} for p in mode["penalties"]]
     (override / "coherent.yaml").write_text(yaml.safe_dump({"kind": "coherent", "entries": [mode]}))
     strict = plan_corridor(catalog_spec, catalog_dir=override)
     path = strict.demands[0].paths[0]
     assert path.regen_sites
-    assert "GNPy GSNR" in path.regen_reasons[0]
-    assert all(s.margin_db >= 0 for s in path.sections)
+    assert path.regen_reasons[0].startswith(f"{path.regen_sites[0]}: embedded-800g")
+    assert all(s.margin_db >= 2 for s in path.sections)
 
 
 def test_latency_counts_fiber_and_dsp_terms(ttn_plan):
@@ -106,7 +109,7 @@ def test_latency_counts_fiber_and_dsp_terms(ttn_plan):
 
     for demand in ttn_plan.demands:
         for path in demand.paths:
-            dsp_ms = demand.mode.dsp_latency_us * (2 + 2 * len(path.regen_sites)) / 1000
+            dsp_ms = path.mode.dsp_latency_us * (2 + 2 * len(path.regen_sites)) / 1000
             assert path.latency_ms == pytest.approx(path.route.km * FIBER_US_PER_KM / 1000 + dsp_ms)
 
 

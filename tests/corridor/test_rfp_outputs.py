@@ -59,15 +59,16 @@ def test_tco_and_fiber_counts_come_from_the_formulas(ttn):
     plan, out = ttn
     md = out["rfp.md"]
     t = plan.terms.demands["dallas-ashburn"]
-    # 12.8 Tb/s x 1.4^10 = 370.2 Tb/s; 63 x 400G = 25.2 Tb/s a pair -> 15 lit pairs + 4 spare = 38 -> 48 fibers.
-    assert (t.fibers.lit_pairs, t.fibers.spare_pairs, t.fibers.fibers) == (15, 4, 48)
-    assert "2 x ceil(370.2 / 25.2) = 30 fibers lit, plus 8 spare" in md
+    # 12.8 Tb/s x 1.4^10 = 370.2 Tb/s; 800G at 212.5 GHz: 22 channels x 800G = 17.6 Tb/s a pair -> 22 lit pairs
+    # + 6 spare = 56 fibers -> 60 in whole 12-fiber tubes.
+    assert (t.fibers.lit_pairs, t.fibers.spare_pairs, t.fibers.fibers) == (22, 6, 60)
+    assert "2 x ceil(370.2 / 17.6) = 44 fibers lit, plus 12 spare" in md
     dark = t.costs["dark-fiber"]
     km = sum(p.route.km for p in plan.demands[0].paths)
-    assert dark.items["iru"] == pytest.approx(48 * km * 300)
+    assert dark.items["iru"] == pytest.approx(60 * km * 300)
     assert dark.items["om"] == pytest.approx(km * 200 * 10)
     waves = t.costs["waves"]
-    assert waves.total_usd == round(sum(t.waves_by_year) * 12 * 10000 * km / 1000)
+    assert waves.total_usd == round(sum(t.waves_by_year) * 12 * 16000 * km / 1000)  # wave-800g
     assert f"| dallas-ashburn | dark-fiber | {dark.total_usd / 1e6:,.2f} M | **yes** |" in md
 
 
@@ -77,7 +78,7 @@ def test_rfp_csv_one_row_per_path_with_terms(ttn):
     assert len(rows) == sum(len(d.paths) for d in plan.demands)
     da = [r for r in rows if r["demand_id"] == "dallas-ashburn"]
     assert [r["path_role"] for r in da] == ["working", "protect"]
-    assert da[0]["meets_sla"] == "yes" and da[0]["fibers_per_route"] == "48"
+    assert da[0]["meets_sla"] == "yes" and da[0]["fibers_per_route"] == "60"
     assert float(da[0]["cuts_per_year"]) == pytest.approx(2.13 * float(da[0]["route_km"]) / 1000, abs=1e-3)
     assert float(da[0]["differential_delay_ms"]) == pytest.approx(
         float(da[1]["latency_one_way_ms"]) - float(da[0]["latency_one_way_ms"]), abs=2e-3)
@@ -94,8 +95,9 @@ def test_hut_sheet_has_coordinates_rack_units_power_and_demarcation(ttn):
     assert kinds == {"terminal", "roadm", "regen", "ila"}
     ila = [r for r in rows if r["kind"] == "ila"]
     assert len(ila) == plan.totals()["amplifier_sites"]
-    # One 2 RU, 250 W amplifier node per fiber pair of the hut's segment.
-    for r in ila:
+    # One 2 RU, 250 W amplifier node per fiber pair of the hut's segment (huts that also hold a regen add its
+    # transponders).
+    for r in (r for r in ila if not r["regen"]):
         pairs = next(s.fiber_pairs for s in plan.segments if s.segment_id == r["segment"])
         assert r["equipment"] == f"ila-amplifier={pairs}"
         assert float(r["rack_units"]) == 2 * pairs and float(r["power_kw"]) == pytest.approx(0.25 * pairs)
@@ -103,9 +105,12 @@ def test_hut_sheet_has_coordinates_rack_units_power_and_demarcation(ttn):
     assert dallas["demarcation"] == "Infomart, 1950 N Stemmons Fwy, Dallas TX, meet-me room"
     ashburn = next(r for r in rows if r["site_id"] == "ashburn")
     assert "buyer names the building" in ashburn["demarcation"]
-    # Ashburn ends five 1+1 demands: 112 waves, one transponder per wave per path = 224 at 21 W each.
-    assert ashburn["transponders"] == "224"
-    assert float(ashburn["power_kw"]) == pytest.approx((224 * 21 + 4 * 200 + 112 * 10) / 1000)
+    # Ashburn ends five 1+1 demands at 800G: 56 waves, one transponder per wave per path = 112; the catalog has
+    # no power for embedded 800G, so the sheet says so and counts only the 6 terminal lines and 56 switches.
+    assert ashburn["transponders"] == "112"
+    assert ashburn["power_not_in_catalog"] == "embedded-800g"
+    assert ashburn["equipment"] == "protection-switch=56;terminal-line=6"
+    assert float(ashburn["power_kw"]) == pytest.approx((6 * 200 + 56 * 10) / 1000)
 
 
 def test_kmz_holds_the_corridor_kml(ttn):

@@ -99,7 +99,8 @@ def test_efficiency_is_the_formula_on_the_corridor_numbers(shipped):
     assert cut["capacity_tbps"] == pytest.approx(capacity / 1e12)
     e_cut = t / (t + max(0.0, traffic / capacity + protect["rtt_ms"] / 1000 - t))
     assert cut["efficiency"] == pytest.approx(e_cut, abs=1e-5)
-    assert cut["latency_step_ms"] == pytest.approx(protect["latency_ms"] - working["latency_ms"], abs=1e-3)
+    # The plan document rounds to 3 significant digits.
+    assert cut["latency_step_ms"] == pytest.approx(protect["latency_ms"] - working["latency_ms"], abs=5e-3)
     assert cut["cuts_per_year"] == pytest.approx((working["km"] + protect["km"]) / 1000 * 2.13, abs=1e-3)
 
 
