@@ -17,16 +17,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m compileall -q aifabric
 	touch $(STAMP)
 
+# Plans every shipped example and writes its outputs into build/<name>/. The two largest fabrics (colossus-2,
+# million-gpu: 3.3 M and 6 M links) skip graph.graphml, which alone would be 1.5 and 2.8 GB; `fabric plan SPEC
+# --out DIR` writes it when wanted.
+BIG_FABRICS := colossus-2 million-gpu
+FABRICS     := $(basename $(notdir $(wildcard topologies/*.yaml)))
+CORRIDORS   := $(basename $(notdir $(wildcard corridors/*.yaml)))
+SCALE       := $(basename $(notdir $(wildcard scale-across/*.yaml)))
+
 demo: $(STAMP)
 	$(BIN)/aifabric catalog switches
-	$(BIN)/aifabric fabric plan topologies/dgx-h100-superpod-4su.yaml --out build/dgx-h100-superpod-4su
-	$(BIN)/aifabric fabric plan topologies/spectrum-x-8k.yaml --out build/spectrum-x-8k
-	$(BIN)/aifabric fabric plan topologies/colossus-100k.yaml --out build/colossus-100k
-	$(BIN)/aifabric fabric plan topologies/b300-twin-plane.yaml
-	$(BIN)/aifabric fabric plan topologies/million-gpu.yaml
-	$(BIN)/aifabric corridor plan corridors/texas-triangle-nova.yaml --out build/texas-triangle-nova
-	$(BIN)/aifabric scale-across plan scale-across/texas-nova-training.yaml --out build/texas-nova-training
-	$(BIN)/aifabric scale-across plan scale-across/three-site-ring.yaml
+	@set -e; for name in $(FABRICS); do \
+	  case " $(BIG_FABRICS) " in *" $$name "*) graph=--no-graph;; *) graph=;; esac; \
+	  echo "== fabric plan topologies/$$name.yaml --out build/$$name $$graph"; \
+	  $(BIN)/aifabric fabric plan topologies/$$name.yaml --out build/$$name $$graph; \
+	done
+	@set -e; for name in $(CORRIDORS); do \
+	  echo "== corridor plan corridors/$$name.yaml --out build/$$name"; \
+	  $(BIN)/aifabric corridor plan corridors/$$name.yaml --out build/$$name; \
+	done
+	@set -e; for name in $(SCALE); do \
+	  echo "== scale-across plan scale-across/$$name.yaml --out build/$$name"; \
+	  $(BIN)/aifabric scale-across plan scale-across/$$name.yaml --out build/$$name; \
+	done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -34,9 +47,13 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	AIFABRIC_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py -q
 
+# SimAI's topology generator (github.com/aliyun/SimAI, astra-sim-alibabacloud/inputs/topo/gen_Topo_Template.py),
+# run beside `export fabric --format simai` in benchmarks/bench_simai.py; give its path to compare.
+SIMAI_GENERATOR ?= $(firstword $(wildcard /work/shared/peers/simai/gen_Topo_Template.py))
+
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q aifabric
-	$(BIN)/python benchmarks/run.py
+	SIMAI_GENERATOR=$(SIMAI_GENERATOR) $(BIN)/python benchmarks/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check aifabric tests benchmarks
