@@ -105,7 +105,7 @@ def test_rails_sharing_a_nic_cage_take_the_widest_medium(hardware):
     link_set.length_index[:] = np.searchsorted(lengths, 3.0 - 1e-6)
     link_set.cable_m[:] = 3.0
     nic_cages = links_module.cage_keys(links, "nic_leaf")[:1]
-    links_module._one_module_per_cage(link_set, nic_cages, links.options["nic_leaf"], index, lengths)
+    links_module._one_module_per_cage(link_set, lambda: nic_cages, links.options["nic_leaf"], index, lengths)
     assert link_set.medium[0] == link_set.medium[1] == index["smf-dr8"]
     assert (link_set.medium[2:] == index["mmf-sr4"]).all()
     assert link_set.cable_m[0] == 3.0  # MFP7E30's shortest length covering 2.2 m

@@ -41,13 +41,19 @@ class BomLine:
 
 
 def _spine_keys(plan: Plan, pod: np.ndarray, spine: np.ndarray) -> np.ndarray:
-    base = np.cumsum([0] + [p.spines for p in plan.pods])[:-1]
+    base = np.cumsum([0] + [p.spines for p in plan.pods])[:-1].astype(spine.dtype)
     return base[pod] + spine
 
 
-def _ports_per_device_and_medium(keys: np.ndarray, medium: np.ndarray, n_media: int) -> np.ndarray:
-    """Return a (devices x media) table of how many ports each device has on each medium."""
+def _ports_per_device_and_medium(keys: np.ndarray, medium: np.ndarray, n_media: int,
+                                 only: int | None = None) -> np.ndarray:
+    """Return a (devices x media) table of how many ports each device has on each medium (only: the one medium of
+    a class that uses one, which needs a plain count per device)."""
     devices = int(keys.max()) + 1 if keys.size else 0
+    if only is not None:
+        table = np.zeros((devices, n_media), dtype=np.int64)
+        table[:, only] = np.bincount(keys, minlength=devices)
+        return table
     table = np.bincount(keys.astype(np.int64) * n_media + medium, minlength=devices * n_media)
     return table.reshape(devices, n_media)
 
@@ -109,7 +115,9 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
         hist = links.histogram(link_set.link_class)
         speed = link_set.speed_gbps
         switch_ends = _switch_ends(plan, link_set)
-        ends = [_ports_per_device_and_medium(k, link_set.medium, n_media) for k in switch_ends]
+        present = np.flatnonzero(hist.sum(axis=1))
+        only = int(present[0]) if len(present) == 1 else None
+        ends = [_ports_per_device_and_medium(k, link_set.medium, n_media, only) for k in switch_ends]
         for index in range(n_media):
             n_links = int(hist[index].sum())
             if not n_links:
@@ -126,7 +134,8 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
                     n = int(np.ceil(table[:, index] * speed / end.module.module_gbps).sum()) * planes
                     add(counts.transceivers["switch"], end.module.id, n)
             if link_set.link_class == "nic_leaf":
-                n = _nic_modules(plan, hardware, option.b.module, link_set, link_set.medium == index)
+                n = _nic_modules(plan, hardware, option.b.module, link_set, None if only is not None else
+                                 link_set.medium == index)
                 add(counts.transceivers["nic"], option.b.module.id, n)
                 if option.b.split_lanes:
                     add(counts.split_modules, option.b.module.id, n)
@@ -200,10 +209,13 @@ def _adapter_id(option) -> str:
     return "adapter-mpo"
 
 
-def _nic_modules(plan: Plan, hardware: Hardware, module, link_set: LinkSet, mask: np.ndarray) -> int:
+def _nic_modules(plan: Plan, hardware: Hardware, module, link_set: LinkSet, mask: np.ndarray | None) -> int:
     """Return the NIC-side modules over all planes: one module fills each NIC cage, and a NIC's ports of every
-    plane share its cage."""
+    plane share its cage (mask None: every NIC link on this medium, so every cage is full)."""
     rails_per_cage = nic_cage_rails(plan, hardware)
+    if mask is None:
+        cages = plan.servers * (plan.rails // rails_per_cage)
+        return cages * -(-rails_per_cage * plan.planes * link_set.speed_gbps // module.module_gbps)
     cage_keys = link_set.a * (plan.rails // rails_per_cage) + link_set.a_port // rails_per_cage
     cage_ports = np.bincount(cage_keys[mask])
     cage_ports = cage_ports[cage_ports > 0] * plan.planes

@@ -279,8 +279,8 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
                                          all_lengths)
     links = FabricLinks(plan, media, sets, all_lengths, rules, candidates_of, floor)
     for link_class, link_set in sets.items():
-        _one_module_per_cage(link_set, cage_keys(links, link_class), candidates_of[link_class], media_index,
-                             all_lengths)
+        _one_module_per_cage(link_set, lambda c=link_class: cage_keys(links, c), candidates_of[link_class],
+                             media_index, all_lengths)
     return links
 
 
@@ -361,45 +361,65 @@ def cage_keys(links: FabricLinks, link_class: str) -> list[np.ndarray]:
     a server, or a switch cage: switch x cages + port // ports per cage; port groups start on a cage boundary)."""
     plan, link_set = links.plan, links.sets[link_class]
     rules = links.rules[link_class]
+    switches = plan.leaves_per_plane + plan.spines_per_plane + plan.cores_per_plane
+    wide = max(switches * rules.switch.cages, plan.servers * plan.rails) >= 2**31 - 1
+    int_t = np.int64 if wide else np.int32  # half the memory traffic when keys fit
+
+    def key(device, per_device: int, port, per_cage: int) -> np.ndarray:
+        return device.astype(int_t, copy=False) * per_device + port.astype(int_t, copy=False) // per_cage
+
     keys = []
     if link_class == "nic_leaf":
         rails_per_cage = max(rules.b.ports_per_cage // plan.planes, 1)
         if rails_per_cage > 1:
-            keys.append(link_set.a.astype(np.int64) * (plan.rails // rails_per_cage) + link_set.a_port // rails_per_cage)
+            keys.append(key(link_set.a, plan.rails // rails_per_cage, link_set.a_port, rails_per_cage))
         ppc = rules.a.ports_per_cage
         if ppc > 1:
-            keys.append(link_set.z.astype(np.int64) * rules.switch.cages + link_set.z_port // ppc)
+            keys.append(key(link_set.z, rules.switch.cages, link_set.z_port, ppc))
         return keys
     ppc = rules.a.ports_per_cage
     if ppc == 1:
         return keys
     cages = rules.switch.cages
-    base = np.cumsum([0] + [p.spines for p in plan.pods])[:-1]
+    base = np.cumsum([0] + [p.spines for p in plan.pods])[:-1].astype(int_t)
     if link_class == "leaf_spine":
-        keys.append(link_set.a.astype(np.int64) * cages + link_set.a_port // ppc)
-        keys.append((base[link_set.z_pod] + link_set.z).astype(np.int64) * cages + link_set.z_port // ppc)
+        keys.append(key(link_set.a, cages, link_set.a_port, ppc))
+        keys.append(key(base[link_set.z_pod] + link_set.z, cages, link_set.z_port, ppc))
     else:
-        keys.append((base[link_set.a_pod] + link_set.a).astype(np.int64) * cages + link_set.a_port // ppc)
-        keys.append(link_set.z.astype(np.int64) * cages + link_set.z_port // ppc)
+        keys.append(key(base[link_set.a_pod] + link_set.a, cages, link_set.a_port, ppc))
+        keys.append(key(link_set.z, cages, link_set.z_port, ppc))
     return keys
 
 
-def _one_module_per_cage(link_set: LinkSet, keys: list[np.ndarray], candidates: list[Option], media_index,
+def _one_module_per_cage(link_set: LinkSet, keys, candidates: list[Option], media_index,
                          all_lengths_m: np.ndarray) -> None:
     """Give every lane of a cage the medium of its longest-reach lane (one module fills a cage), and the far end of
-    each link the same medium, until nothing changes; re-choose the orderable length of the links that changed."""
+    each link the same medium, until nothing changes; re-choose the orderable length of the links that changed.
+    keys: a callable returning the cage keys per end (built only when a class mixes media)."""
     medium = link_set.medium
-    if not keys or medium.size == 0 or int(medium.min()) == int(medium.max()):
+    if medium.size == 0:
+        return
+    low = int(medium.min())
+    if low == int(medium.max()):
+        return
+    keys = keys()
+    if not keys:
         return
     current = medium
-    while True:
-        before = current
-        for key in keys:
-            top = np.zeros(int(key.max()) + 1, dtype=current.dtype)
-            np.maximum.at(top, key, current)
-            current = top[key]
-        if np.array_equal(before, current):
-            break
+    quiet, index = 0, 0
+    # Cycle over the ends until a whole round changes nothing. Only lanes above the class's cheapest medium can
+    # raise a cage, so the scatter runs over those alone.
+    while quiet < len(keys):
+        key = keys[index % len(keys)]
+        index += 1
+        raised = current > low
+        top = np.full(int(key.max()) + 1, low, dtype=current.dtype)
+        np.maximum.at(top, key[raised], current[raised])
+        updated = top[key]
+        if np.array_equal(updated, current):
+            quiet += 1
+        else:
+            quiet, current = 1, updated
     changed = current != medium
     if changed.any():
         position_of = np.zeros(int(max(media_index.values())) + 1, dtype=np.int32)
