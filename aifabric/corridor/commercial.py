@@ -21,10 +21,11 @@ from aifabric.corridor.darkfiber import (
     FiberCount,
     end_of_term_tbps,
     fiber_count,
-    segment_fibers,
+    segment_fibers_ghz,
     waves_by_year,
 )
 from aifabric.corridor.line_catalog import LineEquipment
+from aifabric.corridor.optical import channels_per_pair
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,8 @@ def demand_terms(
     latencies_ms: Sequence[float],
     capacity_tbps: float,
     mode,
-    channels: int,
-    slot_ghz: float,
+    band_width_thz: float,
+    grid_ghz: float | None,
     spec,
     sla_percent: float | None,
     equipment: Mapping[str, LineEquipment],
@@ -70,7 +71,8 @@ def demand_terms(
     shared_sites: Sequence[str] | None = None,
 ) -> DemandTerms:
     """Return a demand's RFP terms. `paths` are objects with `route` (sites, segments, km), `amplifiers`,
-    `regen_sites` and optionally their own `mode` (else `mode`, the demand's); `shared_sites` are the sites both
+    `regen_sites` and optionally their own `mode` (else `mode`, the demand's). Each wave takes the spec's fixed
+    `grid_ghz`, or its mode's spacing on a flexible grid (None); `shared_sites` are the sites both
     paths of a 1+1 pair pass through (the planner's diversity result; computed from the routes when not given)."""
     shared = tuple(shared_sites) if shared_sites is not None else shared_intermediate_sites(
         [p.route.sites for p in paths]
@@ -91,7 +93,10 @@ def demand_terms(
     availability = demand_availability(path_terms, len(shared), equipment, sla_percent)
     uses, counts = [], []
     for p in paths:
-        rate = _path_mode(p, mode).line_rate_gbps
+        path_mode = _path_mode(p, mode)
+        rate = path_mode.line_rate_gbps
+        slot_ghz = grid_ghz if grid_ghz is not None else path_mode.spacing_ghz
+        channels = channels_per_pair(band_width_thz, slot_ghz)
         waves = tuple(waves_by_year(capacity_tbps, spec.growth_cagr, spec.term_years, rate))
         uses.append(PathUse(p.route.km, p.amplifiers, len(p.regen_sites), rate, slot_ghz, waves))
         counts.append(fiber_count(capacity_tbps, spec.growth_cagr, spec.term_years, channels, rate,
@@ -126,30 +131,41 @@ class CorridorTerms:
 
 
 def corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels: int, slot_ghz: float) -> CorridorTerms:
-    """Return the RFP terms of every planned demand (availability, delay, fibers, waves by year, costs)."""
+    """Return the RFP terms of every planned demand (availability, delay, fibers, waves by year, costs).
+
+    `channels` and `slot_ghz` are the plan's channels per pair and grid; with no fixed `grid_ghz` in the spec each
+    wave takes its own mode's spacing (flexible grid) out of the band's width."""
+    from aifabric.corridor.catalog import band, load_bands
     from aifabric.corridor.cost import load_corridor_prices
     from aifabric.corridor.line_catalog import equipment_by_role, load_line_equipment
 
     catalog = load_line_equipment(catalog_dir)
     equipment = equipment_by_role(catalog)
     book = load_corridor_prices(prices_path(spec_path, spec))
+    band_width_thz = band(load_bands(catalog_dir), spec.band).width_thz
+    # Usable spectrum per fiber pair: whole fixed-grid channels, or the band's width on a flexible grid.
+    pair_ghz = channels * slot_ghz if spec.grid_ghz is not None else band_width_thz * 1000.0
     demands = {}
     for d in demand_plans:
         sla = d.demand.sla if d.demand.sla is not None else spec.availability.sla
         diversity = getattr(d, "diversity", None)
         demands[d.demand.demand_id] = demand_terms(
-            d.paths, [p.latency_ms for p in d.paths], d.demand.capacity_tbps, d.mode, channels, slot_ghz, spec, sla,
-            equipment, book, diversity.shared_sites if diversity is not None else None,
+            d.paths, [p.latency_ms for p in d.paths], d.demand.capacity_tbps, d.mode, band_width_thz, spec.grid_ghz,
+            spec, sla, equipment, book, diversity.shared_sites if diversity is not None else None,
         )
     eot_waves: dict[str, int] = {}
+    eot_ghz: dict[str, float] = {}
     for d in demand_plans:
         eot_tbps = end_of_term_tbps(d.demand.capacity_tbps, spec.growth_cagr, spec.term_years)
         for p in d.paths:
-            waves = math.ceil(eot_tbps * 1000.0 / _path_mode(p, d.mode).line_rate_gbps - 1e-9)
+            path_mode = _path_mode(p, d.mode)
+            waves = math.ceil(eot_tbps * 1000.0 / path_mode.line_rate_gbps - 1e-9)
+            ghz = waves * (spec.grid_ghz if spec.grid_ghz is not None else path_mode.spacing_ghz)
             for seg_id in p.route.segments:
                 eot_waves[seg_id] = eot_waves.get(seg_id, 0) + waves
+                eot_ghz[seg_id] = eot_ghz.get(seg_id, 0.0) + ghz
     segments = {
-        seg_id: (waves, *segment_fibers(waves, channels, spec.spare_fiber_fraction))
+        seg_id: (waves, *segment_fibers_ghz(eot_ghz[seg_id], pair_ghz, spec.spare_fiber_fraction))
         for seg_id, waves in sorted(eot_waves.items())
     }
     return CorridorTerms(demands, book, dict(catalog), segments)

@@ -103,3 +103,12 @@ def waves_by_year(capacity_tbps: float, growth_cagr: float, term_years: int, lin
         max(1, math.ceil(end_of_term_tbps(capacity_tbps, growth_cagr, year) * 1000.0 / line_rate_gbps - _EPS))
         for year in range(max(1, int(term_years)))
     ]
+
+
+def segment_fibers_ghz(
+    end_of_term_ghz: float, pair_ghz: float, spare_fraction: float = DEFAULT_SPARE_FRACTION
+) -> tuple[int, int, int, int | None]:
+    """Return (lit pairs, spare pairs, fibers, cable size) for a segment whose end-of-term waves take
+    end_of_term_ghz of spectrum, pair_ghz usable per fiber pair: lit pairs = ceil(GHz / GHz per pair)."""
+    lit_pairs = max(1, math.ceil(end_of_term_ghz / pair_ghz - _EPS))
+    return (lit_pairs, *order_fibers(lit_pairs, spare_fraction))

@@ -150,3 +150,13 @@ def test_unprotected_sla_is_checked_per_demand(write_spec):
     loose = plan_corridor(write_spec({"demands": [{**demand, "sla": 99.8}]}, name="loose.yaml"))
     assert strict.to_json()["demands"][0]["availability"]["meets_sla"] is False
     assert loose.to_json()["demands"][0]["availability"]["meets_sla"] is True
+
+
+def test_spectrum_slot_is_the_fixed_grid_or_the_modes_own_spacing(write_spec):
+    demand = {"a": "dallas", "z": "houston", "capacity_tbps": 6.4}
+    fixed = plan_corridor(write_spec({"demands": [demand], "grid_ghz": 150}))
+    flex = plan_corridor(write_spec({"demands": [demand]}, name="flex.yaml"))
+    fixed_usd, flex_usd = (p.terms.demands["dallas-houston"].costs["spectrum"].items["spectrum"] for p in (fixed, flex))
+    assert fixed_usd == pytest.approx(2 * flex_usd)
+    # 16 waves x 75 GHz = 1,200 GHz on a flexible grid: one pair of the 4,750 GHz C band.
+    assert flex.terms.segments["dallas--houston"][1] == 1
