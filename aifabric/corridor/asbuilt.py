@@ -98,7 +98,11 @@ def spans_as_built(segment: Segment, facts: SegmentFacts | None, amps: Amplifier
     span and the worst loss; each hut keeps its own km."""
     rules = fiber_amplifiers(amps, facts)
     if facts is None or (facts.huts_km is None and facts.span_loss_db is None):
-        return segment_spans(segment, rules)
+        planned = segment_spans(segment, rules)
+        if facts is None or facts.fiber is None:
+            return planned
+        ends = [0.0, *(h.km_from_a for h in planned.huts), segment.length_km]
+        return replace(planned, loss_km=_loss_km(ends, None, rules, amps))
     length = segment.length_km
     if facts.huts_km is not None:
         ends = [0.0, *facts.huts_km, length]
@@ -114,7 +118,20 @@ def spans_as_built(segment: Segment, facts: SegmentFacts | None, amps: Amplifier
         worst_db = max(facts.span_loss_db)
     else:
         worst_db = max(s * rules.loss_db_per_km for s in spans_km) + rules.connector_loss_db + rules.margin_db
-    return SegmentSpans(segment.id, len(spans_km), max(spans_km), worst_db, tuple(huts))
+    return SegmentSpans(segment.id, len(spans_km), max(spans_km), worst_db, tuple(huts),
+                        _loss_km(ends, facts.span_loss_db, rules, amps))
+
+
+def _loss_km(
+    ends: list[float], measured_db: tuple[float, ...] | None, rules: Amplifiers, amps: Amplifiers
+) -> tuple[float, ...]:
+    """Return each span as the km of planning fiber (the spec's dB/km) with the same fiber loss: a measured span
+    loss less the connectors, else km x the fiber type's dB/km. GNPy is given these, so it sees each span's real
+    loss (its amplifier noise); its nonlinear model stays the planning fiber's."""
+    spans_km = [b - a for a, b in zip(ends, ends[1:], strict=False)]
+    if measured_db is not None:
+        return tuple(max(0.0, db - amps.connector_loss_db) / amps.loss_db_per_km for db in measured_db)
+    return tuple(km * rules.loss_db_per_km / amps.loss_db_per_km for km in spans_km)
 
 
 def span_losses_db(segment: Segment, facts: SegmentFacts | None, amps: Amplifiers) -> list[float]:

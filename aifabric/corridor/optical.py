@@ -34,6 +34,9 @@ class SegmentSpans:
     span_km: float
     span_loss_db: float
     huts: tuple[Hut, ...]
+    # As-built spans (measured loss or another fiber type): each span a to z as the km of planning fiber with the
+    # same loss, which is what GNPy is given; None when the spans are planning fiber.
+    loss_km: tuple[float, ...] | None = None
 
 
 def span_limit_km(amps: Amplifiers) -> float:
@@ -106,6 +109,8 @@ class PathNode:
     km: float  # fiber km from the path's start
     lat: float
     lon: float
+    # Cumulative km of planning fiber with the same loss (differs from km only on as-built spans).
+    loss_km: float | None = None
 
 
 def path_nodes(
@@ -113,18 +118,26 @@ def path_nodes(
 ) -> list[PathNode]:
     """Return the sites and huts along a path in order, with cumulative fiber km from its start."""
     first = network.sites[sites[0]]
-    nodes = [PathNode(first.id, "site", 0.0, first.lat, first.lon)]
-    km = 0.0
+    nodes = [PathNode(first.id, "site", 0.0, first.lat, first.lon, 0.0)]
+    km = loss_km = 0.0
     for here, there, seg_id in zip(sites, sites[1:], segments, strict=False):
         seg = network.segments[seg_id]
-        huts = spans[seg_id].huts
-        ordered = huts if here == seg.a else tuple(reversed(huts))
-        for hut in ordered:
-            offset = hut.km_from_a if here == seg.a else seg.length_km - hut.km_from_a
-            nodes.append(PathNode(hut.id, "hut", km + offset, hut.lat, hut.lon))
+        seg_spans = spans[seg_id]
+        forward = here == seg.a
+        ends = [0.0, *(h.km_from_a for h in seg_spans.huts), seg.length_km]
+        lengths = list(seg_spans.loss_km) if seg_spans.loss_km is not None else [
+            b - a for a, b in zip(ends, ends[1:], strict=False)]
+        if not forward:
+            lengths.reverse()
+        huts = seg_spans.huts if forward else tuple(reversed(seg_spans.huts))
+        for hut, span_loss_km in zip(huts, lengths, strict=False):
+            offset = hut.km_from_a if forward else seg.length_km - hut.km_from_a
+            loss_km += span_loss_km
+            nodes.append(PathNode(hut.id, "hut", km + offset, hut.lat, hut.lon, loss_km))
+        loss_km += lengths[-1]
         km += seg.length_km
         site = network.sites[there]
-        nodes.append(PathNode(site.id, "site", km, site.lat, site.lon))
+        nodes.append(PathNode(site.id, "site", km, site.lat, site.lon, loss_km))
     return nodes
 
 
@@ -196,7 +209,10 @@ def section_units(nodes: list[PathNode], i: int, j: int) -> tuple[tuple[float, i
     for k in range(i + 1, j + 1):
         if nodes[k].kind == "site" or k == j:
             spans = k - start
-            units.append(((nodes[k].km - nodes[start].km) / spans, spans))
+            # GNPy sees spans at their loss: as-built spans as the km of planning fiber with the same loss.
+            a, b = nodes[start], nodes[k]
+            length = (b.loss_km - a.loss_km) if a.loss_km is not None and b.loss_km is not None else b.km - a.km
+            units.append((length / spans, spans))
             start = k
     return tuple(units)
 

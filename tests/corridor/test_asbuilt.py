@@ -98,3 +98,23 @@ def test_catalog_lists_fibers_and_line_equipment(cli):
     assert code == 0 and [f["id"] for f in json.loads(out)["fibers"]] == ["g652d", "g654e", "hcf"]
     code, out, _ = cli("catalog", "line-equipment", "--json")
     assert code == 0 and "protection-switch" in {e["id"] for e in json.loads(out)["line-equipment"]}
+
+
+def test_fiber_type_and_measured_span_losses_reach_gnpy(write_spec):
+    # GNPy is given each as-built span at its loss: ultra-low-loss fiber raises the GSNR, lossy measured spans
+    # lower it, and the spans GNPy sees are the km of planning fiber with the same loss.
+    def gsnr(as_built):
+        plan = plan_corridor(write_spec({"demands": [DEMAND], "gnpy_check": True, "as_built": as_built,
+                                         "optics": {"mode": "openzr-plus-200g"}}))
+        return plan.demands[0].paths[0].gsnr_db, plan
+
+    base, _ = gsnr({})
+    ull, plan = gsnr({"dallas--houston": {"fiber": "g654e"}})
+    lossy, _ = gsnr({"dallas--houston": {"span_loss_db": [27.0, 27.0, 27.0, 27.0]}})
+    assert ull > base + 0.2
+    assert lossy < base - 0.2
+    from aifabric.corridor.optical import section_units
+
+    nodes = list(plan.demands[0].paths[0].nodes)
+    (span_km, spans), = section_units(nodes, 0, len(nodes) - 1)
+    assert spans == 4 and span_km == pytest.approx(391.7 / 4 * 0.17 / 0.22, abs=0.1)
