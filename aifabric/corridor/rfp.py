@@ -422,7 +422,8 @@ def _routes(plan: CorridorPlan) -> list[str]:
                 f"{', '.join(div.shared_sites) or 'none'}"
                 + (" (common-mode risk, counted in the availability)" if shared else "")
                 + f"; shared segments: {', '.join(div.shared_segments) or 'none'}; shared SRLGs: "
-                f"{', '.join(div.shared_srlgs) or 'none'}; shared buildings: {'; '.join(div.shared_buildings) or 'none'}."
+                f"{', '.join(div.shared_srlgs) or 'none'}; shared buildings: "
+                f"{'; '.join(div.shared_buildings) or 'none'}."
             )
     return out
 
