@@ -129,3 +129,11 @@ def test_ten_million_gpus_place_from_defaults(hardware):
     plan = size(spec, hardware)
     campus = Floor(plan, spec.placement, hardware).campus()
     assert campus.halls >= 10_000_000 / 8 * 10.2e-3 / 40 and campus.buildings == -(-campus.halls // 4)
+
+
+def test_campus_picture_shows_halls_buildings_and_the_core_room(cli, tmp_path):
+    out = tmp_path / "campus.svg"
+    code, _, err = cli("fabric", "draw", "topologies/colossus-2.yaml", "--campus", "-o", str(out))
+    assert code == 0, err
+    text = out.read_text()
+    assert "hall 25" in text and "building 6" in text and "core room" in text

@@ -120,3 +120,25 @@ def test_nvl36x2_domain_spans_two_racks(hardware):
     assert result.plan.system_racks == 32
     assert result.document()["scale_up"]["domains"] == 16
     assert result.plan.leaf_downlinks % 9 == 0
+
+
+def test_ecmp_refuses_rail_grouped_fabrics_instead_of_a_wrong_answer(cli):
+    code, out, err = cli("fabric", "ecmp", "topologies/gb200-nvl72-superpod.yaml", "--trials", "1")
+    assert code == 2 and out == "" and "rail-optimized to the top" in err
+
+
+def test_sweep_varies_the_system_and_reports_site_power(cli, tmp_path):
+    """The sweep varies the system (8-GPU servers vs NVL72 racks) and pluggable vs co-packaged switches, and reports
+    IT and facility MW per candidate; --max-site-mw makes the ones above the site infeasible."""
+    code, out, err = cli("fabric", "sweep", "--gpus", "9216", "--vary", "switch=q3400,q3450-ld",
+                         "--vary", "server=gb300-nvl72,dgx-b300", "--json", "-o", str(tmp_path / "s"))
+    assert code == 0, err
+    rows = {(c["switch"], c["server"]): c for c in json.loads(out)["candidates"]}
+    assert all(c["feasible"] for c in rows.values()), [c["reason"] for c in rows.values()]
+    # Co-packaged optics: same switches, no switch-side modules, less network power.
+    assert rows[("q3450-ld", "gb300-nvl72")]["power_kw"] < rows[("q3400", "gb300-nvl72")]["power_kw"]
+    assert rows[("q3400", "gb300-nvl72")]["facility_mw"] > rows[("q3400", "gb300-nvl72")]["it_mw"] > 0
+    code, out, err = cli("fabric", "sweep", "--gpus", "9216", "--vary", "switch=q3400,q3450-ld", "--server",
+                         "gb300-nvl72", "--max-site-mw", "10", "--json", "-o", str(tmp_path / "t"))
+    assert code == 0, err
+    assert all(not c["feasible"] and "max_site_mw" in c["reason"] for c in json.loads(out)["candidates"])

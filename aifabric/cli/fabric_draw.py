@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import typer
+
 from aifabric.cli.options import CATALOG, SPEC, out_option, plan_from, spec_flags
 
 
@@ -12,6 +14,8 @@ def draw(
     spec: Path | None = SPEC,
     output: Path = out_option("Picture to write: .svg or .png.", required=True, output_alias=True),
     catalog: Path | None = CATALOG,
+    campus: bool = typer.Option(False, "--campus", help="Draw the campus instead: buildings, halls (pods, MW) and "
+                                "the core room."),
     overrides: dict | None = None,
 ) -> None:
     """Draw the fabric: tiers, planes, pods and SU blocks with counts and link speeds (SVG or PNG)."""
@@ -25,5 +29,10 @@ def draw(
         raise SpecError("command line", "--output", f"'{output}': the picture must end in .svg or .png")
     check_file_target(output)
     result = plan_from(spec, overrides or {}, catalog)
-    write_bytes(output, diagram_bytes(result.links, result.hardware, fmt))
+    if campus:
+        from aifabric.export.campus import campus_bytes
+
+        write_bytes(output, campus_bytes(result.links, result.hardware, fmt))
+    else:
+        write_bytes(output, diagram_bytes(result.links, result.hardware, fmt))
     report_written([output])

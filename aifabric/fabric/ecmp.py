@@ -108,6 +108,10 @@ class EcmpModel:
 
     def __init__(self, links: FabricLinks):
         plan = links.plan
+        if plan.rail_pods:
+            # The hashing model below assumes every leaf of a pod reaches every spine and striped cores.
+            raise DesignError("fabric ecmp does not model rack-scale fabrics rail-optimized to the top (per-rail "
+                              "spine groups and core groups) yet; fabric bisection and fabric failures do")
         self.plan = plan
         self.n_nic = plan.servers * plan.rails
         self.n_ls = len(links.sets["leaf_spine"])
