@@ -174,6 +174,7 @@ def _from_geojson(file: str, data: dict, slack: float) -> Network:
         raise SpecError(file, "features", "no sites: add Point features with `id`, `name`, `kind`")
     segments: dict[str, Segment] = {}
     pairs: dict[tuple[str, str], str] = {}
+    drawn: dict[tuple[tuple[float, float], tuple[float, float]], str] = {}
     known = sorted(sites)
     for index, props, points in lines:
         where = f"features[{index}].properties"
@@ -193,14 +194,14 @@ def _from_geojson(file: str, data: dict, slack: float) -> Network:
         if seg_id in segments:
             raise SpecError(file, f"{where}.id", f"duplicate segment id '{seg_id}'")
         pair = tuple(sorted((a, z)))
-        if pair in pairs:
+        if pair in pairs and "id" not in props:
+            # Parallel segments (two rights-of-way between the same sites) are allowed; each needs its own id.
             raise SpecError(
                 file,
-                where,
-                f"segment '{seg_id}' runs between the same sites as '{pairs[pair]}'; "
-                "parallel segments are not supported: add a POP to split one of them",
+                f"{where}.id",
+                f"segment runs between the same sites as '{pairs[pair]}'; give each parallel segment an `id`",
             )
-        pairs[pair] = seg_id
+        pairs.setdefault(pair, seg_id)
         srlg = props.get("srlg", [])
         if not isinstance(srlg, list) or not all(isinstance(s, str) and s for s in srlg):
             raise SpecError(file, f"{where}.srlg", f"must be a list of SRLG names, got {srlg!r}")
@@ -215,6 +216,7 @@ def _from_geojson(file: str, data: dict, slack: float) -> Network:
                     f"{gap_m / 1000.0:.1f} km from site '{end_id}' (allowed {MAX_END_GAP_KM:g} km)",
                 )
         coords = tuple(points)
+        _check_not_drawn_twice(file, f"features[{index}]", seg_id, coords, drawn)
         geodesic = line_km(coords)
         segments[seg_id] = Segment(
             seg_id,
@@ -238,6 +240,28 @@ def _from_geojson(file: str, data: dict, slack: float) -> Network:
         dict(sorted(segments.items())),
         "geojson",
     )
+
+
+def _check_not_drawn_twice(
+    file: str,
+    where: str,
+    seg_id: str,
+    coords: tuple[tuple[float, float], ...],
+    drawn: dict[tuple[tuple[float, float], tuple[float, float]], str],
+) -> None:
+    """Raise when a leg of this segment's line is a leg of another segment's: the same fiber drawn twice would
+    count its km, huts and risk twice. Shared right-of-way is one segment; routes share it through a site."""
+    for leg in zip(coords, coords[1:], strict=False):
+        key = tuple(sorted(leg))
+        other = drawn.get(key)
+        if other is not None and other != seg_id:
+            raise SpecError(
+                file,
+                f"{where}.geometry",
+                f"segment '{seg_id}' draws the leg {list(leg[0])} -> {list(leg[1])} that '{other}' already draws; "
+                "split the shared stretch into one segment with a junction site at each end",
+            )
+        drawn[key] = seg_id
 
 
 def kebab(city: str) -> str:

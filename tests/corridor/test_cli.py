@@ -95,11 +95,26 @@ def test_latency_limit_below_the_floor_is_refused(cli, tmp_path, write_spec):
     )
 
 
-def test_no_diverse_path_names_the_shared_risk(cli, tmp_path, write_spec):
-    # Tucson's only way out is I-10: any second path to Phoenix rides the same right-of-way.
-    spec = write_spec({"demands": [{"a": "tucson", "z": "phoenix", "capacity_tbps": 1, "protection": "1+1"}]})
+def test_no_diverse_path_names_the_shared_site(cli, tmp_path, write_spec, write_network):
+    # Two segment-disjoint ways from a to z, but both pass site m: srlg diversity accepts the pair (and rfp.md says
+    # they share m); node diversity, the default, refuses it and names the site.
+    sites = {"a": (30.0, -95.0), "x": (30.5, -94.5), "m": (30.0, -94.0), "y": (29.5, -93.5), "z": (30.0, -93.0)}
+    network = write_network(
+        sites,
+        [{"a": "a", "z": "m"}, {"a": "a", "z": "x"}, {"a": "x", "z": "m"}, {"a": "m", "z": "z"},
+         {"a": "m", "z": "y"}, {"a": "y", "z": "z"}],
+    )
+    spec = write_spec({"network": str(network),
+                       "demands": [{"a": "a", "z": "z", "capacity_tbps": 1, "protection": "1+1"}]})
     err = _bad(cli, tmp_path, spec)
-    assert "no diverse (1+1) route from 'tucson' to 'phoenix'" in err and "shares SRLG 'row-i-10'" in err
+    assert "no node-diverse (1+1) route from 'a' to 'z': every path passes site 'm'" in err
+    code, out, err = cli("corridor", "plan", spec, "--json", "--diversity", "srlg")
+    assert code == 0, err
+    diversity = json.loads(out)["demands"][0]["diversity"]
+    assert diversity["shared_sites"] == ["m"] and diversity["shared_segments"] == []
+    code, _, _ = cli("corridor", "plan", spec, "--diversity", "srlg", "--out", tmp_path / "srlg")
+    assert code == 0
+    assert "shared intermediate sites: m" in (tmp_path / "srlg" / "rfp.md").read_text()
 
 
 def test_broken_geojson_is_a_one_line_error(cli, tmp_path, write_spec):

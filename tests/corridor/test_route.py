@@ -44,21 +44,20 @@ def test_texas_to_ashburn_pairs_share_no_segment_and_no_srlg(us, site):
     assert working.km == pytest.approx(shortest(graph, site, "ashburn").km)
 
 
-def test_diverse_pair_is_the_shortest_srlg_disjoint_pair_by_brute_force(us):
+@pytest.mark.parametrize("level", ["srlg", "node"])
+def test_diverse_pair_is_the_shortest_diverse_pair_by_brute_force(us, level):
+    from aifabric.corridor.route import _route_from_graph, conflicts
+
     network, graph = us
-    working, protect = diverse_pair(network, graph, "dallas", "ashburn")
-    srlgs = {s: set(network.segments[s].srlg) for s in network.segments}
-    paths = list(nx.all_simple_paths(graph, "dallas", "ashburn", cutoff=12))
+    working, protect = diverse_pair(network, graph, "dallas", "ashburn", level)
+    assert not conflicts(network, working, protect, level)
+    # Every simple path of the subdivided graph (sites and segments alternate), up to 12 segments.
+    routes = [_route_from_graph(graph, p) for p in nx.all_simple_paths(graph, "dallas", "ashburn", cutoff=24)]
     best = None
-    for i, p in enumerate(paths):
-        pe = {graph.edges[u, v]["segment"] for u, v in zip(p, p[1:], strict=False)}
-        ps = set().union(*(srlgs[s] for s in pe))
-        for q in paths[i + 1 :]:
-            qe = {graph.edges[u, v]["segment"] for u, v in zip(q, q[1:], strict=False)}
-            if pe & qe or ps & set().union(*(srlgs[s] for s in qe)):
-                continue
-            total = sum(network.segments[s].length_km for s in pe | qe)
-            best = total if best is None else min(best, total)
+    for i, p in enumerate(routes):
+        for q in routes[i + 1 :]:
+            if not conflicts(network, p, q, level):
+                best = p.km + q.km if best is None else min(best, p.km + q.km)
     assert working.km + protect.km == pytest.approx(best)
 
 
@@ -86,7 +85,7 @@ def test_shared_srlg_defeats_protection_with_a_named_risk(write_network):
     )
     network = load_network(path)
     with pytest.raises(
-        RoutingError, match=r"no diverse \(1\+1\) route from 'a' to 'z'.*shares SRLG 'bridge'"
+        RoutingError, match=r"no node-diverse \(1\+1\) route from 'a' to 'z'.*shares SRLG 'bridge'"
     ):
         diverse_pair(network, build_graph(network), "a", "z")
 
