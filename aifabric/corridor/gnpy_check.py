@@ -225,6 +225,46 @@ def run_path_request(
     return path, info
 
 
+def path_requests(
+    equipment_doc: dict[str, Any],
+    topology: dict[str, Any],
+    requests: list[tuple[str, str, list[str], CoherentMode]],
+    spacing_ghz: float,
+    sys_margin_db: float,
+) -> list[SectionResult]:
+    """Return GNPy's verdict on each (source, destination, strict nodes, mode) request over one topology, designed
+    once with the SI reference channel (GNPy's own path-request flow on a whole network, e.g. the exported one)."""
+    from gnpy.core.equipment import trx_mode_params
+    from gnpy.core.utils import automatic_nch, dbm2watt
+    from gnpy.tools.json_io import load_eqpt_topo_from_json
+    from gnpy.tools.worker_utils import designed_network
+    from gnpy.topology.request import PathRequest, compute_constrained_path, propagate
+
+    results = []
+    with _quiet_gnpy():
+        equipment, network = load_eqpt_topo_from_json(copy.deepcopy(equipment_doc), copy.deepcopy(topology))
+        network, _, _ = designed_network(equipment, network)
+        si = equipment["SI"]["default"]
+        spacing_hz = spacing_ghz * 1e9
+        for source, destination, nodes, mode in requests:
+            params = trx_mode_params(equipment, TRX_TYPE, mode.id, error_message=True)
+            params.update(
+                request_id=f"{source}->{destination}", trx_type=TRX_TYPE, trx_mode=mode.id, source=source,
+                destination=destination, bidir=False, nodes_list=[*nodes, destination],
+                loose_list=["STRICT"] * (len(nodes) + 1), spacing=spacing_hz,
+                power=dbm2watt(mode.launch_power_dbm), tx_power=dbm2watt(mode.launch_power_dbm),
+                nb_channel=automatic_nch(si.f_min, si.f_max, spacing_hz), f_min=si.f_min, f_max=si.f_max,
+                path_bandwidth=mode.line_rate_gbps * 1e9, effective_freq_slot=None,
+            )
+            request = PathRequest(**params)
+            path = compute_constrained_path(network, request)
+            if not path:
+                raise DesignError(f"GNPy found no path {source} -> {destination} through {nodes}")
+            propagate(path, request, equipment)
+            results.append(receiver_result(path, mode, sys_margin_db))
+    return results
+
+
 def receiver_result(path: list, mode: CoherentMode, sys_margin_db: float) -> SectionResult:
     """Return the SectionResult GNPy's receiver (last element of a propagated path) reports."""
     import numpy as np

@@ -105,7 +105,7 @@ class PathNode:
     """A point along a path where a regen could stand: a site, or an ILA hut inside a long segment."""
 
     id: str
-    kind: str  # "site" or "hut"
+    kind: str  # "site", "hut", or "roadm-hut" (a hut that holds a ROADM because some path regenerates there)
     km: float  # fiber km from the path's start
     lat: float
     lon: float
@@ -201,13 +201,13 @@ def _farthest(
 def section_units(nodes: list[PathNode], i: int, j: int) -> tuple[tuple[float, int], ...]:
     """Return the ROADM-to-ROADM units of the section from node i to node j: (span km, spans) per unit.
 
-    Sites are ROADMs, so a unit ends at every site between i and j (express ROADMs); huts are amplifiers
-    inside a unit. Spans within a segment are equal, so each unit is one span length and a span count.
+    Sites (and huts holding a regen's ROADM) are ROADMs, so a unit ends at each between i and j (express
+    ROADMs); other huts are amplifiers inside a unit. Spans within a segment are equal, so each unit is one span length and a span count.
     """
     units: list[tuple[float, int]] = []
     start = i
     for k in range(i + 1, j + 1):
-        if nodes[k].kind == "site" or k == j:
+        if nodes[k].kind != "hut" or k == j:
             spans = k - start
             # GNPy sees spans at their loss: as-built spans as the km of planning fiber with the same loss.
             a, b = nodes[start], nodes[k]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +174,8 @@ class CorridorPlan:
     # RFP terms per demand (availability, fibers, costs) and the as-built facts per segment.
     terms: CorridorTerms | None = None
     facts: dict[str, SegmentFacts] = field(default_factory=dict)
+    # ILA huts that hold a ROADM (a regen stands there, or stood there in an earlier pass of the search).
+    roadm_huts: frozenset[str] = frozenset()
 
     @property
     def feasible(self) -> bool:
@@ -387,18 +389,28 @@ def plan_corridor(
     # Every demand is checked before any is routed, and every failing demand is reported, as fabric specs do.
     _raise_all([error for index, (demand, allowed) in enumerate(zip(spec.demands, demand_modes, strict=True))
                 for error in _demand_errors(file, lines, network, facts, index, demand, allowed)])
-    demand_plans = []
-    routing_errors: list[AifabricError] = []
-    for index, (demand, allowed) in enumerate(zip(spec.demands, demand_modes, strict=False)):
-        try:
-            demand_plans.append(
-                _plan_demand(spec, file, lines, network, graph, spans, index, demand, allowed, judge, facts)
-            )
-        except RoutingError as exc:
-            routing_errors.append(exc)
-        if progress is not None:
-            progress(index + 1, len(spec.demands))
-    _raise_all(routing_errors)
+    # A regen at an ILA hut puts a ROADM there, which every path through that hut then passes: plan again with
+    # those huts as ROADMs until no new hut regen appears (GNPy's view of the exported network agrees).
+    roadm_huts: frozenset[str] = frozenset()
+    for _ in range(_MAX_HUT_PASSES):
+        demand_plans = []
+        routing_errors: list[AifabricError] = []
+        for index, (demand, allowed) in enumerate(zip(spec.demands, demand_modes, strict=False)):
+            try:
+                demand_plans.append(
+                    _plan_demand(
+                        spec, file, lines, network, graph, spans, index, demand, allowed, judge, facts, roadm_huts
+                    )
+                )
+            except RoutingError as exc:
+                routing_errors.append(exc)
+            if progress is not None:
+                progress(index + 1, len(spec.demands))
+        _raise_all(routing_errors)
+        regen_huts = {r for d in demand_plans for p in d.paths for r in p.regen_sites if r not in network.sites}
+        if regen_huts <= roadm_huts:
+            break
+        roadm_huts = roadm_huts | regen_huts
     slots_per_pair, assignment = _assign_spectrum(demand_plans, chosen_band, spec.grid_ghz)
     segment_plans = _segment_plans(demand_plans, spans, assignment)
     # Terms read the price book: a bad input file is reported before a design that cannot close.
@@ -425,6 +437,7 @@ def plan_corridor(
         slots_per_pair,
         terms,
         facts,
+        roadm_huts,
     )
 
 
@@ -531,6 +544,7 @@ def _plan_demand(
     allowed: tuple[CoherentMode, ...],
     judge,
     facts: dict[str, SegmentFacts],
+    roadm_huts: frozenset[str] = frozenset(),
 ) -> DemandPlan:
     where = f"demands[{index}]"
     gc_km, floor_ms = _latency_floor(network, facts, demand, allowed)
@@ -545,7 +559,7 @@ def _plan_demand(
         line = lines.get(("demands", index))
         raise RoutingError(f"{file}{f':{line}' if line else ''}: {where}: {exc.message}") from None
     paths = tuple(
-        _plan_path(network, spans, role, route, demand, allowed, judge, spec.sys_margin_db, facts)
+        _plan_path(network, spans, role, route, demand, allowed, judge, spec.sys_margin_db, facts, roadm_huts)
         for role, route in routes
     )
     diversity = _diversity(network, level, paths) if len(paths) == 2 else None
@@ -585,11 +599,9 @@ def _diversity(network: Network, level: str, paths: tuple[PathPlan, ...]) -> Div
     )
 
 
-# Search weights: a failing section outweighs any cost; a regen at an ILA hut (no POP building) is avoided
-# when a site serves at equal cost.
-_FAIL = 0
-_COST = 1
-_HUTS = 2
+# Passes of the plan with hut regens as ROADMs; each pass only adds huts, and two have sufficed on shipped specs.
+_MAX_HUT_PASSES = 4
+
 
 
 def _plan_path(
@@ -602,8 +614,13 @@ def _plan_path(
     judge,
     sys_margin_db: float,
     facts: dict[str, SegmentFacts],
+    roadm_huts: frozenset[str] = frozenset(),
 ) -> PathPlan:
-    nodes = path_nodes(network, route.sites, route.segments, spans)
+    # A hut where any path regenerates holds a ROADM that every other path through it passes (express).
+    nodes = [
+        replace(n, kind="roadm-hut") if n.id in roadm_huts else n
+        for n in path_nodes(network, route.sites, route.segments, spans)
+    ]
     priced = all(m.cost is not None for m in allowed)
     banned: dict[str, set[tuple[int, int]]] = {m.id: set() for m in allowed}
     options: dict[str, tuple] = {}
@@ -622,7 +639,7 @@ def _plan_path(
         del options[chosen.id]
     section_plans = []
     for (i, j), (ok, result) in zip(chain, verdicts, strict=True):
-        express = tuple(n.id for n in nodes[i + 1 : j] if n.kind == "site")
+        express = tuple(n.id for n in nodes[i + 1 : j] if n.kind != "hut")
         section_plans.append(
             SectionPlan(
                 nodes[i].id,
@@ -647,7 +664,7 @@ def _plan_path(
     routes = tuple(
         dict.fromkeys(network.segments[seg].route for seg in route.segments if network.segments[seg].route)
     )
-    amplifiers = sum(1 for n in nodes if n.kind == "hut")
+    amplifiers = sum(1 for n in nodes if n.kind != "site")
     express_roadms = tuple(e for s in section_plans for e in s.express_roadms)
     return PathPlan(
         role,
@@ -678,7 +695,7 @@ def _option(
     last = len(nodes) - 1
 
     def hop(i: int, j: int) -> tuple[float, ...] | None:
-        hut = 1.0 if nodes[j].kind == "hut" and j < last else 0.0
+        hut = 1.0 if nodes[j].kind != "site" and j < last else 0.0
         # Among equal chains, regens as far along as they reach (as a greedy planner would place them).
         later = -nodes[j].km if j < last else 0.0
         ok = (i, j) not in banned and _verdict(nodes, m, judge, i, j)[0]
@@ -694,7 +711,7 @@ def _option(
     waves = waves_for(demand.capacity_tbps, m.line_rate_gbps)
     fails = sum(1 for i, j in chain if (i, j) in banned or not _verdict(nodes, m, judge, i, j)[0])
     price = m.cost if priced and m.cost is not None else 1.0
-    huts = sum(1 for _, j in chain[:-1] if nodes[j].kind == "hut")
+    huts = sum(1 for _, j in chain[:-1] if nodes[j].kind != "site")
     return (fails, 2 * waves * len(chain) * price, huts, waves, m.id), m, chain, waves
 
 

@@ -1,8 +1,8 @@
 """GNPy topology JSON of a corridor plan, for the optical engineers' own GNPy runs.
 
 Elements as GNPy's example networks write them (CORONET_CONUS_Topology.json): a `Roadm` at every site a path
-uses and a `Transceiver` at every demand end, named "roadm <site>" / "trx <site>" so that aifabric's own GNPy
-loader reads the same site ids back. Each traffic-carrying segment becomes one chain per direction (GNPy
+uses and a `Transceiver` at every demand end and regen site (a regen at an ILA hut gets a `Roadm` there too),
+named "roadm <site>" / "trx <site>" so that aifabric's own GNPy loader reads the same site ids back. Each traffic-carrying segment becomes one chain per direction (GNPy
 connections are one-way): `Fiber` spans cut at the plan's amplifier huts, with an `Edfa` at each hut (GNPy
 chooses its type when it designs the network). Every element carries `metadata.location`.
 """
@@ -30,17 +30,23 @@ def gnpy_topology_document(plan: CorridorPlan) -> dict[str, Any]:
     """Return {"elements": [...], "connections": [...]} for every site, segment and hut the plan uses."""
     network = plan.network
     amps = plan.spec.amplifiers
-    terminals = sorted({end for d in plan.demands for end in (d.demand.a, d.demand.z)})
+    regens = {r for d in plan.demands for p in d.paths for r in p.regen_sites}
+    # A regen at an ILA hut needs a ROADM there for its back-to-back transponders (in place of the hut's EDFAs).
+    regen_huts = {hut.id: hut for s in plan.segments for hut in s.spans.huts if hut.id in plan.roadm_huts}
+    terminals = sorted({end for d in plan.demands for end in (d.demand.a, d.demand.z)} | regens)
+    sites_only = set(terminals) - set(regen_huts)
     segments = [network.segments[s.segment_id] for s in plan.segments]
-    sites = sorted({end for seg in segments for end in (seg.a, seg.z)} | set(terminals))
+    sites = sorted({end for seg in segments for end in (seg.a, seg.z)} | sites_only)
     elements: list[dict[str, Any]] = []
     connections: list[dict[str, str]] = []
     for site_id in sites:
         site = network.sites[site_id]
         elements.append({"uid": f"roadm {site_id}", "type": "Roadm", "metadata": _location(site.lat, site.lon,
                                                                                               site_id)})
+    for hut in sorted(regen_huts.values(), key=lambda h: h.id):
+        elements.append({"uid": f"roadm {hut.id}", "type": "Roadm", "metadata": _location(hut.lat, hut.lon, hut.id)})
     for site_id in terminals:
-        site = network.sites[site_id]
+        site = network.sites[site_id] if site_id in network.sites else regen_huts[site_id]
         elements.append({"uid": f"trx {site_id}", "type": "Transceiver",
                          "metadata": _location(site.lat, site.lon, site_id)})
         connections.append({"from_node": f"trx {site_id}", "to_node": f"roadm {site_id}"})
@@ -66,6 +72,9 @@ def gnpy_topology_document(plan: CorridorPlan) -> dict[str, Any]:
                 chain.append(uid)
                 if index < spans.spans - 1:
                     hut = spans.huts[index if forward else spans.spans - 2 - index]
+                    if hut.id in regen_huts:
+                        chain.append(f"roadm {hut.id}")
+                        continue
                     amp = f"east edfa in {hut.id}" if forward else f"west edfa in {hut.id}"
                     elements.append({"uid": amp, "type": "Edfa", "metadata": _location(hut.lat, hut.lon, hut.id),
                                      "operational": {}})

@@ -193,3 +193,38 @@ def test_lower_rate_instead_of_a_regen(write_spec):
         other = plan_corridor(only).demands[0].paths[0]
         if other.feasible:
             assert single.transponders <= other.transponders
+
+
+@pytest.mark.parametrize("spec_name", ["texas-triangle-nova.yaml", "texas-santa-clara.yaml"])
+def test_gnpy_path_requests_on_the_exported_topology_agree_with_the_plan(spec_name):
+    # Acceptance (issue 12): for every section of every path of the shipped specs, GNPy's own path request on the
+    # exported topology (same mode, same system margin) agrees on feasibility and on GSNR within 0.2 dB.
+    from corridor_helpers import CORRIDORS
+
+    from aifabric.corridor.gnpy_check import equipment_json, path_requests
+    from aifabric.export.gnpy_topology import gnpy_topology_document
+
+    plan = plan_corridor(CORRIDORS / spec_name)
+    topology = gnpy_topology_document(plan)
+    used = sorted({p.mode for d in plan.demands for p in d.paths}, key=lambda m: m.id)
+    checked = 0
+    for mode in used:
+        spacing = plan.spec.grid_ghz or mode.spacing_ghz
+        equipment = equipment_json(used, mode, spacing, plan.spec.amplifiers, plan.sys_margin_db)
+        requests, expected = [], []
+        for d in plan.demands:
+            for p in d.paths:
+                if p.mode != mode:
+                    continue
+                ids = [n.id for n in p.nodes]
+                for s in p.sections:
+                    inner = [n for n in p.nodes[ids.index(s.start) + 1 : ids.index(s.end)] if n.kind == "site"]
+                    nodes = [f"roadm {s.start}", *(f"roadm {n.id}" for n in inner), f"roadm {s.end}"]
+                    requests.append((f"trx {s.start}", f"trx {s.end}", nodes, mode))
+                    expected.append(s)
+        for s, result in zip(expected, path_requests(equipment, topology, requests, spacing, plan.sys_margin_db),
+                             strict=True):
+            assert result.feasible == s.feasible, (s.start, s.end)
+            assert result.gsnr_db == pytest.approx(s.gsnr_db, abs=0.2), (s.start, s.end)
+            checked += 1
+    assert checked == sum(len(p.sections) for d in plan.demands for p in d.paths)

@@ -60,7 +60,9 @@ def test_gnpy_topology_has_real_lengths_both_directions_and_locations(small_corr
     assert all(f["params"]["loss_coef"] == small_corridor.spec.amplifiers.loss_db_per_km for f in fibers)
     assert all("latitude" in e["metadata"]["location"] for e in document["elements"])
     trx = {e["uid"] for e in document["elements"] if e["type"] == "Transceiver"}
-    assert trx == {f"trx {end}" for d in small_corridor.demands for end in (d.demand.a, d.demand.z)}
+    # A transceiver at every demand end and every regen site (back-to-back transponders there).
+    regens = {f"trx {r}" for d in small_corridor.demands for p in d.paths for r in p.regen_sites}
+    assert trx == {f"trx {end}" for d in small_corridor.demands for end in (d.demand.a, d.demand.z)} | regens
 
 
 def test_gnpy_topology_reads_back_into_aifabric(small_corridor, tmp_path):
