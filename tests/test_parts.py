@@ -371,3 +371,13 @@ def test_plan_json_carries_parts_and_ports(cli):
     assert set(doc["ports"]) == {"leaf", "spine", "core"}
     for usage in doc["ports"].values():
         assert {"switch", "cages_used_max", "cages", "logical_ports_max"} <= set(usage)
+
+
+def test_validate_applies_the_port_mode_rules(cli, tmp_path):
+    """validate runs the rules that need no sizing: an Ethernet-only NIC on an InfiniBand switch is refused."""
+    spec = tmp_path / "ib.yaml"
+    spec.write_text("gpus: 2048\nswitch: q3400\n")
+    code, _, err = cli("validate", spec)
+    assert code == 2 and err.count("\n") == 1 and "runs only ethernet" in err
+    code, out, _ = cli("validate", TOPOLOGIES / "b300-twin-plane.yaml")
+    assert code == 0 and "valid fabric spec" in out

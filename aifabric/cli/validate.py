@@ -1,4 +1,4 @@
-"""`aifabric validate SPEC`: schema check only."""
+"""`aifabric validate SPEC`: schema check, plus the physical-layer rules a fabric spec can break before sizing."""
 
 from __future__ import annotations
 
@@ -33,7 +33,18 @@ def validate(
         from aifabric.spec.fabric import check_catalog_ids, load_fabric_spec_with_lines
 
         fabric_spec, lines, _ = load_fabric_spec_with_lines(spec)
-        check_catalog_ids(fabric_spec, load_hardware(), spec, lines, {})
+        hardware = load_hardware()
+        check_catalog_ids(fabric_spec, hardware, spec, lines, {})
+        # The physical-layer rules that need no sizing: the NIC runs the asked port mode on the switch's protocol,
+        # the server has the GPUs asked for, the speeds are the switch's.
+        from aifabric.errors import DesignError
+        from aifabric.fabric.plan import design_error_at
+        from aifabric.fabric.sizing import resolve
+
+        try:
+            resolve(fabric_spec, hardware)
+        except DesignError as exc:
+            raise design_error_at(exc, spec, lines, {}) from None
         kind = "fabric"
     if json_out:
         from aifabric.cli.render import print_json
