@@ -342,8 +342,10 @@ class GnpyPlanner:
         (each span and its amplifier are designed alike), so U(n) = U(1) + (n - 1) (U(2) - U(1)): two GNPy
         runs per span length."""
         span_km, spans = round(unit[0], 3), unit[1]
-        one, two = self._measured(mode, (span_km, 1)), self._measured(mode, (span_km, 2))
-        return one + (spans - 1) * (two - one)
+        one = self._measured(mode, (span_km, 1))
+        if spans == 1:
+            return one
+        return one + (spans - 1) * (self._measured(mode, (span_km, 2)) - one)
 
     def _measured(self, mode: CoherentMode, unit: Unit):
         # Modes that launch the same signal (baud, roll-off, spacing, power, Tx OSNR) share one propagation.
