@@ -405,21 +405,13 @@ def _one_module_per_cage(link_set: LinkSet, keys, candidates: list[Option], medi
     keys = keys()
     if not keys:
         return
-    current = medium
-    quiet, index = 0, 0
-    # Cycle over the ends until a whole round changes nothing. Only lanes above the class's cheapest medium can
-    # raise a cage, so the scatter runs over those alone.
-    while quiet < len(keys):
-        key = keys[index % len(keys)]
-        index += 1
-        raised = current > low
-        top = np.full(int(key.max()) + 1, low, dtype=current.dtype)
-        np.maximum.at(top, key[raised], current[raised])
-        updated = top[key]
-        if np.array_equal(updated, current):
-            quiet += 1
-        else:
-            quiet, current = 1, updated
+    # The fixed point of "every lane of a cage takes the cage's best medium, both ends of a link take the same" is
+    # the best medium over each connected group of cages (cages joined by links), found in one pass per group.
+    group = _cage_groups(keys)
+    raised = medium > low
+    top = np.full(int(group.max()) + 1, low, dtype=medium.dtype)
+    np.maximum.at(top, group[raised], medium[raised])
+    current = top[group]
     changed = current != medium
     if changed.any():
         position_of = np.zeros(int(max(media_index.values())) + 1, dtype=np.int32)
@@ -430,6 +422,41 @@ def _one_module_per_cage(link_set: LinkSet, keys, candidates: list[Option], medi
         link_set.length_index[changed] = table[position_of[current[changed]], above]
         link_set.cable_m[changed] = all_lengths_m.astype(np.float32)[link_set.length_index[changed]]
         link_set.medium = current.astype(medium.dtype)
+
+
+def _cage_groups(keys: list[np.ndarray]) -> np.ndarray:
+    """Return, per link, the id of its connected group of cages: cages are nodes (one id range per end), each link
+    joins its cages. Hook-and-jump label propagation (each round hooks every root to the smallest root it touches,
+    then compresses paths), so the number of rounds grows with the log of a group's size, not its diameter."""
+    offsets, nodes = [], 0
+    for key in keys:
+        offsets.append(nodes)
+        nodes += int(key.max()) + 1
+    int_t = np.int32 if nodes < 2**31 - 1 else np.int64
+    ends = [key.astype(int_t, copy=False) + int_t(offset) for key, offset in zip(keys, offsets)]
+    parent = np.arange(nodes, dtype=int_t)
+    active = ends
+    while len(active) > 1:
+        roots = [parent[end] for end in active]
+        low = np.minimum.reduce(roots) if len(roots) > 2 else np.minimum(roots[0], roots[1])
+        apart = roots[0] != low
+        for root in roots[1:]:
+            apart |= root != low
+        if not apart.any():
+            break
+        # A link whose cages already share a root keeps sharing it (roots only merge), so it drops out.
+        low = low[apart]
+        for root in roots:
+            root = root[apart]
+            hook = root != low
+            np.minimum.at(parent, root[hook], low[hook])
+        active = [end[apart] for end in active]
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+    return parent[ends[0]]
 
 
 def _spine_core(plan: Plan, floor: Floor, candidates: list[Option], hardware: Hardware, media_index,
