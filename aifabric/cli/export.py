@@ -49,20 +49,18 @@ def export_fabric(
 ) -> None:
     """Export a fabric design to GraphML, node-link JSON, containerlab, NetBox CSVs or a SimAI topology."""
     _check_format(fmt, FABRIC_FORMATS)
+    if fmt == "simai":
+        from aifabric.cli.planning import export_simai
+
+        _say(f"wrote {export_simai(spec, overrides or {}, catalog, output)}")
+        return
     if fmt != "netbox":
         from aifabric.io import check_file_target
 
         check_file_target(output)
     result = plan_from(spec, overrides or {}, catalog)
     links, hardware = result.links, result.hardware
-    if fmt == "simai":
-        from aifabric.export.simai import simai_lines
-        from aifabric.io import AtomicWriter
-
-        with AtomicWriter(output) as stream:
-            for chunk in simai_lines(links, hardware):
-                stream.write(chunk)
-    elif fmt == "netbox":
+    if fmt == "netbox":
         from aifabric.export.netbox import write_netbox
 
         for path in write_netbox(output, links, hardware, site, netbox_version):

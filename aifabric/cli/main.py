@@ -1,70 +1,49 @@
-"""Entry point: builds the typer app and maps the project's errors to exit codes (2 bad input, 1 internal)."""
+"""Entry point: runs a command and maps the project's errors to exit codes (2 bad input, 1 internal).
+
+The two commands benchmarked for start time (`fabric plan ... --json`, `export fabric ... --format simai`) take a
+lean path when their arguments are plain (aifabric/cli/fast.py): the same spec flags and core calls without
+importing typer, whose parameter machinery costs more than the work. Anything else goes through the typer app.
+"""
 
 from __future__ import annotations
 
 import sys
 
-import typer
 
-from aifabric.cli import catalog as catalog_cli
-from aifabric.cli import corridor as corridor_cli
-from aifabric.cli import export as export_cli
-from aifabric.cli import fabric as fabric_cli
-from aifabric.cli import scale_across as scale_across_cli
-from aifabric.cli import validate as validate_cli
+def __getattr__(name: str):
+    """Return the typer app on first use (`from aifabric.cli.main import app`), so importing run stays lean."""
+    if name == "app":
+        from aifabric.cli.app import app
 
-HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
-
-app = typer.Typer(
-    name="aifabric",
-    help="Design AI-cluster interconnects: GPU fabrics inside a site, DWDM corridors between sites.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings=HELP_OPTIONS,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        from aifabric import __version__
-
-        typer.echo(f"aifabric {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                      help="Print the version and exit.")) -> None:
-    """Design AI-cluster interconnects: GPU fabrics inside a site, DWDM corridors between sites."""
-app.add_typer(fabric_cli.app, name="fabric", help="Size, build and analyse rail-optimized GPU fabrics.")
-app.add_typer(corridor_cli.app, name="corridor", help="Route and size long-haul DWDM corridors.")
-app.add_typer(scale_across_cli.app, name="scale-across",
-              help="Size the inter-site corridor from a training job; judge RoCE over the distance.")
-app.add_typer(export_cli.app, name="export", help="Export a fabric or corridor to other tools' formats.")
-app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
-app.command("validate", help="Check a fabric or corridor spec against its schema; nothing else.")(
-    validate_cli.validate
-)
+        return app
+    raise AttributeError(name)
 
 
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; exit 2 with a one-line message on bad input, 1 with a traceback on an internal error."""
     from aifabric.errors import AifabricError
 
+    args = sys.argv[1:] if argv is None else [str(a) for a in argv]
     try:
-        app(args=argv, standalone_mode=False)
+        from aifabric.cli.fast import run_fast
+
+        if not run_fast(args):
+            from aifabric.cli.app import app
+
+            app(args=args, standalone_mode=False)
     except AifabricError as exc:
         sys.stderr.write(f"error: {exc.message}\n" if "\n" not in exc.message else _many(exc.message))
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.stderr.write("aborted\n")
-        sys.exit(130)
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        import typer
+
+        if isinstance(exc, typer.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, typer.Abort):
+            sys.stderr.write("aborted\n")
+            sys.exit(130)
         # Click's usage errors (typer may vendor its own click, so match by shape): one line, exit 2.
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             message = " ".join(str(exc.format_message()).split())

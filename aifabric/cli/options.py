@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 import inspect
-from pathlib import Path
 from typing import Any
 
 import typer
 
+from aifabric.cli.planning import plan_from, require_size  # noqa: F401 - re-exported for the commands
 from aifabric.spec.flags import FABRIC_FLAGS, SpecFlag
 
 SPEC_PANEL = "Spec flags (override the spec file's fields; enough on their own)"
@@ -62,19 +62,3 @@ CATALOG = typer.Option(None, "--catalog", help="Directory of catalog YAML that a
 JSON = typer.Option(False, "--json", help="Print one JSON document to stdout and nothing else.")
 SPEC = typer.Argument(None, help="Fabric spec YAML (topologies/*.yaml); optional when --gpus or --servers is "
                                  "given; spec flags override its fields.")
-
-
-def require_size(spec: Path | None, overrides: dict[str, Any]) -> None:
-    """Raise SpecError when there is neither a spec file nor a size flag."""
-    from aifabric.errors import SpecError
-
-    if spec is None and overrides.get("gpus") is None and overrides.get("servers") is None:
-        raise SpecError("command line", "SPEC", "give a spec file or --gpus N / --servers N")
-
-
-def plan_from(spec: Path | None, overrides: dict[str, Any], catalog: Path | None, prices: Path | None = None):
-    """Return the FabricResult of a spec file and/or spec flags (SpecError when neither gives a size)."""
-    from aifabric.fabric.plan import plan_fabric
-
-    require_size(spec, overrides)
-    return plan_fabric(spec, overrides, catalog, prices)
