@@ -49,7 +49,7 @@ fuzz: $(STAMP)
 
 # SimAI's topology generator (github.com/aliyun/SimAI, astra-sim-alibabacloud/inputs/topo/gen_Topo_Template.py),
 # run beside `export fabric --format simai` in benchmarks/bench_simai.py; give its path to compare.
-SIMAI_GENERATOR ?= $(firstword $(wildcard /work/shared/peers/simai/gen_Topo_Template.py))
+SIMAI_GENERATOR ?= $(firstword $(wildcard ../shared/peers/simai/gen_Topo_Template.py))
 
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q aifabric

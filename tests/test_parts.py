@@ -73,7 +73,7 @@ def check_invariants(result) -> None:
                     nic_modules[option.b.module.id] = nic_modules.get(option.b.module.id, 0) + n
     assert counts.transceivers["switch"] == switch_modules
     assert counts.transceivers["nic"] == nic_modules
-    for tier, usage in counts.ports.items():
+    for usage in counts.ports.values():
         assert usage["cages_used_max"] <= usage["cages"] == switch.cages
         assert usage["logical_ports_used_max"] <= usage["logical_ports_max"] == switch.max_logical_ports
 
@@ -130,9 +130,8 @@ def _write(data) -> str:
 
     import yaml
 
-    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    yaml.safe_dump(data, handle)
-    handle.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
+        yaml.safe_dump(data, handle)
     return handle.name
 
 

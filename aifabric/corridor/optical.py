@@ -202,7 +202,8 @@ def section_units(nodes: list[PathNode], i: int, j: int) -> tuple[tuple[float, i
     """Return the ROADM-to-ROADM units of the section from node i to node j: (span km, spans) per unit.
 
     Sites (and huts holding a regen's ROADM) are ROADMs, so a unit ends at each between i and j (express
-    ROADMs); other huts are amplifiers inside a unit. Spans within a segment are equal, so each unit is one span length and a span count.
+    ROADMs); other huts are amplifiers inside a unit. Spans within a segment are equal, so each unit is one span
+    length and a span count.
     """
     units: list[tuple[float, int]] = []
     start = i

@@ -139,7 +139,6 @@ def _optical_end(hardware: Hardware, end: CageEnd, family: str, reach_m: float) 
         switch = end.co_packaged
         if not (switch.cpo_pmd or "").startswith(family):
             return []
-        lanes_port = max(end.port_gbps // switch.lane_gbps, 1)
         return [OpticalEnd(None, switch.cpo_pmd, switch.lane_gbps, switch.cpo_reach_m or 500.0, 1, 1, False)]
     result = []
     for module in modules_for(hardware, end, family):

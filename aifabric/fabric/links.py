@@ -433,7 +433,7 @@ def _cage_groups(keys: list[np.ndarray]) -> np.ndarray:
         offsets.append(nodes)
         nodes += int(key.max()) + 1
     int_t = np.int32 if nodes < 2**31 - 1 else np.int64
-    ends = [key.astype(int_t, copy=False) + int_t(offset) for key, offset in zip(keys, offsets)]
+    ends = [key.astype(int_t, copy=False) + int_t(offset) for key, offset in zip(keys, offsets, strict=True)]
     parent = np.arange(nodes, dtype=int_t)
     active = ends
     while len(active) > 1:

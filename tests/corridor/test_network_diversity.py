@@ -36,7 +36,8 @@ def test_a_stretch_drawn_twice_is_an_error(tmp_path):
             feature["geometry"]["coordinates"] += shared["geometry"]["coordinates"][1:]
     path = tmp_path / "twice.geojson"
     path.write_text(json.dumps(doc))
-    with pytest.raises(SpecError, match="'i-10-i-20-junction--el-paso' draws the leg .* that 'san-antonio--i-10-i-20-junction' already"):
+    with pytest.raises(SpecError, match="'i-10-i-20-junction--el-paso' draws the leg .* "
+                       "that 'san-antonio--i-10-i-20-junction' already"):
         load_network(path)
 
 

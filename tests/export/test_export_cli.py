@@ -25,7 +25,8 @@ def test_export_fabric_every_format(cli, tmp_path):
 def test_export_containerlab_slice_is_announced(cli, tmp_path):
     out = tmp_path / "lab.clab.yml"
     code, _, err = cli("export", "fabric", "--gpus", "4096", "--switch", "qm9700", "--nic", "connectx-7", "--tiers",
-                       "3", "--format", "containerlab", "--kind", "nokia_srlinux", "--slice", "su=2", "--max-nodes", "100", "-o", out)
+                       "3", "--format", "containerlab", "--kind", "nokia_srlinux", "--slice", "su=2",
+                       "--max-nodes", "100", "-o", out)
     assert code == 0, err
     assert "note: slice su=2" in err and "100 nodes" in err
     assert "# NOTE: slice su=2" in out.read_text(encoding="utf-8")
