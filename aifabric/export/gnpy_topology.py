@@ -4,7 +4,8 @@ Elements as GNPy's example networks write them (CORONET_CONUS_Topology.json): a 
 uses and a `Transceiver` at every demand end and regen site (a regen at an ILA hut gets a `Roadm` there too),
 named "roadm <site>" / "trx <site>" so that aifabric's own GNPy loader reads the same site ids back. Each
 traffic-carrying segment becomes one chain per direction (GNPy connections are one-way): `Fiber` spans cut at
-the plan's amplifier huts, with an `Edfa` at each hut (GNPy chooses its type when it designs the network). Every element carries `metadata.location`.
+the plan's amplifier huts, with an `Edfa` at each hut (GNPy chooses its type when it designs the network).
+Every element carries `metadata.location`.
 """
 
 from __future__ import annotations
