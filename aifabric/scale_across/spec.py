@@ -18,7 +18,7 @@ MAX_GPUS = 10_000_000
 class Site(BaseModel):
     """A training site: where it stands on the corridor network and what GPUs it holds."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str = Field(pattern=KEBAB)
     # The corridor network's site id (defaults to `id`).
@@ -52,7 +52,7 @@ class Site(BaseModel):
 class Job(BaseModel):
     """The training job spread over the sites."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     params_total_b: float = Field(gt=0, le=1e6)
     params_active_b: float | None = Field(default=None, gt=0, le=1e6)
@@ -84,7 +84,7 @@ class Job(BaseModel):
 class Transport(BaseModel):
     """How RoCE crosses the site edge: port speeds to judge, host MTU, lossless priorities, default edge switch."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     port_speeds_gbps: list[int] = Field(default_factory=lambda: [400, 800], min_length=1, max_length=8)
     # Host netdev MTU, the one mlx5's headroom formula reads.
@@ -105,7 +105,7 @@ class Transport(BaseModel):
 class ScaleAcrossSpec(BaseModel):
     """A multi-site training plan: sites, the corridor spec joining them, the job and the service choices."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(pattern=KEBAB)
     description: str | None = None

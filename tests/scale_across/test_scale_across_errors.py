@@ -69,3 +69,10 @@ def test_unknown_server_and_missing_corridor(make_spec, cli):
 def test_unknown_vary_key(make_spec, cli):
     line = _one_line(cli, "scale-across", "plan", make_spec(), "--vary", "splt=data")
     assert "did you mean 'split'" in line
+
+
+def test_non_finite_numbers_are_refused(make_spec, cli):
+    line = _one_line(cli, "scale-across", "plan", make_spec(capacity_multiples=[0.5, float("inf")]))
+    assert "capacity_multiples" in line
+    line = _one_line(cli, "scale-across", "plan", make_spec(job={"mfu": float("nan")}))
+    assert "job.mfu" in line
