@@ -13,8 +13,8 @@ from aifabric.errors import AifabricError
 from aifabric.scale_across.plan import plan_scale_across
 
 junk = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**7), st.floats(allow_nan=True, allow_infinity=True),
-                 st.text(max_size=8), st.lists(st.integers(0, 3), max_size=3), st.dictionaries(st.text(max_size=3),
-                                                                                              st.integers(), max_size=2))
+                 st.text(max_size=8), st.lists(st.integers(0, 3), max_size=3),
+                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 FIELDS = ["job.params_total_b", "job.params_active_b", "job.tokens_per_step_m", "job.grad_bits", "job.mfu",
           "job.overlap", "job.split", "job.sync_every_steps", "job.hidden_size", "protection", "growth", "ring",
           "capacity_multiples", "transport.port_speeds_gbps", "transport.mtu_bytes", "transport.edge_switch",
