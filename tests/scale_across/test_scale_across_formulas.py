@@ -99,3 +99,12 @@ def test_worked_case_from_the_issue():
     r = f.required_rate_bps(traffic, 1.0, t, 1)
     assert math.isclose(r / 1e12, 8.3333333, rel_tol=1e-6)
     assert math.isclose(f.required_rate_bps(traffic, 1.0, t, 100) * 100, r, rel_tol=1e-12)
+
+
+def test_every_catalog_server_names_a_gpu_with_a_sourced_peak(hardware):
+    """Scale-across sizes any catalog server: each names a GPU model whose dense BF16 peak has a source."""
+    for server in hardware.servers.values():
+        assert server.gpu is not None, server.id
+        gpu = hardware.gpu(server.gpu)
+        assert gpu.peak_dense_bf16_tflops > 0 and "sparsity" in gpu.source
+    assert hardware.gpu("gb200").peak_dense_bf16_tflops == 2500  # the issue's worked case: 2.5 PF dense BF16
