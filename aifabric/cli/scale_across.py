@@ -58,7 +58,7 @@ def plan(
 def _render(doc: dict, written: list[Path]) -> None:
     from rich.table import Table
 
-    from aifabric.cli.render import stdout_console
+    from aifabric.cli.render import print_table, stdout_console
 
     console = stdout_console()
     sites = Table(title=f"{doc['name']}: sites ({doc['split']} split over {' - '.join(doc['order'])})",
@@ -72,7 +72,7 @@ def _render(doc: dict, written: list[Path]) -> None:
         sites.add_row(s["id"], s["at"], f"{s['gpus']:,}", s["gpu"], f"{s['peak_tflops_per_gpu']:,.1f}",
                       f"{s['peak_pflops']:,.0f}", fabric, s["edge_switch"],
                       "unknown" if s["edge_buffer_mb"] is None else f"{s['edge_buffer_mb']:,.0f}")
-    console.print(sites)
+    print_table(console, sites, droppable=("fabric",))
     job = doc["job"]
     step = Table(title="step time and inter-site rate", title_justify="left")
     step.add_column("quantity", overflow="fold")
@@ -97,14 +97,14 @@ def _render(doc: dict, written: list[Path]) -> None:
     step.add_row("latency term", f"{doc['latency_term_ms']:,.3f} ms", "(S - 1) x longest RTT")
     step.add_row("scaling efficiency", f"{100 * doc['efficiency']:.2f} %",
                  "T·H / (T·H + max(0, traffic / capacity + latency - overlap·T·H))")
-    console.print(step)
+    print_table(console, step)
     curve = Table(title="efficiency against inter-site capacity", title_justify="left")
     for column in ("capacity Tb/s", "x R", "efficiency", ""):
         curve.add_column(column, justify="right", overflow="fold")
     for row in doc["efficiency_vs_capacity"]:
         curve.add_row(f"{row['capacity_tbps']:,.3f}", f"{row['multiple_of_required']:g}",
                       f"{100 * row['efficiency']:.2f} %", "provisioned" if row["provisioned"] else "")
-    console.print(curve)
+    print_table(console, curve)
     paths = Table(title="transport over the distance (per path and port speed; PFC headroom xoff by the mlx5 "
                   "formula)", title_justify="left")
     # xoff = the headroom one port and priority needs; reach = longest link whose headroom for all ports fits.
@@ -123,7 +123,7 @@ def _render(doc: dict, written: list[Path]) -> None:
                 "unknown" if p["edge_buffer_bytes"] is None else f"{p['edge_buffer_bytes'] / 1e6:,.0f}",
                 "-" if reach is None else f"{reach:,.1f}",
                 "yes" if p["lossless_feasible_by_speed"][speed] else "no")
-    console.print(paths)
+    print_table(console, paths, droppable=("in flight GB", "BDP MB", "reach km"))
     transport = doc["transport"]
     console.print(f"verdict: {transport['verdict']}")
     console.print(f"in flight: {transport['in_flight_bytes'] / 1e9:,.2f} GB per direction on the longest path "
@@ -139,7 +139,7 @@ def _render(doc: dict, written: list[Path]) -> None:
                     "-" if cut["latency_step_ms"] is None else f"+{cut['latency_step_ms']:.3f}",
                     f"{cut['cuts_per_year']:.2f}", f"{cut['working_cuts_per_year']:.2f}",
                     f"{cut['hours_on_fallback_per_year']:,.1f}", f"{cut['training_hours_lost_per_year']:,.2f}")
-    console.print(failure)
+    print_table(console, failure, droppable=("cuts/yr (all paths)", "h/yr on fallback"))
     corridor = doc["corridor"]
     totals = corridor["totals"]
     demands = Table(title=f"corridor ({corridor['name']}, planned by the corridor designer)", title_justify="left")
@@ -152,7 +152,7 @@ def _render(doc: dict, written: list[Path]) -> None:
                             f"{p.get('waves', d['waves'])}", p.get("mode", d["mode"]), f"{p['amplifiers']}",
                             f"{p['regens']}",
                             "" if p["gsnr_db"] is None else f"{p['gsnr_db']:.2f}")
-    console.print(demands)
+    print_table(console, demands, droppable=("ILA", "GSNR dB"))
     _render_terms(console, doc)
     pairs = max((s["fiber_pairs"] for s in corridor["segments"]), default=0)
     console.print(f"corridor: route {totals['route_km']:,.1f} km, {totals['waves']} waves, up to {pairs} fiber "
@@ -160,20 +160,22 @@ def _render(doc: dict, written: list[Path]) -> None:
                   f"{totals['transponders']} transponders")
     if doc.get("comparisons"):
         _render_comparisons(console, doc["comparisons"])
-    for path in written:
-        console.print(f"wrote {path}")
+    from aifabric.cli.render import report_written
+
+    report_written(written)
 
 
 def _render_terms(console, doc: dict) -> None:
     from rich.table import Table
 
+    from aifabric.cli.render import print_table
+
     terms = doc["corridor_terms"]
     services = sorted({service for t in terms for service in t["cost_usd"]})
     prices = doc["corridor"].get("prices") or {}
-    table = Table(title="corridor terms per training link (corridor designer"
-                  + ("; prices INDICATIVE, not quotes)" if prices.get("indicative") else ")"), title_justify="left")
-    for column in ("demand", "waves", "fibers", "availability %", "SLA %", "diff. delay ms",
-                   *(f"{s} M$ (term)" for s in services)):
+    table = Table(title="corridor terms per training link (corridor designer; cost over the term"
+                  + (", prices INDICATIVE, not quotes)" if prices.get("indicative") else ")"), title_justify="left")
+    for column in ("demand", "waves", "fibers", "avail. %", "SLA %", "diff. ms", *(f"{s} M$" for s in services)):
         table.add_column(column, justify="left" if column == "demand" else "right", overflow="fold")
     for t in terms:
         sla = "-" if t["sla"] is None else f"{t['sla']:g} {'ok' if t['meets_sla'] else 'MISSED'}"
@@ -181,18 +183,22 @@ def _render_terms(console, doc: dict) -> None:
                       "-" if t["availability_percent"] is None else f"{t['availability_percent']:.4f}", sla,
                       "-" if t["differential_delay_ms"] is None else f"{t['differential_delay_ms']:.3f}",
                       *("-" if t["cost_usd"].get(s) is None else f"{t['cost_usd'][s] / 1e6:,.1f}" for s in services))
-    console.print(table)
+    print_table(console, table)
 
 
 def _render_comparisons(console, rows: list[dict]) -> None:
     from rich.table import Table
 
+    from aifabric.cli.render import print_table
+
     table = Table(title="comparisons (--vary): T step s, R required and provisioned Tb/s per direction, efficiency "
                   "before and after one cut", title_justify="left")
     keys = list(rows[0]["vary"])
-    for column in (*keys, "T s", "R Tb/s", "prov. Tb/s", "waves", "xpdrs", "regens", "eff.", "cut eff.",
-                   "lossless", "cheapest M$"):
-        table.add_column(column, justify="left" if column in keys else "right", overflow="fold")
+    short = {"sync_every_steps": "H", "tokens_per_step_m": "tokens M", "params_total_b": "params B",
+             "params_active_b": "active B", "protection": "protect."}
+    numbers = ("T s", "R Tb/s", "prov. Tb/s", "waves", "xpdrs", "regens", "eff.", "cut eff.", "cheapest M$")
+    for column in (*(short.get(k, k) for k in keys), *numbers[:-1], "lossless", numbers[-1]):
+        table.add_column(column, justify="right" if column in numbers else "left", overflow="fold")
     for row in rows:
         table.add_row(*(str(row["vary"][k]) for k in keys),
                       f"{row['step_s']:.3f}", f"{row['required_tbps_per_direction']:,.3f}",
@@ -200,7 +206,7 @@ def _render_comparisons(console, rows: list[dict]) -> None:
                       f"{row['regen_sites']}", f"{100 * row['efficiency']:.2f} %",
                       f"{100 * row['after_cut_efficiency']:.2f} %", "yes" if row["lossless"] else "no",
                       _cheapest(row["cost_usd_by_service"]))
-    console.print(table)
+    print_table(console, table)
 
 
 def _cheapest(by_service: dict) -> str:
