@@ -54,13 +54,18 @@ def catalog(
     console = stdout_console()
     for k, items in entries.items():
         columns = COLUMNS.get(k) or tuple(next(iter(items.values())).model_dump().keys()) if items else ("id",)
+        # Sources are paragraphs: in a column they fold every row into dozens of lines, so they follow the table.
+        columns = tuple(col for col in columns if col != "source")
         table = Table(title=f"catalog: {k}", title_justify="left", show_lines=False)
         for col in columns:
-            table.add_column(col, overflow="fold", max_width=60 if col == "source" else None)
+            table.add_column(col, overflow="fold")
         for entry in items.values():
             data = entry.model_dump()
             table.add_row(*(_cell(data.get(col)) for col in columns))
         print_table(console, table)
+        console.print(f"sources ({k}):", highlight=False)
+        for entry in items.values():
+            console.print(f"  {entry.id}: {_cell(entry.model_dump().get('source'))}", highlight=False, markup=False)
 
 
 def _cell(value) -> str:
