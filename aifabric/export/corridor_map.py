@@ -118,6 +118,7 @@ legend.onAdd = function () {
   div.innerHTML = "<b>__TITLE__</b><br><i style='background:" + colors.working + "'></i>working path" +
     "<br><i style='background:" + colors.protect + "'></i>protect path (dashed)" +
     "<br><i style='background:__SITE__;height:8px;width:8px;border-radius:4px'></i>site" +
+    "<br><i style='background:__REGEN__;height:8px;width:8px;border-radius:4px'></i>regen site" +
     "<br><i style='background:__HUT__;height:6px;width:6px;border-radius:3px'></i>amplifier hut";
   return div;
 };
@@ -158,11 +159,44 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
     return []
 
 
+LEGEND_CORNERS = ("upper left", "lower left", "lower right", "upper right")
+
+
+def _place_legend(ax, handles, points: list[tuple[float, float]], renderer):
+    """Add the legend in the first corner whose box covers none of `points` (lon, lat); if every corner covers
+    some, the corner covering fewest. Return the legend."""
+    best = None
+    ax.apply_aspect()  # the fixed aspect moves the axes box; transform with its final position
+    display = ax.transData.transform(points) if points else []
+    for loc in LEGEND_CORNERS:
+        legend = ax.legend(handles=handles, loc=loc, fontsize=8, framealpha=0.9)
+        extent = legend.get_window_extent(renderer).padded(6)  # a marker's radius beyond the frame
+        covered = sum(1 for x, y in display if extent.contains(x, y))
+        if best is None or covered < best[0]:
+            best = (covered, loc)
+        if covered == 0:
+            return legend
+    return ax.legend(handles=handles, loc=best[1], fontsize=8, framealpha=0.9)
+
+
 def corridor_map_png(plan: CorridorPlan, dpi: int = 100) -> bytes:
     """Return a static PNG map: US state outlines, working and protect paths, sites (labelled) and huts."""
     import matplotlib
 
     matplotlib.use("Agg")
+    with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
+        fig = corridor_map_figure(plan)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def corridor_map_figure(plan: CorridorPlan):
+    """Return the matplotlib Figure of corridor_map_png (Agg canvas; the legend placed off every site)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -181,6 +215,7 @@ def corridor_map_png(plan: CorridorPlan, dpi: int = 100) -> bytes:
     height_in = min(9.0, max(4.0, width_in * (north - south) * aspect / (east - west)))
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         fig = Figure(figsize=(width_in, height_in))
+        canvas = FigureCanvasAgg(fig)
         ax = fig.add_axes((0.01, 0.01, 0.98, 0.92))
         ax.set_facecolor("#dfe9f2")
         polygons = [ring for f in us_states()["features"] for ring in _rings(f["geometry"])]
@@ -228,7 +263,6 @@ def corridor_map_png(plan: CorridorPlan, dpi: int = 100) -> bytes:
                    Line2D([], [], marker="o", linestyle="", color=SITE_COLOR, label="site"),
                    Line2D([], [], marker="o", linestyle="", color=REGEN_COLOR, label="regen site"),
                    Line2D([], [], marker="o", linestyle="", markersize=3, color=HUT_COLOR, label="amplifier hut")]
-        ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
+        site_points = [tuple(f["geometry"]["coordinates"]) for f in sites]
+        _place_legend(ax, handles, site_points, canvas.get_renderer())
+    return fig

@@ -87,3 +87,32 @@ def test_footer_wraps_and_the_maker_is_spelled_nvidia(drawn):
     title = max(texts, key=lambda item: item[1].y1)[0].get_text()
     assert "NVIDIA SN" in title or "NVIDIA QM" in title
     assert not any("Nvidia" in t.get_text() for t, _ in texts)
+
+
+@pytest.mark.parametrize("name", ["texas-santa-clara.yaml", "texas-triangle-nova.yaml"])
+def test_corridor_map_legend_covers_no_site(name):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from aifabric.corridor.plan import plan_corridor
+    from aifabric.export.corridor_map import corridor_map_figure
+    from aifabric.export.geo import corridor_geojson_document
+
+    plan = plan_corridor(ROOT / "corridors" / name)
+    fig = corridor_map_figure(plan)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    legend = ax.get_legend().get_window_extent(renderer)
+    sites = [f["geometry"]["coordinates"] for f in corridor_geojson_document(plan)["features"]
+             if f["properties"]["feature"] == "site"]
+    assert sites
+    for x, y in ax.transData.transform(sites):
+        assert not legend.contains(x, y)
+
+
+def test_corridor_html_legend_names_regen_sites(small_corridor):
+    from aifabric.export.corridor_map import REGEN_COLOR, corridor_map_html
+
+    html = corridor_map_html(small_corridor)
+    legend = html[html.index("aif-legend\");"):]
+    assert f"background:{REGEN_COLOR}" in legend and "regen site" in legend
