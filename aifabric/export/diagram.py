@@ -163,7 +163,8 @@ def draw_figure(links: FabricLinks, hardware):
             leaves_here = min(plan.leaves_per_su, shape.leaves - su_local * plan.leaves_per_su)
             servers_here = min(plan.leaf_downlinks, max(plan.servers - su * plan.leaf_downlinks, 0))
             lx, lw = sx + 0.4, su_w - 0.8
-            box(lx, levels["leaf"], lw, 3.2, TIER_COLORS["leaf"], f"SU {su}\n{leaves_here} lea{'ves' if leaves_here != 1 else 'f'}", size=7)
+            leaf_word = "leaf" if leaves_here == 1 else "leaves"
+            box(lx, levels["leaf"], lw, 3.2, TIER_COLORS["leaf"], f"SU {su}\n{leaves_here} {leaf_word}", size=7)
             box(lx, levels["servers"], lw, 4.0, TIER_COLORS["servers"],
                 f"{servers_here} servers\n{servers_here * plan.gpus_per_server:,} GPUs", size=7)
             edge(lx + lw / 2, levels["servers"] + 4.0, lx + lw / 2, levels["leaf"],

@@ -31,11 +31,28 @@ def csv_rows(candidates: list[dict[str, Any]], header: tuple[str, ...]):
         yield [cell(candidate.get(key)) for key in header]
 
 
-def scatter_png(candidates: list[dict[str, Any]], title: str) -> bytes:
+def pareto_labels(candidates: list[dict[str, Any]], varied: tuple[str, ...]) -> list[str]:
+    """Return one label per feasible Pareto candidate, in candidate order: its varied values ('gpus=8192,
+    switch=sn5600'), or its index when nothing was varied."""
+    front = [c for c in candidates if c["feasible"] and c["pareto"]]
+    if not varied:
+        return [f"#{c['index']}" for c in front]
+    return [", ".join(f"{key}={cell(c.get(key))}" for key in varied) for c in front]
+
+
+def scatter_png(candidates: list[dict[str, Any]], title: str, varied: tuple[str, ...] = ()) -> bytes:
     """Return a PNG scatter plot of cost (M USD) against power (kW) of the feasible candidates, the Pareto front
-    (over cost, power, switches and worst latency) highlighted."""
+    (over cost, power, switches and worst latency) highlighted and labelled with its varied values."""
     import io
 
+    figure = scatter_figure(candidates, title, varied)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def scatter_figure(candidates: list[dict[str, Any]], title: str, varied: tuple[str, ...] = ()):
+    """Return the matplotlib Figure of scatter_png (Agg canvas, nothing written)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -51,6 +68,15 @@ def scatter_png(candidates: list[dict[str, Any]], title: str) -> bytes:
     if front:
         axes.scatter([c["power_kw"] for c in front], [c["cost"] / 1e6 for c in front], s=36, color="#d62728",
                      edgecolor="black", linewidth=0.5, label=f"Pareto front ({len(front)})", zorder=3)
+        # Labels of points in the right half point left, so they stay inside the axes; alternate above and below
+        # along the front so neighbouring labels do not sit on each other.
+        middle_kw = (min(c["power_kw"] for c in feasible) + max(c["power_kw"] for c in feasible)) / 2
+        for k, (c, label) in enumerate(zip(front, pareto_labels(candidates, varied), strict=True)):
+            right = c["power_kw"] > middle_kw
+            axes.annotate(label, (c["power_kw"], c["cost"] / 1e6),
+                          xytext=(-6 if right else 6, 6 if k % 2 == 0 else -12),
+                          ha="right" if right else "left", textcoords="offset points", fontsize=7, zorder=4,
+                          bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5})
     infeasible = len(candidates) - len(feasible)
     axes.set_xlabel("network power (kW)")
     axes.set_ylabel("network cost (million USD)")
@@ -61,9 +87,7 @@ def scatter_png(candidates: list[dict[str, Any]], title: str) -> bytes:
     else:
         axes.text(0.5, 0.5, "no feasible candidate", ha="center", va="center", transform=axes.transAxes)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    return figure
 
 
 def write_sweep(out_dir: str | Path, grid: Grid, config: SweepConfig, candidates: list[dict[str, Any]],
@@ -74,4 +98,4 @@ def write_sweep(out_dir: str | Path, grid: Grid, config: SweepConfig, candidates
     target = ensure_dir(out_dir)
     header = columns(grid, config)
     return [write_csv(target / "sweep.csv", header, csv_rows(candidates, header)),
-            write_bytes(target / "sweep.png", scatter_png(candidates, title))]
+            write_bytes(target / "sweep.png", scatter_png(candidates, title, grid.keys))]

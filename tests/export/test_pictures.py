@@ -116,3 +116,29 @@ def test_corridor_html_legend_names_regen_sites(small_corridor):
     html = corridor_map_html(small_corridor)
     legend = html[html.index("aif-legend\");"):]
     assert f"background:{REGEN_COLOR}" in legend and "regen site" in legend
+
+
+def _candidate(index: int, switch: str, planes: int, power_kw: float, cost: float, pareto: bool) -> dict:
+    return {"index": index, "switch": switch, "planes": planes, "feasible": True, "pareto": pareto,
+            "power_kw": power_kw, "cost": cost}
+
+
+def test_sweep_png_labels_the_pareto_points_with_their_varied_values():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from aifabric.sweep.output import pareto_labels, scatter_figure
+
+    candidates = [_candidate(0, "sn5600", 1, 14_000.0, 600e6, True),
+                  _candidate(1, "qm9700", 2, 18_000.0, 900e6, True),
+                  _candidate(2, "sn5600", 2, 17_000.0, 950e6, False),
+                  {"index": 3, "switch": "qm9700", "planes": 1, "feasible": False, "pareto": False}]
+    varied = ("switch", "planes")
+    assert pareto_labels(candidates, varied) == ["switch=sn5600, planes=1", "switch=qm9700, planes=2"]
+    assert pareto_labels(candidates, ()) == ["#0", "#1"]
+    fig = scatter_figure(candidates, "t", varied)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    annotations = [t for t in fig.axes[0].texts if t.get_text()]
+    assert sorted(t.get_text() for t in annotations) == sorted(pareto_labels(candidates, varied))
+    for text in annotations:  # inside the picture, the right-hand one pointing left
+        extent = text.get_window_extent(renderer)
+        assert fig.bbox.x0 <= extent.x0 and extent.x1 <= fig.bbox.x1, text.get_text()
