@@ -34,6 +34,11 @@ def _picked(count: int) -> list[int | None]:
     return [0, 1, None, count - 1]
 
 
+def _count(n: int, word: str) -> str:
+    """Return '1 server' / '2 servers' (n with thousands separators, word pluralised with an s)."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _speed(gbps: int) -> str:
     return f"{gbps // 1000}T" if gbps % 1000 == 0 and gbps >= 1000 else f"{gbps}G"
 
@@ -108,8 +113,9 @@ def draw_figure(links: FabricLinks, hardware):
     counts = plan.switch_counts()
     link_counts = plan.link_counts()
     title = (f"{plan.name}: {plan.gpus:,} GPUs on {plan.servers:,} × {server.name}, {plan.tiers}-tier "
-             f"rail-optimized Clos, {plan.planes} plane{'s' if plan.planes > 1 else ''}, "
-             f"{brand(switch.manufacturer)} {switch.model}")
+             + ("rail-optimized Clos, " if plan.tiers > 1 else "leaf layer, ")
+             + f"{_count(plan.planes, 'plane')}, "
+             + f"{brand(switch.manufacturer)} {switch.model}")
     title_text = ax.text(50, title_y, title, ha="center", va="center", fontsize=11, weight="bold")
     for tier, y in levels.items():
         ax.text(1.0, y + 1.5, tier, fontsize=10, weight="bold", va="center", color="#222222")
@@ -166,7 +172,7 @@ def draw_figure(links: FabricLinks, hardware):
             leaf_word = "leaf" if leaves_here == 1 else "leaves"
             box(lx, levels["leaf"], lw, 3.2, TIER_COLORS["leaf"], f"SU {su}\n{leaves_here} {leaf_word}", size=7)
             box(lx, levels["servers"], lw, 4.0, TIER_COLORS["servers"],
-                f"{servers_here} servers\n{servers_here * plan.gpus_per_server:,} GPUs", size=7)
+                f"{_count(servers_here, 'server')}\n{servers_here * plan.gpus_per_server:,} GPUs", size=7)
             edge(lx + lw / 2, levels["servers"] + 4.0, lx + lw / 2, levels["leaf"],
                  f"{plan.rails}×{_speed(plan.port_gbps)}\nper server" if k == 0 and slot == 0 else None)
             if shape.spines:
@@ -189,7 +195,7 @@ def draw_figure(links: FabricLinks, hardware):
              f"links: {link_counts['nic_leaf']:,} NIC-leaf @ {_speed(plan.port_gbps)}"
              + (f", {link_counts['leaf_spine']:,} leaf-spine @ {_speed(plan.uplink_gbps)}" if plan.tiers > 1 else "")
              + (f", {link_counts['spine_core']:,} spine-core @ {_speed(plan.uplink_gbps)}" if plan.tiers == 3 else ""),
-             f"SU = {plan.leaf_downlinks} servers, {plan.rails} rails"]
+             f"SU = {_count(plan.leaf_downlinks, 'server')}, {_count(plan.rails, 'rail')}"]
     renderer = canvas.get_renderer()
     footer = ax.text(50, 2.0, "", ha="center", va="center", fontsize=8.5)
     _wrap(footer, parts, "    ", fig.bbox.width * 0.7, renderer)

@@ -142,3 +142,9 @@ def test_sweep_png_labels_the_pareto_points_with_their_varied_values():
     for text in annotations:  # inside the picture, the right-hand one pointing left
         extent = text.get_window_extent(renderer)
         assert fig.bbox.x0 <= extent.x0 and extent.x1 <= fig.bbox.x1, text.get_text()
+
+
+def test_single_switch_diagram_counts_in_words(drawn):
+    _, _, texts, _ = drawn
+    words = " ".join(t.get_text() for t, _ in texts)
+    assert "1 servers" not in words and "1 leaves" not in words and "1 planes" not in words
