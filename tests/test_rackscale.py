@@ -40,6 +40,54 @@ def test_gb200_superpod_table_4_1_exactly(row, hardware):
     assert pod.rail_groups == 4 and pod.spines_per_group == 6 and pod.leaves // plan.rails == 8
 
 
+# NVIDIA DGX SuperPOD with DGX B300, Quantum-X800 InfiniBand and AC power (RA-11339-001), section "DGX SuperPOD
+# Architecture", Table 3 "Example Compute Fabric Components for DGX SuperPOD Counts" (docs.nvidia.com/dgx-superpod/
+# reference-architecture/scalable-infrastructure-b300-xdr/latest/dgx-superpod-architecture.html): SU count, nodes,
+# GPUs, leaf and spine Q3400 switches, node-leaf and leaf-spine cables. Every row the table lists.
+B300_XDR_TABLE_3 = [
+    (1, 72, 576, 8, 4, 576, 576),
+    (2, 144, 1152, 16, 8, 1152, 1152),
+    (4, 288, 2304, 32, 18, 2304, 2304),
+    (8, 576, 4608, 64, 36, 4608, 4608),
+    (18, 1296, 10368, 144, 72, 10368, 10368),
+]
+
+
+@pytest.mark.parametrize("row", B300_XDR_TABLE_3, ids=lambda r: f"{r[0]}su")
+def test_b300_xdr_superpod_table_3_exactly(row, hardware):
+    """Two tiers of 144-port Q3400 at 800G XDR; the spine count is the least that takes every leaf uplink AND
+    divides a leaf's 72 uplinks evenly (4 SU: 16 would leave 72/16 uneven, so 18; 8 SU: 36, not 32)."""
+    sus, nodes, gpus, leaf, spine, node_leaf, leaf_spine = row
+    plan = plan_spec(FabricSpec(gpus=gpus, server="dgx-b300", switch="q3400"), hardware).plan
+    assert plan.servers == nodes and plan.tiers == 2
+    assert plan.switch_counts()["leaf"] == leaf and plan.switch_counts()["spine"] == spine
+    links = plan.link_counts()
+    assert links["nic_leaf"] == node_leaf and links["leaf_spine"] == leaf_spine
+
+
+# NVIDIA DGX SuperPOD with DGX GB300 (docs.nvidia.com/pdf/dgx-spod-gb300-ra.pdf): SU = 8 DGX GB300 racks = 144
+# trays = 576 GPUs, each GPU one ConnectX-8 at 800G XDR to a Quantum-X800 Q3400-RD, a single-plane two-tier fat tree
+# of 2, 4, 8 or 16 SUs (up to 9,216 GPUs). That PDF is not in the reference corpus we could search (docs, pages,
+# code, issues; queries "DGX SuperPOD GB300 reference architecture", "dgx-spod-gb300-ra", "Q3400-RD", "GB300
+# SuperPOD scalable unit"); the figures here are the ones third-party notes transcribe from its compute-fabric table
+# (2 SU: 16 leaf / 8 spine; 8 SU: 64 leaf / 36 spine; "two Q3400 leaves per rail per SU"). An SU of 576 x 800G XDR
+# endpoints on Q3400 is the same fabric as the B300 XDR SU above, so the 4 and 16 SU rows follow Table 3's rule.
+GB300_SUPERPOD_ROWS = [(2, 16, 8), (4, 32, 18), (8, 64, 36), (16, 128, 72)]
+
+
+@pytest.mark.parametrize("row", GB300_SUPERPOD_ROWS, ids=lambda r: f"{r[0]}su")
+def test_gb300_superpod_xdr_compute_fabric(row, hardware):
+    sus, leaf, spine = row
+    gpus = sus * 576
+    plan = plan_spec(FabricSpec(gpus=gpus, server="gb300-nvl72", switch="q3400"), hardware).plan
+    assert plan.system_racks == 8 * sus and plan.tiers == 2 and plan.planes == 1 and plan.port_gbps == 800
+    counts = plan.switch_counts()
+    assert counts["leaf"] == leaf and counts["spine"] == spine
+    # Rails as the RA defines them: GPU position r of every tray on rail r; two leaves per rail per 8-rack SU.
+    assert plan.rails == 4 and counts["leaf"] // (plan.rails * sus) == 2
+    assert plan.link_counts()["nic_leaf"] == gpus == plan.link_counts()["leaf_spine"]
+
+
 def test_gb200_superpod_links_are_rail_optimized_to_the_top(hardware):
     """A rail-r leaf reaches only rail r's spines; spine j of a rail group reaches only core group j; every core
     reaches every pod with the same number of links; no port is used twice."""
