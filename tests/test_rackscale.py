@@ -170,9 +170,68 @@ def test_nvl36x2_domain_spans_two_racks(hardware):
     assert result.plan.leaf_downlinks % 9 == 0
 
 
-def test_ecmp_refuses_rail_grouped_fabrics_instead_of_a_wrong_answer(cli):
-    code, out, err = cli("fabric", "ecmp", "topologies/gb200-nvl72-superpod.yaml", "--trials", "1")
-    assert code == 2 and out == "" and "rail-optimized to the top" in err
+def _decode_static_paths(result, seed=3):
+    """Static-hash paths of a random permutation on a rail-grouped fabric, decoded back into link-table rows."""
+    import numpy as np
+
+    from aifabric.fabric.ecmp import EcmpModel, traffic_pairs
+
+    model = EcmpModel(result.links)
+    rng = np.random.default_rng(seed)
+    src, dst = traffic_pairs(model, "random-permutation", 2, rng)
+    return model, src, dst, model.static_paths(src, dst, rng)
+
+
+def test_ecmp_routes_rail_grouped_fabrics_on_their_own_links(hardware):
+    """Before: `fabric ecmp` refused the NVL72 three-tier designs rail-optimized to the top. Every hop of a static
+    path is a real link and consecutive hops meet at the same switch: the leaf's uplink goes to a spine of its own
+    rail group, the spine's uplink to a core of group j, the core back down spine j of the destination's rail group
+    in its pod, and that spine to the destination leaf."""
+    import numpy as np
+
+    result = plan_fabric("topologies/gb200-nvl72-superpod.yaml")
+    plan, sets = result.plan, result.links.sets
+    assert plan.rail_pods
+    model, src, dst, hops = _decode_static_paths(result)
+    b, u, spr = model.base, plan.leaf_uplinks, plan.pods[0].spines_per_group
+    ls, sc = sets["leaf_spine"], sets["spine_core"]
+    leaf_a, leaf_b = model.leaf_of(src), model.leaf_of(dst)
+    remote = leaf_a != leaf_b
+    up = hops[remote, 1] - b["ls_up"]
+    down = hops[remote, 4] - b["ls_down"]
+    assert (ls.a[up] == leaf_a[remote]).all() and (ls.a[down] == leaf_b[remote]).all()
+    assert (ls.z[up] // spr == leaf_a[remote] % plan.rails).all()  # a leaf climbs only into its rail group
+    turned = hops[:, 2] >= 0
+    same_group = remote & (model.group_of(leaf_a) == model.group_of(leaf_b))
+    assert (turned == (remote & ~same_group)).all() and turned.any() and same_group.any()
+    # Turning at a spine: the way down is a link of the very spine the flow climbed to.
+    flat = same_group[remote]
+    assert (ls.z[down[flat]] == ls.z[up[flat]]).all() and (ls.z_pod[down[flat]] == ls.z_pod[up[flat]]).all()
+    # Through a core: spine -> core -> spine -> leaf, each hop starting where the last ended.
+    sc_up, sc_down = hops[turned, 2] - b["sc_up"], hops[turned, 3] - b["sc_down"]
+    ls_up_t, ls_down_t = hops[turned, 1] - b["ls_up"], hops[turned, 4] - b["ls_down"]
+    assert (sc.a[sc_up] == ls.z[ls_up_t]).all() and (sc.a_pod[sc_up] == ls.z_pod[ls_up_t]).all()
+    assert (sc.z[sc_up] == sc.z[sc_down]).all()
+    assert (sc.a[sc_down] == ls.z[ls_down_t]).all() and (sc.a_pod[sc_down] == ls.z_pod[ls_down_t]).all()
+    # A cross-rail flow inside one pod climbs to a core too (no spine joins two rails).
+    pod = model.pod_of(leaf_a)
+    cross_rail = remote & (pod == model.pod_of(leaf_b)) & (leaf_a % plan.rails != leaf_b % plan.rails)
+    assert cross_rail.any() and turned[cross_rail].all()
+    assert np.unique(hops[hops[:, 1] >= 0, 1]).size <= u * plan.leaves_per_plane
+
+
+def test_ecmp_on_a_rail_grouped_superpod_adaptive_is_line_rate_static_collides(cli):
+    """The non-blocking GB200 SuperPOD: spraying a permutation reaches line rate; static hashing loses throughput to
+    collisions, no better than the leaf's first hashing stage alone (1 - (1 - 1/u)^u)."""
+    runs = {}
+    for routing in ("adaptive", "static-hash"):
+        code, out, err = cli("fabric", "ecmp", "topologies/gb200-nvl72-superpod.yaml", "--routing", routing,
+                             "--trials", "2", "--json")
+        assert code == 0, err
+        runs[routing] = json.loads(out)
+    assert runs["adaptive"]["aggregate_share"]["min"] == pytest.approx(1.0, abs=0.01)
+    static = runs["static-hash"]["aggregate_share"]["mean"]
+    assert 0.3 < static < runs["static-hash"]["closed_form_first_stage_share"] + 0.02 < 1.0
 
 
 def test_sweep_varies_the_system_and_reports_site_power(cli, tmp_path):

@@ -7,6 +7,12 @@ destination pod, spine downlink among parallel links): flows collide, as n flows
 equal-cost link, modelled as bundles whose capacity is the sum of their links. Rates are max-min fair
 (progressive filling); the aggregate is the sum of rates over line rate, the collective's pace its slowest flow.
 One plane is modelled: planes are identical and carry identical traffic.
+
+Rack-scale fabrics rail-optimized to the top (NVIDIA DGX SuperPOD GB200 RA, sec. 4.2) are routed on their own
+links: a rail-r leaf reaches only rail group r's spines; spine j of a rail group reaches only core group j, and
+core group j reaches spine j of every rail group of every pod. A flow between leaves of one pod and one rail turns
+at a spine; any other (another pod, or another rail of the same pod) climbs to a core of the group its spine picked
+and comes down spine j of the destination's rail group. The hops are looked up in the link table itself.
 """
 
 from __future__ import annotations
@@ -108,10 +114,6 @@ class EcmpModel:
 
     def __init__(self, links: FabricLinks):
         plan = links.plan
-        if plan.rail_pods:
-            # The hashing model below assumes every leaf of a pod reaches every spine and striped cores.
-            raise DesignError("fabric ecmp does not model rack-scale fabrics rail-optimized to the top (per-rail "
-                              "spine groups and core groups) yet; fabric bisection and fabric failures do")
         self.plan = plan
         self.n_nic = plan.servers * plan.rails
         self.n_ls = len(links.sets["leaf_spine"])
@@ -126,6 +128,20 @@ class EcmpModel:
         self.spine_uplinks = np.array([p.spine_uplinks for p in plan.pods])
         counts = np.array([p.spines * p.spine_uplinks for p in plan.pods])
         self.pod_slot_base = np.concatenate([[0], np.cumsum(counts)])
+        if plan.rail_pods:
+            self._index_rail_pods(links)
+
+    def _index_rail_pods(self, links: FabricLinks) -> None:
+        """Index the spine-core links by (spine, uplink) so that a rail-grouped path is read from the link table."""
+        plan = self.plan
+        sc = links.sets["spine_core"]
+        self.spr = plan.pods[0].spines_per_group
+        self.spine_base = np.concatenate([[0], np.cumsum([p.spines for p in plan.pods])])
+        self.max_spine_up = int(self.spine_uplinks.max())
+        spine_key = self.spine_base[sc.a_pod] + sc.a
+        self.sc_of = np.full(int(self.spine_base[-1]) * self.max_spine_up, -1, dtype=np.int64)
+        self.sc_of[spine_key * self.max_spine_up + sc.a_port] = np.arange(len(sc))
+        self.sc_core = sc.z.astype(np.int64)
 
     def leaf_of(self, nic: np.ndarray) -> np.ndarray:
         """Return the leaf of each NIC port (index server * rails + rail)."""
@@ -136,8 +152,17 @@ class EcmpModel:
         """Return the pod of each leaf."""
         return leaf // self.plan.leaves_per_pod if self.plan.tiers == 3 else np.zeros_like(leaf)
 
+    def group_of(self, leaf: np.ndarray) -> np.ndarray:
+        """Return the spine group a leaf climbs into: its pod, or (pod, rail) on fabrics rail-optimized to the top."""
+        pod = self.pod_of(leaf)
+        if not self.plan.rail_pods:
+            return pod
+        return pod * self.plan.leaves_per_su + leaf % self.plan.leaves_per_su
+
     def static_paths(self, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Return (flows x 6) directed link ids, hashing uniformly at every equal-cost choice."""
+        if self.plan.rail_pods:
+            return self._static_rail_paths(src, dst, rng)
         plan = self.plan
         u = plan.leaf_uplinks
         b = self.base
@@ -177,20 +202,63 @@ class EcmpModel:
             hops[cross, 4] = b["ls_down"] + (leaf_b * u + spine_b * m_b + j_b)[cross]
         return hops
 
+    def _static_rail_paths(self, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Return (flows x 6) directed link ids on a fabric rail-optimized to the top, hashing uniformly among the
+        leaf's uplinks, the spine's uplinks (turning flows only), the parallel core-spine links and spine-leaf
+        links."""
+        plan = self.plan
+        u, b, spr = plan.leaf_uplinks, self.base, self.spr
+        big = np.iinfo(np.int64).max
+        flows = src.shape[0]
+        hops = np.full((flows, 6), -1, dtype=np.int64)
+        hops[:, 0] = b["nic_up"] + src
+        hops[:, 5] = b["nic_down"] + dst
+        leaf_a, leaf_b = self.leaf_of(src), self.leaf_of(dst)
+        pod_a, pod_b = self.pod_of(leaf_a), self.pod_of(leaf_b)
+        rail_b = leaf_b % plan.leaves_per_su
+        remote = leaf_a != leaf_b
+        uplink = rng.integers(0, u, flows)
+        m_a, m_b = self.per_pair[pod_a], self.per_pair[pod_b]
+        j = uplink // m_a  # the spine's place in its rail group: it picks core group j and spine j downstream
+        hops[remote, 1] = b["ls_up"] + (leaf_a * u + uplink)[remote]
+        down = leaf_b * u + j * m_b + rng.integers(0, big, flows) % m_b
+        hops[remote, 4] = b["ls_down"] + down[remote]
+        turn = remote & (self.group_of(leaf_a) != self.group_of(leaf_b))
+        if turn.any():
+            spine_a = (leaf_a % plan.leaves_per_su) * spr + j
+            u_s = self.spine_uplinks[pod_a]
+            t = rng.integers(0, big, flows) % u_s
+            up = self.sc_of[(self.spine_base[pod_a] + spine_a) * self.max_spine_up + t]
+            core = self.sc_core[up]
+            # The core reaches spine j of the destination's rail group over the uplinks t' = core (mod group size)
+            # of that spine: core_links_per_pair parallel links, one picked.
+            per_group = plan.cores_per_group
+            spine_b = rail_b * spr + j
+            k = rng.integers(0, big, flows) % plan.core_links_per_pair
+            t_b = core % per_group + k * per_group
+            back = self.sc_of[(self.spine_base[pod_b] + spine_b) * self.max_spine_up + t_b]
+            hops[turn, 2] = b["sc_up"] + up[turn]
+            hops[turn, 3] = b["sc_down"] + back[turn]
+        return hops
+
     def sprayed_paths(self, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (flows x 6 bundle ids, bundle capacities): each flow spread evenly over every equal-cost link,
-        so a leaf's uplinks, a pod's spine uplinks and the core links into a pod each act as one bundle."""
+        so a leaf's uplinks, a spine group's uplinks (a pod's, or a pod's rail group's on fabrics rail-optimized to
+        the top) and the core links into a spine group each act as one bundle."""
         plan = self.plan
         n = self.n_nic
         leaves = plan.leaves_per_plane
-        pods = len(plan.pods)
         u = plan.leaf_uplinks
         flows = src.shape[0]
         leaf_a, leaf_b = self.leaf_of(src), self.leaf_of(dst)
-        pod_a, pod_b = self.pod_of(leaf_a), self.pod_of(leaf_b)
+        pod_a, pod_b = self.group_of(leaf_a), self.group_of(leaf_b)
+        pod_links = np.diff(self.pod_slot_base)
+        if plan.rail_pods:
+            # A rail group holds 1/R of its pod's spines and spine uplinks.
+            pod_links = np.repeat(pod_links // plan.leaves_per_su, plan.leaves_per_su)
+        pods = len(pod_links)
         base_up, base_down = 2 * n, 2 * n + leaves
         base_pod_up, base_pod_down = 2 * n + 2 * leaves, 2 * n + 2 * leaves + pods
-        pod_links = np.diff(self.pod_slot_base)
         capacity = np.concatenate([
             np.full(2 * n, plan.port_gbps, float),
             np.full(2 * leaves, u * plan.uplink_gbps, float),
