@@ -159,6 +159,20 @@ class EcmpModel:
             return pod
         return pod * self.plan.leaves_per_su + leaf % self.plan.leaves_per_su
 
+    def _first_hops(self, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        """Return (hops with the NIC links and the hashed leaf uplink set, leaf and pod of each end, remote flows,
+        the uplink each flow hashed to): the part every static path shares."""
+        u, b = self.plan.leaf_uplinks, self.base
+        flows = src.shape[0]
+        hops = np.full((flows, 6), -1, dtype=np.int64)
+        hops[:, 0] = b["nic_up"] + src
+        hops[:, 5] = b["nic_down"] + dst
+        leaf_a, leaf_b = self.leaf_of(src), self.leaf_of(dst)
+        remote = leaf_a != leaf_b
+        uplink = rng.integers(0, u, flows)
+        hops[remote, 1] = b["ls_up"] + (leaf_a * u + uplink)[remote]
+        return hops, leaf_a, leaf_b, self.pod_of(leaf_a), self.pod_of(leaf_b), remote, uplink
+
     def static_paths(self, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Return (flows x 6) directed link ids, hashing uniformly at every equal-cost choice."""
         if self.plan.rail_pods:
@@ -167,16 +181,9 @@ class EcmpModel:
         u = plan.leaf_uplinks
         b = self.base
         flows = src.shape[0]
-        hops = np.full((flows, 6), -1, dtype=np.int64)
-        hops[:, 0] = b["nic_up"] + src
-        hops[:, 5] = b["nic_down"] + dst
-        leaf_a, leaf_b = self.leaf_of(src), self.leaf_of(dst)
-        pod_a, pod_b = self.pod_of(leaf_a), self.pod_of(leaf_b)
-        remote = leaf_a != leaf_b
-        uplink = rng.integers(0, u, flows)
+        hops, leaf_a, leaf_b, pod_a, pod_b, remote, uplink = self._first_hops(src, dst, rng)
         m_a = self.per_pair[pod_a]
         spine_a = uplink // m_a
-        hops[remote, 1] = b["ls_up"] + (leaf_a * u + uplink)[remote]
         same_pod = remote & (pod_a == pod_b)
         down_choice = rng.integers(0, np.iinfo(np.int64).max, flows)
         j = down_choice % m_a
@@ -210,17 +217,10 @@ class EcmpModel:
         u, b, spr = plan.leaf_uplinks, self.base, self.spr
         big = np.iinfo(np.int64).max
         flows = src.shape[0]
-        hops = np.full((flows, 6), -1, dtype=np.int64)
-        hops[:, 0] = b["nic_up"] + src
-        hops[:, 5] = b["nic_down"] + dst
-        leaf_a, leaf_b = self.leaf_of(src), self.leaf_of(dst)
-        pod_a, pod_b = self.pod_of(leaf_a), self.pod_of(leaf_b)
+        hops, leaf_a, leaf_b, pod_a, pod_b, remote, uplink = self._first_hops(src, dst, rng)
         rail_b = leaf_b % plan.leaves_per_su
-        remote = leaf_a != leaf_b
-        uplink = rng.integers(0, u, flows)
         m_a, m_b = self.per_pair[pod_a], self.per_pair[pod_b]
         j = uplink // m_a  # the spine's place in its rail group: it picks core group j and spine j downstream
-        hops[remote, 1] = b["ls_up"] + (leaf_a * u + uplink)[remote]
         down = leaf_b * u + j * m_b + rng.integers(0, big, flows) % m_b
         hops[remote, 4] = b["ls_down"] + down[remote]
         turn = remote & (self.group_of(leaf_a) != self.group_of(leaf_b))
