@@ -34,6 +34,14 @@ from aifabric.spec.corridor import Amplifiers
 C_BAND_F_MIN_HZ = 191.35e12
 C_BAND_F_MAX_HZ = 196.1e12
 TRX_TYPE = "aifabric"
+# C+L runs on GNPy's multiband model with its multiband example library (eqpt_config_multiband.json): every
+# amplifier is a `Multiband_amplifier` of this one type (its std_medium_gain C and L EDFAs, gain 15-26 dB, the
+# range of our spans' loss; the library's low-gain pairs stop at 16 dB + 2.5 dB extended gain), and the spectrum is
+# two SI bands: C as above and L over that L amplifier's band.
+MULTIBAND_AMP = "std_medium_gain_multiband"
+L_BAND_AMP = "std_medium_gain_L"
+# A channel below this frequency is in the L band (the guard between GNPy's L and C amplifiers).
+L_C_SPLIT_HZ = 190.7e12
 
 # A unit is a ROADM-to-ROADM stretch of equal spans: (span km, number of spans).
 Unit = tuple[float, int]
@@ -56,6 +64,8 @@ class SectionResult:
     feasible: bool
     channels: int
     latency_ms: float = 0.0
+    # Mean GSNR per band ("C", "L"), and gsnr_db is the worse band's: a section closes only if both bands do.
+    band_gsnr_db: tuple[tuple[str, float], ...] = ()
 
 
 def gnpy_equipment_file() -> Path:
@@ -75,6 +85,31 @@ def _base_equipment_json() -> str:
     return gnpy_equipment_file().read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
+def _multiband_edfas() -> str:
+    return json.dumps(json.loads(gnpy_example_file("eqpt_config_multiband.json").read_text(encoding="utf-8"))["Edfa"])
+
+
+def multiband(band: str) -> bool:
+    """Return True when a catalog band id is simulated on GNPy's multiband model (C+L)."""
+    return band == "C+L"
+
+
+def band_edges_hz(band: str) -> list[tuple[str, float, float]]:
+    """Return the (label, f_min, f_max) bands GNPy simulates for a catalog band id: C alone, or L and C (the L
+    band over GNPy's multiband L amplifier's range)."""
+    c_band = ("C", C_BAND_F_MIN_HZ, C_BAND_F_MAX_HZ)
+    if not multiband(band):
+        return [c_band]
+    amp = next(a for a in json.loads(_multiband_edfas()) if a["type_variety"] == L_BAND_AMP)
+    return [("L", float(amp["f_min"]), float(amp["f_max"])), c_band]
+
+
+def band_label(frequency_hz: float) -> str:
+    """Return the band ("L" or "C") a channel's centre frequency lies in."""
+    return "L" if frequency_hz < L_C_SPLIT_HZ else "C"
+
+
 def gnpy_mode(mode: CoherentMode) -> dict[str, Any]:
     """Return a catalog mode as a GNPy Transceiver mode (eqpt_config.json form), format = the catalog id."""
     return {
@@ -91,17 +126,21 @@ def gnpy_mode(mode: CoherentMode) -> dict[str, Any]:
 
 
 def equipment_json(
-    modes: list[CoherentMode], reference: CoherentMode, spacing_ghz: float, amps: Amplifiers, sys_margin_db: float
+    modes: list[CoherentMode], reference: CoherentMode, spacing_ghz: float, amps: Amplifiers, sys_margin_db: float,
+    band: str = "C",
 ) -> dict[str, Any]:
     """Return a GNPy eqpt_config.json document: GNPy's example library, the planned modes as Transceiver
-    "aifabric", the reference channel (SI) at `reference`'s baud and power filling the C band at `spacing_ghz`,
-    the span rules (connectors, aging margin) and the system margin."""
+    "aifabric", the reference channel (SI) at `reference`'s baud and power filling the band at `spacing_ghz`,
+    the span rules (connectors, aging margin) and the system margin. For C+L the amplifiers are GNPy's multiband
+    example library (MULTIBAND_AMP allowed for design) and the SI has a second entry, the L band."""
     equipment = json.loads(_base_equipment_json())
     spacing_hz = spacing_ghz * 1e9
     si = equipment["SI"][0]
+    edges = band_edges_hz(band)
+    _, c_min, c_max = edges[-1]
     si.update(
-        f_min=C_BAND_F_MIN_HZ + spacing_hz / 2,
-        f_max=C_BAND_F_MAX_HZ - spacing_hz / 2,
+        f_min=c_min + spacing_hz / 2,
+        f_max=c_max - spacing_hz / 2,
         spacing=spacing_hz,
         baud_rate=reference.baud_gbd * 1e9,
         roll_off=reference.roll_off,
@@ -116,19 +155,61 @@ def equipment_json(
     # output); our spans are already shorter than its max_length, so it does not split them.
     half_connector = amps.connector_loss_db / 2
     span.update(con_in=half_connector, con_out=half_connector, EOL=amps.margin_db)
+    if multiband(band):
+        edfas = json.loads(_multiband_edfas())
+        for amp in edfas:
+            # One multiband type for every amplifier: GNPy keeps only the channels every amplifier of a path
+            # covers, and the library's pairs cover slightly different L/C ranges (channel sets would differ).
+            if amp["type_def"] == "multi_band":
+                amp["allowed_for_design"] = amp["type_variety"] == MULTIBAND_AMP
+        equipment["Edfa"] = edfas
+        _, l_min, l_max = edges[0]
+        equipment["SI"].append({**si, "type_variety": "lband", "f_min": l_min + spacing_hz / 2,
+                                "f_max": l_max - spacing_hz / 2})
     equipment["Transceiver"].append(
         {
             "type_variety": TRX_TYPE,
-            "frequency": {"min": C_BAND_F_MIN_HZ, "max": C_BAND_F_MAX_HZ},
+            "frequency": {"min": edges[0][1], "max": edges[-1][2]},
             "mode": [gnpy_mode(m) for m in sorted(modes, key=lambda m: m.id)],
         }
     )
     return equipment
 
 
-def section_topology(units: tuple[Unit, ...], loss_db_per_km: float) -> dict[str, Any]:
+def multiband_topology(topology: dict[str, Any]) -> dict[str, Any]:
+    """Return a topology with every amplifier a GNPy `Multiband_amplifier` (type chosen when GNPy designs it):
+    hut EDFAs become multiband, and a booster after each ROADM degree, a preamp before it and an amplifier between
+    two fibers are written out (GNPy's own insertion picks the amplifier type from what the OMS already holds,
+    which depends on the order it visits ROADMs, so the multiband OMS is spelled out as its example network does)."""
+    kinds = {e["uid"]: e["type"] for e in topology["elements"]}
+    metadata = {e["uid"]: e["metadata"] for e in topology["elements"] if "metadata" in e}
+    elements = [
+        {k: v for k, v in e.items() if k not in ("operational", "type_variety")}
+        | {"type": "Multiband_amplifier", "amplifiers": []}
+        if e["type"] == "Edfa" else e
+        for e in topology["elements"]
+    ]
+    connections = []
+    for c in topology["connections"]:
+        u, v = c["from_node"], c["to_node"]
+        pair = (kinds[u], kinds[v])
+        if pair in {("Roadm", "Fiber"), ("Fiber", "Fiber"), ("Fiber", "Roadm")}:
+            role = {"Roadm": "booster", "Fiber": "amp"}[pair[0]] if pair[1] == "Fiber" else "preamp"
+            amp = f"{role} {u} -> {v}"
+            # Where it stands: at the ROADM (booster, preamp), else where the first fiber is placed.
+            where = v if role == "preamp" else u
+            elements.append({"uid": amp, "type": "Multiband_amplifier", "amplifiers": []}
+                            | ({"metadata": metadata[where]} if where in metadata else {}))
+            connections += [{"from_node": u, "to_node": amp}, {"from_node": amp, "to_node": v}]
+        else:
+            connections.append(c)
+    return {"elements": elements, "connections": connections}
+
+
+def section_topology(units: tuple[Unit, ...], loss_db_per_km: float, band: str = "C") -> dict[str, Any]:
     """Return a GNPy topology for one section: a ROADM at each end and between units (express), fibers in
-    between; GNPy adds the EDFAs (boosters, preamps, in-line amplifiers) when it designs the network."""
+    between; GNPy adds the EDFAs (boosters, preamps, in-line amplifiers) when it designs the network, or for
+    C+L the multiband amplifiers are written in (`multiband_topology`)."""
     elements: list[dict[str, Any]] = [
         {"uid": "trx a", "type": "Transceiver"},
         {"uid": "trx z", "type": "Transceiver"},
@@ -157,10 +238,11 @@ def section_topology(units: tuple[Unit, ...], loss_db_per_km: float) -> dict[str
             chain.append(uid)
     elements.append({"uid": "roadm end", "type": "Roadm"})
     chain += ["roadm end", "trx z"]
-    return {
+    topology = {
         "elements": elements,
         "connections": [{"from_node": u, "to_node": v} for u, v in zip(chain, chain[1:], strict=False)],
     }
+    return multiband_topology(topology) if multiband(band) else topology
 
 
 @contextlib.contextmanager
@@ -176,46 +258,45 @@ def _quiet_gnpy():
         gnpy_logger.setLevel(previous)
 
 
+def _request(equipment, source: str, destination: str, nodes: list[str], mode: CoherentMode, spacing_ghz: float):
+    """Return GNPy's PathRequest for `mode` from source to destination through `nodes` (strict), over every SI band
+    of the equipment (C, or L and C: GNPy drops the channels between the bands' amplifiers)."""
+    from gnpy.core.equipment import trx_mode_params
+    from gnpy.core.utils import automatic_nch, dbm2watt
+    from gnpy.topology.request import PathRequest
+
+    f_min = min(si.f_min for si in equipment["SI"].values())
+    f_max = max(si.f_max for si in equipment["SI"].values())
+    params = trx_mode_params(equipment, TRX_TYPE, mode.id, error_message=True)
+    spacing_hz = spacing_ghz * 1e9
+    params.update(
+        request_id=f"{source}->{destination}", trx_type=TRX_TYPE, trx_mode=mode.id, source=source,
+        destination=destination, bidir=False, nodes_list=[*nodes, destination],
+        loose_list=["STRICT"] * (len(nodes) + 1), spacing=spacing_hz,
+        power=dbm2watt(mode.launch_power_dbm), tx_power=dbm2watt(mode.launch_power_dbm),
+        nb_channel=automatic_nch(f_min, f_max, spacing_hz), f_min=f_min, f_max=f_max,
+        path_bandwidth=mode.line_rate_gbps * 1e9, effective_freq_slot=None,
+    )
+    return PathRequest(**params)
+
+
 def run_path_request(
     equipment_doc: dict[str, Any], topology: dict[str, Any], source: str, destination: str,
     nodes: list[str], mode: CoherentMode, spacing_ghz: float,
 ) -> tuple[Any, Any]:
-    """Return (GNPy receiver Transceiver, spectral information) after GNPy designs the network with the SI
-    reference channel and propagates a PathRequest for `mode` from `source` to `destination` through `nodes`
-    (strict; GNPy element uids). Raises DesignError when GNPy refuses the input."""
-    from gnpy.core.equipment import trx_mode_params
+    """Return (GNPy path, spectral information) after GNPy designs the network with the SI reference channel and
+    propagates a PathRequest for `mode` from `source` to `destination` through `nodes` (strict; GNPy element
+    uids); the path's last element is the receiver. Raises DesignError when GNPy refuses the input."""
     from gnpy.core.exceptions import ConfigurationError, NetworkTopologyError, ServiceError
-    from gnpy.core.utils import automatic_nch, dbm2watt
     from gnpy.tools.json_io import load_eqpt_topo_from_json
     from gnpy.tools.worker_utils import designed_network
-    from gnpy.topology.request import PathRequest, compute_constrained_path, propagate
+    from gnpy.topology.request import compute_constrained_path, propagate
 
     try:
         with _quiet_gnpy():
             equipment, network = load_eqpt_topo_from_json(copy.deepcopy(equipment_doc), copy.deepcopy(topology))
             network, _, _ = designed_network(equipment, network, source, destination)
-            si = equipment["SI"]["default"]
-            params = trx_mode_params(equipment, TRX_TYPE, mode.id, error_message=True)
-            spacing_hz = spacing_ghz * 1e9
-            params.update(
-                request_id=f"{source}->{destination}",
-                trx_type=TRX_TYPE,
-                trx_mode=mode.id,
-                source=source,
-                destination=destination,
-                bidir=False,
-                nodes_list=[*nodes, destination],
-                loose_list=["STRICT"] * (len(nodes) + 1),
-                spacing=spacing_hz,
-                power=dbm2watt(mode.launch_power_dbm),
-                tx_power=dbm2watt(mode.launch_power_dbm),
-                nb_channel=automatic_nch(si.f_min, si.f_max, spacing_hz),
-                f_min=si.f_min,
-                f_max=si.f_max,
-                path_bandwidth=mode.line_rate_gbps * 1e9,
-                effective_freq_slot=None,
-            )
-            request = PathRequest(**params)
+            request = _request(equipment, source, destination, nodes, mode, spacing_ghz)
             path = compute_constrained_path(network, request)
             if not path:
                 raise DesignError(f"GNPy found no path {source} -> {destination} through {nodes}")
@@ -234,39 +315,36 @@ def path_requests(
 ) -> list[SectionResult]:
     """Return GNPy's verdict on each (source, destination, strict nodes, mode) request over one topology, designed
     once with the SI reference channel (GNPy's own path-request flow on a whole network, e.g. the exported one)."""
-    from gnpy.core.equipment import trx_mode_params
-    from gnpy.core.utils import automatic_nch, dbm2watt
     from gnpy.tools.json_io import load_eqpt_topo_from_json
     from gnpy.tools.worker_utils import designed_network
-    from gnpy.topology.request import PathRequest, compute_constrained_path, propagate
+    from gnpy.topology.request import compute_constrained_path, propagate
 
     results = []
     with _quiet_gnpy():
         equipment, network = load_eqpt_topo_from_json(copy.deepcopy(equipment_doc), copy.deepcopy(topology))
         network, _, _ = designed_network(equipment, network)
-        si = equipment["SI"]["default"]
-        spacing_hz = spacing_ghz * 1e9
         for source, destination, nodes, mode in requests:
-            params = trx_mode_params(equipment, TRX_TYPE, mode.id, error_message=True)
-            params.update(
-                request_id=f"{source}->{destination}", trx_type=TRX_TYPE, trx_mode=mode.id, source=source,
-                destination=destination, bidir=False, nodes_list=[*nodes, destination],
-                loose_list=["STRICT"] * (len(nodes) + 1), spacing=spacing_hz,
-                power=dbm2watt(mode.launch_power_dbm), tx_power=dbm2watt(mode.launch_power_dbm),
-                nb_channel=automatic_nch(si.f_min, si.f_max, spacing_hz), f_min=si.f_min, f_max=si.f_max,
-                path_bandwidth=mode.line_rate_gbps * 1e9, effective_freq_slot=None,
-            )
-            request = PathRequest(**params)
+            request = _request(equipment, source, destination, nodes, mode, spacing_ghz)
             path = compute_constrained_path(network, request)
             if not path:
                 raise DesignError(f"GNPy found no path {source} -> {destination} through {nodes}")
-            propagate(path, request, equipment)
-            results.append(receiver_result(path, mode, sys_margin_db))
+            info = propagate(path, request, equipment)
+            results.append(receiver_result(path, mode, sys_margin_db, info.frequency))
     return results
 
 
-def receiver_result(path: list, mode: CoherentMode, sys_margin_db: float) -> SectionResult:
-    """Return the SectionResult GNPy's receiver (last element of a propagated path) reports."""
+def band_means_db(snr_db, frequencies) -> tuple[tuple[str, float], ...]:
+    """Return the mean GSNR (dB) of the channels in each band, L before C, from per-channel values."""
+    import numpy as np
+
+    snr = np.asarray(snr_db, dtype=float)
+    labels = np.array([band_label(f) for f in frequencies])
+    return tuple((b, float(np.mean(snr[labels == b]))) for b in ("L", "C") if np.any(labels == b))
+
+
+def receiver_result(path: list, mode: CoherentMode, sys_margin_db: float, frequencies) -> SectionResult:
+    """Return the SectionResult GNPy's receiver (last element of a propagated path) reports; `frequencies` are the
+    channels' centres (the propagated spectral information's), which place each channel in its band."""
     import numpy as np
 
     receiver = path[-1]
@@ -274,13 +352,15 @@ def receiver_result(path: list, mode: CoherentMode, sys_margin_db: float) -> Sec
     penalty = np.asarray(receiver.total_penalty, dtype=float)
     margin = snr - penalty - mode.required_osnr_db
     latency = float(np.mean(receiver.latency)) if receiver.latency is not None else 0.0
+    bands = band_means_db(snr, frequencies)
     return SectionResult(
-        float(np.mean(snr)),
+        min(v for _, v in bands),
         float(np.max(penalty)),
         float(np.min(margin)),
         bool(np.all(margin - sys_margin_db >= 0)),
         int(snr.size),
         latency,
+        bands,
     )
 
 
@@ -288,9 +368,11 @@ class GnpyPlanner:
     """Judges regenerator sections with GNPy for every allowed mode; results are cached per section."""
 
     def __init__(
-        self, modes: list[CoherentMode], amps: Amplifiers, sys_margin_db: float, grid_ghz: float | None = None
+        self, modes: list[CoherentMode], amps: Amplifiers, sys_margin_db: float, grid_ghz: float | None = None,
+        band: str = "C",
     ):
         self.modes = {m.id: m for m in modes}
+        self.band = band
         self.amps = amps
         self.sys_margin_db = sys_margin_db
         self.grid_ghz = grid_ghz
@@ -298,6 +380,8 @@ class GnpyPlanner:
         self._units: dict[tuple[tuple, Unit], Any] = {}
         self._terminal: dict[tuple, Any] = {}
         self._full: dict[tuple[str, tuple[Unit, ...]], SectionResult] = {}
+        # Channel centre frequencies per launched signal (the same for every section of that signal).
+        self._frequencies: dict[tuple, Any] = {}
         self._fiber = next(f for f in json.loads(_base_equipment_json())["Fiber"] if f["type_variety"] == "SSMF")
 
     def spacing_ghz(self, mode: CoherentMode) -> float:
@@ -308,7 +392,7 @@ class GnpyPlanner:
         """Return the GNPy equipment document for a mode: the reference channel is that mode at full load."""
         if mode.id not in self._equipment:
             self._equipment[mode.id] = equipment_json(
-                list(self.modes.values()), mode, self.spacing_ghz(mode), self.amps, self.sys_margin_db
+                list(self.modes.values()), mode, self.spacing_ghz(mode), self.amps, self.sys_margin_db, self.band
             )
         return self._equipment[mode.id]
 
@@ -316,26 +400,31 @@ class GnpyPlanner:
         """Return GNPy's own path-request verdict for one section (full propagation, cached)."""
         key = (mode.id, tuple((round(s, 3), n) for s, n in units))
         if key not in self._full:
-            topology = section_topology(key[1], self.amps.loss_db_per_km)
+            topology = section_topology(key[1], self.amps.loss_db_per_km, self.band)
             express = [f"roadm {u:02d}" for u in range(1, len(units))]
-            path, _ = run_path_request(
+            path, info = run_path_request(
                 self.equipment(mode), topology, "trx a", "trx z", ["roadm 00", *express, "roadm end"], mode,
                 self.spacing_ghz(mode),
             )
-            self._full[key] = receiver_result(path, mode, self.sys_margin_db)
+            self._full[key] = receiver_result(path, mode, self.sys_margin_db, info.frequency)
         return self._full[key]
 
     def _noise(self, mode: CoherentMode, units: tuple[Unit, ...]):
         """Return 1/SNR (linear, per channel) GNPy reports for a section (receiver snr_01nm)."""
         import numpy as np
 
-        topology = section_topology(units, self.amps.loss_db_per_km)
+        topology = section_topology(units, self.amps.loss_db_per_km, self.band)
         express = [f"roadm {u:02d}" for u in range(1, len(units))]
-        path, _ = run_path_request(
+        path, info = run_path_request(
             self.equipment(mode), topology, "trx a", "trx z", ["roadm 00", *express, "roadm end"], mode,
             self.spacing_ghz(mode),
         )
+        self._frequencies.setdefault(self._signal(mode), np.asarray(info.frequency, dtype=float))
         return 1.0 / 10 ** (np.asarray(path[-1].snr_01nm, dtype=float) / 10)
+
+    def _signal(self, mode: CoherentMode) -> tuple:
+        """Return what a propagation depends on besides the section: modes with equal signals share runs."""
+        return (mode.baud_gbd, mode.roll_off, self.spacing_ghz(mode), mode.launch_power_dbm, mode.tx_osnr_db)
 
     def _unit_noise(self, mode: CoherentMode, unit: Unit):
         """Return a unit's 1/SNR (per channel) incl. the section's terminal part. Equal spans add equal noise
@@ -349,8 +438,7 @@ class GnpyPlanner:
 
     def _measured(self, mode: CoherentMode, unit: Unit):
         # Modes that launch the same signal (baud, roll-off, spacing, power, Tx OSNR) share one propagation.
-        signal = (mode.baud_gbd, mode.roll_off, self.spacing_ghz(mode), mode.launch_power_dbm, mode.tx_osnr_db)
-        key = (signal, unit)
+        key = (self._signal(mode), unit)
         if key not in self._units:
             self._units[key] = self._noise(mode, (unit,))
         return self._units[key]
@@ -359,7 +447,7 @@ class GnpyPlanner:
         """Return the terminal part of a section's 1/SNR (Tx OSNR, add/drop ROADMs): a one-unit section
         counts it once, the same unit twice through an express ROADM counts the unit twice, so
         T = 2/SNR(u) - 1/SNR(u + u)."""
-        signal = (mode.baud_gbd, mode.roll_off, self.spacing_ghz(mode), mode.launch_power_dbm, mode.tx_osnr_db)
+        signal = self._signal(mode)
         if signal not in self._terminal:
             single = self._measured(mode, _REFERENCE_UNIT)
             double = self._noise(mode, (_REFERENCE_UNIT, _REFERENCE_UNIT))
@@ -396,10 +484,13 @@ class GnpyPlanner:
         km = sum(s * n for s, n in units)
         penalty = self.penalty_db(mode, km)
         margin = snr - penalty - mode.required_osnr_db
+        bands = band_means_db(snr, self._frequencies[self._signal(mode)])
         return SectionResult(
-            float(np.mean(snr)),
+            min(v for _, v in bands),
             penalty,
             float(np.min(margin)),
             bool(np.all(margin - self.sys_margin_db >= 0)),
             int(snr.size),
+            0.0,
+            bands,
         )

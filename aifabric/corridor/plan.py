@@ -18,6 +18,7 @@ from aifabric.corridor.asbuilt import (
 )
 from aifabric.corridor.catalog import Band, CoherentMode, band, load_bands, load_modes, mode
 from aifabric.corridor.commercial import CorridorTerms, add_terms_json, corridor_terms
+from aifabric.corridor.gnpy_check import MULTIBAND_AMP, band_edges_hz, multiband
 from aifabric.corridor.line_catalog import load_fibers
 from aifabric.corridor.network import Network, great_circle_km, load_network
 from aifabric.corridor.optical import (
@@ -55,6 +56,8 @@ class SectionPlan:
     penalty_db: float | None = None
     feasible: bool = True
     express_roadms: tuple[str, ...] = ()
+    # GNPy's mean GSNR per band (C, or L and C on the multiband model); gsnr_db is the worse band's.
+    band_gsnr_db: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -287,6 +290,7 @@ def _path_json(d: DemandPlan, p: PathPlan) -> dict[str, Any]:
                 "margin_db": _r(s.margin_db, 2),
                 "feasible": s.feasible,
                 "express_roadms": list(s.express_roadms),
+                "gsnr_db_by_band": {b: _r(v, 2) for b, v in s.band_gsnr_db},
             }
             for s in p.sections
         ],
@@ -385,7 +389,7 @@ def plan_corridor(
 
         gnpy_version = version("gnpy")
         used = sorted({m for ms in demand_modes for m in ms}, key=lambda m: m.id)
-        judge = GnpyPlanner(used, spec.amplifiers, spec.sys_margin_db, spec.grid_ghz)
+        judge = GnpyPlanner(used, spec.amplifiers, spec.sys_margin_db, spec.grid_ghz, spec.band)
     # Every demand is checked before any is routed, and every failing demand is reported, as fabric specs do.
     _raise_all([error for index, (demand, allowed) in enumerate(zip(spec.demands, demand_modes, strict=True))
                 for error in _demand_errors(file, lines, network, facts, index, demand, allowed)])
@@ -652,6 +656,7 @@ def _plan_path(
                 None if result is None else result.penalty_db,
                 ok,
                 express,
+                () if result is None else result.band_gsnr_db,
             )
         )
     regen_sites = tuple(nodes[j].id for _, j in chain[:-1])
@@ -879,10 +884,18 @@ def _assumptions(
     if gnpy_version is not None:
         items.append(
             f"GSNR from GNPy {gnpy_version} path requests (its example equipment library plus the catalog modes as "
-            "a Transceiver, C band full load at the mode's baud and launch power); margin = GSNR (0.1 nm) - "
-            "penalties - the mode's required OSNR, reported before the system margin. C+L capacity is counted on "
-            "the C-band physics (GNPy's multiband model not run)."
+            "a Transceiver, full load of the band at the mode's baud and launch power); margin = GSNR (0.1 nm) - "
+            "penalties - the mode's required OSNR, reported before the system margin."
         )
+        if multiband(spec.band):
+            (_, l_min, l_max), (_, c_min, c_max) = band_edges_hz(spec.band)
+            items.append(
+                f"C+L on GNPy's multiband model: L {l_min / 1e12:.2f}-{l_max / 1e12:.2f} THz (its multiband example "
+                f"L amplifier's band) and C {c_min / 1e12:.2f}-{c_max / 1e12:.2f} THz both fully loaded, every "
+                f"amplifier a Multiband_amplifier ({MULTIBAND_AMP}, eqpt_config_multiband.json); GSNR is taken "
+                "per band and a section closes only when every channel of both bands does (the worse band "
+                "closes it)."
+            )
     else:
         items.append("GNPy physics check disabled (gnpy_check: false): regens placed by reach only.")
     return items

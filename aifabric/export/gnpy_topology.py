@@ -4,7 +4,8 @@ Elements as GNPy's example networks write them (CORONET_CONUS_Topology.json): a 
 uses and a `Transceiver` at every demand end and regen site (a regen at an ILA hut gets a `Roadm` there too),
 named "roadm <site>" / "trx <site>" so that aifabric's own GNPy loader reads the same site ids back. Each
 traffic-carrying segment becomes one chain per direction (GNPy connections are one-way): `Fiber` spans cut at
-the plan's amplifier huts, with an `Edfa` at each hut (GNPy chooses its type when it designs the network).
+the plan's amplifier huts, with an `Edfa` at each hut (GNPy chooses its type when it designs the network); a C+L
+plan writes `Multiband_amplifier`s instead, boosters and preamps included (GNPy's multiband model).
 Every element carries `metadata.location`.
 """
 
@@ -28,7 +29,15 @@ def _location(lat: float, lon: float, city: str | None = None) -> dict[str, Any]
 
 
 def gnpy_topology_document(plan: CorridorPlan) -> dict[str, Any]:
-    """Return {"elements": [...], "connections": [...]} for every site, segment and hut the plan uses."""
+    """Return {"elements": [...], "connections": [...]} for every site, segment and hut the plan uses; a C+L plan's
+    amplifiers are GNPy Multiband_amplifiers (boosters and preamps written out), as GNPy's multiband model needs."""
+    from aifabric.corridor.gnpy_check import multiband, multiband_topology
+
+    document = _single_band_document(plan)
+    return multiband_topology(document) if multiband(plan.band.id) else document
+
+
+def _single_band_document(plan: CorridorPlan) -> dict[str, Any]:
     network = plan.network
     amps = plan.spec.amplifiers
     regens = {r for d in plan.demands for p in d.paths for r in p.regen_sites}

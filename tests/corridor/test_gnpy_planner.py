@@ -210,7 +210,7 @@ def test_gnpy_path_requests_on_the_exported_topology_agree_with_the_plan(spec_na
     checked = 0
     for mode in used:
         spacing = plan.spec.grid_ghz or mode.spacing_ghz
-        equipment = equipment_json(used, mode, spacing, plan.spec.amplifiers, plan.sys_margin_db)
+        equipment = equipment_json(used, mode, spacing, plan.spec.amplifiers, plan.sys_margin_db, plan.band.id)
         requests, expected = [], []
         for d in plan.demands:
             for p in d.paths:

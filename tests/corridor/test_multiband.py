@@ -1,0 +1,86 @@
+"""C+L on GNPy's multiband model: multiband amplifiers, an L and a C band propagated together, GSNR per band."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aifabric.corridor.catalog import load_modes
+from aifabric.corridor.gnpy_check import (
+    MULTIBAND_AMP,
+    GnpyPlanner,
+    band_edges_hz,
+    run_path_request,
+    section_topology,
+)
+from aifabric.corridor.plan import plan_corridor
+from aifabric.spec.corridor import Amplifiers
+
+UNITS = ((85.0, 4), (85.0, 3))
+
+
+@pytest.fixture(scope="module")
+def planners():
+    m = load_modes()["embedded-800g"]
+    return m, GnpyPlanner([m], Amplifiers(), 2.0, band="C"), GnpyPlanner([m], Amplifiers(), 2.0, band="C+L")
+
+
+def test_c_plus_l_propagates_both_bands_through_multiband_amplifiers(planners):
+    m, _, cl = planners
+    path, info = run_path_request(cl.equipment(m), section_topology(UNITS, 0.22, "C+L"), "trx a", "trx z",
+                                  ["roadm 00", "roadm 01", "roadm end"], m, m.spacing_ghz)
+    kinds = {type(e).__name__ for e in path}
+    assert "Multiband_amplifier" in kinds and "Edfa" not in kinds
+    amps = [e for e in path if type(e).__name__ == "Multiband_amplifier"]
+    # booster + 3 ILAs + preamp per unit of 4 spans, and of 3: 5 + 4
+    assert len(amps) == 9 and {a.type_variety for a in amps} == {MULTIBAND_AMP}
+    (_, l_min, l_max), (_, c_min, c_max) = band_edges_hz("C+L")
+    frequencies = list(info.frequency)
+    low = [f for f in frequencies if f < 191e12]
+    high = [f for f in frequencies if f > 191e12]
+    assert low and high and all(l_min <= f <= l_max for f in low) and all(c_min <= f <= c_max for f in high)
+    # 212.5 GHz channels: 16 in GNPy's 3.6 THz L band, 22 in the 4.75 THz C band.
+    assert (len(low), len(high)) == (16, 22)
+
+
+def test_section_gsnr_is_per_band_and_the_worse_band_closes_it(planners):
+    m, c_only, cl = planners
+    result = cl.path_request(m, UNITS)
+    bands = dict(result.band_gsnr_db)
+    assert set(bands) == {"L", "C"} and result.channels == 38
+    assert result.gsnr_db == min(bands.values())
+    # The margin is the worst channel of both bands: never above either band's mean margin.
+    assert result.margin_db <= min(bands.values()) - result.penalty_db - m.required_osnr_db + 1e-9
+    # The C band alone is a different simulation (no L channels, single-band amplifiers): it gives C only.
+    assert [b for b, _ in c_only.path_request(m, UNITS).band_gsnr_db] == ["C"]
+
+
+def test_composed_estimate_agrees_with_gnpy_per_band(planners):
+    m, _, cl = planners
+    for units in (((80.0, 5),), ((70.0, 2), (90.0, 3)), UNITS):
+        full, estimate = cl.path_request(m, units), cl.estimate(m, units)
+        for (band, a), (band_e, b) in zip(full.band_gsnr_db, estimate.band_gsnr_db, strict=True):
+            assert band == band_e and b == pytest.approx(a, abs=0.2)
+        assert estimate.margin_db - full.margin_db <= 0.012 * sum(n for _, n in units) + 1e-6
+
+
+def test_c_plus_l_plan_runs_the_multiband_model_and_exports_it(write_spec):
+    from aifabric.export.gnpy_topology import gnpy_topology_document
+
+    doc = {"demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 8}], "optics": {"mode": "embedded-800g"},
+           "gnpy_check": True}
+    plans = {b: plan_corridor(write_spec({**doc, "band": b}, name=f"{b}.yaml")) for b in ("C", "C+L")}
+    sections = {b: p.demands[0].paths[0].sections for b, p in plans.items()}
+    assert [dict(s.band_gsnr_db).keys() for s in sections["C"]] == [{"C": 0}.keys()] * len(sections["C"])
+    assert all(set(dict(s.band_gsnr_db)) == {"L", "C"} for s in sections["C+L"])
+    assert any("multiband" in a for a in plans["C+L"].assumptions)
+    assert not any("multiband" in a for a in plans["C"].assumptions)
+    section = plans["C+L"].to_json()["demands"][0]["paths"][0]["sections"][0]
+    assert set(section["gsnr_db_by_band"]) == {"L", "C"}
+    assert section["gsnr_db"] == min(section["gsnr_db_by_band"].values())
+    exported = json.loads(json.dumps(gnpy_topology_document(plans["C+L"])))
+    types = {e["type"] for e in exported["elements"]}
+    assert "Multiband_amplifier" in types and "Edfa" not in types
+    assert all("metadata" in e for e in exported["elements"])
+    assert "Edfa" in {e["type"] for e in gnpy_topology_document(plans["C"])["elements"]}
