@@ -73,9 +73,46 @@ def check_invariants(result) -> None:
                     nic_modules[option.b.module.id] = nic_modules.get(option.b.module.id, 0) + n
     assert counts.transceivers["switch"] == switch_modules
     assert counts.transceivers["nic"] == nic_modules
+    check_trunks(result)
     for usage in counts.ports.values():
         assert usage["cages_used_max"] <= usage["cages"] == switch.cages
         assert usage["logical_ports_used_max"] <= usage["logical_ports_max"] == switch.max_logical_ports
+
+
+def check_trunks(result) -> None:
+    """Assert the structured cabling against the link table: every link past its cord rides exactly one room
+    pair's trunks; each pair's trunks hold its fibers with the fewest orderable sizes (no trunk could be dropped or
+    made smaller); the BOM's trunk, jumper and panel lines are the routes' sums; each run fits its loss budget."""
+    links, counts, hardware = result.links, result.counts, result.hardware
+    structured_links = jumpers = 0
+    for link_class, link_set in links.sets.items():
+        for option in links.options[link_class]:
+            if option.trunk is None or option.copper is not None:
+                continue
+            index = links.media.index(option.medium)
+            beyond = (link_set.medium == index) & (link_set.cable_m > option.cord_max_m + 1e-6)
+            n = int(beyond.sum()) * result.plan.planes
+            structured_links += n
+            if n:
+                longest = float(link_set.cable_m[beyond].max())
+                assert compat.structured_loss_db(option, longest) <= compat.channel_budget_db(option) + 1e-9
+                ends = [e for e in (option.a, option.b) if e is not None and e.links_per_optical_port == 1]
+                jumpers += n * max(e.optical_ports_per_link for e in (option.a, option.b) if e) * len(ends)
+    routes = counts.trunk_routes
+    assert sum(r.links for r in routes) == structured_links
+    assert len({(r.trunk, r.rooms) for r in routes}) == len(routes) or structured_links == 0
+    trunks: dict[tuple, int] = {}
+    for route in routes:
+        sizes = hardware.cables[route.trunk].fiber_counts
+        capacity = sum(size * n for size, n in route.trunks)
+        assert route.fibers <= capacity < route.fibers + max(sizes)
+        for size, n in route.trunks:
+            trunks[(route.trunk, route.length_m, size)] = trunks.get((route.trunk, route.length_m, size), 0) + n
+    bom_trunks = {k: n for k, n in counts.structured.items() if k[2] is not None}
+    assert bom_trunks == trunks
+    bom_jumpers = sum(n for (part, _, fibers), n in counts.structured.items()
+                      if fibers is None and hardware.cables[part].kind == "fiber")
+    assert bom_jumpers == jumpers
 
 
 def _switch_end_cages(links, link_class: str, ppc: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -380,3 +417,108 @@ def test_validate_applies_the_port_mode_rules(cli, tmp_path):
     assert code == 2 and err.count("\n") == 1 and "runs only ethernet" in err
     code, out, _ = cli("validate", TOPOLOGIES / "b300-twin-plane.yaml")
     assert code == 0 and "valid fabric spec" in out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Split power and trunks per room pair
+
+
+def test_multi_plane_nic_module_lights_all_four_lanes_at_full_power():
+    """million-gpu's BlueField-3 as 2 x 200G planes: each plane's 200G port takes 2 of the module's 4 channels, so
+    all four are lit. NVIDIA's lower power is for a module that lights only 2 channels ("automatically reduces power
+    as only 2 channels are activated", MMA1Z00-NS400 / MMS4X00-NS400 pages): a 400G module at 200G. By hand: 4,096
+    GPUs on SN5600 at 200G, 2 planes: 6,144 switch-side 2xSR4 at 15 W + 4,096 QSFP112 SR4 at 9 W (max) = 129.024
+    kW; the site counts the same optics."""
+    result = plan_fabric(None, {"gpus": 4096, "server": "hgx-b200", "switch": "sn5600", "planes": 2,
+                                "port_gbps": 200})
+    doc = result.document()
+    assert doc["parts"]["nic_modules"] == {"qsfp112-sr4-400g": 4096}
+    assert doc["parts"]["switch_modules"] == {"osfp-2xsr4": 6144}
+    assert not result.counts.split_modules
+    assert doc["power_kw"]["transceivers"] == pytest.approx((6144 * 15 + 4096 * 9) / 1000)
+    nic_line = next(line for line in result.bom() if line.catalog_id == "qsfp112-sr4-400g")
+    assert nic_line.unit_power_w == 9 and nic_line.quantity == 4096
+    network_w = doc["switches"]["total"] * 1450 + 6144 * 15 + 4096 * 9
+    assert doc["site"]["network_mw"] == pytest.approx(network_w / 1e6, abs=5e-4)
+
+
+def test_split_mode_power_reaches_the_site_power():
+    """A ConnectX-7 run as one 200G port lights 2 of its module's 4 channels: 6.5 W max, not 9 W (NVIDIA
+    MMA4Z00-NS400 page). The BOM and `power_kw` counted that; the site's IT power counted 9 W. By hand: 1,024 GPUs
+    on QM9700 at 200G: 24 switches x 750 W + 768 twin-port SR4 x 15 W + 1,024 NIC SR4 x 6.5 W = 36,176 W."""
+    result = plan_fabric(None, {"gpus": 1024, "server": "hgx-h100", "nic": "connectx-7", "switch": "qm9700",
+                                "port_gbps": 200})
+    doc = result.document()
+    assert result.counts.split_modules == {"osfp-sr4-400g": 1024}
+    assert doc["power_kw"]["transceivers"] == pytest.approx((768 * 15 + 1024 * 6.5) / 1000)
+    assert doc["switches"]["total"] == 24
+    assert doc["site"]["network_mw"] == pytest.approx(36176 / 1e6, abs=5e-4)
+    bom_optics_w = sum(line.total_power_w for line in result.bom() if line.category == "transceiver")
+    assert bom_optics_w == pytest.approx(768 * 15 + 1024 * 6.5)
+
+
+FOUR_HALLS = {"gpus": 4096, "server": "hgx-h100", "switch": "sn5600", "port_gbps": 400, "tiers": 3,
+              "placement": {"hall_mw_max": 1.5, "halls_per_building": 1, "building_spacing_m": 300}}
+
+
+def test_trunks_are_routed_per_room_pair_by_hand():
+    """Before: every structured run went into pooled 144-fiber trunks of one length. Now a trunk route joins two
+    rooms. By hand: 4 pods of 1,024 GPUs, one hall each (1.5 MW), one hall per building, buildings on a 2 x 2 grid
+    300 m apart; the core room stands in hall 0 (pod 0's). Each pod has 16 spines x 64 uplinks = 1,024 spine-core
+    links. Pod 0's reach the core room by cord. Pods 1 and 2 (300 m away) run 2xDR4 over 400 m trunks: 1,024
+    MPO-12 legs x 12 fibers = 12,288 fibers = 42 x 288 + 192, so 43 x 288F each. Pod 3 (600 m, diagonal) runs
+    2xFR4 over duplex LC at 750 m: 1,024 x 2 = 2,048 fibers = 7 x 288 + 32, so 7 x 288F + 1 x 48F. Panels: 1,024 MPO
+    legs in each of pods 1 and 2's rooms (15 x 72-port panels each), 2,048 in the core room (29); 1,024 LC ports
+    at each end of pod 3's route (8 x 144-port panels each)."""
+    result = plan_fabric(_write(FOUR_HALLS))
+    plan, floor = result.plan, result.links.floor
+    assert [p.spines for p in plan.pods] == [16, 16, 16, 16] and floor.halls == 4 and floor.core_hall == 0
+    core_room = floor.rooms() - 1
+    pod_room = floor.spine_room(np.arange(4)).tolist()
+    routes = {(r.rooms, r.trunk): r for r in result.counts.trunk_routes}
+    assert len(routes) == 3
+    for pod in (1, 2):
+        route = routes[((pod_room[pod], core_room), "trunk-mpo-os2")]
+        assert (route.links, route.legs, route.fibers, route.length_m) == (1024, 1024, 12288, 400)
+        assert route.trunks == ((288, 43),)
+    route = routes[((pod_room[3], core_room), "trunk-mpo-os2")]
+    assert (route.links, route.fibers, route.length_m, route.trunks) == (1024, 2048, 750, ((48, 1), (288, 7)))
+    structured = result.counts.structured
+    assert structured[("trunk-mpo-os2", 400.0, 288)] == 86
+    assert structured[("panel-mpo", None, None)] == 15 + 15 + 29
+    assert structured[("panel-lc", None, None)] == 8 + 8
+    lines = {line.part: line for line in result.bom() if line.catalog_id == "trunk-mpo-os2"}
+    assert lines["TRUNK-MPO12-OS2-288F-400M"].quantity == 86 and lines["TRUNK-MPO12-OS2-48F-750M"].quantity == 1
+    check_invariants(result)
+
+
+def test_trunk_bom_is_what_links_csv_implies():
+    """links.csv names the part of every link (a trunk id past the longest cord): its structured rows, grouped by
+    the spine's pod (one room each here), are the routes' links; each row takes a jumper at both ends."""
+    from aifabric.export.fabric_rows import link_rows
+
+    result = plan_fabric(_write(FOUR_HALLS))
+    by_pod: dict[str, int] = {}
+    rows = 0
+    for row in link_rows(result.links, result.hardware):
+        if row[-1] == "trunk-mpo-os2":
+            rows += 1
+            pod = row[0].split("/")[1]  # plane0/pod001/spine000
+            by_pod[pod] = by_pod.get(pod, 0) + 1
+    routes = result.counts.trunk_routes
+    assert rows == sum(r.links for r in routes) == 3072
+    assert sorted(by_pod.values()) == sorted(r.links for r in routes)
+    jumpers = sum(n for (part, _, fibers), n in result.counts.structured.items()
+                  if fibers is None and part in ("mpo12-os2", "lc-duplex-os2"))
+    assert jumpers == 2 * rows
+
+
+def test_trunk_sizes_fill_the_largest_then_the_smallest_that_holds_the_rest():
+    from aifabric.fabric.bom import trunk_sizes
+
+    sizes = [12, 24, 48, 72, 96, 144, 288]
+    assert trunk_sizes(12288, sizes) == [(288, 43)]
+    assert trunk_sizes(2048, sizes) == [(48, 1), (288, 7)]
+    assert trunk_sizes(288, sizes) == [(288, 1)]
+    assert trunk_sizes(13, sizes) == [(24, 1)]
+    assert trunk_sizes(290, sizes) == [(12, 1), (288, 1)]

@@ -293,6 +293,7 @@ class Cable(_Entry):
     lanes: int = Field(default=8, gt=0)
     fiber: Literal["mmf", "smf"] | None = None
     fiber_count: int = Field(default=0, ge=0)
+    fiber_counts: list[int] = Field(default_factory=list)  # a trunk's orderable fiber counts
     ports: int = Field(default=1, gt=0)  # adapter ports of a patch panel
     cable_gbps: int = Field(default=0, ge=0)
     reach_m: float = Field(gt=0)

@@ -67,10 +67,26 @@ def _switch_ends(plan: Plan, link_set: LinkSet) -> list[np.ndarray]:
     return [_spine_keys(plan, link_set.a_pod, link_set.a), link_set.z]
 
 
+@dataclass(frozen=True)
+class TrunkRoute:
+    """The structured cabling between two rooms (placement room ids) for one trunk type: the optical links it
+    carries over all planes, the MPO legs (panel ports at each end) they take, the fibers, the trunk length (the
+    pair's longest ordered run) and the trunks of each orderable fiber count."""
+
+    trunk: str
+    rooms: tuple[int, int]
+    links: int
+    legs: int
+    fibers: int
+    length_m: float
+    trunks: tuple[tuple[int, int], ...]   # (fiber count, trunks of it)
+
+
 @dataclass
 class PartCounts:
     """Links per medium; transceivers per id on each side (switch, nic), those of them lit on half their lanes
-    (split); cables per (id, length_m); structured cabling per (id, length_m or None); switch ports per tier."""
+    (split); cables per (id, length_m); structured cabling per (id, length_m or None, trunk fibers or None);
+    switch ports per tier; the trunk routes (one per room pair and trunk type)."""
 
     media_links: dict[str, int]
     transceivers: dict[str, dict[str, int]]
@@ -78,6 +94,7 @@ class PartCounts:
     structured: dict[tuple, int] = field(default_factory=dict)
     split_modules: dict[str, int] = field(default_factory=dict)
     ports: dict[str, dict] = field(default_factory=dict)
+    trunk_routes: list[TrunkRoute] = field(default_factory=list)
 
     def transceiver_totals(self) -> dict[str, int]:
         """Return transceivers per id, both sides together."""
@@ -87,12 +104,24 @@ class PartCounts:
                 totals[module_id] = totals.get(module_id, 0) + n
         return dict(sorted(totals.items()))
 
+    def optics_power_w(self, hardware: Hardware) -> float:
+        """Return the power in W of every pluggable module and active cable: a module at its catalog power, or at
+        its split-mode power when it lights only half its lanes (a 400G NIC module run as one 200G port, NVIDIA
+        MMS4X00-NS400 / MMA4Z00-NS400: 2 channels lit, 5-6.5 W instead of 9 W). A NIC module split over two
+        planes (2 x 200G) lights all four lanes and draws its full power. The one sum BOM, summary and site use."""
+        total = 0.0
+        for module_id, n in self.transceiver_totals().items():
+            module = hardware.transceivers[module_id]
+            split = self.split_modules.get(module_id, 0) if module.split_power_w is not None else 0
+            total += module.power_w * (n - split) + (module.split_power_w or 0.0) * split
+        return total + sum(hardware.cables[c].power_w * n for (c, _), n in self.cables.items())
+
     def parts(self) -> dict[str, dict[str, int]]:
         """Return the `parts` block of `fabric plan --json`: modules per side, cables and structured cabling per id."""
         def by_id(bucket: dict) -> dict[str, int]:
             totals: dict[str, int] = {}
-            for (part_id, _), n in bucket.items():
-                totals[part_id] = totals.get(part_id, 0) + n
+            for key, n in bucket.items():
+                totals[key[0]] = totals.get(key[0], 0) + n
             return dict(sorted(totals.items()))
 
         return {"switch_modules": dict(sorted(self.transceivers["switch"].items())),
@@ -106,6 +135,7 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
     planes = plan.planes
     n_media = len(links.media)
     counts = PartCounts({}, {"switch": {}, "nic": {}}, {}, {}, {}, compat.port_usage(links))
+    pairs: dict[tuple[str, str], dict[int, list]] = {}  # (trunk id, panel id) -> room pair -> [links, legs, m]
 
     def add(bucket: dict, key, n: int) -> None:
         if n:
@@ -118,6 +148,7 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
         present = np.flatnonzero(hist.sum(axis=1))
         only = int(present[0]) if len(present) == 1 else None
         ends = [_ports_per_device_and_medium(k, link_set.medium, n_media, only) for k in switch_ends]
+        structured = []
         for index in range(n_media):
             n_links = int(hist[index].sum())
             if not n_links:
@@ -139,9 +170,21 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
                 add(counts.transceivers["nic"], option.b.module.id, n)
                 if option.b.split_lanes:
                     add(counts.split_modules, option.b.module.id, n)
+            beyond = []
             for length_index in np.nonzero(hist[index])[0].tolist():
-                _count_fiber(option, int(hist[index, length_index]) * planes, float(links.lengths_m[length_index]),
-                             link_set.link_class, counts)
+                length_m = float(links.lengths_m[length_index])
+                n = int(hist[index, length_index]) * planes
+                if option.trunk is not None and length_m > option.cord_max_m + 1e-6:
+                    beyond.append((length_m, n))
+                else:
+                    _count_fiber(option, n, length_m, counts)
+            if beyond:
+                _check_loss(option, max(beyond)[0], link_set.link_class)
+                _count_jumpers(option, sum(n for _, n in beyond), counts)
+                structured.append((index, option))
+        if structured:
+            _route_pairs(links, link_set, structured, pairs)
+    _count_trunks(links, hardware, pairs, counts)
     counts.media_links = dict(sorted(counts.media_links.items()))
     return counts
 
@@ -160,28 +203,31 @@ def _count_copper(cable, link_set: LinkSet, keys: np.ndarray, index: int, hist: 
         bucket[key] = bucket.get(key, 0) + n
 
 
-def _count_fiber(option, n_links: int, length_m: float, link_class: str, counts: PartCounts) -> None:
-    """Add the fiber of n_links optical links of one ordered length: straight cords (several per link when a port
-    spans optical ports), 1:2 splitter fibers where an end shares an optical port between two links (both ends:
-    a splitter each and an adapter joining the legs), or structured cabling beyond the longest cord."""
-    def add(bucket: dict, key, n: int) -> None:
-        if n:
-            bucket[key] = bucket.get(key, 0) + n
-
-    ends = [e for e in (option.a, option.b) if e is not None]
-    per_link = max(e.optical_ports_per_link for e in ends)
-    splits = [e.links_per_optical_port for e in ends if e.links_per_optical_port > 1]
-    if length_m <= option.cord_max_m + 1e-6:
-        if not splits:
-            add(counts.cables, (option.cord.id, length_m), n_links * per_link)
-        else:
-            for split in splits:
-                add(counts.cables, (option.cord.id, length_m), -(-n_links // split))
-            if len(splits) == 2:
-                add(counts.structured, (_adapter_id(option), None), n_links)
+def _count_fiber(option, n_links: int, length_m: float, counts: PartCounts) -> None:
+    """Add the cords of n_links optical links of one ordered length: straight cords (several per link when a port
+    spans optical ports), or 1:2 splitter fibers where an end shares an optical port between two links (both ends:
+    a splitter each and an adapter joining the legs)."""
+    splits = [e.links_per_optical_port for e in (option.a, option.b) if e is not None and e.links_per_optical_port > 1]
+    if not splits:
+        _add(counts.cables, (option.cord.id, length_m), n_links * _ports_per_link(option))
         return
-    # Structured cabling: the run's fibers in shared trunks, a panel port at each end, a jumper (or, at an end that
-    # shares optical ports, a splitter jumper) from each panel port to its module.
+    for split in splits:
+        _add(counts.cables, (option.cord.id, length_m), -(-n_links // split))
+    if len(splits) == 2:
+        _add(counts.structured, (_adapter_id(option), None, None), n_links)
+
+
+def _add(bucket: dict, key, n: int) -> None:
+    if n:
+        bucket[key] = bucket.get(key, 0) + n
+
+
+def _ports_per_link(option) -> int:
+    return max(e.optical_ports_per_link for e in (option.a, option.b) if e is not None)
+
+
+def _check_loss(option, length_m: float, link_class: str) -> None:
+    """Raise DesignError when a structured run of length_m exceeds the PMD's channel insertion-loss budget."""
     loss_db = compat.structured_loss_db(option, length_m)
     budget_db = compat.channel_budget_db(option)
     if loss_db > budget_db + 1e-9:
@@ -191,18 +237,121 @@ def _count_fiber(option, n_links: int, length_m: float, link_class: str, counts:
             f"({option.trunk.loss_db_per_km:g} dB/km fiber + {option.panel.connector_loss_db:g} dB per panel "
             f"connection), over the {budget_db:g} dB channel budget of {module}; shorten the runs "
             f"(placement) or use a longer-reach medium", field="placement")
-    optical_ports = n_links * per_link
-    fibers = optical_ports * option.cord.fiber_count
-    add(counts.structured, (option.trunk.id, length_m), -(-fibers // option.trunk.fiber_count))
-    add(counts.structured, (option.panel.id, None), -(-2 * optical_ports // option.panel.ports))
-    jumper_m = min(option.jumper.lengths_m)
+
+
+def _count_jumpers(option, n_links: int, counts: PartCounts) -> None:
+    """Add the jumpers of n_links structured links: at each end a jumper per optical port from the panel to the
+    module, or, at an end that shares optical ports, a splitter cord (the cord family's shortest length) per
+    optical port of the module (each leg plugs into its own panel port, so no adapter joins two legs)."""
+    ends = [e for e in (option.a, option.b) if e is not None]
+    optical_ports = n_links * _ports_per_link(option)
     for end in ends:
         if end.links_per_optical_port > 1:
-            add(counts.cables, (option.cord.id, min(option.cord.lengths_m)), -(-n_links // end.links_per_optical_port))
+            _add(counts.cables, (option.cord.id, min(option.cord.lengths_m)), -(-n_links // end.links_per_optical_port))
         else:
-            add(counts.structured, (option.jumper.id, jumper_m), optical_ports)
-    if len(splits) == 2:
-        add(counts.structured, (_adapter_id(option), None), n_links)
+            _add(counts.structured, (option.jumper.id, min(option.jumper.lengths_m), None), optical_ports)
+
+
+def _room_tables(links: FabricLinks, link_set: LinkSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return (room of each a-end device, a-end device key per link, room of each z-end device, z key per link):
+    per-device tables, so the per-link work is one lookup."""
+    floor, plan = links.floor, links.plan
+    cls = link_set.link_class
+    pods = np.arange(len(plan.pods))
+    if cls == "nic_leaf":
+        return (floor.server_room(np.arange(plan.servers)), link_set.a,
+                floor.leaf_room(np.arange(plan.leaves_per_plane)), link_set.z)
+    if cls == "leaf_spine":
+        return floor.leaf_room(np.arange(plan.leaves_per_plane)), link_set.a, floor.spine_room(pods), link_set.z_pod
+    return floor.spine_room(pods), link_set.a_pod, floor.core_room(np.arange(plan.cores_per_plane)), link_set.z
+
+
+def _route_pairs(links: FabricLinks, link_set: LinkSet, structured: list, pairs: dict) -> None:
+    """Add the structured links of a link class to their room pairs: links, MPO legs (over all planes) and the
+    pair's longest ordered run, keyed by trunk and panel type (links of every class and medium between two rooms
+    share the trunks between their panels). structured: the (medium index, option) pairs with runs past the cord."""
+    room_a, key_a, room_z, key_z = _room_tables(links, link_set)
+    rooms = links.floor.rooms()
+    n_lengths, n_media = len(links.lengths_m), len(links.media)
+    # Compact the room ids each end uses, so one (pair, medium, length) count table stays small.
+    used_a, room_a = np.unique(room_a, return_inverse=True)
+    used_z, room_z = np.unique(room_z, return_inverse=True)
+    if len(used_z) == 1 and bool((key_a[1:] >= key_a[:-1]).all()):
+        # Every far end in one room and the links in a-device order: the pair changes only where the a-device's
+        # room does, so each run of links is counted from its slice, with no per-link lookup.
+        first_dev = np.concatenate(([0], np.flatnonzero(room_a[1:] != room_a[:-1]) + 1))
+        bounds = np.append(np.searchsorted(key_a, first_dev), len(key_a)).tolist()
+        table = np.zeros((len(used_a), n_media, n_lengths), dtype=np.int64)
+        small = np.int16 if n_media * n_lengths < 2 ** 15 else np.int64
+        cell = link_set.medium.astype(small) * small(n_lengths) + link_set.length_index.astype(small)
+        for dev, lo, hi in zip(first_dev.tolist(), bounds[:-1], bounds[1:], strict=False):
+            if hi > lo:
+                table[room_a[dev]] += np.bincount(cell[lo:hi], minlength=n_media * n_lengths).reshape(
+                    n_media, n_lengths)
+    else:
+        cell = link_set.medium.astype(np.int64) * n_lengths + link_set.length_index
+        cell += (room_a[key_a] * len(used_z) + room_z[key_z]) * (n_media * n_lengths)
+        table = np.bincount(cell, minlength=len(used_a) * len(used_z) * n_media * n_lengths)
+        table = table.reshape(-1, n_media, n_lengths)
+    planes = links.plan.planes
+    for index, option in structured:
+        beyond = links.lengths_m > option.cord_max_m + 1e-6
+        counts = table[:, index, :] * beyond
+        per_link = _ports_per_link(option)
+        bucket = pairs.setdefault((option.trunk.id, option.panel.id, _fibers_per_leg(option)), {})
+        for p in np.flatnonzero(counts.sum(axis=1)).tolist():
+            row = counts[p]
+            a, z = int(used_a[p // len(used_z)]), int(used_z[p % len(used_z)])
+            key = min(a, z) * rooms + max(a, z)
+            n = int(row.sum()) * planes
+            entry = bucket.setdefault(key, [0, 0, 0.0])
+            entry[0] += n
+            entry[1] += n * per_link
+            entry[2] = max(entry[2], float(links.lengths_m[int(np.flatnonzero(row)[-1])]))
+
+
+def _fibers_per_leg(option) -> int:
+    """Return the trunk fibers one optical port takes: a whole MPO-12 leg (12 fibers, 8 lit for DR4/SR4; 24 for an
+    MPO-16), or the cord's pair for duplex LC (CWDM optics, through MPO-LC cassettes)."""
+    fibers = option.cord.fiber_count
+    return fibers if option.cord.end_a == "lc-duplex" else -(-fibers // 12) * 12
+
+
+def trunk_sizes(fibers: int, sizes: list[int]) -> list[tuple[int, int]]:
+    """Return (fiber count, trunks) covering `fibers` with orderable trunk sizes: as many of the largest as fill,
+    then the smallest size that holds the rest."""
+    largest = max(sizes)
+    full, rest = divmod(fibers, largest)
+    result = [(largest, full)] if full else []
+    if rest:
+        size = min(s for s in sizes if s >= rest)
+        if result and size == largest:
+            result = [(largest, full + 1)]
+        else:
+            result.append((size, 1))
+    return sorted(result)
+
+
+def _count_trunks(links: FabricLinks, hardware: Hardware, pairs: dict, counts: PartCounts) -> None:
+    """Add the trunks of every room pair (orderable fiber counts, the pair's length rounded up to the trunk's
+    orderable lengths) and the patch panels of every room (its MPO legs over the panel's ports)."""
+    rooms = links.floor.rooms() if pairs else 1
+    room_legs: dict[tuple[str, int], int] = {}
+    for (trunk_id, panel_id, fibers_per_leg), by_pair in sorted(pairs.items()):
+        trunk = hardware.cables[trunk_id]
+        sizes = trunk.fiber_counts or [trunk.fiber_count]
+        for key, (n_links, legs, longest) in sorted(by_pair.items()):
+            length = min((v for v in trunk.lengths_m if v >= longest - 1e-6), default=longest)
+            fibers = legs * fibers_per_leg
+            split = trunk_sizes(fibers, sizes)
+            for size, n in split:
+                _add(counts.structured, (trunk_id, length, size), n)
+            a, z = divmod(key, rooms)
+            counts.trunk_routes.append(TrunkRoute(trunk_id, (a, z), n_links, legs, fibers, length, tuple(split)))
+            for room in {a, z}:
+                room_legs[(panel_id, room)] = room_legs.get((panel_id, room), 0) + legs * (2 if a == z else 1)
+    for (panel_id, _), legs in sorted(room_legs.items()):
+        _add(counts.structured, (panel_id, None, None), -(-legs // hardware.cables[panel_id].ports))
 
 
 def _adapter_id(option) -> str:
@@ -248,8 +397,16 @@ def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCo
         cable = hardware.cables[cable_id]
         lines.append(BomLine("cable", cable.id, cable.part_number(length), f"{cable.name}, {length:g} m", quantity,
                              cable.power_w, cable.source, length))
-    for (part_id, length), quantity in sorted(counts.structured.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+    for (part_id, length, fibers), quantity in sorted(counts.structured.items(),
+                                                      key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] or 0)):
         part = hardware.cables[part_id]
+        if fibers is not None:
+            # A trunk is made to order: its fiber count and length are the part.
+            legs = f"{fibers // 12} MPO-12 legs" if part.end_a == "mpo-12" else f"{fibers} fibers"
+            lines.append(BomLine("cable", part.id, f"{part.part}-{fibers}F-{length:g}M",
+                                 f"{part.name}: {fibers} fibers ({legs}), {length:g} m (structured cabling)",
+                                 quantity, part.power_w, part.source, length))
+            continue
         where = f", {length:g} m" if length is not None else ""
         lines.append(BomLine("cable", part.id, part.part_number(length), f"{part.name} (structured cabling){where}",
                              quantity, part.power_w, part.source, length))

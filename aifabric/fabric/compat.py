@@ -264,7 +264,7 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
             structured_max = 0.0
             if trunk is not None:
                 # Structured runs are as long as the PMD's channel insertion loss allows, and no longer.
-                spare_db = channel_budget_db(option) - 2 * panel.connector_loss_db - adapter_loss_db(option)
+                spare_db = channel_budget_db(option) - 2 * panel.connector_loss_db
                 by_loss = spare_db / trunk.loss_db_per_km * 1000 if trunk.loss_db_per_km > 0 else float("inf")
                 structured_max = min(max(trunk.lengths_m), by_loss)
             if structured_max <= cord_max:
@@ -284,19 +284,9 @@ def _by_kind(hardware: Hardware, kind: str, connector: str) -> Cable | None:
 
 
 def structured_loss_db(option: Option, trunk_m: float) -> float:
-    """Return the channel insertion loss of a structured run: trunk fiber plus a mated pair at each panel (and an
-    adapter where two splitter legs meet)."""
-    loss = trunk_m / 1000 * option.trunk.loss_db_per_km + 2 * option.panel.connector_loss_db
-    return loss + adapter_loss_db(option)
-
-
-def adapter_loss_db(option: Option) -> float:
-    """Return the loss of the coupler joining two splitter legs (0 when at most one end splits)."""
-    if option.a is None or option.b is None:
-        return 0.0
-    if option.a.links_per_optical_port > 1 and option.b.links_per_optical_port > 1:
-        return 0.75
-    return 0.0
+    """Return the channel insertion loss of a structured run: trunk fiber plus a mated pair at each panel (splitter
+    legs plug into the panels, so no adapter joins them)."""
+    return trunk_m / 1000 * option.trunk.loss_db_per_km + 2 * option.panel.connector_loss_db
 
 
 def channel_budget_db(option: Option) -> float:

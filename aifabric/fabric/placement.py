@@ -174,6 +174,54 @@ class Floor:
         return Campus(self.servers_per_rack, self.racks_per_su, compute_racks, network_racks, self.racks_per_row,
                       rows, self.halls, self.buildings, self.units_per_hall, self.per_network_rack, self.notes)
 
+    # -- rooms: where structured cabling terminates (a trunk runs between the panels of two rooms) ---------------
+    # One id space: compute rows (hall x rows_per_hall + row), then network rooms (hall x rooms + room), then the
+    # campus core room. In-row and end-of-row leaves stand in their SU's middle row; central leaves and spines in
+    # their pod's network room; cores in the core room.
+
+    def rooms(self) -> int:
+        """Return the number of room ids (rows, network rooms, the core room)."""
+        return self.halls * self.rows_per_hall + self.halls * self.placement.network_rooms_per_hall + 1
+
+    def _row_room(self, su: np.ndarray, rack_in_su) -> np.ndarray:
+        hall = self._su_hall(su)
+        rack = (su - hall * self.units_per_hall * self.sus_per_unit) * self.racks_per_su + rack_in_su
+        return hall * self.rows_per_hall + rack // self.racks_per_row
+
+    def _network_room(self, pod: np.ndarray) -> np.ndarray:
+        rooms = self.placement.network_rooms_per_hall
+        if self.plan.tiers < 3:
+            hall = np.full(pod.shape, self._su_hall(np.array(self.plan.sus // 2)), dtype=np.int64)
+            room = np.zeros(pod.shape, dtype=np.int64)
+        else:
+            hall = self._su_hall(np.minimum(pod * self.sus_per_unit, self.plan.sus - 1))
+            room = np.zeros(pod.shape, dtype=np.int64)
+            if rooms > 1:
+                local = self._pod_y(pod) - self._hy[hall]
+                room = np.minimum((local / max(self.hall_depth_m, 1e-9) * rooms).astype(np.int64), rooms - 1)
+        return self.halls * self.rows_per_hall + hall * rooms + room
+
+    def server_room(self, server: np.ndarray) -> np.ndarray:
+        """Return the room id (its compute row) of servers by global index."""
+        su, slot = np.divmod(server, self.plan.leaf_downlinks)
+        return self._row_room(su, slot // self.servers_per_rack)
+
+    def leaf_room(self, leaf: np.ndarray) -> np.ndarray:
+        """Return the room id of leaves by index in the plane."""
+        su = leaf // self.plan.leaves_per_su
+        if self.placement.leaf_location != "central":
+            return self._row_room(su, self.racks_per_su // 2)
+        pod = leaf // self.plan.leaves_per_pod if self.plan.tiers == 3 else np.zeros_like(leaf)
+        return self._network_room(pod)
+
+    def spine_room(self, pod: np.ndarray) -> np.ndarray:
+        """Return the room id of the spines of pods (their network room)."""
+        return self._network_room(pod)
+
+    def core_room(self, core: np.ndarray) -> np.ndarray:
+        """Return the room id of cores (the campus core room)."""
+        return np.full(core.shape, self.rooms() - 1, dtype=np.int64)
+
     # -- coordinates ------------------------------------------------------------------------------------------
 
     def _su_hall(self, su: np.ndarray) -> np.ndarray:

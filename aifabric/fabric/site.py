@@ -28,9 +28,8 @@ def compute_power_w(plan: Plan, hardware: Hardware) -> dict[str, float]:
 def network_power_w(plan: Plan, counts: PartCounts, hardware: Hardware) -> float:
     """Return switch + optics + active cable power in W (NIC power is counted with the servers)."""
     switch_w = plan.switch_counts()["total"] * hardware.switch(plan.switch_id).power_w
-    optics_w = sum(hardware.transceivers[t].power_w * n for t, n in counts.transceiver_totals().items())
-    optics_w += sum(hardware.cables[c].power_w * n for (c, _), n in counts.cables.items())
-    return switch_w + optics_w
+    # Optics at the power the modules draw in their mode (split-mode NIC modules at their split power), as the BOM.
+    return switch_w + counts.optics_power_w(hardware)
 
 
 def scale_up(plan: Plan, hardware: Hardware) -> dict[str, int]:

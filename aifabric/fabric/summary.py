@@ -14,13 +14,7 @@ from aifabric.fabric.sizing import Plan
 def power_kw(plan: Plan, counts: PartCounts, hardware: Hardware) -> dict[str, float]:
     """Return network power in kW: switches, transceivers (and active cables), NICs, total."""
     switch_w = plan.switch_counts()["total"] * hardware.switch(plan.switch_id).power_w
-    optics_w = sum(hardware.transceivers[t].power_w * n for t, n in counts.transceiver_totals().items())
-    # NIC modules lit on half their lanes (200G mode) draw their split-mode power.
-    for module_id, n in counts.split_modules.items():
-        module = hardware.transceivers[module_id]
-        if module.split_power_w is not None:
-            optics_w -= (module.power_w - module.split_power_w) * n
-    optics_w += sum(hardware.cables[c].power_w * n for (c, _), n in counts.cables.items())
+    optics_w = counts.optics_power_w(hardware)
     nic_w = plan.gpus * hardware.nic(plan.nic_id).power_w
     parts = {"switches": switch_w, "transceivers": optics_w, "nics": nic_w}
     parts["total"] = sum(parts.values())
