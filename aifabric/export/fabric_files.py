@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from aifabric.export.fabric_rows import LINK_HEADER, link_rows
+from aifabric.export.fabric_rows import LINK_HEADER
 from aifabric.export.graphml import write_graphml
+from aifabric.export.link_columns import join_rows, plane_link_columns
 from aifabric.fabric.bom import BOM_HEADER, bom_lines
+from aifabric.fabric.links import FabricLinks
 from aifabric.fabric.plan import FabricResult
-from aifabric.io import ensure_dir, write_csv, write_json
+from aifabric.io import AtomicWriter, ensure_dir, write_csv, write_json
 
 Progress = Callable[[str], Callable[[int, int], None] | None]
 
@@ -24,9 +28,47 @@ def write_bom(path: str | Path, result: FabricResult) -> Path:
     return write_csv(path, BOM_HEADER, (line.row() for line in lines))
 
 
+def csv_cell(text: str) -> str:
+    """Return a CSV cell exactly as Python's csv writer (QUOTE_MINIMAL, LF line ends) writes it in a row."""
+    if not any(char in text for char in ',"\r\n'):
+        return text  # nothing to quote: the usual case, without the writer
+    stream = io.StringIO(newline="")
+    csv.writer(stream, lineterminator="\n").writerow([text, ""])
+    return stream.getvalue()[:-2]
+
+
+def _cells(table) -> list[str]:
+    """Return a table of names as CSV cells (the table itself when none needs quoting: the usual case)."""
+    joined = "\0".join(table)
+    if not any(char in joined for char in ',"\r\n'):
+        return table
+    return [csv_cell(text) for text in table]
+
+
+def links_csv_chunks(links: FabricLinks, hardware) -> Iterator[bytes]:
+    """Yield the UTF-8 text of links.csv after its header, in chunks: the rows of fabric_rows.link_rows as Python's csv
+    writer writes them, built column by column (export/link_columns.py)."""
+    for plane, link_set, columns in plane_link_columns(links, hardware):
+        tails = columns.tails
+        tail_text = [f"{link_set.speed_gbps},{csv_cell(medium)},{csv_cell(length)},{link_set.link_class},{plane},"
+                     f"{csv_cell(cable)}\n" for medium, length, cable in zip(tails.medium, tails.length, tails.cable,
+                                                                               strict=True)]
+        pieces = [(_cells(columns.a[0]), columns.a[1]), ",", (_cells(columns.a_port[0]), columns.a_port[1]), ",",
+                  (_cells(columns.z[0]), columns.z[1]), ",", (_cells(columns.z_port[0]), columns.z_port[1]), ",",
+                  (tail_text, tails.ids)]
+        for _, text in join_rows(pieces, len(link_set)):
+            yield text
+
+
 def write_links(path: str | Path, result: FabricResult) -> Path:
     """Write links.csv, the full cabling plan, streamed; return its path."""
-    return write_csv(path, LINK_HEADER, link_rows(result.links, result.hardware))
+    with AtomicWriter(path, newline="") as stream:
+        # Chunks are UTF-8 bytes already: they go to the binary layer beneath the (still empty) text stream.
+        binary = stream.buffer
+        binary.write((",".join(csv_cell(name) for name in LINK_HEADER) + "\n").encode("utf-8"))
+        for chunk in links_csv_chunks(result.links, result.hardware):
+            binary.write(chunk)
+    return Path(path)
 
 
 # Bytes per link of links.csv and of graph.graphml (nodes included), measured on Colossus-100k's outputs

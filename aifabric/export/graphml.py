@@ -2,15 +2,19 @@
 
 Nodes: every server, NIC port and switch. Edges: server to each of its NIC ports (link_class "host"), and every
 fabric link with its ports, speed, medium and length. Attributes are flat scalars, as GraphML requires.
+Rows are built column by column from name tables (export/link_columns.py): Colossus 2's 3.3 M links and 1.2 M
+nodes (1.5 GB) in seconds. networkx.read_graphml reads back the graph fabric/graph.py builds (tests check it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
-from aifabric.export.fabric_rows import device_rows, link_rows, naming_for
+import numpy as np
+
+from aifabric.export.link_columns import FabricNames, fabric_columns, join_rows, plane_link_columns
 from aifabric.fabric.links import FabricLinks
 from aifabric.io import AtomicWriter
 
@@ -19,59 +23,135 @@ NODE_KEYS = (("role", "string"), ("plane", "int"), ("pod", "int"), ("su", "int")
 EDGE_KEYS = (("link_class", "string"), ("a_port", "string"), ("z_port", "string"), ("speed_gbps", "int"),
              ("medium", "string"), ("length_m", "double"), ("plane", "int"))
 
+# An attribute value between double quotes: markup characters, the quote and whitespace that XML would normalise.
+_ATTRIBUTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+
+
+def _attr(text: str) -> str:
+    """Return text escaped for a double-quoted XML attribute (quoteattr's escaping, always double quotes)."""
+    return escape(text, _ATTRIBUTE)
+
+
+def _clean(table, special: str) -> bool:
+    """Return whether no string of a table holds any of the special characters (one scan of the joined text)."""
+    joined = "\0".join(table)
+    return not any(char in joined for char in special)
+
+
+def _attrs(table) -> list[str]:
+    """Return a table of names escaped for attributes (the table itself when no name needs it: the usual case)."""
+    return table if _clean(table, '&<>"\n\r\t') else [_attr(text) for text in table]
+
+
+def _texts(table) -> list[str]:
+    """Return a table of names escaped for element text (the table itself when no name needs it)."""
+    return table if _clean(table, "&<>") else [escape(text) for text in table]
+
+
+def _node(name: str, role: str, plane: int, pod: int, su: int, rail: int, model: str) -> str:
+    return (f'<node id="{_attr(name)}"><data key="n_role">{role}</data><data key="n_plane">{plane}</data>'
+            f'<data key="n_pod">{pod}</data><data key="n_su">{su}</data><data key="n_rail">{rail}</data>'
+            f'<data key="n_model">{escape(model)}</data></node>\n')
+
+
+def _node_chunks(links: FabricLinks, names: FabricNames) -> Iterator[bytes]:
+    """Yield the node elements: servers, then per plane its NIC ports, leaves, spines and cores."""
+    plan = links.plan
+    servers = _attrs(names.servers)
+    server_index = np.arange(plan.servers, dtype=np.int64)
+    su_of_server = server_index // plan.leaf_downlinks
+    su_text = [str(su) for su in range(int(su_of_server[-1]) + 1)] if plan.servers else []
+    yield from (text for _, text in join_rows(
+        ['<node id="', (servers, server_index), '"><data key="n_role">server</data><data key="n_plane">-1</data>'
+         '<data key="n_pod">-1</data><data key="n_su">', (su_text, su_of_server),
+         f'</data><data key="n_rail">-1</data><data key="n_model">{escape(plan.server_id)}</data></node>\n'],
+        plan.servers))
+    nic_server = np.repeat(server_index, plan.rails)
+    nic_rail = np.tile(np.arange(plan.rails, dtype=np.int64), plan.servers)
+    nic_su = np.repeat(su_of_server, plan.rails)
+    rail_tail = [f'</data><data key="n_rail">{r}</data><data key="n_model">{escape(plan.nic_id)}</data></node>\n'
+                 for r in range(plan.rails)]
+    for plane, tables in enumerate(names.planes):
+        port_head = [f'/{_attr(port)}"><data key="n_role">nic</data><data key="n_plane">{plane}</data>'
+                     f'<data key="n_pod">-1</data><data key="n_su">' for port in tables.nic_ports]
+        yield from (text for _, text in join_rows(
+            ['<node id="', (servers, nic_server), (port_head, nic_rail), (su_text, nic_su), (rail_tail, nic_rail)],
+            len(nic_server)))
+        rows = [_node(name, "leaf", plane, plan.pod_of_leaf(leaf), leaf // plan.leaves_per_su,
+                      (leaf % plan.leaves_per_su) * plan.rails_per_leaf, plan.switch_id)
+                for leaf, name in enumerate(tables.leaves)]
+        for pod, shape in enumerate(plan.pods):
+            base = int(tables.spine_base[pod])
+            rows.extend(_node(tables.spines[base + spine], "spine", plane, pod, -1, -1, plan.switch_id)
+                        for spine in range(shape.spines))
+        rows.extend(_node(name, "core", plane, -1, -1, -1, plan.switch_id) for name in tables.cores)
+        yield "".join(rows).encode("utf-8")
+
+
+def _host_chunks(links: FabricLinks, names: FabricNames) -> Iterator[bytes]:
+    """Yield the host edges: each server to each of its NIC ports, plane by plane."""
+    plan = links.plan
+    servers = _attrs(names.servers)
+    nic_server = np.repeat(np.arange(plan.servers, dtype=np.int64), plan.rails)
+    nic_rail = np.tile(np.arange(plan.rails, dtype=np.int64), plan.servers)
+    for plane, tables in enumerate(names.planes):
+        port_tail = [f'/{_attr(port)}"><data key="e_link_class">host</data><data key="e_plane">{plane}</data>'
+                     f'</edge>\n' for port in tables.nic_ports]
+        yield from (text for _, text in join_rows(
+            ['<edge source="', (servers, nic_server), '" target="', (servers, nic_server), (port_tail, nic_rail)],
+            len(nic_server)))
+
+
+def _link_chunks(links: FabricLinks, hardware) -> Iterator[tuple[int, bytes]]:
+    """Yield (links written so far, text) of the fabric links' edges, in links.csv's order."""
+    done = 0
+    for plane, link_set, columns in plane_link_columns(links, hardware):
+        cls = link_set.link_class
+        tails = columns.tails
+        tail_text = [f'{escape(medium)}</data><data key="e_length_m">{length}</data><data key="e_plane">{plane}'
+                     f'</data></edge>\n' for medium, length in zip(tails.medium, tails.length, strict=True)]
+        a_names, a_index = columns.a
+        a_ports, a_port_index = columns.a_port
+        if cls == "nic_leaf":
+            # The edge starts at the NIC port's node, server/port.
+            source_pieces = ['<edge source="', (_attrs(a_names), a_index),
+                             ([f'/{_attr(port)}" target="' for port in a_ports], a_port_index)]
+        else:
+            source_pieces = ['<edge source="', (_attrs(a_names), a_index), '" target="']
+        pieces = source_pieces + [
+            (_attrs(columns.z[0]), columns.z[1]),
+            f'"><data key="e_link_class">{cls}</data><data key="e_a_port">', (_texts(a_ports), a_port_index),
+            '</data><data key="e_z_port">', (_texts(columns.z_port[0]), columns.z_port[1]),
+            f'</data><data key="e_speed_gbps">{link_set.speed_gbps}</data><data key="e_medium">',
+            (tail_text, tails.ids)]
+        for rows, text in join_rows(pieces, len(link_set)):
+            yield done + rows, text
+        done += len(link_set)
+
 
 def write_graphml(path: str | Path, links: FabricLinks, hardware,
                   progress: Callable[[int, int], None] | None = None) -> Path:
     """Write the fabric as GraphML atomically; return the path."""
     plan = links.plan
-    naming = naming_for(links, hardware)
+    names = fabric_columns(links, hardware).names
     total = plan.link_counts()["total"]
-    with AtomicWriter(path) as out:
-        out.write('<?xml version="1.0" encoding="utf-8"?>\n')
-        out.write('<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
-        for name, kind in NODE_KEYS:
-            out.write(f'<key id="n_{name}" for="node" attr.name="{name}" attr.type="{kind}"/>\n')
-        for name, kind in EDGE_KEYS:
-            out.write(f'<key id="e_{name}" for="edge" attr.name="{name}" attr.type="{kind}"/>\n')
-        out.write(f'<graph id={quoteattr(plan.name)} edgedefault="undirected">\n')
-        buffer = []
-        for name, role, plane, pod, su, rail, model in device_rows(links, hardware):
-            buffer.append(
-                f'<node id={quoteattr(name)}><data key="n_role">{role}</data><data key="n_plane">{plane}</data>'
-                f'<data key="n_pod">{pod}</data><data key="n_su">{su}</data><data key="n_rail">{rail}</data>'
-                f'<data key="n_model">{model}</data></node>\n'
-            )
-            if len(buffer) >= 10000:
-                out.write("".join(buffer))
-                buffer.clear()
-        for plane in range(plan.planes):
-            for s in range(plan.servers):
-                server = naming.server(s)
-                for r in range(plan.rails):
-                    buffer.append(
-                        f'<edge source={quoteattr(server)} target={quoteattr(naming.nic_node(s, r, plane))}>'
-                        f'<data key="e_link_class">host</data><data key="e_plane">{plane}</data></edge>\n'
-                    )
-                if len(buffer) >= 10000:
-                    out.write("".join(buffer))
-                    buffer.clear()
-        done = 0
-        for a, a_port, z, z_port, speed, medium, length, cls, plane, _cable in link_rows(links, hardware):
-            source = f"{a}/{a_port}" if cls == "nic_leaf" else a
-            buffer.append(
-                f'<edge source={quoteattr(source)} target={quoteattr(z)}><data key="e_link_class">{cls}</data>'
-                f'<data key="e_a_port">{a_port}</data><data key="e_z_port">{z_port}</data>'
-                f'<data key="e_speed_gbps">{speed}</data><data key="e_medium">{medium}</data>'
-                f'<data key="e_length_m">{length}</data><data key="e_plane">{plane}</data></edge>\n'
-            )
-            if len(buffer) >= 10000:
-                out.write("".join(buffer))
-                buffer.clear()
-                done += 10000
-                if progress:
-                    progress(done, total)
-        out.write("".join(buffer))
-        out.write("</graph>\n</graphml>\n")
+    head = ['<?xml version="1.0" encoding="utf-8"?>\n', '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n']
+    head += [f'<key id="n_{name}" for="node" attr.name="{name}" attr.type="{kind}"/>\n' for name, kind in NODE_KEYS]
+    head += [f'<key id="e_{name}" for="edge" attr.name="{name}" attr.type="{kind}"/>\n' for name, kind in EDGE_KEYS]
+    head.append(f'<graph id={quoteattr(plan.name)} edgedefault="undirected">\n')
+    with AtomicWriter(path) as stream:
+        # Chunks are UTF-8 bytes already: they go to the binary layer beneath the (still empty) text stream.
+        out = stream.buffer
+        out.write("".join(head).encode("utf-8"))
+        for text in _node_chunks(links, names):
+            out.write(text)
+        for text in _host_chunks(links, names):
+            out.write(text)
+        for done, text in _link_chunks(links, hardware):
+            out.write(text)
+            if progress:
+                progress(done, total)
+        out.write(b"</graph>\n</graphml>\n")
     if progress:
         progress(total, total)
     return Path(path)
