@@ -489,6 +489,7 @@ def test_trunks_are_routed_per_room_pair_by_hand():
     assert structured[("panel-lc", None, None)] == 8 + 8
     lines = {line.part: line for line in result.bom() if line.catalog_id == "trunk-mpo-os2"}
     assert lines["TRUNK-MPO12-OS2-288F-400M"].quantity == 86 and lines["TRUNK-MPO12-OS2-48F-750M"].quantity == 1
+    assert not [line.part for line in result.bom() if "xx" in line.part.lower()]  # LC jumpers had LC-LC-OS2-xxx
     check_invariants(result)
 
 
