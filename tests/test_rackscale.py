@@ -249,3 +249,36 @@ def test_sweep_varies_the_system_and_reports_site_power(cli, tmp_path):
                          "gb300-nvl72", "--max-site-mw", "10", "--json", "-o", str(tmp_path / "t"))
     assert code == 0, err
     assert all(not c["feasible"] and "max_site_mw" in c["reason"] for c in json.loads(out)["candidates"])
+
+
+def test_sweep_varies_pluggable_vs_co_packaged_on_an_ethernet_design(cli, tmp_path):
+    """Before: Spectrum-6's 200G lanes matched no catalog Ethernet NIC, so pluggable vs CPO could only be shown on
+    InfiniBand (Q3400 vs Q3450-LD). ConnectX-9 (800GbE on 4 x 200G lanes, announced) in the DGX Rubin NVL8 pairs
+    with them: on Ethernet the sweep compares a pluggable 200G-lane switch (Tomahawk 6 class, 1.6T modules in its
+    cages) with the Spectrum-X Photonics SN6810 and SN6800 (co-packaged: no switch-side modules, less power), and
+    says why a 100G-lane SN5600 cannot join the NIC."""
+    code, out, err = cli("fabric", "sweep", "--gpus", "9216", "--server", "dgx-rubin-nvl8", "--vary",
+                         "switch=sn5600,th6-64x1600,sn6810,sn6800", "--json", "-o", str(tmp_path / "s"))
+    assert code == 0, err
+    rows = {c["switch"]: c for c in json.loads(out)["candidates"]}
+    assert not rows["sn5600"]["feasible"] and "100G lanes" in rows["sn5600"]["reason"]
+    pluggable, cpo = rows["th6-64x1600"], [rows["sn6810"], rows["sn6800"]]
+    assert pluggable["feasible"] and pluggable["optics"] == "pluggable"
+    assert all(c["feasible"] and c["optics"] == "co-packaged" for c in cpo)
+    # Co-packaged: only the NICs' 9,216 modules remain; the pluggable design adds its switch-side modules.
+    assert all(c["transceivers"] == 9216 for c in cpo) and pluggable["transceivers"] > 9216
+    assert all(c["power_kw"] < pluggable["power_kw"] and c["it_mw"] < pluggable["it_mw"] for c in cpo)
+    assert all(c["gpu_gbps"] == 800 for c in [pluggable, *cpo])
+    csv_header = (tmp_path / "s" / "sweep.csv").read_text().splitlines()[0].split(",")
+    assert "optics" in csv_header
+
+
+def test_connectx_8_ethernet_cannot_join_spectrum_6_but_connectx_9_can(hardware):
+    from aifabric.errors import AifabricError
+
+    with pytest.raises(AifabricError) as exc:
+        plan_spec(FabricSpec(gpus=1024, server="dgx-b300", switch="sn6810", planes=2, port_gbps=400), hardware)
+    assert "lane" in exc.value.message
+    result = plan_spec(FabricSpec(gpus=1024, server="dgx-rubin-nvl8", switch="sn6810"), hardware)
+    assert result.plan.nic_id == "connectx-9" and result.plan.port_gbps == 800
+    assert not result.document()["parts"]["switch_modules"]

@@ -18,7 +18,7 @@ FAILURE_SPINE = 1
 FAILURE_LINK_PROBABILITY = 0.001
 RESULT_KEYS = ("feasible", "reason", "cost", "power_kw", "switches", "worst_latency_ns", "gpu_gbps", "tiers_built",
                "leaf", "spine", "core", "transceivers", "bisection_tbps", "lower_bound_ratio", "cost_switches",
-               "cost_transceivers", "cost_cables", "cost_nics", "it_mw", "facility_mw")
+               "cost_transceivers", "cost_cables", "cost_nics", "it_mw", "facility_mw", "optics")
 FAILURE_KEYS = ("bisection_left_p50", "bisection_left_p5", "worst_gpu_share_p50", "worst_gpu_share_p5")
 
 
@@ -92,7 +92,9 @@ def evaluate(config: SweepConfig, index: int, combo: dict[str, Any], hardware, b
         cost_nics=cost["nics"],
     )
     site = result.site()
-    candidate.update(it_mw=site["it_mw"], facility_mw=site["facility_mw"])
+    # Pluggable vs co-packaged optics is a property of the switch: a sweep varies it by varying the switch.
+    candidate.update(it_mw=site["it_mw"], facility_mw=site["facility_mw"],
+                     optics=hardware.switch(plan.switch_id).optics)
     reasons = []
     if config.max_power_kw is not None and power > config.max_power_kw:
         reasons.append(f"power {power:,.1f} kW exceeds --max-power-kw {config.max_power_kw:g}")
