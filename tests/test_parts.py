@@ -523,3 +523,16 @@ def test_trunk_sizes_fill_the_largest_then_the_smallest_that_holds_the_rest():
     assert trunk_sizes(288, sizes) == [(288, 1)]
     assert trunk_sizes(13, sizes) == [(24, 1)]
     assert trunk_sizes(290, sizes) == [(12, 1), (288, 1)]
+
+
+@pytest.mark.parametrize("spec", ["four-halls", "colossus-100k.yaml"])
+def test_trunk_routes_by_segment_equal_routes_by_link(spec, monkeypatch):
+    """The room-pair count from runs of links (every far end in one room) and the per-link lookup agree."""
+    from aifabric.fabric import bom
+
+    path = _write(FOUR_HALLS) if spec == "four-halls" else TOPOLOGIES / spec
+    fast = plan_fabric(path).counts
+    monkeypatch.setattr(bom, "ROUTE_BY_SEGMENT", False)
+    slow = plan_fabric(path).counts
+    assert fast.trunk_routes and fast.trunk_routes == slow.trunk_routes
+    assert fast.structured == slow.structured

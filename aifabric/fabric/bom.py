@@ -13,6 +13,10 @@ from aifabric.fabric.links import FabricLinks, LinkSet, nic_cage_rails
 from aifabric.fabric.sizing import Plan
 from aifabric.io import plain_number
 
+# Count a link class's room pairs from runs of links in a-device order when every far end stands in one room (no
+# per-link room lookup); tests turn it off to check both ways give the same routes.
+ROUTE_BY_SEGMENT = True
+
 BOM_HEADER = ("category", "catalog_id", "part", "description", "quantity", "unit_power_w", "total_power_w", "source")
 
 
@@ -276,14 +280,17 @@ def _route_pairs(links: FabricLinks, link_set: LinkSet, structured: list, pairs:
     # Compact the room ids each end uses, so one (pair, medium, length) count table stays small.
     used_a, room_a = np.unique(room_a, return_inverse=True)
     used_z, room_z = np.unique(room_z, return_inverse=True)
-    if len(used_z) == 1 and bool((key_a[1:] >= key_a[:-1]).all()):
+    if ROUTE_BY_SEGMENT and len(used_z) == 1 and bool((key_a[1:] >= key_a[:-1]).all()):
         # Every far end in one room and the links in a-device order: the pair changes only where the a-device's
         # room does, so each run of links is counted from its slice, with no per-link lookup.
         first_dev = np.concatenate(([0], np.flatnonzero(room_a[1:] != room_a[:-1]) + 1))
         bounds = np.append(np.searchsorted(key_a, first_dev), len(key_a)).tolist()
         table = np.zeros((len(used_a), n_media, n_lengths), dtype=np.int64)
-        small = np.int16 if n_media * n_lengths < 2 ** 15 else np.int64
-        cell = link_set.medium.astype(small) * small(n_lengths) + link_set.length_index.astype(small)
+        # (medium, length) cell per link in the link table's own small integers when they fit (no widening copy).
+        small = link_set.medium.dtype if n_media * n_lengths < np.iinfo(link_set.medium.dtype).max else np.int64
+        cell = link_set.medium.astype(small, copy=True)
+        cell *= n_lengths
+        cell += link_set.length_index
         for dev, lo, hi in zip(first_dev.tolist(), bounds[:-1], bounds[1:], strict=False):
             if hi > lo:
                 table[room_a[dev]] += np.bincount(cell[lo:hi], minlength=n_media * n_lengths).reshape(
