@@ -130,18 +130,22 @@ class CorridorTerms:
     segments: dict[str, tuple[int, int, int, int, int | None]]
 
 
-def corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels: int, slot_ghz: float) -> CorridorTerms:
+def corridor_terms(
+    spec_path, spec, catalog_dir, demand_plans, channels: int, slot_ghz: float, book: CorridorPriceBook | None = None,
+) -> CorridorTerms:
     """Return the RFP terms of every planned demand (availability, delay, fibers, waves by year, costs).
 
     `channels` and `slot_ghz` are the plan's channels per pair and grid; with no fixed `grid_ghz` in the spec each
-    wave takes its own mode's spacing (flexible grid) out of the band's width."""
+    wave takes its own mode's spacing (flexible grid) out of the band's width. `book` is the price book when the
+    caller has loaded it already (else the spec's, or the shipped one)."""
     from aifabric.corridor.catalog import band, load_bands
     from aifabric.corridor.cost import load_corridor_prices
     from aifabric.corridor.line_catalog import equipment_by_role, load_line_equipment
 
     catalog = load_line_equipment(catalog_dir)
     equipment = equipment_by_role(catalog)
-    book = load_corridor_prices(prices_path(spec_path, spec))
+    if book is None:
+        book = load_corridor_prices(prices_path(spec_path, spec))
     band_width_thz = band(load_bands(catalog_dir), spec.band).width_thz
     # Usable spectrum per fiber pair: whole fixed-grid channels, or the band's width on a flexible grid.
     pair_ghz = channels * slot_ghz if spec.grid_ghz is not None else band_width_thz * 1000.0

@@ -166,6 +166,13 @@ def _prices(book: CorridorPriceBook, items: Sequence[str]) -> list[float] | None
     return None if any(p is None for p in prices) else [p or 0.0 for p in prices]
 
 
+def transponder_prices(book: CorridorPriceBook, modes) -> dict[str, float]:
+    """Return {mode id: USD per transponder (one end)} for the modes whose line rate the book prices
+    (`transponder-<rate>g`)."""
+    prices = {m.id: book.usd(f"transponder-{m.line_rate_gbps:g}g") for m in modes}
+    return {mode_id: usd for mode_id, usd in sorted(prices.items()) if usd is not None}
+
+
 def _transponders_usd(book: CorridorPriceBook, paths: Sequence[PathUse]) -> float | None:
     """Return the transponders' price: the most waves of the term on each path x (2 ends + 2 per regen) x the
     path's transponder price; None when a path's rate has no transponder price."""

@@ -17,7 +17,8 @@ from aifabric.corridor.asbuilt import (
     spans_as_built,
 )
 from aifabric.corridor.catalog import Band, CoherentMode, band, load_bands, load_modes, mode
-from aifabric.corridor.commercial import CorridorTerms, add_terms_json, corridor_terms
+from aifabric.corridor.commercial import CorridorTerms, add_terms_json, corridor_terms, prices_path
+from aifabric.corridor.cost import load_corridor_prices, transponder_prices
 from aifabric.corridor.gnpy_check import MULTIBAND_AMP, band_edges_hz, multiband
 from aifabric.corridor.line_catalog import load_fibers
 from aifabric.corridor.network import Network, great_circle_km, load_network
@@ -79,6 +80,11 @@ class PathPlan:
     sys_margin_db: float = 0.0
     # Intermediate sites the signal passes optically (through an express ROADM), not regenerated.
     express_roadms: tuple[str, ...] = ()
+    # What the mode and regen search minimised: "price" (transponders x the price book's price per transponder
+    # of each mode's rate) or "count" (transponders, when some allowed mode has no price), and the price per
+    # transponder of the chosen mode (USD) when priced.
+    objective: str = "count"
+    transponder_usd: float | None = None
 
     @property
     def feasible(self) -> bool:
@@ -89,6 +95,11 @@ class PathPlan:
     def transponders(self) -> int:
         """Return the transponders the path needs: 2 per wave per section (terminals and back-to-back regens)."""
         return 2 * self.waves * len(self.sections)
+
+    @property
+    def transponders_usd(self) -> float | None:
+        """Return transponders x the chosen mode's price per transponder (USD), or None when not priced."""
+        return None if self.transponder_usd is None else self.transponders * self.transponder_usd
 
     @property
     def gsnr_db(self) -> float | None:
@@ -136,6 +147,8 @@ class DemandPlan:
     floor_latency_ms: float
     paths: tuple[PathPlan, ...]
     diversity: Diversity | None = None
+    # The modes the demand was allowed (the search chose among them per path).
+    allowed: tuple[CoherentMode, ...] = ()
 
     @property
     def latency_ok(self) -> bool:
@@ -179,6 +192,21 @@ class CorridorPlan:
     facts: dict[str, SegmentFacts] = field(default_factory=dict)
     # ILA huts that hold a ROADM (a regen stands there, or stood there in an earlier pass of the search).
     roadm_huts: frozenset[str] = frozenset()
+    # The price book the search read transponder prices from (file name), and the price per transponder (USD) of
+    # each allowed mode it prices.
+    price_book: str | None = None
+    prices: dict[str, float] = field(default_factory=dict)
+
+    def objective(self) -> dict[str, Any]:
+        """Return what the regen and mode search minimised: {"objective": "price" | "count" | "mixed",
+        "price_book": file name, "unpriced_rates_gbps": rates of allowed modes without a transponder price}."""
+        kinds = {p.objective for d in self.demands for p in d.paths}
+        unpriced = sorted({m.line_rate_gbps for d in self.demands for m in d.allowed if m.id not in self.prices})
+        return {
+            "objective": kinds.pop() if len(kinds) == 1 else "mixed",
+            "price_book": self.price_book,
+            "unpriced_rates_gbps": unpriced,
+        }
 
     @property
     def feasible(self) -> bool:
@@ -218,6 +246,7 @@ class CorridorPlan:
             "span_limit_km": round(self.span_limit_km, 1),
             "gnpy": {"checked": self.gnpy_version is not None, "version": self.gnpy_version},
             "sys_margin_db": self.sys_margin_db,
+            "optics_objective": self.objective(),
             "feasible": self.feasible,
             "demands": [_demand_json(d) for d in self.demands],
             "segments": [_segment_json(self, s) for s in self.segments],
@@ -268,6 +297,9 @@ def _path_json(d: DemandPlan, p: PathPlan) -> dict[str, Any]:
         "rate_gbps": mode.line_rate_gbps,
         "waves": p.waves,
         "transponders": p.transponders,
+        "objective": p.objective,
+        "transponder_usd": p.transponder_usd,
+        "transponders_usd": None if p.transponders_usd is None else round(p.transponders_usd),
         "sys_margin_db": p.sys_margin_db,
         "feasible": p.feasible,
         "amplifiers": p.amplifiers,
@@ -390,6 +422,10 @@ def plan_corridor(
         gnpy_version = version("gnpy")
         used = sorted({m for ms in demand_modes for m in ms}, key=lambda m: m.id)
         judge = GnpyPlanner(used, spec.amplifiers, spec.sys_margin_db, spec.grid_ghz, spec.band)
+    # The search minimises transponder price where the price book prices every allowed mode's rate; a bad book is
+    # reported before any design.
+    book = load_corridor_prices(prices_path(spec_path, spec))
+    prices = transponder_prices(book, [m for ms in demand_modes for m in ms])
     # Every demand is checked before any is routed, and every failing demand is reported, as fabric specs do.
     _raise_all([error for index, (demand, allowed) in enumerate(zip(spec.demands, demand_modes, strict=True))
                 for error in _demand_errors(file, lines, network, facts, index, demand, allowed)])
@@ -403,7 +439,8 @@ def plan_corridor(
             try:
                 demand_plans.append(
                     _plan_demand(
-                        spec, file, lines, network, graph, spans, index, demand, allowed, judge, facts, roadm_huts
+                        spec, file, lines, network, graph, spans, index, demand, allowed, judge, facts, roadm_huts,
+                        prices,
                     )
                 )
             except RoutingError as exc:
@@ -418,7 +455,7 @@ def plan_corridor(
     slots_per_pair, assignment = _assign_spectrum(demand_plans, chosen_band, spec.grid_ghz)
     segment_plans = _segment_plans(demand_plans, spans, assignment)
     # Terms read the price book: a bad input file is reported before a design that cannot close.
-    terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz)
+    terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz, book)
     if not spec.allow_infeasible:
         _raise_infeasible(file, demand_plans, spec.sys_margin_db)
     assumptions = _assumptions(
@@ -442,6 +479,8 @@ def plan_corridor(
         terms,
         facts,
         roadm_huts,
+        Path(book.file).name,
+        prices,
     )
 
 
@@ -549,6 +588,7 @@ def _plan_demand(
     judge,
     facts: dict[str, SegmentFacts],
     roadm_huts: frozenset[str] = frozenset(),
+    prices: dict[str, float] | None = None,
 ) -> DemandPlan:
     where = f"demands[{index}]"
     gc_km, floor_ms = _latency_floor(network, facts, demand, allowed)
@@ -563,7 +603,8 @@ def _plan_demand(
         line = lines.get(("demands", index))
         raise RoutingError(f"{file}{f':{line}' if line else ''}: {where}: {exc.message}") from None
     paths = tuple(
-        _plan_path(network, spans, role, route, demand, allowed, judge, spec.sys_margin_db, facts, roadm_huts)
+        _plan_path(network, spans, role, route, demand, allowed, judge, spec.sys_margin_db, facts, roadm_huts,
+                   prices or {})
         for role, route in routes
     )
     diversity = _diversity(network, level, paths) if len(paths) == 2 else None
@@ -575,6 +616,7 @@ def _plan_demand(
         floor_ms,
         paths,
         diversity,
+        allowed,
     )
 
 
@@ -619,19 +661,21 @@ def _plan_path(
     sys_margin_db: float,
     facts: dict[str, SegmentFacts],
     roadm_huts: frozenset[str] = frozenset(),
+    prices: dict[str, float] | None = None,
 ) -> PathPlan:
     # A hut where any path regenerates holds a ROADM that every other path through it passes (express).
     nodes = [
         replace(n, kind="roadm-hut") if n.id in roadm_huts else n
         for n in path_nodes(network, route.sites, route.segments, spans)
     ]
-    priced = all(m.cost is not None for m in allowed)
+    # Price per transponder of each allowed mode: the price book's when it prices every one, else none (count).
+    unit_usd = {m.id: prices[m.id] for m in allowed} if prices and all(m.id in prices for m in allowed) else None
     banned: dict[str, set[tuple[int, int]]] = {m.id: set() for m in allowed}
     options: dict[str, tuple] = {}
     while True:
         for candidate in allowed:
             if candidate.id not in options:
-                options[candidate.id] = _option(nodes, candidate, judge, demand, priced, banned[candidate.id])
+                options[candidate.id] = _option(nodes, candidate, judge, demand, unit_usd, banned[candidate.id])
         key, chosen, chain, waves = min(options.values(), key=lambda o: o[0])
         # GNPy's full path request judges every section of the chosen chain; a section the composed
         # estimate passed but GNPy fails is banned and that mode searched again.
@@ -661,7 +705,8 @@ def _plan_path(
         )
     regen_sites = tuple(nodes[j].id for _, j in chain[:-1])
     reasons = tuple(
-        f"{nodes[j].id}: {_why_regen(nodes, chosen, judge, i, j, sys_margin_db)}" for i, j in chain[:-1]
+        f"{nodes[j].id}: {_why_regen(nodes, chosen, judge, i, j, sys_margin_db, unit_usd is not None)}"
+        for i, j in chain[:-1]
     )
     dsp_passes = DSP_PASSES_TERMINALS + DSP_PASSES_PER_REGEN * len(regen_sites)
     latency_ms = propagation_ms(network, route.segments, facts) + dsp_passes * chosen.dsp_latency_us / 1000.0
@@ -686,16 +731,20 @@ def _plan_path(
         waves,
         sys_margin_db,
         express_roadms,
+        "count" if unit_usd is None else "price",
+        None if unit_usd is None else unit_usd[chosen.id],
     )
 
 
 def _option(
-    nodes: list[PathNode], m: CoherentMode, judge, demand: Demand, priced: bool, banned: set[tuple[int, int]]
+    nodes: list[PathNode], m: CoherentMode, judge, demand: Demand, unit_usd: dict[str, float] | None,
+    banned: set[tuple[int, int]],
 ) -> tuple:
     """Return (sort key, mode, cheapest chain of sections, waves) for one mode on one path.
 
-    The key orders failing sections first (fewest), then cost (transponders x price, or count), then hut
-    regens, then the higher rate and the id, so the choice is deterministic.
+    The key orders failing sections first (fewest), then cost (transponders x price per transponder when
+    `unit_usd` prices the modes, else the count), then hut regens, then fewer waves and the id, so the choice is
+    deterministic.
     """
     last = len(nodes) - 1
 
@@ -715,7 +764,7 @@ def _option(
     assert chain is not None  # adjacent hops are always allowed
     waves = waves_for(demand.capacity_tbps, m.line_rate_gbps)
     fails = sum(1 for i, j in chain if (i, j) in banned or not _verdict(nodes, m, judge, i, j)[0])
-    price = m.cost if priced and m.cost is not None else 1.0
+    price = unit_usd[m.id] if unit_usd is not None else 1.0
     huts = sum(1 for _, j in chain[:-1] if nodes[j].kind != "site")
     return (fails, 2 * waves * len(chain) * price, huts, waves, m.id), m, chain, waves
 
@@ -740,13 +789,16 @@ def _verdict(nodes: list[PathNode], m: CoherentMode, judge, i: int, j: int, full
     return result.feasible and result.margin_db - judge.sys_margin_db >= _ALLOWANCE_DB_PER_SPAN * (j - i), result
 
 
-def _why_regen(nodes: list[PathNode], m: CoherentMode, judge, i: int, j: int, sys_margin_db: float) -> str:
+def _why_regen(
+    nodes: list[PathNode], m: CoherentMode, judge, i: int, j: int, sys_margin_db: float, priced: bool = False
+) -> str:
     """Return why a section ends at node j: what going one node further would give."""
     k = j + 1
     ok, result = _verdict(nodes, m, judge, i, k)
     km = nodes[k].km - nodes[i].km
     if ok:
-        return f"{m.id}: fewest transponders overall (the section could reach {nodes[k].id})"
+        best = "lowest transponder price" if priced else "fewest transponders"
+        return f"{m.id}: {best} overall (the section could reach {nodes[k].id})"
     if result is None:
         return f"{km:,.0f} km to {nodes[k].id} exceeds the {m.reach_km:,.0f} km reach of {m.id}"
     if not math.isfinite(result.margin_db):
@@ -860,8 +912,9 @@ def _assumptions(
         "Every intermediate site is a ROADM: an express ROADM (GNPy Roadm with its booster and preamp) where "
         "the signal passes, a terminal where it is regenerated; ILA huts are in-line EDFAs.",
         "Mode and regens per path: an exact search (shortest path over every site and hut as a candidate regen, "
-        "for every allowed mode) for the fewest transponders (x the catalog cost when every allowed mode has "
-        "one); among equals, fewer regens at ILA huts.",
+        "for every allowed mode) for the lowest transponder price (transponders x the price book's "
+        "transponder-<rate>g price) where the price book prices every allowed mode's rate, else for the fewest "
+        "transponders; among equals, fewer regens at ILA huts.",
         f"A section closes when GNPy's GSNR minus the mode's CD/PMD/PDL penalties clears the required OSNR by "
         f"the {spec.sys_margin_db:g} dB system margin on every channel, at full load of the mode on the band.",
         "Waves = ceil(capacity / line rate) per path; working and protect paths each carry every wave of a 1+1 "

@@ -378,6 +378,19 @@ def _scope(plan: CorridorPlan) -> list[str]:
     return out
 
 
+def _objective_text(plan: CorridorPlan) -> str:
+    """Return what the mode and regen search minimised, in words, naming the price book or what it lacks."""
+    objective = plan.objective()
+    rates = ", ".join(f"transponder-{r:g}g" for r in objective["unpriced_rates_gbps"])
+    priced = f"lowest transponder price (transponders x price per transponder, {objective['price_book']})"
+    counted = f"fewest transponders ({objective['price_book']} has no {rates})"
+    if objective["objective"] == "price":
+        return priced
+    if objective["objective"] == "count":
+        return counted
+    return f"{priced} where every allowed rate is priced, else {counted}"
+
+
 def _routes(plan: CorridorPlan) -> list[str]:
     out = [
         "## 2. Routes and diversity",
@@ -390,7 +403,8 @@ def _routes(plan: CorridorPlan) -> list[str]:
             f"{p.route.km / d.great_circle_km:.2f} | {' / '.join(p.routes) or '-'} | "
             f"{', '.join(p.srlgs) or 'none'} | {' > '.join(p.route.sites)} |"
         )
-    out += ["", "Optics per path (mode and regens chosen for the fewest transponders that GNPy closes):", ""]
+    out += ["", "Optics per path: mode and regens from an exact search over the sections that close. Objective: "
+            f"{_objective_text(plan)}.", ""]
     out += _table(["demand", "path", "mode", "waves", "transponders", "regens at", "express ROADMs",
                    "worst GSNR dB", "margin dB", "optics"])
     for d, p in _paths(plan):
