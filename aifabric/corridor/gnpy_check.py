@@ -43,10 +43,18 @@ L_BAND_AMP = "std_medium_gain_L"
 # A channel below this frequency is in the L band (the guard between GNPy's L and C amplifiers).
 L_C_SPLIT_HZ = 190.7e12
 
-# A unit is a ROADM-to-ROADM stretch of equal spans: (span km, number of spans).
-Unit = tuple[float, int]
+# A span: (fiber km, km of planning fiber with the same loss); the two differ on as-built spans (measured loss,
+# another fiber type), which GNPy is given at their real length with the loss coefficient that gives that loss.
+Span = tuple[float, float]
+# A unit is a ROADM-to-ROADM stretch of spans, a to z.
+Unit = tuple[Span, ...]
 # The unit used to separate a section's terminal noise from its units' noise.
-_REFERENCE_UNIT: Unit = (80.0, 1)
+_REFERENCE_UNIT: Unit = ((80.0, 80.0),)
+
+
+def equal_spans(span_km: float, spans: int) -> Unit:
+    """Return a unit of `spans` equal spans of planning fiber, `span_km` each."""
+    return ((span_km, span_km),) * spans
 
 
 @dataclass(frozen=True)
@@ -215,11 +223,11 @@ def section_topology(units: tuple[Unit, ...], loss_db_per_km: float, band: str =
         {"uid": "trx z", "type": "Transceiver"},
     ]
     chain = ["trx a"]
-    for u, (span_km, spans) in enumerate(units):
+    for u, unit in enumerate(units):
         roadm = f"roadm {u:02d}"
         elements.append({"uid": roadm, "type": "Roadm"})
         chain.append(roadm)
-        for index in range(spans):
+        for index, (span_km, loss_km) in enumerate(unit):
             uid = f"fiber {u:02d}-{index:03d}"
             elements.append(
                 {
@@ -229,7 +237,7 @@ def section_topology(units: tuple[Unit, ...], loss_db_per_km: float, band: str =
                     "params": {
                         "length": span_km,
                         "length_units": "km",
-                        "loss_coef": loss_db_per_km,
+                        "loss_coef": span_loss_coef(span_km, loss_km, loss_db_per_km),
                         "con_in": None,
                         "con_out": None,
                     },
@@ -364,6 +372,16 @@ def receiver_result(path: list, mode: CoherentMode, sys_margin_db: float, freque
     )
 
 
+def span_loss_coef(span_km: float, loss_km: float, loss_db_per_km: float) -> float:
+    """Return the loss coefficient (dB/km) that gives a span of `span_km` the loss of `loss_km` of planning fiber."""
+    return loss_db_per_km * loss_km / span_km if span_km > 0 else loss_db_per_km
+
+
+def _rounded(units: tuple[Unit, ...]) -> tuple[Unit, ...]:
+    """Return units with span figures rounded to metres (cache keys; GNPy is given the same figures)."""
+    return tuple(tuple((round(km, 3), round(loss, 3)) for km, loss in unit) for unit in units)
+
+
 class GnpyPlanner:
     """Judges regenerator sections with GNPy for every allowed mode; results are cached per section."""
 
@@ -398,7 +416,7 @@ class GnpyPlanner:
 
     def path_request(self, mode: CoherentMode, units: tuple[Unit, ...]) -> SectionResult:
         """Return GNPy's own path-request verdict for one section (full propagation, cached)."""
-        key = (mode.id, tuple((round(s, 3), n) for s, n in units))
+        key = (mode.id, _rounded(units))
         if key not in self._full:
             topology = section_topology(key[1], self.amps.loss_db_per_km, self.band)
             express = [f"roadm {u:02d}" for u in range(1, len(units))]
@@ -427,14 +445,17 @@ class GnpyPlanner:
         return (mode.baud_gbd, mode.roll_off, self.spacing_ghz(mode), mode.launch_power_dbm, mode.tx_osnr_db)
 
     def _unit_noise(self, mode: CoherentMode, unit: Unit):
-        """Return a unit's 1/SNR (per channel) incl. the section's terminal part. Equal spans add equal noise
-        (each span and its amplifier are designed alike), so U(n) = U(1) + (n - 1) (U(2) - U(1)): two GNPy
-        runs per span length."""
-        span_km, spans = round(unit[0], 3), unit[1]
-        one = self._measured(mode, (span_km, 1))
-        if spans == 1:
-            return one
-        return one + (spans - 1) * (self._measured(mode, (span_km, 2)) - one)
+        """Return a unit's 1/SNR (per channel) incl. the section's terminal part. Each span with its amplifier
+        adds its own noise, so a unit of spans s1..sn is U(s1) + sum over i >= 2 of (U(si, si) - U(si)): two
+        GNPy runs per distinct span (exact for equal spans, which are designed alike; the planner re-runs every
+        chosen section in full)."""
+        spans = _rounded((unit,))[0]
+        one = self._measured(mode, spans[:1])
+        total = one
+        for span in spans[1:]:
+            single = self._measured(mode, (span,))
+            total = total + self._measured(mode, (span, span)) - single
+        return total
 
     def _measured(self, mode: CoherentMode, unit: Unit):
         # Modes that launch the same signal (baud, roll-off, spacing, power, Tx OSNR) share one propagation.
@@ -481,7 +502,7 @@ class GnpyPlanner:
         terminal = self._terminal_noise(mode)
         noise = terminal + sum(self._unit_noise(mode, u) - terminal for u in units)
         snr = 10 * np.log10(1.0 / noise)
-        km = sum(s * n for s, n in units)
+        km = sum(span_km for unit in units for span_km, _ in unit)
         penalty = self.penalty_db(mode, km)
         margin = snr - penalty - mode.required_osnr_db
         bands = band_means_db(snr, self._frequencies[self._signal(mode)])

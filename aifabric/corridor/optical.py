@@ -198,23 +198,24 @@ def _farthest(
     return candidates[found], fits(start, beyond)[1] or why
 
 
-def section_units(nodes: list[PathNode], i: int, j: int) -> tuple[tuple[float, int], ...]:
-    """Return the ROADM-to-ROADM units of the section from node i to node j: (span km, spans) per unit.
+def section_units(nodes: list[PathNode], i: int, j: int) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Return the ROADM-to-ROADM units of the section from node i to node j: per unit, its spans a to z as
+    (fiber km, km of planning fiber with the same loss).
 
     Sites (and huts holding a regen's ROADM) are ROADMs, so a unit ends at each between i and j (express
-    ROADMs); other huts are amplifiers inside a unit. Spans within a segment are equal, so each unit is one span
-    length and a span count.
+    ROADMs); other huts are amplifiers inside a unit. Each span keeps its own length and loss (as-built spans
+    differ), so GNPy sees every span as built.
     """
-    units: list[tuple[float, int]] = []
-    start = i
+    units: list[tuple[tuple[float, float], ...]] = []
+    spans: list[tuple[float, float]] = []
     for k in range(i + 1, j + 1):
-        if nodes[k].kind != "hut" or k == j:
-            spans = k - start
-            # GNPy sees spans at their loss: as-built spans as the km of planning fiber with the same loss.
-            a, b = nodes[start], nodes[k]
-            length = (b.loss_km - a.loss_km) if a.loss_km is not None and b.loss_km is not None else b.km - a.km
-            units.append((length / spans, spans))
-            start = k
+        a, b = nodes[k - 1], nodes[k]
+        km = b.km - a.km
+        loss_km = (b.loss_km - a.loss_km) if a.loss_km is not None and b.loss_km is not None else km
+        spans.append((km, loss_km))
+        if b.kind != "hut" or k == j:
+            units.append(tuple(spans))
+            spans = []
     return tuple(units)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aifabric.corridor.gnpy_check import multiband, multiband_topology, span_loss_coef
 from aifabric.corridor.optical import point_along
 from aifabric.corridor.plan import CorridorPlan
 
@@ -31,8 +32,6 @@ def _location(lat: float, lon: float, city: str | None = None) -> dict[str, Any]
 def gnpy_topology_document(plan: CorridorPlan) -> dict[str, Any]:
     """Return {"elements": [...], "connections": [...]} for every site, segment and hut the plan uses; a C+L plan's
     amplifiers are GNPy Multiband_amplifiers (boosters and preamps written out), as GNPy's multiband model needs."""
-    from aifabric.corridor.gnpy_check import multiband, multiband_topology
-
     document = _single_band_document(plan)
     return multiband_topology(document) if multiband(plan.band.id) else document
 
@@ -64,20 +63,24 @@ def _single_band_document(plan: CorridorPlan) -> dict[str, Any]:
     spans_by_segment = {s.segment_id: s.spans for s in plan.segments}
     for seg in segments:
         spans = spans_by_segment[seg.id]
+        # Each span as built, a to z: its fiber km (between huts) and its loss as km of planning fiber.
+        ends = [0.0, *(h.km_from_a for h in spans.huts), seg.length_km]
+        lengths = [b - a for a, b in zip(ends, ends[1:], strict=False)]
+        losses = list(spans.loss_km) if spans.loss_km is not None else lengths
         for start, end in ((seg.a, seg.z), (seg.z, seg.a)):
             forward = start == seg.a
             chain = [f"roadm {start}"]
-            for index in range(spans.spans):
+            order = range(spans.spans) if forward else range(spans.spans - 1, -1, -1)
+            for index, span in enumerate(order):
                 # Span i runs between hut i and hut i+1 counted from this direction's start.
-                lo, hi = index / spans.spans, (index + 1) / spans.spans
-                mid = (lo + hi) / 2 if forward else 1 - (lo + hi) / 2
-                lon, lat = point_along(seg.coords, mid)
+                lon, lat = point_along(seg.coords, (ends[span] + ends[span + 1]) / 2 / seg.length_km)
                 uid = f"fiber ({start} → {end})-{seg.id}-{index + 1:02d}"
                 elements.append({
                     "uid": uid, "type": "Fiber", "type_variety": "SSMF", "metadata": _location(lat, lon),
-                    "params": {"length": round(spans.span_km, 3), "length_units": "km",
-                               "loss_coef": amps.loss_db_per_km, "con_in": amps.connector_loss_db / 2,
-                               "con_out": amps.connector_loss_db / 2},
+                    "params": {"length": round(lengths[span], 3), "length_units": "km",
+                               "loss_coef": round(span_loss_coef(round(lengths[span], 3), round(losses[span], 3),
+                                                                 amps.loss_db_per_km), 9),
+                               "con_in": amps.connector_loss_db / 2, "con_out": amps.connector_loss_db / 2},
                 })
                 chain.append(uid)
                 if index < spans.spans - 1:

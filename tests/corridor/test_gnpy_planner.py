@@ -8,6 +8,7 @@ import random
 import pytest
 
 from aifabric.corridor.catalog import load_modes
+from aifabric.corridor.gnpy_check import equal_spans
 from aifabric.corridor.optical import PathNode, exact_sections, place_regens
 from aifabric.corridor.plan import plan_corridor
 from aifabric.errors import DesignError
@@ -62,25 +63,25 @@ def test_catalog_reach_is_gnpys_reference_reach(planner):
         m = load_modes()[mode_id]
         assert m.gnpy_reach_km is not None
         spans = int(m.gnpy_reach_km // 80)
-        assert planner.path_request(m, ((80.0, spans),)).feasible
-        assert not planner.path_request(m, ((80.0, spans + 1),)).feasible
+        assert planner.path_request(m, (equal_spans(80.0, spans),)).feasible
+        assert not planner.path_request(m, (equal_spans(80.0, spans + 1),)).feasible
 
 
 def test_composed_estimate_is_close_to_gnpy_and_never_pessimistic(planner):
     rng = random.Random(3)
     m = load_modes()["embedded-800g"]
     for _ in range(8):
-        units = tuple((round(rng.uniform(50, 100), 1), rng.randint(1, 4)) for _ in range(rng.randint(1, 4)))
+        units = tuple(equal_spans(round(rng.uniform(50, 100), 1), rng.randint(1, 4)) for _ in range(rng.randint(1, 4)))
         full, estimate = planner.path_request(m, units), planner.estimate(m, units)
         assert abs(estimate.gsnr_db - full.gsnr_db) < 0.2
-        spans = sum(n for _, n in units)
+        spans = sum(len(u) for u in units)
         # The search's allowance (0.012 dB per span) covers the estimate's optimism.
         assert estimate.margin_db - full.margin_db <= 0.012 * spans + 1e-6
 
 
 def test_system_margin_is_a_margin(planner):
     m = load_modes()["embedded-800g"]
-    result = planner.path_request(m, ((80.0, 8),))
+    result = planner.path_request(m, (equal_spans(80.0, 8),))
     assert result.margin_db == pytest.approx(result.gsnr_db - result.penalty_db - m.required_osnr_db, abs=0.05)
     assert result.feasible == (result.margin_db >= 2.0)
 

@@ -11,13 +11,14 @@ from aifabric.corridor.gnpy_check import (
     MULTIBAND_AMP,
     GnpyPlanner,
     band_edges_hz,
+    equal_spans,
     run_path_request,
     section_topology,
 )
 from aifabric.corridor.plan import plan_corridor
 from aifabric.spec.corridor import Amplifiers
 
-UNITS = ((85.0, 4), (85.0, 3))
+UNITS = (equal_spans(85.0, 4), equal_spans(85.0, 3))
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +59,11 @@ def test_section_gsnr_is_per_band_and_the_worse_band_closes_it(planners):
 
 def test_composed_estimate_agrees_with_gnpy_per_band(planners):
     m, _, cl = planners
-    for units in (((80.0, 5),), ((70.0, 2), (90.0, 3)), UNITS):
+    for units in ((equal_spans(80.0, 5),), (equal_spans(70.0, 2), equal_spans(90.0, 3)), UNITS):
         full, estimate = cl.path_request(m, units), cl.estimate(m, units)
         for (band, a), (band_e, b) in zip(full.band_gsnr_db, estimate.band_gsnr_db, strict=True):
             assert band == band_e and b == pytest.approx(a, abs=0.2)
-        assert estimate.margin_db - full.margin_db <= 0.012 * sum(n for _, n in units) + 1e-6
+        assert estimate.margin_db - full.margin_db <= 0.012 * sum(len(u) for u in units) + 1e-6
 
 
 def test_c_plus_l_plan_runs_the_multiband_model_and_exports_it(write_spec):
