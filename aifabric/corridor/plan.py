@@ -190,7 +190,7 @@ class CorridorPlan:
     # RFP terms per demand (availability, fibers, costs) and the as-built facts per segment.
     terms: CorridorTerms | None = None
     facts: dict[str, SegmentFacts] = field(default_factory=dict)
-    # ILA huts that hold a ROADM (a regen stands there, or stood there in an earlier pass of the search).
+    # ILA huts that hold a ROADM: where a regen stands (`settle_roadm_huts`).
     roadm_huts: frozenset[str] = frozenset()
     # The price book the search read transponder prices from (file name), and the price per transponder (USD) of
     # each allowed mode it prices.
@@ -430,9 +430,9 @@ def plan_corridor(
     _raise_all([error for index, (demand, allowed) in enumerate(zip(spec.demands, demand_modes, strict=True))
                 for error in _demand_errors(file, lines, network, facts, index, demand, allowed)])
     # A regen at an ILA hut puts a ROADM there, which every path through that hut then passes: plan again with
-    # those huts as ROADMs until no new hut regen appears (GNPy's view of the exported network agrees).
-    roadm_huts: frozenset[str] = frozenset()
-    for _ in range(_MAX_HUT_PASSES):
+    # those huts as ROADMs until the ROADM huts are exactly the regen huts (GNPy's view of the exported network
+    # agrees, and no hut keeps a ROADM an earlier pass needed).
+    def plan_all(roadm_huts: frozenset[str]) -> list[DemandPlan]:
         demand_plans = []
         routing_errors: list[AifabricError] = []
         for index, (demand, allowed) in enumerate(zip(spec.demands, demand_modes, strict=False)):
@@ -448,10 +448,12 @@ def plan_corridor(
             if progress is not None:
                 progress(index + 1, len(spec.demands))
         _raise_all(routing_errors)
-        regen_huts = {r for d in demand_plans for p in d.paths for r in p.regen_sites if r not in network.sites}
-        if regen_huts <= roadm_huts:
-            break
-        roadm_huts = roadm_huts | regen_huts
+        return demand_plans
+
+    def hut_regens(demand_plans: list[DemandPlan]) -> frozenset[str]:
+        return frozenset(r for d in demand_plans for p in d.paths for r in p.regen_sites if r not in network.sites)
+
+    roadm_huts, demand_plans = settle_roadm_huts(plan_all, hut_regens)
     slots_per_pair, assignment = _assign_spectrum(demand_plans, chosen_band, spec.grid_ghz)
     segment_plans = _segment_plans(demand_plans, spans, assignment)
     # Terms read the price book: a bad input file is reported before a design that cannot close.
@@ -645,8 +647,42 @@ def _diversity(network: Network, level: str, paths: tuple[PathPlan, ...]) -> Div
     )
 
 
-# Passes of the plan with hut regens as ROADMs; each pass only adds huts, and two have sufficed on shipped specs.
-_MAX_HUT_PASSES = 4
+# Passes of the plan with hut regens as ROADMs; three have sufficed on shipped specs.
+_MAX_HUT_PASSES = 8
+
+
+def settle_roadm_huts(
+    plan_with: Callable[[frozenset[str]], Any], regen_huts_of: Callable[[Any], frozenset[str]],
+    max_passes: int = _MAX_HUT_PASSES,
+) -> tuple[frozenset[str], Any]:
+    """Return (ROADM huts, plans): plans made with ROADMs at exactly the huts where they regenerate.
+
+    A pass plans with ROADMs at `huts`; a pass that regenerates at a hut without one adds it (other paths must
+    pass it), a pass that no longer regenerates at a hut drops it (a stale express ROADM costs every path through
+    it). When the passes cycle or run out, the consistent pass (regens only at ROADM huts) with the fewest stale
+    ROADM huts is kept, else the last.
+    """
+    huts: frozenset[str] = frozenset()
+    seen: set[frozenset[str]] = set()
+    best: tuple[int, frozenset[str], Any] | None = None
+    plans = None
+    for _ in range(max_passes):
+        plans = plan_with(huts)
+        regens = frozenset(regen_huts_of(plans))
+        if regens == huts:
+            return huts, plans
+        seen.add(huts)
+        if regens <= huts:
+            if best is None or len(huts - regens) < best[0]:
+                best = (len(huts - regens), huts, plans)
+            huts = regens
+        else:
+            huts = huts | regens
+        if huts in seen:
+            break
+    if best is not None:
+        return best[1], best[2]
+    return huts, plans
 
 
 
