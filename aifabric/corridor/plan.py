@@ -435,14 +435,17 @@ def plan_corridor(
     def plan_all(roadm_huts: frozenset[str]) -> list[DemandPlan]:
         demand_plans = []
         routing_errors: list[AifabricError] = []
+        # Regen sites of the paths planned so far: a later path that can regenerate there at equal cost does.
+        shared: set[str] = set()
         for index, (demand, allowed) in enumerate(zip(spec.demands, demand_modes, strict=False)):
             try:
                 demand_plans.append(
                     _plan_demand(
                         spec, file, lines, network, graph, spans, index, demand, allowed, judge, facts, roadm_huts,
-                        prices,
+                        prices, shared,
                     )
                 )
+                shared.update(r for p in demand_plans[-1].paths for r in p.regen_sites)
             except RoutingError as exc:
                 routing_errors.append(exc)
             if progress is not None:
@@ -591,6 +594,7 @@ def _plan_demand(
     facts: dict[str, SegmentFacts],
     roadm_huts: frozenset[str] = frozenset(),
     prices: dict[str, float] | None = None,
+    shared: set[str] | None = None,
 ) -> DemandPlan:
     where = f"demands[{index}]"
     gc_km, floor_ms = _latency_floor(network, facts, demand, allowed)
@@ -604,9 +608,11 @@ def _plan_demand(
     except RoutingError as exc:
         line = lines.get(("demands", index))
         raise RoutingError(f"{file}{f':{line}' if line else ''}: {where}: {exc.message}") from None
+    # The two paths of a 1+1 pair never share a regen site with each other (that site would be common to both).
+    before = frozenset(shared or ())
     paths = tuple(
         _plan_path(network, spans, role, route, demand, allowed, judge, spec.sys_margin_db, facts, roadm_huts,
-                   prices or {})
+                   prices or {}, before)
         for role, route in routes
     )
     diversity = _diversity(network, level, paths) if len(paths) == 2 else None
@@ -698,6 +704,7 @@ def _plan_path(
     facts: dict[str, SegmentFacts],
     roadm_huts: frozenset[str] = frozenset(),
     prices: dict[str, float] | None = None,
+    shared: frozenset[str] = frozenset(),
 ) -> PathPlan:
     # A hut where any path regenerates holds a ROADM that every other path through it passes (express).
     nodes = [
@@ -711,7 +718,8 @@ def _plan_path(
     while True:
         for candidate in allowed:
             if candidate.id not in options:
-                options[candidate.id] = _option(nodes, candidate, judge, demand, unit_usd, banned[candidate.id])
+                options[candidate.id] = _option(nodes, candidate, judge, demand, unit_usd, banned[candidate.id],
+                                                shared)
         key, chosen, chain, waves = min(options.values(), key=lambda o: o[0])
         # GNPy's full path request judges every section of the chosen chain; a section the composed
         # estimate passed but GNPy fails is banned and that mode searched again.
@@ -774,35 +782,38 @@ def _plan_path(
 
 def _option(
     nodes: list[PathNode], m: CoherentMode, judge, demand: Demand, unit_usd: dict[str, float] | None,
-    banned: set[tuple[int, int]],
+    banned: set[tuple[int, int]], shared: frozenset[str] = frozenset(),
 ) -> tuple:
     """Return (sort key, mode, cheapest chain of sections, waves) for one mode on one path.
 
     The key orders failing sections first (fewest), then cost (transponders x price per transponder when
-    `unit_usd` prices the modes, else the count), then hut regens, then fewer waves and the id, so the choice is
-    deterministic.
+    `unit_usd` prices the modes, else the count), then regens at new huts, then regens at new sites (a site or
+    hut in `shared` already regenerates for another path: sharing it adds no regen site), then fewer waves and
+    the id, so the choice is deterministic.
     """
     last = len(nodes) - 1
 
     def hop(i: int, j: int) -> tuple[float, ...] | None:
-        hut = 1.0 if nodes[j].kind != "site" and j < last else 0.0
+        new = 1.0 if j < last and nodes[j].id not in shared else 0.0
+        new_hut = new if nodes[j].kind != "site" else 0.0
         # Among equal chains, regens as far along as they reach (as a greedy planner would place them).
         later = -nodes[j].km if j < last else 0.0
         ok = (i, j) not in banned and _verdict(nodes, m, judge, i, j)[0]
         if ok:
-            return (0.0, 1.0, hut, later)
+            return (0.0, 1.0, new_hut, new, later)
         if j == i + 1:
             # An adjacent hop is always allowed, counted as failing, so an infeasible path still gets a plan.
-            return (1.0, 1.0, hut, later)
-        return None if (i, j) not in banned else (math.inf, math.inf, math.inf, math.inf)
+            return (1.0, 1.0, new_hut, new, later)
+        return None if (i, j) not in banned else (math.inf,) * 5
 
     chain = exact_sections(len(nodes), hop)
     assert chain is not None  # adjacent hops are always allowed
     waves = waves_for(demand.capacity_tbps, m.line_rate_gbps)
     fails = sum(1 for i, j in chain if (i, j) in banned or not _verdict(nodes, m, judge, i, j)[0])
     price = unit_usd[m.id] if unit_usd is not None else 1.0
-    huts = sum(1 for _, j in chain[:-1] if nodes[j].kind != "site")
-    return (fails, 2 * waves * len(chain) * price, huts, waves, m.id), m, chain, waves
+    new = [nodes[j] for _, j in chain[:-1] if nodes[j].id not in shared]
+    new_huts = sum(1 for n in new if n.kind != "site")
+    return (fails, 2 * waves * len(chain) * price, new_huts, len(new), waves, m.id), m, chain, waves
 
 
 # The composed estimate is optimistic by up to ~0.01 dB per span (measured against full GNPy runs, see
@@ -950,7 +961,8 @@ def _assumptions(
         "Mode and regens per path: an exact search (shortest path over every site and hut as a candidate regen, "
         "for every allowed mode) for the lowest transponder price (transponders x the price book's "
         "transponder-<rate>g price) where the price book prices every allowed mode's rate, else for the fewest "
-        "transponders; among equals, fewer regens at ILA huts.",
+        "transponders; among equals, fewer new regen huts, then fewer new regen sites (a site where an earlier "
+        "demand's path regenerates is shared, demands in spec order).",
         f"A section closes when GNPy's GSNR minus the mode's CD/PMD/PDL penalties clears the required OSNR by "
         f"the {spec.sys_margin_db:g} dB system margin on every channel, at full load of the mode on the band.",
         "Waves = ceil(capacity / line rate) per path; working and protect paths each carry every wave of a 1+1 "
