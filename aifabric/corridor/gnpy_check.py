@@ -34,10 +34,10 @@ from aifabric.spec.corridor import Amplifiers
 C_BAND_F_MIN_HZ = 191.35e12
 C_BAND_F_MAX_HZ = 196.1e12
 TRX_TYPE = "aifabric"
-# C+L runs on GNPy's multiband model with its multiband example library (eqpt_config_multiband.json): every
-# amplifier is a `Multiband_amplifier` of this one type (its std_medium_gain C and L EDFAs, gain 15-26 dB, the
-# range of our spans' loss; the library's low-gain pairs stop at 16 dB + 2.5 dB extended gain), and the spectrum is
-# two SI bands: C as above and L over that L amplifier's band.
+# C+L runs on GNPy's multiband model with its multiband example library (eqpt_config_multiband.json) as it ships:
+# every amplifier is a `Multiband_amplifier` of this one type (its std_medium_gain C and L EDFAs, gain 15-26 dB,
+# the range of our spans' loss; the library's low-gain pairs, the ones it allows for design, stop at 16 dB + 2.5 dB
+# extended gain), and the spectrum is two SI bands: C as above and L over that L amplifier's band.
 MULTIBAND_AMP = "std_medium_gain_multiband"
 L_BAND_AMP = "std_medium_gain_L"
 # A channel below this frequency is in the L band (the guard between GNPy's L and C amplifiers).
@@ -164,13 +164,7 @@ def equipment_json(
     half_connector = amps.connector_loss_db / 2
     span.update(con_in=half_connector, con_out=half_connector, EOL=amps.margin_db)
     if multiband(band):
-        edfas = json.loads(_multiband_edfas())
-        for amp in edfas:
-            # One multiband type for every amplifier: GNPy keeps only the channels every amplifier of a path
-            # covers, and the library's pairs cover slightly different L/C ranges (channel sets would differ).
-            if amp["type_def"] == "multi_band":
-                amp["allowed_for_design"] = amp["type_variety"] == MULTIBAND_AMP
-        equipment["Edfa"] = edfas
+        equipment["Edfa"] = json.loads(_multiband_edfas())
         _, l_min, l_max = edges[0]
         equipment["SI"].append({**si, "type_variety": "lband", "f_min": l_min + spacing_hz / 2,
                                 "f_max": l_max - spacing_hz / 2})
@@ -191,9 +185,14 @@ def multiband_topology(topology: dict[str, Any]) -> dict[str, Any]:
     which depends on the order it visits ROADMs, so the multiband OMS is spelled out as its example network does)."""
     kinds = {e["uid"]: e["type"] for e in topology["elements"]}
     metadata = {e["uid"]: e["metadata"] for e in topology["elements"] if "metadata" in e}
+    # One multiband type for every amplifier, named (its library entry is not `allowed_for_design`): GNPy keeps
+    # only the channels every amplifier of a path covers, and the library's pairs cover slightly different L/C
+    # ranges. GNPy still designs each band's gain and power.
+    members = next(a for a in json.loads(_multiband_edfas()) if a["type_variety"] == MULTIBAND_AMP)["amplifiers"]
+    amplifier = {"type": "Multiband_amplifier", "type_variety": MULTIBAND_AMP,
+                 "amplifiers": [{"type_variety": m, "operational": {}} for m in members]}
     elements = [
-        {k: v for k, v in e.items() if k not in ("operational", "type_variety")}
-        | {"type": "Multiband_amplifier", "amplifiers": []}
+        {k: v for k, v in e.items() if k not in ("operational", "type_variety")} | amplifier
         if e["type"] == "Edfa" else e
         for e in topology["elements"]
     ]
@@ -206,8 +205,7 @@ def multiband_topology(topology: dict[str, Any]) -> dict[str, Any]:
             amp = f"{role} {u} -> {v}"
             # Where it stands: at the ROADM (booster, preamp), else where the first fiber is placed.
             where = v if role == "preamp" else u
-            elements.append({"uid": amp, "type": "Multiband_amplifier", "amplifiers": []}
-                            | ({"metadata": metadata[where]} if where in metadata else {}))
+            elements.append({"uid": amp, **amplifier} | ({"metadata": metadata[where]} if where in metadata else {}))
             connections += [{"from_node": u, "to_node": amp}, {"from_node": amp, "to_node": v}]
         else:
             connections.append(c)

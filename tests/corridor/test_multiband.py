@@ -85,3 +85,22 @@ def test_c_plus_l_plan_runs_the_multiband_model_and_exports_it(write_spec):
     assert "Multiband_amplifier" in types and "Edfa" not in types
     assert all("metadata" in e for e in exported["elements"])
     assert "Edfa" in {e["type"] for e in gnpy_topology_document(plans["C"])["elements"]}
+
+
+def test_exported_c_plus_l_topology_loads_in_gnpy_with_its_stock_multiband_library(write_spec):
+    # An optical engineer runs GNPy's own tools with GNPy's shipped eqpt_config_multiband.json, unmodified.
+    from gnpy.tools.json_io import load_eqpt_topo_from_json
+    from gnpy.tools.worker_utils import designed_network
+
+    from aifabric.corridor.gnpy_check import _quiet_gnpy, gnpy_example_file
+    from aifabric.export.gnpy_topology import gnpy_topology_document
+
+    plan = plan_corridor(write_spec({"demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 8}],
+                                     "optics": {"mode": "embedded-800g"}, "gnpy_check": True, "band": "C+L"}))
+    equipment = json.loads(gnpy_example_file("eqpt_config_multiband.json").read_text(encoding="utf-8"))
+    with _quiet_gnpy():
+        eqpt, network = load_eqpt_topo_from_json(equipment, gnpy_topology_document(plan))
+        network, _, _ = designed_network(eqpt, network, "trx dallas", "trx houston")
+    amps = [n for n in network.nodes() if type(n).__name__ == "Multiband_amplifier"]
+    assert amps and {a.type_variety for a in amps} == {MULTIBAND_AMP}
+    assert all(len(a.amplifiers) == 2 for a in amps)
