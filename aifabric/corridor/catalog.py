@@ -84,7 +84,42 @@ class Band(BaseModel):
     f_min_thz: float = Field(gt=0)
     f_max_thz: float = Field(gt=0)
     width_thz: float = Field(gt=0)
+    # The amplified sub-bands (f_min, f_max THz) when the band is not one contiguous range (C+L: the guard between
+    # the L and C amplifiers carries no channel); width_thz is then their sum.
+    sub_bands_thz: tuple[tuple[float, float], ...] = ()
     source: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _sub_bands_add_up(self) -> Band:
+        if self.sub_bands_thz:
+            total = sum(hi - lo for lo, hi in self.sub_bands_thz)
+            inside = all(self.f_min_thz <= lo < hi <= self.f_max_thz for lo, hi in self.sub_bands_thz)
+            if not inside or abs(total - self.width_thz) > 1e-6:
+                raise ValueError(f"sub_bands_thz must lie within f_min_thz..f_max_thz and add up to width_thz "
+                                 f"({self.width_thz:g} THz), they add up to {total:g} THz")
+        return self
+
+    @property
+    def ranges_thz(self) -> tuple[tuple[float, float], ...]:
+        """Return the band's amplified ranges (f_min, f_max THz): its sub-bands, else f_min..f_min + width."""
+        return self.sub_bands_thz or ((self.f_min_thz, self.f_min_thz + self.width_thz),)
+
+    def channels(self, grid_ghz: float) -> int:
+        """Return the channels one fiber pair carries at `grid_ghz`: whole channels in each sub-band."""
+        import math
+
+        return sum(math.floor((hi - lo) * 1000.0 / grid_ghz + 1e-9) for lo, hi in self.ranges_thz)
+
+    def slots(self) -> tuple[int, int]:
+        """Return (flexgrid slot index span from the band's lowest edge, mask of the slots in guards between
+        sub-bands): 12.5 GHz slots (ITU-T G.694.1); a channel never overlaps a guard slot."""
+        lo0 = self.ranges_thz[0][0]
+        span = round((self.ranges_thz[-1][1] - lo0) * 1000.0 / SLOT_GHZ)
+        guard = (1 << span) - 1
+        for lo, hi in self.ranges_thz:
+            first, last = round((lo - lo0) * 1000.0 / SLOT_GHZ), round((hi - lo0) * 1000.0 / SLOT_GHZ)
+            guard &= ~(((1 << (last - first)) - 1) << first)
+        return span, guard
 
 
 def load_modes(user_dir: str | Path | None = None) -> dict[str, CoherentMode]:

@@ -25,7 +25,6 @@ from aifabric.corridor.network import Network, great_circle_km, load_network
 from aifabric.corridor.optical import (
     PathNode,
     SegmentSpans,
-    channels_per_pair,
     exact_sections,
     path_nodes,
     section_units,
@@ -403,7 +402,7 @@ def plan_corridor(
                 )
             demand_modes[index] = fitting
     grid_ghz = spec.grid_ghz if spec.grid_ghz is not None else max(m.spacing_ghz for ms in demand_modes for m in ms)
-    channels = channels_per_pair(chosen_band.width_thz, grid_ghz)
+    channels = chosen_band.channels(grid_ghz)
     if channels < 1:
         raise SpecError(
             file, "grid_ghz", f"{grid_ghz:g} GHz is wider than the {spec.band} band", lines.get(("grid_ghz",))
@@ -881,11 +880,12 @@ def _raise_infeasible(file: str, demands: list[DemandPlan], sys_margin_db: float
 
 
 def _assign_spectrum(demands: list[DemandPlan], chosen_band: Band, grid_ghz: float | None):
-    """Return (slots per fiber pair, first-fit assignment) over every section of every path."""
+    """Return (usable slots per fiber pair, first-fit assignment) over every section of every path; no channel
+    crosses the guard between the sub-bands of C+L."""
     from aifabric.corridor.catalog import SLOT_GHZ
     from aifabric.corridor.spectrum import Lightpath, first_fit
 
-    slots_per_pair = int(chosen_band.width_thz * 1000.0 / SLOT_GHZ + 1e-9)
+    slots_per_pair, guard = chosen_band.slots()
     grid_slots = None if grid_ghz is None else math.ceil(grid_ghz / SLOT_GHZ - 1e-9)
     lightpaths = []
     for d in demands:
@@ -901,7 +901,7 @@ def _assign_spectrum(demands: list[DemandPlan], chosen_band: Band, grid_ghz: flo
                 lightpaths.append(
                     Lightpath(f"{d.demand.demand_id}/{p.role}/{n}", segs, p.waves, slots, grid_slots or 1)
                 )
-    return slots_per_pair, first_fit(lightpaths, slots_per_pair)
+    return slots_per_pair - bin(guard).count("1"), first_fit(lightpaths, slots_per_pair, guard)
 
 
 def _segments_between(p: PathPlan, first: int, last: int) -> tuple[str, ...]:

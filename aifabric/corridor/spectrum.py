@@ -32,12 +32,13 @@ class Assignment:
     slots_used: dict[str, int]
 
 
-def first_fit(lightpaths: list[Lightpath], slots_per_pair: int) -> Assignment:
+def first_fit(lightpaths: list[Lightpath], slots_per_pair: int, guard: int = 0) -> Assignment:
     """Return a first-fit assignment of every wave: the lowest slot block free on every segment of its section
     (on any fiber pair there), opening a new fiber pair only where no existing one has the block free.
 
-    Lightpaths are placed widest first, then longest (most segments) first, then in the given order, the usual
-    first-fit ordering that packs tighter.
+    `guard` is a mask of slots no channel may use (between the sub-bands of C+L); they count as occupied on every
+    fiber pair but not in `slots_used`. Lightpaths are placed widest first, then longest (most segments) first,
+    then in the given order, the usual first-fit ordering that packs tighter.
     """
     occupied: dict[str, list[int]] = {}
     # Per segment: bits occupied on every one of its fiber pairs (a block is blocked there only if so).
@@ -51,14 +52,17 @@ def first_fit(lightpaths: list[Lightpath], slots_per_pair: int) -> Assignment:
         placed = channels.setdefault(lp.key, [])
         block = (1 << lp.slots) - 1
         for _ in range(lp.waves):
-            combined = 0
+            combined = guard
             for seg in lp.segments:
                 combined |= blocked.get(seg, 0)
             start = _lowest_free(combined, block, lp, occupied, slots_per_pair)
             if start is None:
                 # No block is free on every segment: take the block that needs new fiber pairs on fewest segments.
+                starts = [s for s in range(0, slots_per_pair - lp.slots + 1, lp.align) if not guard & (block << s)]
+                if not starts:
+                    raise ValueError(f"a {lp.slots}-slot channel fits no sub-band of a {slots_per_pair}-slot pair")
                 start = min(
-                    range(0, slots_per_pair - lp.slots + 1, lp.align),
+                    starts,
                     key=lambda s: (sum(1 for seg in lp.segments if blocked.get(seg, 0) & (block << s)), s),
                 )
             mask = block << start
@@ -67,7 +71,7 @@ def first_fit(lightpaths: list[Lightpath], slots_per_pair: int) -> Assignment:
                 seg_pairs = occupied.setdefault(seg, [])
                 pair = next((p for p, bits in enumerate(seg_pairs) if not bits & mask), None)
                 if pair is None:
-                    seg_pairs.append(0)
+                    seg_pairs.append(guard)
                     pair = len(seg_pairs) - 1
                 seg_pairs[pair] |= mask
                 pairs[seg] = pair
@@ -80,7 +84,7 @@ def first_fit(lightpaths: list[Lightpath], slots_per_pair: int) -> Assignment:
         slots_per_pair,
         channels,
         {seg: len(pairs) for seg, pairs in sorted(occupied.items())},
-        {seg: sum(bin(bits).count("1") for bits in pairs) for seg, pairs in sorted(occupied.items())},
+        {seg: sum(bin(bits & ~guard).count("1") for bits in pairs) for seg, pairs in sorted(occupied.items())},
     )
 
 

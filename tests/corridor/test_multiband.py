@@ -104,3 +104,33 @@ def test_exported_c_plus_l_topology_loads_in_gnpy_with_its_stock_multiband_libra
     amps = [n for n in network.nodes() if type(n).__name__ == "Multiband_amplifier"]
     assert amps and {a.type_variety for a in amps} == {MULTIBAND_AMP}
     assert all(len(a.amplifiers) == 2 for a in amps)
+
+
+def test_c_plus_l_band_is_what_gnpy_simulates_and_no_channel_sits_in_the_guard():
+    from aifabric.corridor.catalog import load_bands
+    from aifabric.corridor.spectrum import Lightpath, first_fit
+
+    band = load_bands()["C+L"]
+    # The catalog's sub-bands are GNPy's: L over its multiband L amplifier, C as the C-band runs.
+    assert [x * 1e12 for r in band.ranges_thz for x in r] == pytest.approx(
+        [x for _, lo, hi in band_edges_hz("C+L") for x in (lo, hi)])
+    assert band.width_thz == pytest.approx(3.6 + 4.75)
+    # 212.5 GHz channels: 16 in L + 22 in C (a contiguous 8.35 THz would claim 39).
+    assert band.channels(212.5) == 38
+    span, guard = band.slots()
+    assert span == 768 and bin(guard).count("1") == 100  # 190.1-191.35 THz
+    lightpath = Lightpath("x", ("s",), 40, 17, 1)
+    assignment = first_fit([lightpath], span, guard)
+    starts = [start for start, _ in assignment.channels["x"]]
+    assert all(not guard & (((1 << 17) - 1) << start) for start in starts)
+    # 38 channels fill the first pair (16 L + 22 C), the other 2 open a second pair.
+    assert assignment.fiber_pairs["s"] == 2 and assignment.slots_used["s"] == 40 * 17
+
+
+def test_first_fit_skips_guard_slots():
+    from aifabric.corridor.spectrum import Lightpath, first_fit
+
+    guard = 0b0000110000  # slots 4 and 5
+    assignment = first_fit([Lightpath("x", ("s", "t"), 3, 3, 1)], 10, guard)
+    assert [start for start, _ in assignment.channels["x"]] == [0, 6, 0]
+    assert assignment.fiber_pairs == {"s": 2, "t": 2} and assignment.slots_used == {"s": 9, "t": 9}
