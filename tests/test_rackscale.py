@@ -282,3 +282,22 @@ def test_connectx_8_ethernet_cannot_join_spectrum_6_but_connectx_9_can(hardware)
     result = plan_spec(FabricSpec(gpus=1024, server="dgx-rubin-nvl8", switch="sn6810"), hardware)
     assert result.plan.nic_id == "connectx-9" and result.plan.port_gbps == 800
     assert not result.document()["parts"]["switch_modules"]
+
+
+def test_colossus_2_fits_its_site_and_its_bom_counts_nvl72_racks_and_nvlink_trays():
+    """Issue 14 acceptance: Colossus 2 (550,000 GB200 GPUs) plans within its 1.2 GW site (the spec's max_site_mw
+    would make it an error otherwise) and its BOM counts the NVL72 racks, compute trays and NVLink switch trays,
+    whose catalog power is the site's compute power."""
+    result = plan_fabric("topologies/colossus-2.yaml")
+    site = result.site()
+    racks = -(-550000 // 72)  # the last rack is partly filled and counted whole
+    assert site["compute_racks"] == racks == 7639
+    assert site["facility_mw"] <= site["max_site_mw"] == 1200
+    assert site["facility_mw"] == pytest.approx(site["it_mw"] * 1.1, abs=1e-3)
+    lines = {line.catalog_id: line for line in result.bom() if line.category == "system"}
+    assert lines["gb200-nvl72"].quantity == racks
+    trays, switch_trays = lines["gb200-nvl72-compute-tray"], lines["gb200-nvl72-nvlink-switch-tray"]
+    assert trays.quantity == 550000 // 4 and switch_trays.quantity == 9 * racks
+    compute_mw = (trays.quantity * trays.unit_power_w + switch_trays.quantity * switch_trays.unit_power_w) / 1e6
+    assert site["compute_mw"] == pytest.approx(compute_mw, abs=1e-3)
+    assert site["halls"] > 1 and site["buildings"] > 1
