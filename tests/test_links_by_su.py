@@ -110,3 +110,56 @@ def test_rails_sharing_a_nic_cage_take_the_widest_medium(hardware):
     assert (link_set.medium[2:] == index["mmf-sr4"]).all()
     assert link_set.cable_m[0] == 3.0  # MFP7E30's shortest length covering 2.2 m
     assert (link_set.cable_m[2:] == 3.0).all()
+
+
+@pytest.mark.parametrize("kw", [
+    {"gpus": 65536, "switch": "sn5600"},
+    {"gpus": 70000, "switch": "sn5600", "tiers": 3, "port_gbps": 200, "nic_gbps": 400, "planes": 2,
+     "gpus_per_server": 8},
+])
+def test_three_tier_cage_blocks_equal_link_by_link(kw, hardware, monkeypatch):
+    """Cage groups found on one repeating block of cages (cage_periods) give the same link table as over every
+    link, on three-tier fabrics whose spine-core runs mix media."""
+    spec = FabricSpec(**kw)
+    fast, slow = _both(spec, hardware, monkeypatch)
+    assert len(np.unique(fast.sets["spine_core"].medium)) > 1
+    assert links_module.cage_periods(fast.plan, fast.rules)["spine_core"][1] > 1
+    _assert_same(fast, slow)
+
+
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    pairs = np.unique(a.astype(np.int64) * (int(b.max()) + 1) + b)
+    return len(np.unique(a)) == len(np.unique(b)) == len(pairs)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(gpus=st.integers(20_000, 120_000), port=st.sampled_from([(200, 400, 2), (400, 400, 1)]),
+       switch=st.sampled_from(["sn5600", "sn5400"]))
+def test_cage_groups_by_block_equal_whole(gpus, port, switch, hardware):
+    """The groups of connected cages found per block (and the links past the last block apart) partition the
+    links exactly as the groups found over all links do, whatever the core count modulo the ports per cage."""
+    port_gbps, nic_gbps, planes = port
+    spec = FabricSpec(gpus=gpus, switch=switch, tiers=3, port_gbps=port_gbps, nic_gbps=nic_gbps, planes=planes,
+                      gpus_per_server=8)
+    try:
+        plan = size(spec, hardware)
+        links = links_module.generate(plan, spec, hardware)
+    except DesignError:
+        return
+    for link_class, (period, blocks) in links_module.cage_periods(plan, links.rules).items():
+        keys = links_module.cage_keys(links, link_class)
+        if blocks < 2 or not keys:
+            continue
+        assert _same_partition(links_module._cage_groups(keys, period, blocks), links_module._cage_groups(keys))
+
+
+@given(cores=st.integers(1, 60), ppc=st.sampled_from([1, 2, 4, 8]), slots=st.integers(1, 3000))
+def test_striped_cage_groups_by_block_equal_whole(cores, ppc, slots):
+    """A stripe of slot i to core i mod C, port i div C, spine cages of P consecutive slots: blocks of C x P slots
+    group their cages alike, whatever C modulo P (the whole block is one group when P does not divide C)."""
+    slot = np.arange(slots * ppc, dtype=np.int64)
+    keys = [slot // ppc, (slot % cores) * 1000 + (slot // cores) // ppc]
+    block = cores * ppc
+    whole = links_module._cage_groups(keys)
+    assert _same_partition(links_module._cage_groups(keys, block, len(slot) // block), whole)

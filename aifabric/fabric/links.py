@@ -278,10 +278,41 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
         sets["spine_core"] = _spine_core(plan, floor, candidates_of["spine_core"], hardware, media_index,
                                          all_lengths)
     links = FabricLinks(plan, media, sets, all_lengths, rules, candidates_of, floor)
+    periods = cage_periods(plan, rules) if GROUP_RUNS else {}
     for link_class, link_set in sets.items():
         _one_module_per_cage(link_set, lambda c=link_class: cage_keys(links, c), candidates_of[link_class],
-                             media_index, all_lengths)
+                             media_index, all_lengths, periods.get(link_class, (0, 0)))
     return links
+
+
+def cage_periods(plan: Plan, rules: dict[str, ClassRules]) -> dict[str, tuple[int, int]]:
+    """Return {link class: (links per block, blocks)} where a class's first blocks x links-per-block links fall in
+    blocks that repeat one pattern of cages, each block on cages of its own (no cage is shared between blocks).
+
+    Leaf-spine: one block per pod of the first run of like pods (a pod's leaves and spines are its own, and its
+    links are laid out alike). Spine-core, striped (slot i to core i mod C, port i div C): C x P consecutive slots
+    (P ports per cage) fill P rows of one core cage per core, so when each spine's uplinks fill whole cages, every
+    C x P slots hold whole spine cages and whole core cages of their own, in the same pattern (slots past the
+    last whole block, on cages of their own too, are grouped apart). The groups of
+    connected cages are then found on one block and repeated, instead of over every link.
+    """
+    periods: dict[str, tuple[int, int]] = {}
+    if plan.tiers < 3:
+        return periods
+    start, end, shape = pod_runs(plan)[0]
+    if shape.leaves == plan.leaves_per_pod and (not plan.rail_pods or plan.leaves_per_pod % plan.leaves_per_su == 0):
+        periods["leaf_spine"] = (shape.leaves * plan.leaf_uplinks, end - start)
+    ppc = rules["spine_core"].a.ports_per_cage
+    if not plan.core_groups:
+        # Blocks only where every spine's uplinks fill whole cages (the leading pods; a smaller last pod may not).
+        aligned = 0
+        for pod in plan.pods:
+            if pod.spine_uplinks % ppc:
+                break
+            aligned += pod.spines * pod.spine_uplinks
+        block = plan.cores_per_plane * ppc
+        periods["spine_core"] = (block, aligned // block)
+    return periods
 
 
 def pod_runs(plan: Plan) -> list[tuple[int, int, PodShape]]:
@@ -392,10 +423,11 @@ def cage_keys(links: FabricLinks, link_class: str) -> list[np.ndarray]:
 
 
 def _one_module_per_cage(link_set: LinkSet, keys, candidates: list[Option], media_index,
-                         all_lengths_m: np.ndarray) -> None:
+                         all_lengths_m: np.ndarray, period: tuple[int, int] = (0, 0)) -> None:
     """Give every lane of a cage the medium of its longest-reach lane (one module fills a cage), and the far end of
     each link the same medium, until nothing changes; re-choose the orderable length of the links that changed.
-    keys: a callable returning the cage keys per end (built only when a class mixes media)."""
+    keys: a callable returning the cage keys per end (built only when a class mixes media); period: (links per
+    block, blocks) of repeating blocks of cages (cage_periods), or (0, 0)."""
     medium = link_set.medium
     if medium.size == 0:
         return
@@ -407,7 +439,7 @@ def _one_module_per_cage(link_set: LinkSet, keys, candidates: list[Option], medi
         return
     # The fixed point of "every lane of a cage takes the cage's best medium, both ends of a link take the same" is
     # the best medium over each connected group of cages (cages joined by links), found in one pass per group.
-    group = _cage_groups(keys)
+    group = _cage_groups(keys, *period)
     raised = medium > low
     top = np.full(int(group.max()) + 1, low, dtype=medium.dtype)
     np.maximum.at(top, group[raised], medium[raised])
@@ -424,10 +456,30 @@ def _one_module_per_cage(link_set: LinkSet, keys, candidates: list[Option], medi
         link_set.medium = current.astype(medium.dtype)
 
 
-def _cage_groups(keys: list[np.ndarray]) -> np.ndarray:
+def _cage_groups(keys: list[np.ndarray], period: int = 0, blocks: int = 0) -> np.ndarray:
     """Return, per link, the id of its connected group of cages: cages are nodes (one id range per end), each link
-    joins its cages. Hook-and-jump label propagation (each round hooks every root to the smallest root it touches,
-    then compresses paths), so the number of rounds grows with the log of a group's size, not its diameter."""
+    joins its cages. With blocks > 1, the first period x blocks links are blocks of one pattern on cages of their
+    own (cage_periods): the groups of the first block, repeated with fresh ids, and those of the rest after them."""
+    if blocks < 2:
+        return _connected(keys)
+    head = _compact(_connected([_compact(key[:period]) for key in keys]))
+    width = int(head.max()) + 1
+    groups = [(np.arange(blocks, dtype=np.int64) * width)[:, None] + head[None, :]]
+    tail = period * blocks
+    if tail < keys[0].shape[0]:
+        groups.append(_compact(_connected([_compact(key[tail:]) for key in keys])) + blocks * width)
+    return np.concatenate([g.ravel() for g in groups])
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """Return values renumbered 0..n-1 in their order (n distinct values): small ids for a part of the links."""
+    return np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def _connected(keys: list[np.ndarray]) -> np.ndarray:
+    """Return, per link, a root id of its connected group of cages. Hook-and-jump label propagation (each round
+    hooks every root to the smallest root it touches, then compresses paths), so the number of rounds grows with
+    the log of a group's size, not its diameter."""
     offsets, nodes = [], 0
     for key in keys:
         offsets.append(nodes)
