@@ -9,12 +9,15 @@ STAMP  := $(VENV)/.installed
 venv: $(STAMP)
 
 # An editable install leaves the package uncompiled (a regular install compiles it): compile it once, so a cold
-# CLI start does not recompile every module (as it would each time under PYTHONDONTWRITEBYTECODE).
+# CLI start does not recompile every module (as it would each time under PYTHONDONTWRITEBYTECODE), and store the
+# validated shipped catalog beside the compiled modules (aifabric/catalog/cache.py).
+WARM := $(BIN)/python -m compileall -q aifabric && $(BIN)/python -c 'from aifabric.catalog.models import load_hardware; load_hardware()'
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/python -m compileall -q aifabric
+	$(WARM)
 	touch $(STAMP)
 
 # Plans every shipped example and writes its outputs into build/<name>/. The two largest fabrics (colossus-2,
@@ -52,7 +55,7 @@ fuzz: $(STAMP)
 SIMAI_GENERATOR ?= $(firstword $(wildcard ../shared/peers/simai/gen_Topo_Template.py))
 
 bench: $(STAMP)
-	$(BIN)/python -m compileall -q aifabric
+	$(WARM)
 	SIMAI_GENERATOR=$(SIMAI_GENERATOR) $(BIN)/python benchmarks/run.py
 
 lint: $(STAMP)

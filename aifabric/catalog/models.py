@@ -35,7 +35,7 @@ def _legacy(data: Any, old: str, new: str) -> Any:
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(pattern=_ID)
     source: str = Field(min_length=3)
@@ -145,7 +145,7 @@ class Switch(_Entry):
 class PortMode(BaseModel):
     """One way a NIC's port(s) can run: `ports` logical ports of `gbps` each, over one protocol, at one lane rate."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     ports: int = Field(gt=0)
     gbps: int = Field(gt=0)
@@ -389,7 +389,22 @@ KINDS = {
 
 
 def load_hardware(user_dir: str | Path | None = None) -> Hardware:
-    """Return the shipped catalog merged with a user's catalog directory, cross-references checked."""
+    """Return the shipped catalog merged with a user's catalog directory, cross-references checked (the shipped
+    catalog alone from its pickled copy when that is current: aifabric.catalog.cache)."""
+    if user_dir is not None:
+        return _validated_hardware(user_dir)
+    from aifabric.catalog import cache, catalog_files
+
+    key = cache.cache_key([catalog_files(kind)[0] for kind in KINDS])
+    hardware = cache.load(key)
+    if not isinstance(hardware, Hardware):
+        hardware = _validated_hardware(None)
+        cache.store(key, hardware)
+    return hardware
+
+
+def _validated_hardware(user_dir: str | Path | None) -> Hardware:
+    """Return the catalog validated from its YAML files, cross-references checked."""
     loaded = {kind: load_entries(kind, model, user_dir) for kind, model in KINDS.items()}
     hardware = Hardware(**loaded)
     def dangling(kind: str, entry_id: str, field: str, what: str, value: str, known) -> SpecError:

@@ -132,22 +132,39 @@ def _top2(values: np.ndarray, axis: int, worst: bool) -> np.ndarray:
     return first + second
 
 
-def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[str, np.ndarray]
-            ) -> dict[str, float]:
-    """Return the min or worst link-latency sum of each path class over real paths."""
+def _leaf_ports_sorted(plan, nic_ns: np.ndarray) -> list[np.ndarray]:
+    """Return the NIC-link latencies of every leaf, sorted per leaf: (SUs, leaves per SU, ports) for the whole SUs,
+    then (1, leaves per SU, its ports) for a partial last SU. One sort serves the worst and the best chains (the
+    two largest and the two smallest of each leaf are its last two and first two)."""
+    whole = plan.servers // plan.leaf_downlinks
+    blocks = []
+    for first, sus, servers in ((0, whole, plan.leaf_downlinks), (whole, 1, plan.servers % plan.leaf_downlinks)):
+        if not sus or not servers:
+            continue
+        start = first * plan.leaf_downlinks * plan.rails
+        block = nic_ns[start: start + sus * servers * plan.rails]
+        # With one rail per leaf the last axis is the SU's servers; with p rails per leaf, servers x p.
+        block = block.reshape(sus, servers, plan.leaves_per_su, plan.rails_per_leaf).transpose(0, 2, 1, 3)
+        block = block.reshape(sus, plan.leaves_per_su, servers * plan.rails_per_leaf)
+        blocks.append(np.sort(block, axis=2))
+    return blocks
+
+
+def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[str, np.ndarray],
+            leaf_ports: list[np.ndarray]) -> dict[str, float]:
+    """Return the min or worst link-latency sum of each path class over real paths (leaf_ports: the NIC links of
+    every leaf, sorted, from _leaf_ports_sorted)."""
     plan = links.plan
     pick = np.max if worst else np.min
     fill = -np.inf if worst else np.inf
-    # NIC links per leaf: (sus, leaves per SU, servers per SU x rails per leaf), padded where the last SU is
-    # partial; with one rail per leaf the last axis is the SU's servers.
-    nic = np.full(plan.sus * plan.leaf_downlinks * plan.rails, fill)
-    nic[: plan.servers * plan.rails] = link_ns["nic_leaf"]
-    nic = nic.reshape(plan.sus, plan.leaf_downlinks, plan.leaves_per_su, plan.rails_per_leaf)
-    nic = nic.transpose(0, 2, 1, 3).reshape(plan.sus, plan.leaves_per_su, plan.leaf_down_ports)
     results = {}
     if plan.leaf_down_ports > 1:
-        results["same_leaf"] = float(pick(_top2(nic, axis=2, worst=worst)))
-    nic_leaf = pick(nic, axis=2).reshape(-1)  # per leaf, index su * leaves per SU + leaf
+        # The two worst (best) NIC links of a leaf are its last (first) two; a leaf of one port has no such pair.
+        pairs = [pick(b[..., -1] + b[..., -2] if worst else b[..., 0] + b[..., 1]) for b in leaf_ports
+                 if b.shape[2] > 1]
+        results["same_leaf"] = float(pick(pairs)) if pairs else fill
+    # Per leaf, index su * leaves per SU + leaf: its worst (best) NIC link.
+    nic_leaf = np.concatenate([(b[..., -1] if worst else b[..., 0]).reshape(-1) for b in leaf_ports])
     if plan.leaf_uplinks == 0:
         return results  # one tier: no path leaves a leaf
 
@@ -208,8 +225,9 @@ def path_latencies(links: FabricLinks, hardware: Hardware, overrides: LatencyOve
     model = latency_model(links, hardware, overrides)
     typical_by_class = {name: _typical_terms(links, model, name) for name in links.sets}
     link_ns = {name: _link_ns(links, model, name) for name in links.sets}
-    worst = _chains(links, model, True, link_ns)
-    best = _chains(links, model, False, link_ns)
+    leaf_ports = _leaf_ports_sorted(plan, link_ns["nic_leaf"])
+    worst = _chains(links, model, True, link_ns, leaf_ports)
+    best = _chains(links, model, False, link_ns, leaf_ports)
     results = []
     for path_class, hops in PATH_HOPS.items():
         if path_class not in worst or not np.isfinite(worst[path_class]):
