@@ -534,29 +534,36 @@ def _spine_core(plan: Plan, floor: Floor, candidates: list[Option], hardware: Ha
         core = np.tile(np.arange(cores, dtype=np.int32), rounds)[:count]
         core_port = np.repeat(np.arange(rounds, dtype=np.int32), cores)[:count]
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
-    spine_key = spine_base[pod] + spine
     core_x, core_y = _f32(floor.core_xy(np.arange(plan.cores_per_plane, dtype=np.int64)))
     spine_place, (place_x, place_y) = _places(spine_x, spine_y)
     core_place, (core_place_x, core_place_y) = _places(core_x, core_y)
     pairs = len(place_x) * len(core_place_x)
     if GROUP_RUNS and pairs * 4 <= count:
         # Spines and cores stand in racks: a run depends only on the two racks, so runs and media are found once
-        # per pair of places that some link joins, then gathered per link (the same numbers as per link).
-        key = spine_place[spine_key] * len(core_place_x) + core_place[core]
+        # per pair of places that some link joins, then looked up per link (the same numbers as per link).
+        # Slots run spine by spine (pod-major), so a link's spine place is its spine's, repeated over its uplinks.
+        per_spine = np.repeat([p.spine_uplinks for p in plan.pods], [p.spines for p in plan.pods])
+        key = np.repeat(spine_place * len(core_place_x), per_spine)
+        key += core_place[core] if plan.core_groups else np.tile(core_place, rounds)[:count]
         used = np.flatnonzero(np.bincount(key, minlength=pairs))
         table = floor.run_m(place_x[:, None], place_y[:, None], core_place_x[None, :],
                             core_place_y[None, :]).ravel()
         chosen = _choose(table[used], candidates, media_index, "spine_core", hardware, all_lengths_m)
-        slot = np.zeros(pairs, dtype=np.int32)
-        slot[used] = np.arange(len(used), dtype=np.int32)
-        at = slot[key]
-        run = table[used][at]
-        medium, cable, length_index = (column[at] for column in chosen)
+        run = table[key]
+        medium, cable, length_index = (_scattered(column, used, pairs)[key] for column in chosen)
     else:
+        spine_key = spine_base[pod] + spine
         run = floor.run_m(spine_x[spine_key], spine_y[spine_key], core_x[core], core_y[core])
         medium, cable, length_index = _choose(run, candidates, media_index, "spine_core", hardware, all_lengths_m)
     return LinkSet("spine_core", plan.uplink_gbps, spine, pod, uplink, core, None, core_port, run, medium, cable,
                    length_index)
+
+
+def _scattered(values: np.ndarray, at: np.ndarray, size: int) -> np.ndarray:
+    """Return an array of `size` (zeros elsewhere) holding values at the positions `at`."""
+    table = np.zeros(size, dtype=values.dtype)
+    table[at] = values
+    return table
 
 
 def _core_groups(plan: Plan, pod: np.ndarray, spine: np.ndarray, uplink: np.ndarray

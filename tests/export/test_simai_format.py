@@ -1,0 +1,42 @@
+"""The SimAI writer's vectorised line formatter writes exactly what an f-string per line writes."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aifabric.export import simai
+
+TAIL = " 400Gbps 0.0005ms 0"
+
+
+def _reference(src, dst, tail: str) -> str:
+    return "".join(f"{a} {b}{tail}\n" for a, b in zip(src.tolist(), dst.tolist(), strict=True))
+
+
+ids = st.lists(st.tuples(st.integers(0, 2**40), st.integers(0, 2**40)) | st.tuples(st.integers(0, 120),
+                                                                                   st.integers(0, 12)),
+               max_size=60)
+
+
+@given(pairs=ids)
+def test_format_equals_one_f_string_per_line(pairs):
+    src = np.array([a for a, _ in pairs], dtype=np.int64)
+    dst = np.array([b for _, b in pairs], dtype=np.int64)
+    assert simai._format(src, dst, TAIL) == _reference(src, dst, TAIL)
+
+
+def test_format_digit_boundaries_and_blocks(monkeypatch):
+    values = np.array([0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 2**31 - 2, 2**31 - 1, 2**31, 10**12], dtype=np.int64)
+    src, dst = np.repeat(values, len(values)), np.tile(values, len(values))
+    assert simai._format(src, dst, TAIL) == _reference(src, dst, TAIL)
+    monkeypatch.setattr(simai, "FORMAT_ROWS", 7)  # blocks of 7 lines, each with its own column widths
+    assert simai._format(src, dst, TAIL) == _reference(src, dst, TAIL)
+    assert simai._format(src[:0], dst[:0], TAIL) == ""
+
+
+@given(values=st.lists(st.integers(0, 10**9), max_size=50))
+def test_distinct_equals_unique(values):
+    array = np.array(values, dtype=np.int64)
+    assert np.array_equal(simai._distinct(array), np.unique(array))
