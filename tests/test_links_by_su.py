@@ -159,7 +159,7 @@ def test_striped_cage_groups_by_block_equal_whole(cores, ppc, slots):
     """A stripe of slot i to core i mod C, port i div C, spine cages of P consecutive slots: blocks of C x P slots
     group their cages alike, whatever C modulo P (the whole block is one group when P does not divide C)."""
     slot = np.arange(slots * ppc, dtype=np.int64)
-    keys = [slot // ppc, (slot % cores) * 1000 + (slot // cores) // ppc]
+    keys = [slot // ppc, (slot % cores) * len(slot) + (slot // cores) // ppc]  # core x cages + port cage
     block = cores * ppc
     whole = links_module._cage_groups(keys)
     assert _same_partition(links_module._cage_groups(keys, block, len(slot) // block), whole)

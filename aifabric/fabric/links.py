@@ -218,7 +218,7 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     su = np.repeat(np.arange(plan.sus, dtype=int_t), plan.leaf_downlinks * plan.rails)[:n_links]
     slot = np.tile(np.repeat(np.arange(plan.leaf_downlinks, dtype=int_t), plan.rails), plan.sus)[:n_links]
     per_leaf = plan.rails_per_leaf
-    leaves = su * plan.leaves_per_su + rails // per_leaf
+    leaves = su * plan.leaves_per_su + (rails // per_leaf if per_leaf > 1 else rails)
     if per_leaf > 1:
         slot = slot * per_leaf + rails % per_leaf
     server_x, server_y = _f32(floor.server_xy(np.arange(plan.servers, dtype=int_t)))
@@ -252,9 +252,15 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     else:
         pod = leaf // plan.leaves_per_pod
         in_pod = leaf - pod * plan.leaves_per_pod
-    per_pair = np.array([p.links_per_leaf_spine for p in plan.pods], dtype=int_t)[pod]
-    spine = uplink // per_pair
-    spine_port = in_pod * per_pair + uplink % per_pair
+    # Links per leaf-spine pair: one count for every pod is a scalar; pods that differ give each link its pod's.
+    pair_counts = {p.links_per_leaf_spine for p in plan.pods}
+    per_pair = (int_t(min(pair_counts)) if len(pair_counts) == 1 else
+                np.array([p.links_per_leaf_spine for p in plan.pods], dtype=int_t)[pod])
+    if pair_counts == {1}:
+        spine, spine_port = uplink.copy(), in_pod.copy()  # one link per pair: uplink u to spine u, port = leaf
+    else:
+        spine = uplink // per_pair
+        spine_port = in_pod * per_pair + uplink % per_pair
     if plan.rail_pods:
         # Rail-optimized to the top: a rail-r leaf joins only rail group r's spines, arriving on port
         # (its SU's place in the pod) x links per pair.
