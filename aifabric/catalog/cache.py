@@ -10,6 +10,7 @@ user's catalog directory (--catalog) is always validated afresh.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -55,7 +56,5 @@ def store(key: str, value: Any) -> None:
             if old != target:
                 old.unlink(missing_ok=True)
     except Exception:  # noqa: BLE001 - a copy that cannot be written is no error: the next start validates
-        try:
+        with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
-        except OSError:
-            pass
