@@ -85,13 +85,12 @@ def latency_model(links: FabricLinks, hardware: Hardware, overrides: LatencyOver
 
 def _link_ns(links: FabricLinks, model: LatencyModel, link_class: str) -> np.ndarray:
     link_set = links.sets[link_class]
-    medium = link_set.medium
     # Few (medium, length) pairs exist: price each once and gather, instead of arithmetic per link. Lengths go
     # through float32 as the cable_m column does, so a term equals cable_m x ns/m exactly.
     lengths = links.lengths_m.astype(np.float32).astype(np.float64)
     table = (lengths[None, :] * model.propagation_ns_per_m[:, None] + model.fec_ns[:, None]
              + model.optics_ns[:, None])
-    return table.ravel()[medium.astype(np.int32) * len(lengths) + link_set.length_index]
+    return table.ravel()[link_set.pair_index(len(lengths))]
 
 
 def _typical_terms(links: FabricLinks, model: LatencyModel, link_class: str) -> dict[str, float]:
@@ -180,7 +179,9 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
         reach = shape.spines_per_group  # spines one leaf reaches (its rail group's, on rack-scale pods)
         block = ls[offset: offset + count].reshape(pods, shape.leaves, reach, shape.links_per_leaf_spine)
         leaf_chain = nic_leaf[leaf0: leaf0 + pods * shape.leaves].reshape(pods, shape.leaves, 1)
-        chain = pick(block, axis=3) + leaf_chain  # (pods, leaves, spines reached)
+        # (pods, leaves, spines reached): the leaf's chain plus its worst (best) parallel link to the spine.
+        parallel = block[..., 0] if shape.links_per_leaf_spine == 1 else pick(block, axis=3)
+        chain = parallel + leaf_chain
         if shape.rail_groups > 1:
             # Leaves run SU-major, rail-minor: two leaves share a spine only within one rail.
             chain = chain.reshape(pods, shape.leaves // plan.rails, plan.rails, reach)

@@ -51,11 +51,21 @@ class LinkSet:
     def __len__(self) -> int:
         return int(self.a.shape[0])
 
+    def pair_index(self, n_lengths: int) -> np.ndarray:
+        """Return each link's (medium, ordered length) as one index, medium x n_lengths + length index (kept: the
+        histogram and the latency terms both look links up by it)."""
+        cached = getattr(self, "_pair_index", None)
+        if cached is None or cached[0] != n_lengths:
+            index = self.medium.astype(np.int32) * np.int32(n_lengths) + self.length_index
+            cached = (n_lengths, index)
+            self._pair_index = cached
+        return cached[1]
+
     def histogram(self, lengths_m: np.ndarray, n_media: int) -> np.ndarray:
         """Return link counts per (medium, ordered cable length), lengths_m being every orderable length."""
         cached = getattr(self, "_histogram", None)
         if cached is None:
-            key = self.medium.astype(np.int64) * len(lengths_m) + self.length_index
+            key = self.pair_index(len(lengths_m))
             cached = np.bincount(key, minlength=n_media * len(lengths_m)).reshape(n_media, len(lengths_m))
             self._histogram = cached
         return cached
