@@ -88,6 +88,19 @@ def test_gb300_superpod_xdr_compute_fabric(row, hardware):
     assert plan.link_counts()["nic_leaf"] == gpus == plan.link_counts()["leaf_spine"]
 
 
+def test_gb300_superpod_reference_design(hardware):
+    """topologies/gb300-nvl72-superpod.yaml: 16 SUs of 8 GB300 NVL72 racks on Quantum-X800 XDR, the RA's largest
+    row (128 leaf + 72 spine); the BOM counts its 128 racks, 2,304 trays and 1,152 NVLink switch trays; an SU of 8
+    racks draws at most the ~1.2 MW the RA gives per SU."""
+    result = plan_fabric("topologies/gb300-nvl72-superpod.yaml")
+    plan = result.plan
+    assert (plan.switch_counts()["leaf"], plan.switch_counts()["spine"]) == (128, 72)
+    assert plan.system_racks == 128 and plan.nic_id == "connectx-8" and plan.port_gbps == 800
+    lines = {line.catalog_id: line.quantity for line in result.bom() if line.category == "system"}
+    assert lines == {"gb300-nvl72": 128, "gb300-nvl72-compute-tray": 2304, "gb300-nvl72-nvlink-switch-tray": 1152}
+    assert result.site()["compute_mw"] / 16 <= 1.2
+
+
 def test_gb200_superpod_links_are_rail_optimized_to_the_top(hardware):
     """A rail-r leaf reaches only rail r's spines; spine j of a rail group reaches only core group j; every core
     reaches every pod with the same number of links; no port is used twice."""
