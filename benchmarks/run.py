@@ -49,6 +49,9 @@ def main() -> int:
     try:
         results.append(measure("fabric plan --json, 1,000,000 GPUs (cold process)",
                                ["fabric", "plan", "topologies/million-gpu.yaml", "--json"], 7, 0.5))
+        results.append(measure("fabric plan --json, 1,000,000 GPUs from flags, 2 planes of 200G (cold process)",
+                               ["fabric", "plan", "--gpus", "1000000", "--gpus-per-server", "8", "--switch", "sn5600",
+                                "--nic-gbps", "400", "--planes", "2", "--port-gbps", "200", "--json"], 7, 0.5))
         results.append(measure("fabric plan --out, 100,000 GPUs (graph + cabling)",
                                ["fabric", "plan", "topologies/colossus-100k.yaml", "--out", str(out / "c"), "--json"],
                                3, 15.0, 3072))
