@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint fuzz clean venv
+.PHONY: demo test bench lint fuzz clean venv readme readme-check
 
 venv: $(STAMP)
 
@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 	$(WARM)
 	touch $(STAMP)
 
-# Plans every shipped example and writes its outputs into build/<name>/. The two largest fabrics (colossus-2,
+# Plans every shipped example and writes its outputs into build/<name>/, then checks README.md's samples against
+# the tool (scripts/readme_samples.py). The two largest fabrics (colossus-2,
 # million-gpu: 3.3 M and 6 M links) skip graph.graphml, which alone would be 1.5 and 2.8 GB; `fabric plan SPEC
 # --out DIR` writes it when wanted.
 BIG_FABRICS := colossus-2 million-gpu
@@ -43,6 +44,7 @@ demo: $(STAMP)
 	  echo "== scale-across plan scale-across/$$name.yaml --out build/$$name"; \
 	  $(BIN)/aifabric scale-across plan scale-across/$$name.yaml --out build/$$name; \
 	done
+	$(BIN)/python scripts/readme_samples.py --check
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -63,3 +65,11 @@ lint: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache
+
+# README.md's command samples and docs/ pictures are the tool's real output: `make readme` reruns every
+# <!-- sample: ... --> command and rewrites its block (and the pictures); `make readme-check` reports what differs.
+readme: $(STAMP)
+	$(BIN)/python scripts/readme_samples.py -v
+
+readme-check: $(STAMP)
+	$(BIN)/python scripts/readme_samples.py --check

@@ -18,3 +18,8 @@ def gbps_to_tbps(rate_gbps: float) -> float:
 def km_to_latency_ms(length_km: float, us_per_km: float = FIBER_US_PER_KM) -> float:
     """Return one-way propagation latency in ms over length_km of fiber."""
     return length_km * us_per_km / 1000.0
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """Return '1 plane', '2 planes', '3,264 transponders': a count with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -41,6 +41,5 @@ app.add_typer(scale_across_cli.app, name="scale-across",
               help="Size the inter-site corridor from a training job; judge RoCE over the distance.")
 app.add_typer(export_cli.app, name="export", help="Export a fabric or corridor to other tools' formats.")
 app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
-app.command("validate", help="Check a fabric or corridor spec against its schema; nothing else.")(
-    validate_cli.validate
-)
+app.command("validate", help="Check a fabric, corridor or scale-across spec against its schema and the catalog; "
+                             "size nothing.")(validate_cli.validate)

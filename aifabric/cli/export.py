@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from aifabric.cli.options import CATALOG, SPEC, out_option, plan_from, spec_flags
+from aifabric.units import count
 
 app = typer.Typer(no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -83,7 +84,7 @@ def export_fabric(
         write_text(output, containerlab_yaml(lab, links, hardware, kind))
         for note in lab.notes:
             _say(f"note: {note}")
-        _say(f"wrote {output}: {len(lab.nodes)} nodes, {len(lab.links)} links")
+        _say(f"wrote {output}: {count(len(lab.nodes), 'node')}, {count(len(lab.links), 'link')}")
         return
     _say(f"wrote {output}")
 

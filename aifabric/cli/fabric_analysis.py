@@ -131,7 +131,7 @@ def failures(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         return
     from rich.table import Table
 
-    from aifabric.cli.render import print_table, stdout_console
+    from aifabric.cli.render import count, print_table, stdout_console
 
     console = stdout_console()
     table = Table(title=f"Single switch failures: {result.plan.name}", title_justify="left")
@@ -141,7 +141,8 @@ def failures(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         table.add_row(s.element, str(s.plane), "-" if s.pod < 0 else str(s.pod), f"{s.gpus_cut_off:,}",
                       f"{s.gpus_degraded:,}", f"{s.worst_gpu_share:.1%}", f"{s.bisection_left:.2%}")
     print_table(console, table)
-    mc_table = Table(title=f"Monte Carlo: {trials:,} trials, seed {seed}, --fail {fail}", title_justify="left")
+    mc_table = Table(title=f"Monte Carlo: {count(trials, 'trial')}, seed {seed}, {_applied_failures(mc['failures'])}",
+                     title_justify="left")
     for col in ("metric", "p50", "p5", "p1", "min", "mean"):
         mc_table.add_column(col, justify="left" if col == "metric" else "right")
     for key, label in (("bisection_left", "surviving bisection"), ("worst_gpu_bandwidth_share", "worst GPU share")):
@@ -149,6 +150,16 @@ def failures(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         mc_table.add_row(label, *(f"{row[k]:.2%}" for k in ("p50", "p5", "p1", "min", "mean")))
     print_table(console, mc_table)
     console.print(f"trials with a GPU cut off: {mc['gpus_cut_off_trials']:,} of {trials:,}")
+    if failure_spec.spine and not mc["failures"]["spine"]:
+        console.print(f"[dim]--fail spine={failure_spec.spine} left out: a one-tier fabric has no spines[/dim]")
+
+
+def _applied_failures(failures: dict) -> str:
+    """Return the failures each trial draws, as --fail names them ('fail leaf=1,link=0.1%'), or 'no failures'."""
+    parts = [f"{key}={failures[key]}" for key in ("leaf", "spine", "core") if failures[key]]
+    if failures["link_probability"]:
+        parts.append(f"link={failures['link_probability'] * 100:g}%")
+    return "fail " + ",".join(parts) if parts else "no failures"
 
 
 @spec_flags()
@@ -177,10 +188,10 @@ def ecmp(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         return
     from rich.table import Table
 
-    from aifabric.cli.render import print_table, stdout_console
+    from aifabric.cli.render import count, print_table, stdout_console
 
-    table = Table(title=f"ECMP model: {result.plan.name}, {traffic}, {routing}, {flows_per_nic} flow(s) per NIC, "
-                        f"{trials} trials, seed {seed}", title_justify="left")
+    table = Table(title=f"ECMP model: {result.plan.name}, {traffic}, {routing}, {count(flows_per_nic, 'flow')} per "
+                        f"NIC, {count(trials, 'trial')}, seed {seed}", title_justify="left")
     for col in ("share of line rate", "mean", "p5", "p50", "min"):
         table.add_column(col, justify="left" if col.startswith("share") else "right")
     for key, label in (("aggregate_share", "aggregate throughput"), ("collective_pace_share", "collective pace")):
@@ -188,5 +199,5 @@ def ecmp(spec: Path | None = SPEC, catalog: Path | None = CATALOG,
         table.add_row(label, *(f"{row[k]:.1%}" for k in ("mean", "p5", "p50", "min")))
     console = stdout_console()
     print_table(console, table)
-    console.print(f"[dim]closed form for one hashing stage of {result.plan.leaf_uplinks} uplinks: "
+    console.print(f"[dim]closed form for one hashing stage of {count(result.plan.leaf_uplinks, 'uplink')}: "
                   f"1 - (1 - 1/n)^n = {document['closed_form_first_stage_share']:.1%}[/dim]")

@@ -19,7 +19,7 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
     head.add_column()
     rows = [
         ("GPUs / servers",
-         f"{d['gpus']:,} GPUs on {d['servers']:,} {d['server_model']} ({d['gpus_per_server']} rails)"),
+         f"{count(d['gpus'], 'GPU')} on {d['servers']:,} {d['server_model']} ({count(d['gpus_per_server'], 'rail')})"),
         ("NIC", f"{d['nic_model']} {d['nic_gbps']}G, {count(d['planes'], 'plane')} of {d['port_gbps']}G"),
         ("Switch", f"{d['switch_model']}: radix {plan.radix_down} at {d['port_gbps']}G"
                    + (f", {plan.radix_up} at {d['uplink_gbps']}G" if d['uplink_gbps'] != d['port_gbps'] else "")),
@@ -39,17 +39,17 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
     ]
     if d.get("scale_up", {}).get("domain_gpus"):
         u = d["scale_up"]
-        rows.insert(1, ("Scale-up", f"{u['racks']:,} racks of {u['domain_gpus']}-GPU NVLink domains: "
-                                    f"{u['compute_trays']:,} compute trays, {u['nvlink_switch_trays']:,} NVLink "
-                                    f"switch trays"))
+        rows.insert(1, ("Scale-up", f"{count(u['racks'], 'rack')} of {u['domain_gpus']}-GPU NVLink domains: "
+                                    f"{count(u['compute_trays'], 'compute tray')}, "
+                                    f"{count(u['nvlink_switch_trays'], 'NVLink switch tray')}"))
     if "site" in d:
         s = d["site"]
         limit = f" (limit {s['max_site_mw']:,.1f} MW)" if "max_site_mw" in s else ""
         rows.append(("Site", f"{s['facility_mw']:,.1f} MW facility{limit} = {s['it_mw']:,.1f} MW IT x PUE "
                              f"{s['pue']:g} (compute {s['compute_mw']:,.1f}, network {s['network_mw']:,.1f})"))
-        rows.append(("Campus", f"{s['racks']:,} racks ({s['compute_racks']:,} compute, {s['network_racks']:,} "
-                               f"network) in {s['rows']:,} rows, {s['halls']:,} halls, {s['buildings']:,} "
-                               f"buildings"))
+        rows.append(("Campus", f"{count(s['racks'], 'rack')} ({s['compute_racks']:,} compute, "
+                               f"{s['network_racks']:,} network) in {count(s['rows'], 'row')}, "
+                               f"{count(s['halls'], 'hall')}, {count(s['buildings'], 'building')}"))
     if "cost_usd" in d:
         c = d["cost_usd"]
         book = Path(result.prices.file).name if getattr(result, "prices", None) is not None else "price book"

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from aifabric.cli.options import CATALOG, JSON, out_option
+from aifabric.units import count
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -155,9 +156,9 @@ def _render(doc: dict, written: list[Path]) -> None:
     print_table(console, demands, droppable=("ILA", "GSNR dB"))
     _render_terms(console, doc)
     pairs = max((s["fiber_pairs"] for s in corridor["segments"]), default=0)
-    console.print(f"corridor: route {totals['route_km']:,.1f} km, {totals['waves']} waves, up to {pairs} fiber "
-                  f"pair(s) per segment, {totals['amplifier_sites']} ILA huts, {totals['regen_sites']} regen sites, "
-                  f"{totals['transponders']} transponders")
+    console.print(f"corridor: route {totals['route_km']:,.1f} km, {count(totals['waves'], 'wave')}, up to "
+                  f"{count(pairs, 'fiber pair')} per segment, {count(totals['amplifier_sites'], 'ILA hut')}, "
+                  f"{count(totals['regen_sites'], 'regen site')}, {count(totals['transponders'], 'transponder')}")
     if doc.get("comparisons"):
         _render_comparisons(console, doc["comparisons"])
     from aifabric.cli.render import report_written

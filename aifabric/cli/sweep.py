@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from aifabric.cli.options import CATALOG, out_option, spec_flags
+from aifabric.units import count
 
 REASONS_SHOWN = 8
 
@@ -97,7 +98,8 @@ def render_sweep(console, grid, config, candidates, prices_path, indicative: boo
     feasible = [c for c in candidates if c["feasible"]]
     front = sorted((c for c in feasible if c["pareto"]), key=lambda c: (c["cost"], c["index"]))
     where = {"pool": "local process pool", "dask-local": "Dask LocalCluster", "dask": "Dask cluster"}[executor]
-    console.print(f"{len(candidates):,} candidates ({' x '.join(str(len(v)) for v in grid.values)}) on a {where}: "
+    shape = " x ".join(str(len(v)) for v in grid.values)
+    console.print(f"{count(len(candidates), 'candidate')} ({shape}) on a {where}: "
                   f"{len(feasible):,} feasible, {len(front):,} on the Pareto front "
                   "(minimising cost, power, switches, worst latency)")
     label = _shown_path(prices_path) + (" (INDICATIVE shipped example; give --prices FILE for real quotes)"
@@ -119,17 +121,17 @@ def render_sweep(console, grid, config, candidates, prices_path, indicative: boo
         if config.failure_trials:
             row += [_text(c[key]) for key, _ in failure_cols]
         table.add_row(*row)
-    print_table(console, table)
+    print_table(console, table, droppable=("GPU Gb/s", "bisection Tb/s", "built tiers"))
     groups = reason_groups(candidates)
     if groups:
-        shown = Table(title=f"Infeasible: {sum(n for n, _ in groups):,} candidates (alike reasons grouped)",
+        shown = Table(title=f"Infeasible: {count(sum(n for n, _ in groups), 'candidate')} (alike reasons grouped)",
                       title_justify="left")
         shown.add_column("count", justify="right")
         shown.add_column("reason (first example)")
-        for count, example in groups[:REASONS_SHOWN]:
-            shown.add_row(f"{count:,}", example)
+        for n, example in groups[:REASONS_SHOWN]:
+            shown.add_row(f"{n:,}", example)
         if len(groups) > REASONS_SHOWN:
-            rest = sum(count for count, _ in groups[REASONS_SHOWN:])
+            rest = sum(n for n, _ in groups[REASONS_SHOWN:])
             shown.add_row(f"{rest:,}", f"... {len(groups) - REASONS_SHOWN} more kinds of reason (see --out sweep.csv)")
         print_table(console, shown)
 

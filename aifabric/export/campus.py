@@ -8,6 +8,7 @@ import io
 import numpy as np
 
 from aifabric.fabric.links import FabricLinks
+from aifabric.units import count
 
 
 def draw_campus(links: FabricLinks, hardware):
@@ -44,8 +45,9 @@ def draw_campus(links: FabricLinks, hardware):
     ax.set_xlabel("m")
     ax.set_ylabel("m")
     site = links.plan
-    ax.set_title(f"{site.name}: {campus.compute_racks:,} compute racks in {floor.halls} halls of "
-                 f"{floor.units_per_hall} {'pod' if plan.tiers == 3 else 'SU'}(s), {campus.buildings} buildings "
+    ax.set_title(f"{site.name}: {count(campus.compute_racks, 'compute rack')} in {count(floor.halls, 'hall')} of "
+                 f"{count(floor.units_per_hall, 'pod' if plan.tiers == 3 else 'SU')}, "
+                 f"{count(campus.buildings, 'building')} "
                  f"(red: campus core room)", fontsize=9)
     return fig
 

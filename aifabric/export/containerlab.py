@@ -22,6 +22,7 @@ from functools import cache
 from aifabric.errors import SpecError
 from aifabric.export.fabric_rows import device_rows, link_rows
 from aifabric.fabric.links import FabricLinks
+from aifabric.units import count
 
 KINDS = {
     "sonic-vs": "docker-sonic-vs:latest",
@@ -125,7 +126,7 @@ def build_lab(links: FabricLinks, hardware, kind: str = "sonic-vs", max_nodes: i
         su = 0
         notes.append(f"the full fabric has {total:,} nodes, more than --max-nodes {limit}: exporting SU 0 only")
     elif su is not None:
-        notes.append(f"slice su={su} of a fabric of {total:,} nodes ({plan.sus} SUs)")
+        notes.append(f"slice su={su} of a fabric of {count(total, 'node')} ({count(plan.sus, 'SU')})")
     rows = list(link_rows(links, hardware)) if su is None else _slice_rows(links, hardware, su)
     roles = {name: role for name, role, *_ in device_rows(links, hardware) if role != "nic"}
     wanted: dict[str, str] = {}
@@ -134,7 +135,7 @@ def build_lab(links: FabricLinks, hardware, kind: str = "sonic-vs", max_nodes: i
         wanted.setdefault(z, roles[z])
     chosen = _trim(wanted, limit)
     if len(chosen) < len(wanted):
-        notes.append(f"trimmed to {len(chosen)} of {len(wanted)} nodes (--max-nodes {limit}): leaves first, "
+        notes.append(f"trimmed to {len(chosen)} of {count(len(wanted), 'node')} (--max-nodes {limit}): leaves first, "
                      "then servers, spines and cores as fit")
     lab_links = [(a, a_port, z, z_port) for a, a_port, z, z_port, *_ in rows if a in chosen and z in chosen]
     return Lab(plan.name, dict(sorted(chosen.items())), lab_links, notes)

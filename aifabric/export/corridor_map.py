@@ -16,6 +16,7 @@ from importlib import resources
 
 from aifabric.corridor.plan import CorridorPlan
 from aifabric.export.geo import ROLE_COLORS, corridor_geojson_document
+from aifabric.units import count
 
 SITE_COLOR = "#222222"
 HUT_COLOR = "#ff7f0e"
@@ -255,8 +256,9 @@ def corridor_map_figure(plan: CorridorPlan):
         ax.set_xticks([])
         ax.set_yticks([])
         totals = plan.totals()
-        fig.suptitle(f"{plan.name}: {len(plan.demands)} demands, {totals['route_km']:,.0f} route km, "
-                     f"{totals['waves']} waves, {totals['amplifier_sites']} amplifier huts", fontsize=11, y=0.975)
+        fig.suptitle(f"{plan.name}: {count(len(plan.demands), 'demand')}, {totals['route_km']:,.0f} route km, "
+                     f"{count(totals['waves'], 'wave')}, {count(totals['amplifier_sites'], 'amplifier hut')}",
+                     fontsize=11, y=0.975)
         handles = [Line2D([], [], color=ROLE_COLORS["working"], linewidth=2.4, label="working path"),
                    Line2D([], [], color=ROLE_COLORS["protect"], linewidth=1.8, linestyle=(0, (5, 3)),
                           label="protect path"),

@@ -11,6 +11,7 @@ import io
 import math
 
 from aifabric.fabric.links import FabricLinks
+from aifabric.units import count
 
 TIER_COLORS = {"core": "#7b3294", "spine": "#c2a5cf", "leaf": "#a6dba0", "servers": "#e0e0e0"}
 EDGE_COLOR = "#555555"
@@ -152,7 +153,7 @@ def draw_figure(links: FabricLinks, hardware):
         spine_x, spine_w = px + pw * 0.15, pw * 0.7
         if shape.spines:
             box(spine_x, levels["spine"], spine_w, 3.2, TIER_COLORS["spine"],
-                f"{shape.spines} spines" + (f"\n{shape.spine_uplinks} × {_speed(plan.uplink_gbps)} up each"
+                count(shape.spines, "spine") + (f"\n{shape.spine_uplinks} × {_speed(plan.uplink_gbps)} up each"
                                             if plan.tiers == 3 else ""), size=7.5)
         if shape.spines:
             pod_tops.append((spine_x + spine_w / 2, levels["spine"] + 3.2, shape))
@@ -183,7 +184,7 @@ def draw_figure(links: FabricLinks, hardware):
     if plan.tiers == 3:
         cx, cw = frame[0] + 10, frame[2] - 20
         box(cx, levels["core"], cw, 3.2, TIER_COLORS["core"],
-            f"{plan.cores_per_plane:,} cores per plane", size=8.5, weight="bold")
+            f"{count(plan.cores_per_plane, 'core')} per plane", size=8.5, weight="bold")
         for i, (x, top, shape) in enumerate(pod_tops):
             edge(x, top, min(max(x, cx + 2), cx + cw - 2), levels["core"],
                  f"{shape.spines * shape.spine_uplinks:,}×{_speed(plan.uplink_gbps)}\nper pod" if i == 0 else None,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from aifabric.catalog.models import Cable, Hardware, Medium, Nic, Server, Switch, Transceiver
 from aifabric.errors import DesignError
+from aifabric.units import count
 
 LINK_ENDS = {"nic_leaf": "switch-nic", "leaf_spine": "switch-switch", "spine_core": "switch-switch"}
 
@@ -57,9 +58,9 @@ def check_server(server: Server, gpus_per_server: int) -> None:
     """Raise DesignError when a design asks a server for a GPU count it does not have (one NIC per GPU)."""
     if gpus_per_server != server.gpus:
         raise DesignError(
-            f"gpus_per_server {gpus_per_server}: a {server.id} holds {server.gpus} GPUs, each with its own NIC and "
-            f"rail; use gpus_per_server: {server.gpus} (or leave it out), or a server model with "
-            f"{gpus_per_server} GPUs", field="gpus_per_server")
+            f"gpus_per_server {gpus_per_server}: a {server.id} holds {count(server.gpus, 'GPU')}, each with its own "
+            f"NIC and rail; use gpus_per_server: {server.gpus} (or leave it out), or a server model with "
+            f"{count(gpus_per_server, 'GPU')}", field="gpus_per_server")
 
 
 def check_logical_ports(switch: Switch, speed_gbps: int, ports_used: int, role: str) -> None:
