@@ -396,6 +396,9 @@ class GnpyPlanner:
         self._units: dict[tuple[tuple, Unit], Any] = {}
         self._terminal: dict[tuple, Any] = {}
         self._full: dict[tuple[str, tuple[Unit, ...]], SectionResult] = {}
+        # Composed noise per unit and verdicts per section (keys: the unrounded figures the search passes).
+        self._unit_cache: dict[tuple, Any] = {}
+        self._estimates: dict[tuple, SectionResult] = {}
         # Channel centre frequencies per launched signal (the same for every section of that signal).
         self._frequencies: dict[tuple, Any] = {}
         self._fiber = next(f for f in json.loads(_base_equipment_json())["Fiber"] if f["type_variety"] == "SSMF")
@@ -447,13 +450,14 @@ class GnpyPlanner:
         adds its own noise, so a unit of spans s1..sn is U(s1) + sum over i >= 2 of (U(si, si) - U(si)): two
         GNPy runs per distinct span (exact for equal spans, which are designed alike; the planner re-runs every
         chosen section in full)."""
-        spans = _rounded((unit,))[0]
-        one = self._measured(mode, spans[:1])
-        total = one
-        for span in spans[1:]:
-            single = self._measured(mode, (span,))
-            total = total + self._measured(mode, (span, span)) - single
-        return total
+        key = (self._signal(mode), unit)
+        if key not in self._unit_cache:
+            spans = _rounded((unit,))[0]
+            total = self._measured(mode, spans[:1])
+            for span in spans[1:]:
+                total = total + self._measured(mode, (span, span)) - self._measured(mode, (span,))
+            self._unit_cache[key] = total
+        return self._unit_cache[key]
 
     def _measured(self, mode: CoherentMode, unit: Unit):
         # Modes that launch the same signal (baud, roll-off, spacing, power, Tx OSNR) share one propagation.
@@ -497,6 +501,10 @@ class GnpyPlanner:
         """Return the section's verdict composed from cached GNPy runs of its units (see module docstring)."""
         import numpy as np
 
+        # The search asks about the same sections in every pass of the plan.
+        key = (mode.id, units)
+        if key in self._estimates:
+            return self._estimates[key]
         terminal = self._terminal_noise(mode)
         noise = terminal + sum(self._unit_noise(mode, u) - terminal for u in units)
         snr = 10 * np.log10(1.0 / noise)
@@ -504,7 +512,7 @@ class GnpyPlanner:
         penalty = self.penalty_db(mode, km)
         margin = snr - penalty - mode.required_osnr_db
         bands = band_means_db(snr, self._frequencies[self._signal(mode)])
-        return SectionResult(
+        self._estimates[key] = SectionResult(
             min(v for _, v in bands),
             penalty,
             float(np.min(margin)),
@@ -513,3 +521,4 @@ class GnpyPlanner:
             0.0,
             bands,
         )
+        return self._estimates[key]
