@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aifabric.corridor.catalog import load_modes
 from aifabric.corridor.gnpy_check import (
@@ -134,3 +136,25 @@ def test_first_fit_skips_guard_slots():
     assignment = first_fit([Lightpath("x", ("s", "t"), 3, 3, 1)], 10, guard)
     assert [start for start, _ in assignment.channels["x"]] == [0, 6, 0]
     assert assignment.fiber_pairs == {"s": 2, "t": 2} and assignment.slots_used == {"s": 9, "t": 9}
+
+
+@given(st.lists(st.tuples(st.integers(1, 6), st.integers(1, 5), st.sets(st.sampled_from("stuv"), min_size=1)),
+                min_size=1, max_size=6),
+       st.integers(0, 30), st.integers(0, 6))
+@settings(max_examples=150, deadline=None)
+def test_first_fit_never_uses_a_guard_slot(lightpaths, guard_start, guard_len):
+    from aifabric.corridor.spectrum import Lightpath, first_fit
+
+    slots_per_pair = 40
+    guard = ((1 << guard_len) - 1) << guard_start & ((1 << slots_per_pair) - 1)
+    lps = [Lightpath(f"lp{i}", tuple(sorted(segs)), waves, slots, 1)
+           for i, (waves, slots, segs) in enumerate(lightpaths)]
+    assignment = first_fit(lps, slots_per_pair, guard)
+    for lp in lps:
+        placed = assignment.channels[lp.key]
+        assert len(placed) == lp.waves
+        for start, pairs in placed:
+            assert not guard & (((1 << lp.slots) - 1) << start) and start + lp.slots <= slots_per_pair
+            assert set(pairs) == set(lp.segments)
+    for seg, used in assignment.slots_used.items():
+        assert used == sum(lp.waves * lp.slots for lp in lps if seg in lp.segments)

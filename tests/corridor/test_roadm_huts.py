@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from corridor_helpers import TTN
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aifabric.corridor.plan import plan_corridor, settle_roadm_huts
 
@@ -44,3 +46,23 @@ def test_shipped_plan_has_roadms_only_at_regen_huts():
     assert plan.roadm_huts == regen_huts and regen_huts
     express_huts = {e for d in plan.demands for p in d.paths for e in p.express_roadms if e not in plan.network.sites}
     assert express_huts <= regen_huts
+
+
+@given(st.dictionaries(st.frozensets(st.sampled_from("abcd")), st.frozensets(st.sampled_from("abcd")), min_size=16,
+                       max_size=16))
+@settings(max_examples=200, deadline=None)
+def test_settled_huts_hold_every_hut_regen_whenever_a_consistent_pass_exists(table):
+    # Any planner (a table: ROADM huts -> huts its paths regenerate at): the result regenerates only at ROADM
+    # huts whenever one of the passes did, and exactly at them when a pass reproduced its own huts.
+    calls: list[frozenset[str]] = []
+
+    def plan_with(huts: frozenset[str]) -> frozenset[str]:
+        calls.append(huts)
+        return table.get(huts, frozenset())
+
+    huts, regens = settle_roadm_huts(plan_with, lambda r: r)
+    outcomes = [(h, plan_with(h)) for h in calls[:]]
+    if any(r <= h for h, r in outcomes):
+        assert regens <= huts
+    if regens == huts:
+        assert (huts, regens) in outcomes
