@@ -195,14 +195,23 @@ def _decode_static_paths(result, seed=3):
     return model, src, dst, model.static_paths(src, dst, rng)
 
 
-def test_ecmp_routes_rail_grouped_fabrics_on_their_own_links(hardware):
+RAIL_GROUPED = {
+    "gb200-superpod": ("topologies/gb200-nvl72-superpod.yaml", None),
+    # Spectrum-X, two planes, three pods of which the last is partly filled.
+    "spectrum-x-50k": (None, {"gpus": 50000, "server": "gb200-nvl72", "nic": "bluefield-3-b3140h", "planes": 2,
+                              "port_gbps": 200, "switch": "sn5600", "tiers": 3}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RAIL_GROUPED))
+def test_ecmp_routes_rail_grouped_fabrics_on_their_own_links(case, hardware):
     """Before: `fabric ecmp` refused the NVL72 three-tier designs rail-optimized to the top. Every hop of a static
     path is a real link and consecutive hops meet at the same switch: the leaf's uplink goes to a spine of its own
     rail group, the spine's uplink to a core of group j, the core back down spine j of the destination's rail group
     in its pod, and that spine to the destination leaf."""
     import numpy as np
 
-    result = plan_fabric("topologies/gb200-nvl72-superpod.yaml")
+    result = plan_fabric(*RAIL_GROUPED[case])
     plan, sets = result.plan, result.links.sets
     assert plan.rail_pods
     model, src, dst, hops = _decode_static_paths(result)
@@ -230,6 +239,8 @@ def test_ecmp_routes_rail_grouped_fabrics_on_their_own_links(hardware):
     pod = model.pod_of(leaf_a)
     cross_rail = remote & (pod == model.pod_of(leaf_b)) & (leaf_a % plan.rails != leaf_b % plan.rails)
     assert cross_rail.any() and turned[cross_rail].all()
+    cross_pod = pod != model.pod_of(leaf_b)
+    assert cross_pod.any() and turned[cross_pod].all()
     assert np.unique(hops[hops[:, 1] >= 0, 1]).size <= u * plan.leaves_per_plane
 
 
