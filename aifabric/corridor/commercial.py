@@ -4,7 +4,7 @@ by year and the TCO of each service type. Computed from a routed and sized deman
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,11 +69,14 @@ def demand_terms(
     equipment: Mapping[str, LineEquipment],
     book: CorridorPriceBook,
     shared_sites: Sequence[str] | None = None,
+    channels_at: Callable[[float], int] | None = None,
 ) -> DemandTerms:
     """Return a demand's RFP terms. `paths` are objects with `route` (sites, segments, km), `amplifiers`,
     `regen_sites` and optionally their own `mode` (else `mode`, the demand's). Each wave takes the spec's fixed
     `grid_ghz`, or its mode's spacing on a flexible grid (None); `shared_sites` are the sites both
-    paths of a 1+1 pair pass through (the planner's diversity result; computed from the routes when not given)."""
+    paths of a 1+1 pair pass through (the planner's diversity result; computed from the routes when not given);
+    `channels_at(grid GHz)` counts a fiber pair's channels (a band's `channels`: whole channels per sub-band of
+    C+L), else floor(band width / grid)."""
     shared = tuple(shared_sites) if shared_sites is not None else shared_intermediate_sites(
         [p.route.sites for p in paths]
     )
@@ -96,7 +99,7 @@ def demand_terms(
         path_mode = _path_mode(p, mode)
         rate = path_mode.line_rate_gbps
         slot_ghz = grid_ghz if grid_ghz is not None else path_mode.spacing_ghz
-        channels = channels_per_pair(band_width_thz, slot_ghz)
+        channels = channels_at(slot_ghz) if channels_at is not None else channels_per_pair(band_width_thz, slot_ghz)
         waves = tuple(waves_by_year(capacity_tbps, spec.growth_cagr, spec.term_years, rate))
         uses.append(PathUse(p.route.km, p.amplifiers, len(p.regen_sites), rate, slot_ghz, waves))
         counts.append(fiber_count(capacity_tbps, spec.growth_cagr, spec.term_years, channels, rate,
@@ -146,7 +149,8 @@ def corridor_terms(
     equipment = equipment_by_role(catalog)
     if book is None:
         book = load_corridor_prices(prices_path(spec_path, spec))
-    band_width_thz = band(load_bands(catalog_dir), spec.band).width_thz
+    chosen_band = band(load_bands(catalog_dir), spec.band)
+    band_width_thz = chosen_band.width_thz
     # Usable spectrum per fiber pair: whole fixed-grid channels, or the band's width on a flexible grid.
     pair_ghz = channels * slot_ghz if spec.grid_ghz is not None else band_width_thz * 1000.0
     demands = {}
@@ -156,6 +160,7 @@ def corridor_terms(
         demands[d.demand.demand_id] = demand_terms(
             d.paths, [p.latency_ms for p in d.paths], d.demand.capacity_tbps, d.mode, band_width_thz, spec.grid_ghz,
             spec, sla, equipment, book, diversity.shared_sites if diversity is not None else None,
+            chosen_band.channels,
         )
     eot_waves: dict[str, int] = {}
     eot_ghz: dict[str, float] = {}

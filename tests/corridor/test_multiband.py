@@ -158,3 +158,13 @@ def test_first_fit_never_uses_a_guard_slot(lightpaths, guard_start, guard_len):
             assert set(pairs) == set(lp.segments)
     for seg, used in assignment.slots_used.items():
         assert used == sum(lp.waves * lp.slots for lp in lps if seg in lp.segments)
+
+
+def test_c_plus_l_fiber_sizing_counts_channels_per_sub_band(write_spec):
+    # 212.5 GHz embedded 800G on C+L: 16 L + 22 C = 38 channels, so a pair carries 38 x 0.8 = 30.4 Tb/s (the
+    # 8.35 THz taken as one range would claim 39 channels, 31.2 Tb/s).
+    plan = plan_corridor(write_spec({"demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 8}],
+                                     "optics": {"mode": "embedded-800g"}, "band": "C+L"}))
+    doc = plan.to_json()
+    assert doc["channels_per_fiber_pair"] == 38 and doc["slots_per_fiber_pair"] == 668
+    assert doc["demands"][0]["fiber_sizing"]["pair_capacity_tbps"] == pytest.approx(30.4)
