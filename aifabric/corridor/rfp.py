@@ -378,6 +378,18 @@ def _scope(plan: CorridorPlan) -> list[str]:
     return out
 
 
+def _gsnr_cell(p) -> str:
+    """Return a path's worst GSNR, with each band's worst when the plan runs C+L (the worse band closes)."""
+    worst = _fmt(p.gsnr_db, 2) or "n/a"
+    bands: dict[str, float] = {}
+    for s in p.sections:
+        for name, value in s.band_gsnr_db:
+            bands[name] = min(value, bands.get(name, value))
+    if len(bands) < 2:
+        return worst
+    return f"{worst} ({', '.join(f'{name} {value:.2f}' for name, value in bands.items())})"
+
+
 def _objective_text(plan: CorridorPlan) -> str:
     """Return what the mode and regen search minimised, in words, naming the price book or what it lacks."""
     objective = plan.objective()
@@ -410,7 +422,7 @@ def _routes(plan: CorridorPlan) -> list[str]:
     for d, p in _paths(plan):
         out.append(
             f"| {d.demand.demand_id} | {p.role} | {p.mode.id} | {p.waves} | {p.transponders} | "
-            f"{', '.join(p.regen_sites) or '-'} | {len(p.express_roadms)} | {_fmt(p.gsnr_db, 2) or 'n/a'} | "
+            f"{', '.join(p.regen_sites) or '-'} | {len(p.express_roadms)} | {_gsnr_cell(p)} | "
             f"{_fmt(p.margin_db, 2) or 'n/a'} | {'pass' if p.feasible else '**FAIL**'} |"
         )
     failing = [(d, p, s) for d, p in _paths(plan) for s in p.sections if not s.feasible]

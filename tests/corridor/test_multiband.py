@@ -168,3 +168,16 @@ def test_c_plus_l_fiber_sizing_counts_channels_per_sub_band(write_spec):
     doc = plan.to_json()
     assert doc["channels_per_fiber_pair"] == 38 and doc["slots_per_fiber_pair"] == 668
     assert doc["demands"][0]["fiber_sizing"]["pair_capacity_tbps"] == pytest.approx(30.4)
+
+
+def test_rfp_shows_each_band_s_gsnr_on_c_plus_l(write_spec, cli, tmp_path):
+    import re
+
+    spec = write_spec({"demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 8}],
+                       "optics": {"mode": "embedded-800g"}, "gnpy_check": True, "band": "C+L"})
+    code, _, err = cli("corridor", "plan", spec, "--out", tmp_path / "out")
+    assert code == 0, err
+    md = (tmp_path / "out" / "rfp.md").read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| dallas-houston | working | embedded-800g"))
+    worst, l_band, c_band = map(float, re.search(r"\| ([\d.]+) \(L ([\d.]+), C ([\d.]+)\) \|", row).groups())
+    assert worst == min(l_band, c_band)
