@@ -163,21 +163,47 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
 LEGEND_CORNERS = ("upper left", "lower left", "lower right", "upper right")
 
 
-def _place_legend(ax, handles, points: list[tuple[float, float]], renderer):
-    """Add the legend in the first corner whose box covers none of `points` (lon, lat); if every corner covers
-    some, the corner covering fewest. Return the legend."""
+def _place_legend(ax, handles, points: list[tuple[float, float]], renderer, labels: list = ()):
+    """Add the legend in the first corner whose box covers none of `points` (lon, lat) and none of the `labels`
+    (display extents); if every corner covers some, the corner covering fewest. Return the legend."""
     best = None
     ax.apply_aspect()  # the fixed aspect moves the axes box; transform with its final position
     display = ax.transData.transform(points) if points else []
     for loc in LEGEND_CORNERS:
         legend = ax.legend(handles=handles, loc=loc, fontsize=8, framealpha=0.9)
         extent = legend.get_window_extent(renderer).padded(6)  # a marker's radius beyond the frame
-        covered = sum(1 for x, y in display if extent.contains(x, y))
+        covered = sum(1 for x, y in display if extent.contains(x, y)) + sum(1 for e in labels if extent.overlaps(e))
         if best is None or covered < best[0]:
             best = (covered, loc)
         if covered == 0:
             return legend
     return ax.legend(handles=handles, loc=best[1], fontsize=8, framealpha=0.9)
+
+
+# Where a site's label may go, in points from the site, tried in turn: right-above, left-above, right-below,
+# left-below, then further out (Dallas beside Fort Worth; Dallas at the east edge of the Santa Clara map).
+_LABEL_OFFSETS = [(5, 4, "left"), (-5, 4, "right"), (5, -11, "left"), (-5, -11, "right"),
+                  (5, 14, "left"), (-5, 14, "right"), (5, -21, "left"), (-5, -21, "right")]
+
+
+def _place_label(ax, text: str, point: tuple[float, float], frame, placed: list, renderer):
+    """Annotate a site at the first offset whose label lies inside the map and clear of the labels placed so far
+    (the first offset if none is); return the label's extent."""
+    label = None
+    for dx, dy, ha in _LABEL_OFFSETS:
+        if label is not None:
+            label.remove()
+        label = ax.annotate(text, point, xytext=(dx, dy), ha=ha, textcoords="offset points", fontsize=8, zorder=6,
+                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6})
+        extent = label.get_window_extent(renderer)
+        inside = frame.x0 <= extent.x0 and extent.x1 <= frame.x1 and frame.y0 <= extent.y0 and extent.y1 <= frame.y1
+        if inside and not any(extent.overlaps(other) for other in placed):
+            return extent
+    label.remove()
+    dx, dy, ha = _LABEL_OFFSETS[0]
+    label = ax.annotate(text, point, xytext=(dx, dy), ha=ha, textcoords="offset points", fontsize=8, zorder=6,
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6})
+    return label.get_window_extent(renderer)
 
 
 def corridor_map_png(plan: CorridorPlan, dpi: int = 100) -> bytes:
@@ -234,7 +260,13 @@ def corridor_map_figure(plan: CorridorPlan):
         huts = [f["geometry"]["coordinates"] for f in features if f["properties"]["feature"] == "hut"]
         if huts:
             ax.scatter([h[0] for h in huts], [h[1] for h in huts], s=7, color=HUT_COLOR, zorder=4)
-        labelled: list[tuple[float, float]] = []
+        ax.set_xlim(west, east)
+        ax.set_ylim(south, north)
+        ax.set_aspect(aspect)
+        ax.apply_aspect()  # the axes box final now, so a label's extent can be measured where it will be drawn
+        renderer = canvas.get_renderer()
+        frame = ax.get_window_extent(renderer)
+        placed: list = []  # extents of the labels drawn so far
         sites = sorted((f for f in features if f["properties"]["feature"] == "site"),
                        key=lambda f: (-f["geometry"]["coordinates"][0], f["properties"]["id"]))
         for f in sites:
@@ -244,15 +276,7 @@ def corridor_map_figure(plan: CorridorPlan):
             ax.scatter([lon], [lat], s=40 if props["terminal"] else 18, color=color, edgecolors="white",
                        linewidths=1.0, zorder=5)
             if props["terminal"]:
-                # A label near one already placed (Dallas beside Fort Worth) goes below-left instead.
-                crowded = any(abs(lon - x) < 1.5 and abs(lat - y) < 0.8 for x, y in labelled)
-                ax.annotate(props["name"], (lon, lat), xytext=(-5, -11) if crowded else (5, 4),
-                            ha="right" if crowded else "left", textcoords="offset points", fontsize=8, zorder=6,
-                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6})
-                labelled.append((lon, lat))
-        ax.set_xlim(west, east)
-        ax.set_ylim(south, north)
-        ax.set_aspect(aspect)
+                placed.append(_place_label(ax, props["name"], (lon, lat), frame, placed, renderer))
         ax.set_xticks([])
         ax.set_yticks([])
         totals = plan.totals()
@@ -266,5 +290,5 @@ def corridor_map_figure(plan: CorridorPlan):
                    Line2D([], [], marker="o", linestyle="", color=REGEN_COLOR, label="regen site"),
                    Line2D([], [], marker="o", linestyle="", markersize=3, color=HUT_COLOR, label="amplifier hut")]
         site_points = [tuple(f["geometry"]["coordinates"]) for f in sites]
-        _place_legend(ax, handles, site_points, canvas.get_renderer())
+        _place_legend(ax, handles, site_points, renderer, placed)
     return fig

@@ -148,3 +148,50 @@ def test_single_switch_diagram_counts_in_words(drawn):
     _, _, texts, _ = drawn
     words = " ".join(t.get_text() for t, _ in texts)
     assert "1 servers" not in words and "1 leaves" not in words and "1 planes" not in words
+
+
+@pytest.mark.parametrize("name", ["texas-santa-clara.yaml", "texas-triangle-nova.yaml"])
+def test_corridor_map_site_labels_stay_on_the_map_and_apart(name):
+    """Issue 13: "Dallas, TX (Infomart)" ran past the right edge of the Santa Clara map (Dallas is its east end).
+    Every site label lies inside the map, clear of the other labels and of the legend."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from aifabric.corridor.plan import plan_corridor
+    from aifabric.export.corridor_map import corridor_map_figure
+
+    fig = corridor_map_figure(plan_corridor(ROOT / "corridors" / name))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    frame = ax.get_window_extent(renderer)
+    labels = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts if t.get_text().strip()]
+    assert any(text.startswith("Dallas") for text, _ in labels)
+    legend = ax.get_legend().get_window_extent(renderer)
+    for i, (text, extent) in enumerate(labels):
+        assert frame.x0 <= extent.x0 and extent.x1 <= frame.x1, text
+        assert frame.y0 <= extent.y0 and extent.y1 <= frame.y1, text
+        assert not extent.overlaps(legend), text
+        for other, other_extent in labels[i + 1:]:
+            assert not extent.overlaps(other_extent), (text, other)
+
+
+def test_a_site_label_at_the_east_edge_turns_left_and_a_crowded_one_moves():
+    """A terminal at the map's east edge (Dallas on texas-santa-clara) is labelled to its left; a second label at
+    the same place goes where it overlaps none."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from aifabric.export.corridor_map import _place_label
+
+    fig = Figure(figsize=(6, 3))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.add_axes((0.05, 0.05, 0.9, 0.9))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    frame = ax.get_window_extent(renderer)
+    east = _place_label(ax, "Dallas, TX (Infomart)", (9.9, 5), frame, [], renderer)
+    assert frame.x0 <= east.x0 and east.x1 <= frame.x1
+    assert east.x1 <= ax.transData.transform((9.9, 5))[0]  # to the left of its site
+    first = _place_label(ax, "Fort Worth, TX", (5, 5), frame, [east], renderer)
+    second = _place_label(ax, "Dallas, TX", (5.1, 5), frame, [east, first], renderer)
+    assert not second.overlaps(first) and not second.overlaps(east)
