@@ -178,3 +178,38 @@ def test_million_gpus_from_flags_reach_placement(cli):
     code, out, err = cli(*argv, "--racks-per-row", "32")
     assert code == 0, err
     assert json.loads(out)["gpus"] == 1_000_000
+
+
+# Every spec flag of the table at once (--servers is the alternative to --gpus), each with a value a 256-GPU
+# two-tier fabric accepts; a flag added to the table must be added here, so every command is run with it.
+EVERY_FLAG = {"--gpus": "256", "--server": "dgx-h100", "--gpus-per-server": "8", "--nic": "connectx-7",
+              "--nic-gbps": "400", "--switch": "sn5600", "--port-gbps": "400", "--uplink-gbps": "400",
+              "--planes": "1", "--tiers": "2", "--oversubscription": "1", "--servers-per-su": "16",
+              "--servers-per-rack": "2", "--racks-per-row": "8", "--leaf-location": "central",
+              "--scale-up-domain": "8", "--sus-per-pod": "2", "--pue": "1.3", "--max-site-mw": "50",
+              "--rack-kw-max": "40", "--row-kw-max": "400", "--hall-mw-max": "10", "--halls-per-building": "2",
+              "--building-spacing-m": "200", "--latency-budget-ns": "20000"}
+
+
+def test_every_fabric_command_runs_from_every_spec_flag_alone(cli, tmp_path):
+    """Issue 13 acceptance: every fabric command, no spec, one and the same flag set (all the table's flags)."""
+    assert set(EVERY_FLAG) == {f.flag for f in FABRIC_FLAGS} - {"--servers"}
+    flags = [token for pair in EVERY_FLAG.items() for token in pair]
+    runs = {("fabric", "plan"): ["--json"], ("fabric", "latency"): ["--json"], ("fabric", "bisection"): ["--json"],
+            ("fabric", "failures"): ["--trials", "2", "--json"], ("fabric", "ecmp"): ["--trials", "1", "--json"],
+            ("fabric", "sweep"): ["--vary", "oversubscription=1,2", "--workers", "1", "--json"],
+            ("fabric", "draw"): ["-o", tmp_path / "f.svg"],
+            ("export", "fabric"): ["--format", "simai", "-o", tmp_path / "f.topo"]}
+    assert set(runs) == set(FABRIC_SPEC_COMMANDS)
+    outputs = {}
+    for command, extra in runs.items():
+        code, out, err = cli(*command, *flags, *extra)
+        assert code == 0, f"{' '.join(command)}: {err}"
+        outputs[command] = out
+    plan = json.loads(outputs[("fabric", "plan")])
+    assert (plan["gpus"], plan["server_model"], plan["nic_model"], plan["servers_per_su"]) == (
+        256, "dgx-h100", "connectx-7", 16)
+    assert plan["site"]["pue"] == 1.3 and plan["site"]["max_site_mw"] == 50
+    sweep = json.loads(outputs[("fabric", "sweep")])["candidates"]
+    assert len(sweep) == 2 and all(c["feasible"] for c in sweep), sweep
+    assert (tmp_path / "f.svg").exists() and (tmp_path / "f.topo").exists()

@@ -78,3 +78,22 @@ def test_a_design_error_counts_gpus_in_the_right_number(cli):
     """Issue: 'or a server model with 1 GPUs'."""
     code, _, err = cli("fabric", "plan", "--gpus", "8", "--gpus-per-server", "1")
     assert code == 2 and "a server model with 1 GPU" in err and "1 GPUs" not in err
+
+
+def test_every_command_summary_is_one_sentence_without_a_line_break():
+    """Issue 13: `aifabric fabric -h` listed sweep's summary broken mid-sentence ("drop infeasible designs" /
+    "with the reason") because its docstring's first paragraph ran over two lines."""
+    import typer
+
+    from aifabric.cli.main import app
+
+    def walk(group, path=()):
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                yield from walk(command, path + (name,))
+            else:
+                yield path + (name,), command
+
+    for path, command in walk(typer.main.get_command(app)):
+        summary = (command.help or "").strip().split("\n\n")[0]
+        assert summary and "\n" not in summary, f"aifabric {' '.join(path)}: {summary!r}"

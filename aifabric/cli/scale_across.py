@@ -24,8 +24,10 @@ def plan(
         "sync_every_steps=1,100, protection=1+1,split, sites=dallas+ashburn,dallas+ashburn+atlanta."),
     catalog: Path | None = CATALOG,
 ) -> None:
-    """Derive the inter-site rate a training job needs, plan the corridor that carries it (corridor core), and
-    report step-time efficiency against capacity, the RoCE transport verdict and what one fiber cut does."""
+    """Size the inter-site corridor a training job needs; report efficiency, the RoCE verdict and a fiber cut.
+
+    The inter-site rate comes from the job; the corridor that carries it is planned by the corridor core.
+    Reports step-time efficiency against capacity, the RoCE transport verdict and what one fiber cut does."""
     from aifabric.cli.render import print_json, progress_bar, progress_callback
     from aifabric.scale_across.plan import plan_scale_across
 

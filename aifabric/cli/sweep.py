@@ -41,8 +41,10 @@ def sweep(
     catalog: Path | None = CATALOG,
     overrides: dict | None = None,
 ) -> None:
-    """Evaluate every combination of --vary values (solver, BOM cost, power, latency), drop infeasible designs
-    with the reason, and report the Pareto front over cost, power, switch count and worst latency."""
+    """Size and price every combination of --vary values; report the Pareto front and why the rest fail.
+
+    Each candidate is sized by the solver of `fabric plan`, with its BOM cost, power and worst latency.
+    The front minimises cost, power, switch count and worst latency; infeasible designs are listed by reason."""
     import sys
 
     from aifabric.catalog.models import load_hardware
