@@ -97,3 +97,32 @@ def test_every_command_summary_is_one_sentence_without_a_line_break():
     for path, command in walk(typer.main.get_command(app)):
         summary = (command.help or "").strip().split("\n\n")[0]
         assert summary and "\n" not in summary, f"aifabric {' '.join(path)}: {summary!r}"
+
+
+def test_a_latency_prints_the_same_in_the_terminal_and_in_rfp_md(cli, monkeypatch, tmp_path):
+    """Issue 13 item 6: the same latency printed 0.95 in the terminal and 0.96 in rfp.md. One-way ms per path and
+    the differential delay read the same in both."""
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("COLUMNS", "250")
+    code, out, err = cli("corridor", "plan", ROOT / "tests" / "export" / "data" / "small-corridor.yaml",
+                         "-o", tmp_path)
+    assert code == 0, err
+    terminal = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if len(cells) > 5 and cells[1] in ("working", "protect"):
+            terminal[cells[0], cells[1]] = cells[4]  # one-way ms
+        elif len(cells) > 5 and cells[0] in {d for d, _ in terminal} and cells[4].replace(".", "").isdigit():
+            terminal[cells[0], "differential"] = cells[4]
+    rfp = (tmp_path / "rfp.md").read_text()
+    section = rfp[rfp.index("## 3."):rfp.index("## 4.")]
+    written = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 7 and cells[0] not in ("demand", "---"):
+            written[cells[0], "working"] = cells[2]
+            if cells[3] != "-":
+                written[cells[0], "protect"] = cells[3]
+            written[cells[0], "differential"] = cells[6]
+    assert len(written) >= 5 and written == terminal

@@ -56,3 +56,16 @@ def test_regenerating_rewrites_only_the_block(tmp_path):
                    "  <!-- /sample -->\n<!-- picture: true -->\nafter\n")
     assert changed == ["echo 1,234"]
     assert readme_samples.regenerate(new, tmp_path) == (new, [])
+
+
+def test_shipped_files_cite_public_sources_not_local_files():
+    """Issue 13 item 8: the catalog cited a reference file that is not in the repository. What ships (the package,
+    its data, the examples, README and docs) cites public sources, never a local reference file or machine path."""
+    local = re.compile(r"fabric-facts\.md|optical-facts\.md|interop-formats\.md|\.\./shared|/work/|/home/|/tmp/")
+    roots = [ROOT / "aifabric", ROOT / "topologies", ROOT / "corridors", ROOT / "scale-across", ROOT / "docs"]
+    files = [ROOT / "README.md"] + [p for r in roots for p in r.rglob("*")
+                                    if p.suffix in {".py", ".yaml", ".json", ".geojson", ".csv", ".md", ".svg"}]
+    assert len(files) > 50
+    for path in files:
+        found = local.search(path.read_text(encoding="utf-8", errors="replace"))
+        assert not found, f"{path.relative_to(ROOT)} cites {found.group()}"
