@@ -83,14 +83,14 @@ def latency_model(links: FabricLinks, hardware: Hardware, overrides: LatencyOver
                         fec, optics, per_m, {k: " ".join(v.split()) for k, v in sources.items()})
 
 
-def _link_ns(links: FabricLinks, model: LatencyModel, link_class: str) -> np.ndarray:
-    link_set = links.sets[link_class]
+def _pair_ns(links: FabricLinks, model: LatencyModel) -> np.ndarray:
+    """Return the link latency of every (medium, ordered length) pair, indexed as LinkSet.pair_index."""
     # Few (medium, length) pairs exist: price each once and gather, instead of arithmetic per link. Lengths go
     # through float32 as the cable_m column does, so a term equals cable_m x ns/m exactly.
     lengths = links.lengths_m.astype(np.float32).astype(np.float64)
     table = (lengths[None, :] * model.propagation_ns_per_m[:, None] + model.fec_ns[:, None]
              + model.optics_ns[:, None])
-    return table.ravel()[link_set.pair_index(len(lengths))]
+    return table.ravel()
 
 
 def _typical_terms(links: FabricLinks, model: LatencyModel, link_class: str) -> dict[str, float]:
@@ -131,39 +131,45 @@ def _top2(values: np.ndarray, axis: int, worst: bool) -> np.ndarray:
     return first + second
 
 
-def _leaf_ports_sorted(plan, nic_ns: np.ndarray) -> list[np.ndarray]:
-    """Return the NIC-link latencies of every leaf, sorted per leaf: (SUs, leaves per SU, ports) for the whole SUs,
-    then (1, leaves per SU, its ports) for a partial last SU. One sort serves the worst and the best chains (the
-    two largest and the two smallest of each leaf are its last two and first two)."""
+def _leaf_ports_sorted(links: FabricLinks, pair_ns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Return (distinct NIC-link latencies, ascending; per leaf, the ranks of its NIC links in them, sorted):
+    (SUs, leaves per SU, ports) for the whole SUs, then (1, leaves per SU, its ports) for a partial last SU. One
+    sort serves the worst and the best chains (the two largest and the two smallest of each leaf are its last two
+    and first two); few latencies exist, so their small integer ranks are sorted rather than the values."""
+    plan = links.plan
+    distinct, rank = np.unique(pair_ns, return_inverse=True)
+    rank = rank.reshape(-1).astype(np.int16 if len(distinct) < 2**15 else np.int32)
+    ranks = rank[links.sets["nic_leaf"].pair_index(len(links.lengths_m))]
     whole = plan.servers // plan.leaf_downlinks
     blocks = []
     for first, sus, servers in ((0, whole, plan.leaf_downlinks), (whole, 1, plan.servers % plan.leaf_downlinks)):
         if not sus or not servers:
             continue
         start = first * plan.leaf_downlinks * plan.rails
-        block = nic_ns[start: start + sus * servers * plan.rails]
+        block = ranks[start: start + sus * servers * plan.rails]
         # With one rail per leaf the last axis is the SU's servers; with p rails per leaf, servers x p.
         block = block.reshape(sus, servers, plan.leaves_per_su, plan.rails_per_leaf).transpose(0, 2, 1, 3)
         block = block.reshape(sus, plan.leaves_per_su, servers * plan.rails_per_leaf)
-        blocks.append(np.sort(block, axis=2))
-    return blocks
+        blocks.append(np.sort(block, axis=2, kind="stable"))  # a radix sort on small integers
+    return distinct, blocks
 
 
 def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[str, np.ndarray],
-            leaf_ports: list[np.ndarray]) -> dict[str, float]:
+            leaf_ports: tuple[np.ndarray, list[np.ndarray]]) -> dict[str, float]:
     """Return the min or worst link-latency sum of each path class over real paths (leaf_ports: the NIC links of
     every leaf, sorted, from _leaf_ports_sorted)."""
     plan = links.plan
     pick = np.max if worst else np.min
     fill = -np.inf if worst else np.inf
+    ns, blocks = leaf_ports
     results = {}
     if plan.leaf_down_ports > 1:
         # The two worst (best) NIC links of a leaf are its last (first) two; a leaf of one port has no such pair.
-        pairs = [pick(b[..., -1] + b[..., -2] if worst else b[..., 0] + b[..., 1]) for b in leaf_ports
+        pairs = [pick(ns[b[..., -1]] + ns[b[..., -2]] if worst else ns[b[..., 0]] + ns[b[..., 1]]) for b in blocks
                  if b.shape[2] > 1]
         results["same_leaf"] = float(pick(pairs)) if pairs else fill
     # Per leaf, index su * leaves per SU + leaf: its worst (best) NIC link.
-    nic_leaf = np.concatenate([(b[..., -1] if worst else b[..., 0]).reshape(-1) for b in leaf_ports])
+    nic_leaf = np.concatenate([ns[b[..., -1] if worst else b[..., 0]].reshape(-1) for b in blocks])
     if plan.leaf_uplinks == 0:
         return results  # one tier: no path leaves a leaf
 
@@ -225,8 +231,11 @@ def path_latencies(links: FabricLinks, hardware: Hardware, overrides: LatencyOve
     plan = links.plan
     model = latency_model(links, hardware, overrides)
     typical_by_class = {name: _typical_terms(links, model, name) for name in links.sets}
-    link_ns = {name: _link_ns(links, model, name) for name in links.sets}
-    leaf_ports = _leaf_ports_sorted(plan, link_ns["nic_leaf"])
+    # NIC links enter the chains through their leaf's sorted ranks only, so they need no per-link latency column.
+    pair_ns = _pair_ns(links, model)
+    link_ns = {name: pair_ns[links.sets[name].pair_index(len(links.lengths_m))] for name in links.sets
+               if name != "nic_leaf"}
+    leaf_ports = _leaf_ports_sorted(links, pair_ns)
     worst = _chains(links, model, True, link_ns, leaf_ports)
     best = _chains(links, model, False, link_ns, leaf_ports)
     results = []
