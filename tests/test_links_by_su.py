@@ -105,7 +105,8 @@ def test_rails_sharing_a_nic_cage_take_the_widest_medium(hardware):
     link_set.length_index[:] = np.searchsorted(lengths, 3.0 - 1e-6)
     link_set.cable_m[:] = 3.0
     nic_cages = links_module.cage_keys(links, "nic_leaf")[:1]
-    links_module._one_module_per_cage(link_set, lambda: nic_cages, links.options["nic_leaf"], index, lengths)
+    links_module._one_module_per_cage(link_set, lambda part=slice(None): [key[part] for key in nic_cages],
+                                      links.options["nic_leaf"], index, lengths)
     assert link_set.medium[0] == link_set.medium[1] == index["smf-dr8"]
     assert (link_set.medium[2:] == index["mmf-sr4"]).all()
     assert link_set.cable_m[0] == 3.0  # MFP7E30's shortest length covering 2.2 m
@@ -151,7 +152,9 @@ def test_cage_groups_by_block_equal_whole(gpus, port, switch, hardware):
         keys = links_module.cage_keys(links, link_class)
         if blocks < 2 or not keys:
             continue
-        assert _same_partition(links_module._cage_groups(keys, period, blocks), links_module._cage_groups(keys))
+        parts = lambda part, keys=keys: [key[part] for key in keys]  # noqa: E731
+        assert _same_partition(links_module._cage_groups(parts, len(keys[0]), period, blocks),
+                               links_module._cage_groups(parts, len(keys[0])))
 
 
 @given(cores=st.integers(1, 60), ppc=st.sampled_from([1, 2, 4, 8]), slots=st.integers(1, 3000))
@@ -161,5 +164,6 @@ def test_striped_cage_groups_by_block_equal_whole(cores, ppc, slots):
     slot = np.arange(slots * ppc, dtype=np.int64)
     keys = [slot // ppc, (slot % cores) * len(slot) + (slot // cores) // ppc]  # core x cages + port cage
     block = cores * ppc
-    whole = links_module._cage_groups(keys)
-    assert _same_partition(links_module._cage_groups(keys, block, len(slot) // block), whole)
+    parts = lambda part: [key[part] for key in keys]  # noqa: E731
+    whole = links_module._cage_groups(parts, len(slot))
+    assert _same_partition(links_module._cage_groups(parts, len(slot), block, len(slot) // block), whole)

@@ -296,8 +296,8 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     links = FabricLinks(plan, media, sets, all_lengths, rules, candidates_of, floor)
     periods = cage_periods(plan, rules) if GROUP_RUNS else {}
     for link_class, link_set in sets.items():
-        _one_module_per_cage(link_set, lambda c=link_class: cage_keys(links, c), candidates_of[link_class],
-                             media_index, all_lengths, periods.get(link_class, (0, 0)))
+        _one_module_per_cage(link_set, lambda part=slice(None), c=link_class: cage_keys(links, c, part),
+                             candidates_of[link_class], media_index, all_lengths, periods.get(link_class, (0, 0)))
     return links
 
 
@@ -403,10 +403,15 @@ def nic_cage_rails(plan: Plan, hardware: Hardware) -> int:
     return rails if plan.rails % rails == 0 else 1
 
 
-def cage_keys(links: FabricLinks, link_class: str) -> list[np.ndarray]:
+def cage_keys(links: FabricLinks, link_class: str, part: slice = slice(None)) -> list[np.ndarray]:
     """Return, per end of a link class that shares cages, each link's cage there as one integer key (a NIC cage of
-    a server, or a switch cage: switch x cages + port // ports per cage; port groups start on a cage boundary)."""
-    plan, link_set = links.plan, links.sets[link_class]
+    a server, or a switch cage: switch x cages + port // ports per cage; port groups start on a cage boundary), for
+    the links of `part` (all by default)."""
+    plan = links.plan
+    whole = links.sets[link_class]
+    link_set = LinkSet(whole.link_class, whole.speed_gbps, *(
+        None if getattr(whole, name) is None else getattr(whole, name)[part]
+        for name in ("a", "a_pod", "a_port", "z", "z_pod", "z_port", "run_m", "medium", "cable_m", "length_index")))
     rules = links.rules[link_class]
     switches = plan.leaves_per_plane + plan.spines_per_plane + plan.cores_per_plane
     wide = max(switches * rules.switch.cages, plan.servers * plan.rails) >= 2**31 - 1
@@ -442,20 +447,19 @@ def _one_module_per_cage(link_set: LinkSet, keys, candidates: list[Option], medi
                          all_lengths_m: np.ndarray, period: tuple[int, int] = (0, 0)) -> None:
     """Give every lane of a cage the medium of its longest-reach lane (one module fills a cage), and the far end of
     each link the same medium, until nothing changes; re-choose the orderable length of the links that changed.
-    keys: a callable returning the cage keys per end (built only when a class mixes media); period: (links per
-    block, blocks) of repeating blocks of cages (cage_periods), or (0, 0)."""
+    keys: a callable returning the cage keys per end of a slice of the links (all by default; built only when a
+    class mixes media); period: (links per block, blocks) of repeating blocks of cages (cage_periods), or (0, 0)."""
     medium = link_set.medium
     if medium.size == 0:
         return
     low = int(medium.min())
     if low == int(medium.max()):
         return
-    keys = keys()
-    if not keys:
-        return
     # The fixed point of "every lane of a cage takes the cage's best medium, both ends of a link take the same" is
     # the best medium over each connected group of cages (cages joined by links), found in one pass per group.
-    group = _cage_groups(keys, *period)
+    group = _cage_groups(keys, medium.size, *period)
+    if group is None:
+        return  # the class shares no cages
     raised = medium > low
     top = np.full(int(group.max()) + 1, low, dtype=medium.dtype)
     np.maximum.at(top, group[raised], medium[raised])
@@ -472,18 +476,24 @@ def _one_module_per_cage(link_set: LinkSet, keys, candidates: list[Option], medi
         link_set.medium = current.astype(medium.dtype)
 
 
-def _cage_groups(keys: list[np.ndarray], period: int = 0, blocks: int = 0) -> np.ndarray:
-    """Return, per link, the id of its connected group of cages: cages are nodes (one id range per end), each link
-    joins its cages. With blocks > 1, the first period x blocks links are blocks of one pattern on cages of their
-    own (cage_periods): the groups of the first block, repeated with fresh ids, and those of the rest after them."""
+def _cage_groups(keys, links: int, period: int = 0, blocks: int = 0) -> np.ndarray | None:
+    """Return, per link, the id of its connected group of cages (None when the class shares no cages): cages are
+    nodes (one id range per end), each link joins its cages. keys(part) gives the cage keys per end of a slice of
+    the links. With blocks > 1, the first period x blocks links are blocks of one pattern on cages of their own
+    (cage_periods): the groups of the first block, repeated with fresh ids, and those of the rest after them; the
+    keys of the other blocks are never built."""
     if blocks < 2:
-        return _connected(keys)
-    head = _compact(_connected([_compact(key[:period]) for key in keys]))
+        every = keys(slice(None))
+        return _connected(every) if every else None
+    first = keys(slice(0, period))
+    if not first:
+        return None
+    head = _compact(_connected([_compact(key) for key in first]))
     width = int(head.max()) + 1
     groups = [(np.arange(blocks, dtype=np.int64) * width)[:, None] + head[None, :]]
     tail = period * blocks
-    if tail < keys[0].shape[0]:
-        groups.append(_compact(_connected([_compact(key[tail:]) for key in keys])) + blocks * width)
+    if tail < links:
+        groups.append(_compact(_connected([_compact(key) for key in keys(slice(tail, None))])) + blocks * width)
     return np.concatenate([g.ravel() for g in groups])
 
 
