@@ -286,6 +286,7 @@ def test_sweep_varies_pluggable_vs_co_packaged_on_an_ethernet_design(cli, tmp_pa
     assert code == 0, err
     rows = {c["switch"]: c for c in json.loads(out)["candidates"]}
     assert not rows["sn5600"]["feasible"] and "100G lanes" in rows["sn5600"]["reason"]
+    assert rows["sn5600"]["optics"] == "pluggable"  # an infeasible candidate still says which optics it had
     pluggable, cpo = rows["th6-64x1600"], [rows["sn6810"], rows["sn6800"]]
     assert pluggable["feasible"] and pluggable["optics"] == "pluggable"
     assert all(c["feasible"] and c["optics"] == "co-packaged" for c in cpo)

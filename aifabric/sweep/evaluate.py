@@ -62,8 +62,14 @@ def evaluate(config: SweepConfig, index: int, combo: dict[str, Any], hardware, b
     from aifabric.sweep.grid import merge
 
     candidate = _empty(config, index, combo)
+    merged = merge(config.base, combo)
+    # Pluggable vs co-packaged optics is a property of the switch (a sweep varies it by varying the switch), so an
+    # infeasible candidate says it too.
+    switch_id = merged.get("switch", FabricSpec.model_fields["switch"].default)
+    if isinstance(switch_id, str) and switch_id in hardware.switches:
+        candidate["optics"] = hardware.switches[switch_id].optics
     try:
-        spec = FabricSpec.model_validate(merge(config.base, combo))
+        spec = FabricSpec.model_validate(merged)
         result = plan_spec(spec, hardware)
         lines = result.bom()
         cost = cost_usd(lines, book)
@@ -92,9 +98,7 @@ def evaluate(config: SweepConfig, index: int, combo: dict[str, Any], hardware, b
         cost_nics=cost["nics"],
     )
     site = result.site()
-    # Pluggable vs co-packaged optics is a property of the switch: a sweep varies it by varying the switch.
-    candidate.update(it_mw=site["it_mw"], facility_mw=site["facility_mw"],
-                     optics=hardware.switch(plan.switch_id).optics)
+    candidate.update(it_mw=site["it_mw"], facility_mw=site["facility_mw"])
     reasons = []
     if config.max_power_kw is not None and power > config.max_power_kw:
         reasons.append(f"power {power:,.1f} kW exceeds --max-power-kw {config.max_power_kw:g}")
