@@ -23,7 +23,9 @@ def test_every_command_shown_with_output_is_a_regenerated_sample():
     samples = readme_samples.find_samples(README)
     owned = [(s.start, s.end) for s in samples]
     for match in re.finditer(r"^[ \t]*\$ .*$", README, re.MULTILINE):
-        assert any(a <= match.start() < b for a, b in owned), f"README.md: `{match.group().strip()}` is no sample"
+        assert any(a <= match.start() < b for a, b in owned), (
+            f"README.md: `{match.group().strip()}` is shown outside a sample: put `<!-- sample: COMMAND -->` and "
+            "`<!-- /sample -->` around its fenced block (the command on one line) and run `make readme`")
 
 
 def test_every_command_is_documented_with_a_sample():
