@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aifabric.export.fabric_rows import LINK_HEADER
 from aifabric.export.graphml import write_graphml
-from aifabric.export.link_columns import join_rows, plane_link_columns
+from aifabric.export.link_columns import BackgroundWrites, join_rows, plane_link_columns
 from aifabric.fabric.bom import BOM_HEADER, bom_lines
 from aifabric.fabric.links import FabricLinks
 from aifabric.fabric.plan import FabricResult
@@ -62,9 +62,8 @@ def links_csv_chunks(links: FabricLinks, hardware) -> Iterator[bytes]:
 
 def write_links(path: str | Path, result: FabricResult) -> Path:
     """Write links.csv, the full cabling plan, streamed; return its path."""
-    with AtomicWriter(path, newline="") as stream:
+    with AtomicWriter(path, newline="") as stream, BackgroundWrites(stream.buffer) as binary:
         # Chunks are UTF-8 bytes already: they go to the binary layer beneath the (still empty) text stream.
-        binary = stream.buffer
         binary.write((",".join(csv_cell(name) for name in LINK_HEADER) + "\n").encode("utf-8"))
         for chunk in links_csv_chunks(result.links, result.hardware):
             binary.write(chunk)

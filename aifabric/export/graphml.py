@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from aifabric.export.link_columns import FabricNames, fabric_columns, join_rows, plane_link_columns
+from aifabric.export.link_columns import BackgroundWrites, FabricNames, fabric_columns, join_rows, plane_link_columns
 from aifabric.fabric.links import FabricLinks
 from aifabric.io import AtomicWriter
 
@@ -139,9 +139,8 @@ def write_graphml(path: str | Path, links: FabricLinks, hardware,
     head += [f'<key id="n_{name}" for="node" attr.name="{name}" attr.type="{kind}"/>\n' for name, kind in NODE_KEYS]
     head += [f'<key id="e_{name}" for="edge" attr.name="{name}" attr.type="{kind}"/>\n' for name, kind in EDGE_KEYS]
     head.append(f'<graph id={quoteattr(plan.name)} edgedefault="undirected">\n')
-    with AtomicWriter(path) as stream:
+    with AtomicWriter(path) as stream, BackgroundWrites(stream.buffer) as out:
         # Chunks are UTF-8 bytes already: they go to the binary layer beneath the (still empty) text stream.
-        out = stream.buffer
         out.write("".join(head).encode("utf-8"))
         for text in _node_chunks(links, names):
             out.write(text)

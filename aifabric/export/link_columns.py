@@ -25,7 +25,7 @@ CHUNK_ROWS = 1 << 14
 Piece = str | tuple[Sequence[str], np.ndarray]
 
 
-def _bake(pieces: Sequence[Piece]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _bake(pieces: Sequence[Piece], rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Return the pieces as (object array of UTF-8 bytes, index) pairs with every constant folded into the next
     table (or the previous one, at the end of the row), so a row is a concatenation of table entries only."""
     tables: list[tuple[list[str], np.ndarray]] = []
@@ -42,8 +42,25 @@ def _bake(pieces: Sequence[Piece]) -> list[tuple[np.ndarray, np.ndarray]]:
             raise ValueError("a row needs at least one table piece")
         last, index = tables[-1]
         tables[-1] = ([entry + prefix for entry in last], index)
-    return [(np.array([entry.encode("utf-8") for entry in table], dtype=object), np.asarray(index))
-            for table, index in tables]
+    return _merge([([entry.encode("utf-8") for entry in table], np.asarray(index)) for table, index in tables],
+                  rows)
+
+
+def _merge(tables: list[tuple[list[bytes], np.ndarray]], rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return the tables with neighbours joined into one table when that is cheap: each piece of a row costs a
+    gather, a copy and a join step per row, so two pieces indexed alike (a NIC port and its name again), or two
+    small tables (a port x a length), become one table of their concatenations with a combined index."""
+    limit = max(256, min(1 << 16, rows // 8))
+    merged = [tables[0]]
+    for table, index in tables[1:]:
+        last, last_index = merged[-1]
+        if index is last_index:
+            merged[-1] = ([a + b for a, b in zip(last, table, strict=False)], index)
+        elif len(last) * len(table) <= limit:
+            merged[-1] = ([a + b for a in last for b in table], last_index.astype(np.int64) * len(table) + index)
+        else:
+            merged.append((table, index))
+    return [(np.array(table, dtype=object), index) for table, index in merged]
 
 
 def keep_freed_memory() -> None:
@@ -70,11 +87,58 @@ def keep_freed_memory() -> None:
 _KEPT = False
 
 
+class BackgroundWrites:
+    """Context manager around a binary stream: `write(data)` queues bytes and one thread writes them in order.
+
+    The write system call (copying ~1 GB/s into the page cache here) releases the GIL, so it overlaps building the
+    next chunk on another core. A write error is raised at the next `write` or on leaving the block; leaving the
+    block on an error drops what is still queued.
+    """
+
+    def __init__(self, binary, depth: int = 4):
+        import queue
+
+        self._binary = binary
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = None
+
+    def __enter__(self):
+        import threading
+
+        self._thread = threading.Thread(target=self._run, name="aifabric-writer", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._binary.write(data)
+                except BaseException as exc:  # handed to the producing thread
+                    self._error = exc
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes to be written after everything queued before (blocks while the queue is full)."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self._error = self._error or exc  # the writer skips the rest
+        self._queue.put(None)
+        self._thread.join()
+        if exc_type is None and self._error is not None:
+            raise self._error
+        return False
+
+
 def join_rows(pieces: Sequence[Piece], rows: int, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[int, bytes]]:
     """Yield (rows so far, UTF-8 text) chunk by chunk: row i is the concatenation, piece by piece, of the constant
     or of table[index[i]]. An index shorter than `rows` is an error (numpy raises)."""
     keep_freed_memory()
-    tables = _bake(pieces)
+    tables = _bake(pieces, rows)
     for start in range(0, rows, chunk_rows):
         end = min(rows, start + chunk_rows)
         grid = np.empty((end - start, len(tables)), dtype=object)
