@@ -141,10 +141,12 @@ def test_invariants_hold_on_every_shipped_spec(name):
 @given(gpus=st.integers(8, 6000), switch=st.sampled_from(["sn5600", "sn5400", "qm9700", "q3400", "th4-64x400"]),
        server=st.sampled_from(["hgx-h100", "dgx-h100", "dgx-b300", "hgx-b200"]), planes=st.sampled_from([1, 2]),
        speed_index=st.integers(0, 2), racks_per_row=st.integers(2, 40), leaf=st.sampled_from(
-           ["in-row", "end-of-row", "central"]), servers_per_rack=st.integers(1, 16))
+           ["in-row", "end-of-row", "central"]), servers_per_rack=st.integers(1, 16),
+       campus=st.sampled_from([None, (0.5, 1, 150), (1.0, 2, 400)]))
 def test_invariants_hold_on_random_specs(gpus, switch, server, planes, speed_index, racks_per_row, leaf,
-                                         servers_per_rack):
-    """Random designs: either a clean error naming what to change, or a plan that keeps every invariant."""
+                                         servers_per_rack, campus):
+    """Random designs: either a clean error naming what to change, or a plan that keeps every invariant (campus:
+    small halls in buildings apart, so runs past the longest cord ride room-pair trunks)."""
     from aifabric.catalog.models import load_hardware
 
     hardware = load_hardware()
@@ -154,6 +156,8 @@ def test_invariants_hold_on_random_specs(gpus, switch, server, planes, speed_ind
     if server == "hgx-h100" and switch in ("qm9700", "q3400"):
         overrides["nic"] = "connectx-7" if switch == "qm9700" else "connectx-8"
     spec = {"placement": {"racks_per_row": racks_per_row, "leaf_location": leaf, "servers_per_rack": servers_per_rack}}
+    if campus is not None:
+        spec["placement"].update(hall_mw_max=campus[0], halls_per_building=campus[1], building_spacing_m=campus[2])
     try:
         result = plan_fabric(_write(spec), overrides)
     except (DesignError, SpecError) as exc:
@@ -479,7 +483,7 @@ def test_trunks_are_routed_per_room_pair_by_hand():
     assert len(routes) == 3
     for pod in (1, 2):
         route = routes[((pod_room[pod], core_room), "trunk-mpo-os2")]
-        assert (route.links, route.legs, route.fibers, route.length_m) == (1024, 1024, 12288, 400)
+        assert (route.links, route.ports, route.fibers, route.length_m) == (1024, 1024, 12288, 400)
         assert route.trunks == ((288, 43),)
     route = routes[((pod_room[3], core_room), "trunk-mpo-os2")]
     assert (route.links, route.fibers, route.length_m, route.trunks) == (1024, 2048, 750, ((48, 1), (288, 7)))

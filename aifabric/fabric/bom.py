@@ -74,13 +74,13 @@ def _switch_ends(plan: Plan, link_set: LinkSet) -> list[np.ndarray]:
 @dataclass(frozen=True)
 class TrunkRoute:
     """The structured cabling between two rooms (placement room ids) for one trunk type: the optical links it
-    carries over all planes, the MPO legs (panel ports at each end) they take, the fibers, the trunk length (the
-    pair's longest ordered run) and the trunks of each orderable fiber count."""
+    carries over all planes, the panel ports they take at each end (an MPO-12 leg or a duplex LC port each), the
+    fibers, the trunk length (the pair's longest ordered run) and the trunks of each orderable fiber count."""
 
     trunk: str
     rooms: tuple[int, int]
     links: int
-    legs: int
+    ports: int
     fibers: int
     length_m: float
     trunks: tuple[tuple[int, int], ...]   # (fiber count, trunks of it)
@@ -139,7 +139,9 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
     planes = plan.planes
     n_media = len(links.media)
     counts = PartCounts({}, {"switch": {}, "nic": {}}, {}, {}, {}, compat.port_usage(links))
-    pairs: dict[tuple[str, str], dict[int, list]] = {}  # (trunk id, panel id) -> room pair -> [links, legs, m]
+    # trunk id -> room pair -> [links, panel ports, fibers, longest run]; (panel id, room) -> panel ports
+    pairs: dict[str, dict[int, list]] = {}
+    panels: dict[tuple[str, int], int] = {}
 
     def add(bucket: dict, key, n: int) -> None:
         if n:
@@ -187,8 +189,8 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
                 _count_jumpers(option, sum(n for _, n in beyond), counts)
                 structured.append((index, option))
         if structured:
-            _route_pairs(links, link_set, structured, pairs)
-    _count_trunks(links, hardware, pairs, counts)
+            _route_pairs(links, link_set, structured, pairs, panels)
+    _count_trunks(hardware, pairs, panels, counts, links.floor.rooms() if pairs else 1)
     counts.media_links = dict(sorted(counts.media_links.items()))
     return counts
 
@@ -270,10 +272,11 @@ def _room_tables(links: FabricLinks, link_set: LinkSet) -> tuple[np.ndarray, np.
     return floor.spine_room(pods), link_set.a_pod, floor.core_room(np.arange(plan.cores_per_plane)), link_set.z
 
 
-def _route_pairs(links: FabricLinks, link_set: LinkSet, structured: list, pairs: dict) -> None:
-    """Add the structured links of a link class to their room pairs: links, MPO legs (over all planes) and the
-    pair's longest ordered run, keyed by trunk and panel type (links of every class and medium between two rooms
-    share the trunks between their panels). structured: the (medium index, option) pairs with runs past the cord."""
+def _route_pairs(links: FabricLinks, link_set: LinkSet, structured: list, pairs: dict, panels: dict) -> None:
+    """Add the structured links of a link class to their room pairs (over all planes): links, panel ports, trunk
+    fibers and the pair's longest ordered run per trunk type (links of every class and medium between two rooms
+    share the trunks between their panels), and each room's panel ports per panel type. structured: the (medium
+    index, option) pairs with runs past the longest cord."""
     room_a, key_a, room_z, key_z = _room_tables(links, link_set)
     rooms = links.floor.rooms()
     n_lengths, n_media = len(links.lengths_m), len(links.media)
@@ -305,16 +308,20 @@ def _route_pairs(links: FabricLinks, link_set: LinkSet, structured: list, pairs:
         beyond = links.lengths_m > option.cord_max_m + 1e-6
         counts = table[:, index, :] * beyond
         per_link = _ports_per_link(option)
-        bucket = pairs.setdefault((option.trunk.id, option.panel.id, _fibers_per_leg(option)), {})
+        bucket = pairs.setdefault(option.trunk.id, {})
+        fibers_per_leg = _fibers_per_leg(option)
         for p in np.flatnonzero(counts.sum(axis=1)).tolist():
             row = counts[p]
             a, z = int(used_a[p // len(used_z)]), int(used_z[p % len(used_z)])
             key = min(a, z) * rooms + max(a, z)
             n = int(row.sum()) * planes
-            entry = bucket.setdefault(key, [0, 0, 0.0])
+            entry = bucket.setdefault(key, [0, 0, 0, 0.0])
             entry[0] += n
             entry[1] += n * per_link
-            entry[2] = max(entry[2], float(links.lengths_m[int(np.flatnonzero(row)[-1])]))
+            entry[2] += n * per_link * fibers_per_leg
+            entry[3] = max(entry[3], float(links.lengths_m[int(np.flatnonzero(row)[-1])]))
+            for room in (a, z):
+                panels[(option.panel.id, room)] = panels.get((option.panel.id, room), 0) + n * per_link
 
 
 def _fibers_per_leg(option) -> int:
@@ -339,26 +346,21 @@ def trunk_sizes(fibers: int, sizes: list[int]) -> list[tuple[int, int]]:
     return sorted(result)
 
 
-def _count_trunks(links: FabricLinks, hardware: Hardware, pairs: dict, counts: PartCounts) -> None:
-    """Add the trunks of every room pair (orderable fiber counts, the pair's length rounded up to the trunk's
-    orderable lengths) and the patch panels of every room (its MPO legs over the panel's ports)."""
-    rooms = links.floor.rooms() if pairs else 1
-    room_legs: dict[tuple[str, int], int] = {}
-    for (trunk_id, panel_id, fibers_per_leg), by_pair in sorted(pairs.items()):
+def _count_trunks(hardware: Hardware, pairs: dict, panels: dict, counts: PartCounts, rooms: int) -> None:
+    """Add the trunks of every room pair (orderable fiber counts, the pair's longest run rounded up to the trunk's
+    orderable lengths) and the patch panels of every room (its panel ports over the panel's ports)."""
+    for trunk_id, by_pair in sorted(pairs.items()):
         trunk = hardware.cables[trunk_id]
         sizes = trunk.fiber_counts or [trunk.fiber_count]
-        for key, (n_links, legs, longest) in sorted(by_pair.items()):
+        for key, (n_links, ports, fibers, longest) in sorted(by_pair.items()):
             length = min((v for v in trunk.lengths_m if v >= longest - 1e-6), default=longest)
-            fibers = legs * fibers_per_leg
             split = trunk_sizes(fibers, sizes)
             for size, n in split:
                 _add(counts.structured, (trunk_id, length, size), n)
-            a, z = divmod(key, rooms)
-            counts.trunk_routes.append(TrunkRoute(trunk_id, (a, z), n_links, legs, fibers, length, tuple(split)))
-            for room in {a, z}:
-                room_legs[(panel_id, room)] = room_legs.get((panel_id, room), 0) + legs * (2 if a == z else 1)
-    for (panel_id, _), legs in sorted(room_legs.items()):
-        _add(counts.structured, (panel_id, None, None), -(-legs // hardware.cables[panel_id].ports))
+            counts.trunk_routes.append(TrunkRoute(trunk_id, divmod(key, rooms), n_links, ports, fibers, length,
+                                                  tuple(split)))
+    for (panel_id, _), ports in sorted(panels.items()):
+        _add(counts.structured, (panel_id, None, None), -(-ports // hardware.cables[panel_id].ports))
 
 
 def _adapter_id(option) -> str:
