@@ -17,7 +17,7 @@ docs/ and shows nothing (the image link follows it). Commands run in README orde
 an earlier sample wrote.
 
     python scripts/readme_samples.py            # rewrite README.md and docs/ pictures
-    python scripts/readme_samples.py --check    # exit 1 naming every sample that differs (runs in a scratch copy)
+    python scripts/readme_samples.py --check    # exit 1 naming every sample that differs (docs/ left as it was)
     python scripts/readme_samples.py --check --fast   # the samples not marked slow
 """
 
@@ -29,7 +29,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +43,6 @@ _MARKER = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # colour codes some tools (GNPy) print even to a pipe
-# Entries of the repository a scratch copy links to (read-only inputs); docs/ and build/ are made fresh there.
-_SCRATCH_SKIP = {".git", ".venv", "build", "docs", "README.md"}
 
 
 class SampleError(Exception):
@@ -141,33 +138,29 @@ def regenerate(text: str, cwd: Path, fast: bool = False, verbose: bool = False) 
     return "".join(pieces), changed
 
 
-def scratch_copy(directory: Path) -> Path:
-    """Return a scratch working directory that sees the repository's inputs (linked) and has empty docs/ and
-    build/, so a check writes nothing into the repository."""
-    for entry in ROOT.iterdir():
-        if entry.name not in _SCRATCH_SKIP:
-            (directory / entry.name).symlink_to(entry)
-    (directory / "docs").mkdir()
-    (directory / "build").mkdir()
-    return directory
-
-
 def check(fast: bool = False, verbose: bool = False) -> list[str]:
-    """Return a diff per README sample whose text differs from the tool's output, and a line per docs/ picture a
-    sample writes that differs from the committed one; run in a scratch copy."""
+    """Return a diff per README sample whose text differs from the tool's output, and a line per docs/ picture that
+    differs from what its command writes now. Runs in the repository (a default price book is shown relative to
+    it), writes only under build/, and puts every docs/ picture back as it was."""
     text = README.read_text(encoding="utf-8")
     problems = []
-    with tempfile.TemporaryDirectory(prefix="readme-samples-") as tmp:
-        cwd = scratch_copy(Path(tmp))
-        new, changed = regenerate(text, cwd, fast=fast, verbose=verbose)
-        if changed:
-            diff = difflib.unified_diff(text.splitlines(), new.splitlines(), "README.md", "tool output",
-                                        lineterm="", n=1)
-            problems.append(f"README samples differ from the tool: {'; '.join(changed)}\n" + "\n".join(diff))
-        for picture in sorted((cwd / "docs").iterdir()):
-            committed = ROOT / "docs" / picture.name
-            if not committed.exists() or committed.read_bytes() != picture.read_bytes():
-                problems.append(f"docs/{picture.name} differs from what its command writes now")
+    (ROOT / "build").mkdir(exist_ok=True)
+    committed = {path: path.read_bytes() for path in sorted((ROOT / "docs").iterdir()) if path.is_file()}
+    try:
+        new, changed = regenerate(text, ROOT, fast=fast, verbose=verbose)
+    finally:
+        written = {path: path.read_bytes() for path in sorted((ROOT / "docs").iterdir()) if path.is_file()}
+        for path, data in committed.items():
+            if written.get(path) != data:
+                path.write_bytes(data)
+        for path in set(written) - set(committed):
+            path.unlink()
+    if changed:
+        diff = difflib.unified_diff(text.splitlines(), new.splitlines(), "README.md", "tool output", lineterm="", n=1)
+        problems.append(f"README samples differ from the tool: {'; '.join(changed)}\n" + "\n".join(diff))
+    for path, data in written.items():
+        if committed.get(path) != data:
+            problems.append(f"docs/{path.name} differs from what its command writes now")
     return problems
 
 
