@@ -210,3 +210,27 @@ def test_csv_cell_quotes_as_the_csv_module(cells):
     stream = io.StringIO(newline="")
     csv.writer(stream, lineterminator="\n").writerow(cells)
     assert ",".join(csv_cell(cell) for cell in cells) + "\n" == stream.getvalue()
+
+
+def test_background_writes_keep_order_and_raise_a_write_error():
+    from aifabric.export.link_columns import BackgroundWrites
+
+    class Sink:
+        def __init__(self, fail_at: int | None = None):
+            self.parts, self.fail_at = [], fail_at
+
+        def write(self, data: bytes) -> None:
+            if len(self.parts) == self.fail_at:
+                raise OSError(28, "No space left on device")
+            self.parts.append(data)
+
+    sink = Sink()
+    with BackgroundWrites(sink, depth=2) as out:
+        for i in range(50):
+            out.write(b"%d," % i)
+    assert b"".join(sink.parts) == b"".join(b"%d," % i for i in range(50))
+    failing = Sink(fail_at=3)
+    with pytest.raises(OSError, match="No space"), BackgroundWrites(failing, depth=2) as out:
+        for _ in range(50):
+            out.write(b"x")
+    assert len(failing.parts) == 3
