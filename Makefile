@@ -53,8 +53,9 @@ fuzz: $(STAMP)
 	AIFABRIC_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz.py -q
 
 # SimAI's topology generator (github.com/aliyun/SimAI, astra-sim-alibabacloud/inputs/topo/gen_Topo_Template.py),
-# run beside `export fabric --format simai` in benchmarks/bench_simai.py; give its path to compare.
-SIMAI_GENERATOR ?= $(firstword $(wildcard ../shared/peers/simai/gen_Topo_Template.py))
+# run beside `export fabric --format simai` in benchmarks/bench_simai.py: `make bench SIMAI_GENERATOR=path/to/
+# gen_Topo_Template.py` (a checkout of SimAI); without it the side-by-side ratio is skipped.
+SIMAI_GENERATOR ?=
 
 bench: $(STAMP)
 	$(WARM)
