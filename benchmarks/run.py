@@ -54,7 +54,7 @@ def main() -> int:
                                 "--nic-gbps", "400", "--planes", "2", "--port-gbps", "200", "--json"], 7, 0.5))
         results.append(measure("fabric plan --out, 100,000 GPUs (graph + cabling)",
                                ["fabric", "plan", "topologies/colossus-100k.yaml", "--out", str(out / "c"), "--json"],
-                               3, 15.0, 3072))
+                               3, 5.0, 3072))
         results.append(measure("fabric failures, Colossus-100k, 1,000 trials",
                                ["fabric", "failures", "topologies/colossus-100k.yaml", "--trials", "1000",
                                 "--fail", "leaf=1,spine=1,core=1,link=0.1%", "--json"], 3, 30.0))
