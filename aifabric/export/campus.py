@@ -3,8 +3,6 @@ holds and its IT power, and the campus core room (where every spine-core run end
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from aifabric.fabric.links import FabricLinks
@@ -54,13 +52,6 @@ def draw_campus(links: FabricLinks, hardware):
 
 def campus_bytes(links: FabricLinks, hardware, fmt: str = "svg", dpi: int = 110) -> bytes:
     """Return the campus picture as SVG or PNG bytes (no dates inside, so reruns are identical)."""
-    import matplotlib
+    from aifabric.export.diagram import figure_bytes
 
-    from aifabric.export.diagram import _metadata
-
-    matplotlib.use("Agg")
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "aifabric", "font.family": "DejaVu Sans"}):
-        fig = draw_campus(links, hardware)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_metadata(fmt))
-    return buffer.getvalue()
+    return figure_bytes(lambda: draw_campus(links, hardware), fmt, dpi)

@@ -215,13 +215,18 @@ def _metadata(fmt: str) -> dict:
     return {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}
 
 
-def diagram_bytes(links: FabricLinks, hardware, fmt: str = "svg", dpi: int = 110) -> bytes:
-    """Return the fabric diagram as SVG (text kept as text) or PNG bytes."""
+def figure_bytes(draw, fmt: str = "svg", dpi: int = 110) -> bytes:
+    """Return the figure `draw()` makes as SVG (text kept as text) or PNG bytes, identical on every rerun."""
     import matplotlib
 
     matplotlib.use("Agg")
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "aifabric", "font.family": "DejaVu Sans"}):
-        fig = draw_figure(links, hardware)
+        fig = draw()
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_metadata(fmt))
     return buffer.getvalue()
+
+
+def diagram_bytes(links: FabricLinks, hardware, fmt: str = "svg", dpi: int = 110) -> bytes:
+    """Return the fabric diagram as SVG (text kept as text) or PNG bytes."""
+    return figure_bytes(lambda: draw_figure(links, hardware), fmt, dpi)
