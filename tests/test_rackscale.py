@@ -11,8 +11,9 @@ from aifabric.fabric.plan import plan_fabric, plan_spec
 from aifabric.spec.fabric import FabricSpec
 
 # NVIDIA DGX SuperPOD with DGX GB200 (RA-11338-001), sec. 4.2 "Compute Fabric", Table 4.1 "Larger SuperPOD
-# component counts", p. 15: GPUs, SUs, core groups, switches per core group, core switches, IB leaf switches per SU
-# and in total, IB spine switches per SU and in total.
+# component counts", p. 15 (the HTML edition, docs.nvidia.com/dgx-superpod/reference-architecture-scalable-
+# infrastructure-gb200/latest/network-fabrics.html, numbers it Table 3): GPUs, SUs, core groups, switches per core
+# group, core switches, IB leaf switches per SU and in total, IB spine switches per SU and in total.
 GB200_TABLE_4_1 = [
     (1152, 2, 6, 3, 18, 32, 64, 24, 48),
     (2304, 4, 6, 6, 36, 32, 128, 24, 96),
@@ -40,6 +41,36 @@ def test_gb200_superpod_table_4_1_exactly(row, hardware):
     assert pod.rail_groups == 4 and pod.spines_per_group == 6 and pod.leaves // plan.rails == 8
 
 
+def test_gb200_superpod_one_su_is_one_leaf_per_rack_per_rail(hardware):
+    """RA-11338-001 "Compute Fabric" (network-fabrics.html, Figure 9 "Compute fabric for full 576 GPUs DGX
+    SuperPOD"): "Each compute rack is rail-aligned ... Traffic between different compute racks, or between different
+    rails, traverses the spine layer", i.e. one leaf per rack per rail. Figure 9 is an image; AI闲谈 ("NVIDIA
+    B200/B300/GB200/GB300 集群互联", sec. 5.3) reads it as 32 QM9700 leaves (8 per rail, 18 down / 18 up) and 9
+    spines with 2 links to every leaf, 576 node-leaf and 576 leaf-spine cables."""
+    result = plan_spec(FabricSpec(gpus=576, server="gb200-nvl72", switch="qm9700"), hardware)
+    plan, ls = result.plan, result.links.sets["nic_leaf"]
+    assert plan.tiers == 2 and plan.system_racks == 8
+    assert (plan.switch_counts()["leaf"], plan.switch_counts()["spine"]) == (32, 9)
+    assert (plan.leaf_downlinks, plan.leaf_uplinks, plan.pods[0].links_per_leaf_spine) == (18, 18, 2)
+    assert (plan.link_counts()["nic_leaf"], plan.link_counts()["leaf_spine"]) == (576, 576)
+    place = {(tray // plan.trays_per_rack, rail) for tray, rail in zip(ls.a.tolist(), ls.a_port.tolist(), strict=True)}
+    per_leaf = defaultdict(set)
+    for tray, rail, leaf in zip(ls.a.tolist(), ls.a_port.tolist(), ls.z.tolist(), strict=True):
+        per_leaf[leaf].add((tray // plan.trays_per_rack, rail))
+    assert len(place) == 32 and all(len(v) == 1 for v in per_leaf.values()) and len(per_leaf) == 32
+
+
+def test_gb200_superpod_su_power_and_size():
+    """RA-11338-001 "DGX SuperPOD Architecture" (dgx-superpod-architecture.html): "Each SU requires a Thermal Design
+    Power (TDP) of 1.2 Megawatts (MW)" for 8 DGX GB200 racks, and the SuperPOD scales "up to and beyond 128 racks with
+    9216 GPUs". The 16 SU reference design has those 128 racks, and per SU its compute racks and its compute fabric
+    (switches, optics, NICs) stay within the 1.2 MW TDP."""
+    result = plan_fabric("topologies/gb200-nvl72-superpod.yaml")
+    site = result.site()
+    assert result.plan.gpus == 9216 and site["compute_racks"] == 128 == 16 * 8
+    assert site["compute_mw"] / 16 <= site["it_mw"] / 16 <= 1.2
+
+
 # NVIDIA DGX SuperPOD with DGX B300, Quantum-X800 InfiniBand and AC power (RA-11339-001), section "DGX SuperPOD
 # Architecture", Table 3 "Example Compute Fabric Components for DGX SuperPOD Counts" (docs.nvidia.com/dgx-superpod/
 # reference-architecture/scalable-infrastructure-b300-xdr/latest/dgx-superpod-architecture.html): SU count, nodes,
@@ -65,14 +96,21 @@ def test_b300_xdr_superpod_table_3_exactly(row, hardware):
     assert links["nic_leaf"] == node_leaf and links["leaf_spine"] == leaf_spine
 
 
-# NVIDIA DGX SuperPOD with DGX GB300 (docs.nvidia.com/pdf/dgx-spod-gb300-ra.pdf): SU = 8 DGX GB300 racks = 144
-# trays = 576 GPUs, each GPU one ConnectX-8 at 800G XDR to a Quantum-X800 Q3400-RD, a single-plane two-tier fat tree
-# of 2, 4, 8 or 16 SUs (up to 9,216 GPUs). That PDF is not in the reference corpus we could search (docs, pages,
-# code, issues; queries "DGX SuperPOD GB300 reference architecture", "dgx-spod-gb300-ra", "Q3400-RD", "GB300
-# SuperPOD scalable unit"); the figures here are the ones third-party notes transcribe from its compute-fabric table
-# (2 SU: 16 leaf / 8 spine; 8 SU: 64 leaf / 36 spine; "two Q3400 leaves per rail per SU"). An SU of 576 x 800G XDR
-# endpoints on Q3400 is the same fabric as the B300 XDR SU above, so the 4 and 16 SU rows follow Table 3's rule.
-GB300_SUPERPOD_ROWS = [(2, 16, 8), (4, 32, 18), (8, 64, 36), (16, 128, 72)]
+# NVIDIA DGX SuperPOD with DGX GB300 ("NVIDIA DGX SuperPOD: Next Generation Scalable Infrastructure for AI Leadership
+# - Reference Architecture featuring NVIDIA DGX GB300", docs.nvidia.com/pdf/dgx-spod-gb300-ra.pdf): SU = 8 DGX GB300
+# racks = 144 compute trays = 576 GPUs, each GPU one ConnectX-8 at 800G XDR to a Quantum-X800 Q3400-RD, one plane,
+# two tiers, 2 to 16 SUs (1,152 to 9,216 GPUs). NVIDIA's PDF is NOT in any corpus we could search (docs, pages, code,
+# issues; queries: "dgx-spod-gb300-ra", "DGX GB300 SuperPOD compute fabric", "GB300 scalable unit leaf spine switches
+# table", "Q3400-RD compute fabric DGX GB300 SU", "Larger SuperPOD component counts", "Next Generation Scalable
+# Infrastructure ... DGX GB300"), and no HTML edition of it is stored. So every GB300 row below is a THIRD-PARTY
+# transcription of its InfiniBand compute-fabric table, each row with the copy that states it:
+#   2 SU: 16 leaf / 8 spine  - a GB300 NVL72 floor planner's design notes ("at 1,152 GPU ... NVIDIA's Table 3 row -
+#                              16 leaf, 8 spine"; its fabricFor() transcribes "RA Tables 3/4");
+#   8 SU: 64 leaf / 36 spine - the same planner's NVL72 fingerprint for 64 compute racks ("64 leaf / 36 spine");
+#  16 SU: 128 leaf / 72 spine - AI闲谈, "NVIDIA B200/B300/GB200/GB300 集群互联" (sec. 5.3 on the GB300 SuperPod RA:
+#                              "9216 GPU 只需要 128+72=200 个 Q3400").
+# No copy found states the 4 SU row; it is checked below against the primary B300 XDR table instead.
+GB300_SUPERPOD_ROWS = [(2, 16, 8), (8, 64, 36), (16, 128, 72)]
 
 
 @pytest.mark.parametrize("row", GB300_SUPERPOD_ROWS, ids=lambda r: f"{r[0]}su")
@@ -83,9 +121,40 @@ def test_gb300_superpod_xdr_compute_fabric(row, hardware):
     assert plan.system_racks == 8 * sus and plan.tiers == 2 and plan.planes == 1 and plan.port_gbps == 800
     counts = plan.switch_counts()
     assert counts["leaf"] == leaf and counts["spine"] == spine
-    # Rails as the RA defines them: GPU position r of every tray on rail r; two leaves per rail per 8-rack SU.
-    assert plan.rails == 4 and counts["leaf"] // (plan.rails * sus) == 2
     assert plan.link_counts()["nic_leaf"] == gpus == plan.link_counts()["leaf_spine"]
+
+
+@pytest.mark.parametrize("row", B300_XDR_TABLE_3[:4], ids=lambda r: f"{r[0]}su")
+def test_gb300_su_is_the_b300_xdr_su_so_its_fabric_is_table_3s(row, hardware):
+    """A GB300 SU (576 x 800G XDR endpoints on Q3400, 72 per leaf) is the same fabric as a DGX B300 XDR SU, so for
+    1, 2, 4 and 8 SUs its switches and cables equal RA-11339-001 Table 3's row, the primary source we have for the
+    4 SU count (32 leaf / 18 spine) that no GB300 copy states."""
+    sus, _nodes, gpus, leaf, spine, node_leaf, leaf_spine = row
+    plan = plan_spec(FabricSpec(gpus=gpus, server="gb300-nvl72", switch="q3400"), hardware).plan
+    assert plan.system_racks == 8 * sus
+    assert (plan.switch_counts()["leaf"], plan.switch_counts()["spine"]) == (leaf, spine)
+    assert (plan.link_counts()["nic_leaf"], plan.link_counts()["leaf_spine"]) == (node_leaf, leaf_spine)
+
+
+def test_gb300_leaf_takes_one_rail_of_four_whole_racks(hardware):
+    """The GB300 SuperPOD's rail layout as AI闲谈 (sec. 5.3) reads the RA's compute-fabric figure: 8 leaves per SU;
+    a leaf joins 4 racks with 4 x 18 = 72 of its 800G ports; two leaves make one rail, together reaching all 8 racks
+    of the SU. Every GPU position r of every tray is on rail r (the RA's rails = GPUs per tray)."""
+    result = plan_spec(FabricSpec(gpus=2 * 576, server="gb300-nvl72", switch="q3400"), hardware)
+    plan, ls = result.plan, result.links.sets["nic_leaf"]
+    racks_of, rails_of = defaultdict(set), defaultdict(set)
+    for tray, rail, leaf in zip(ls.a.tolist(), ls.a_port.tolist(), ls.z.tolist(), strict=True):
+        racks_of[leaf].add(tray // plan.trays_per_rack)
+        rails_of[leaf].add(rail)
+    assert len(racks_of) == 16 and plan.rails == 4
+    assert all(len(rails) == 1 for rails in rails_of.values())
+    assert all(len(racks) == 4 for racks in racks_of.values())
+    assert Counter(ls.z.tolist()) == dict.fromkeys(range(16), 72)
+    for su in range(2):  # two leaves per rail per 8-rack SU, which between them take all 8 racks
+        su_racks = set(range(8 * su, 8 * su + 8))
+        for rail in range(4):
+            leaves = [leaf for leaf, racks in racks_of.items() if racks <= su_racks and rails_of[leaf] == {rail}]
+            assert len(leaves) == 2 and set().union(*(racks_of[leaf] for leaf in leaves)) == su_racks
 
 
 def test_gb300_superpod_reference_design(hardware):
