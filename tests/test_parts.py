@@ -257,7 +257,8 @@ def test_multi_plane_nic_uses_splitter_fibers():
     parts = result.document()["parts"]
     option = result.links.options["nic_leaf"][0]
     assert option.a.links_per_optical_port == 2 and option.b.links_per_optical_port == 2
-    assert set(parts["cables"]) <= {"mpo12-om4-splitter", "mpo12-os2-splitter", "acc-800g-splitter-qsfp112"}
+    assert set(parts["cables"]) <= {"mpo12-om4-splitter", "mpo12-os2-splitter", "acc-800g-splitter-qsfp112",
+                                    "adapter-mpo"}
     nic_links = result.plan.link_counts()["nic_leaf"]
     splitters = sum(n for c, n in parts["cables"].items() if "splitter" in c)
     assert splitters >= nic_links  # half a splitter per link at each end
@@ -540,3 +541,56 @@ def test_trunk_routes_by_segment_equal_routes_by_link(spec, monkeypatch):
     slow = plan_fabric(path).counts
     assert fast.trunk_routes and fast.trunk_routes == slow.trunk_routes
     assert fast.structured == slow.structured
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Part strings an order desk accepts, and every part in its group (issue 11's leftovers)
+
+
+def test_a_coupler_joining_two_splitter_legs_is_a_cable_not_structured_cabling():
+    """Before: a link split at both ends (an SN5600 400G port at 2 x 200G to BlueField-3s split over two planes)
+    listed the MPO coupler joining its two splitter legs under structured_cabling, though the run is a plain cord
+    run with no trunk or panel. It is part of the cord run: one coupler per link, among the cables, chosen by the
+    rules (Option.adapter)."""
+    result = plan_fabric(None, {"gpus": 4096, "server": "hgx-b200", "switch": "sn5600", "planes": 2,
+                                "port_gbps": 200})
+    parts = result.document()["parts"]
+    assert parts["structured_cabling"] == {}
+    option = result.links.options["nic_leaf"][0]
+    assert option.adapter is not None and option.adapter.kind == "adapter"
+    nic_links = result.plan.link_counts()["nic_leaf"]
+    assert parts["cables"]["adapter-mpo"] >= nic_links
+    line = next(line for line in result.bom() if line.catalog_id == "adapter-mpo")
+    assert line.part == "ADAPTER-MPO12-APC" and " m" not in line.description.split(")")[-1]
+
+
+def test_b300_xdr_bom_orders_the_module_strings_nvidia_lists():
+    """DGX B300 XDR (RA-11339-001) on Q3400: the switch side is NVIDIA's MMS4A00 1.6T twin-port 2 x DR4 (IHS OPN
+    980-9IAH1-00XM00), the ConnectX-8 side its 800G single-port DR4 MMS4A20 (OPN 980-9IAT0-00XM00,
+    networking-docs.nvidia.com/9iat0mosfp800sprhs). Before: the NIC side was "MMS4A00-XM800", a string NVIDIA does
+    not list."""
+    result = plan_fabric(None, {"gpus": 4608, "server": "dgx-b300", "switch": "q3400"})
+    parts = {line.part for line in result.bom() if line.category == "transceiver"}
+    assert parts == {"MMS4A00-XM", "MMS4A20-XM800"}
+
+
+def test_catalog_part_strings_are_the_ones_nvidia_and_public_orders_list(hardware):
+    """Corrections, each from a cited page: NVIDIA's 2 x LR4 10 km twin-port is MMS4X90-NR (was a generic
+    OSFP-800G-2LR4); a 2 m MCP1660 QSFP-DD DAC is 26 AWG, MCP1660-W002E26 (was -W002E30); MFP7E10 cords come in
+    the lengths public orders name (3-50 m), and a 22 m run orders a 30 m cord, not an unlisted 25 m one."""
+    assert hardware.transceivers["osfp-2xlr4"].part == "MMS4X90-NR"
+    dac = hardware.cables["dac-400g-qsfpdd"]
+    assert [dac.part_number(m) for m in (0.5, 1, 2)] == ["MCP1660-W00AE30", "MCP1660-W001E30", "MCP1660-W002E26"]
+    cord = hardware.cables["mpo12-om4"]
+    assert cord.lengths_m == [3, 5, 7, 10, 15, 20, 30, 50]
+    assert min(v for v in cord.lengths_m if v >= 22) == 30
+    acc = hardware.cables["acc-800g"]
+    assert [acc.part_number(m) for m in (3, 4, 5)] == ["MCA4J80-N003", "MCA4J80-N004", "MCA4J80-N005"]
+
+
+def test_every_nvidia_part_cites_a_page(hardware):
+    """Every NVIDIA LinkX part (M... strings) cites an NVIDIA page in its source, or says UNSURE where none was found."""
+    parts = list(hardware.transceivers.values()) + list(hardware.cables.values())
+    for part in parts:
+        if part.part.startswith("M"):
+            assert "nvidia.com" in part.source or "UNSURE" in part.source, part.id

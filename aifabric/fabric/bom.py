@@ -212,15 +212,15 @@ def _count_copper(cable, link_set: LinkSet, keys: np.ndarray, index: int, hist: 
 def _count_fiber(option, n_links: int, length_m: float, counts: PartCounts) -> None:
     """Add the cords of n_links optical links of one ordered length: straight cords (several per link when a port
     spans optical ports), or 1:2 splitter fibers where an end shares an optical port between two links (both ends:
-    a splitter each and an adapter joining the legs)."""
+    a splitter each and a coupler joining the legs: part of the cord run, so a cable, not structured cabling)."""
     splits = [e.links_per_optical_port for e in (option.a, option.b) if e is not None and e.links_per_optical_port > 1]
     if not splits:
         _add(counts.cables, (option.cord.id, length_m), n_links * _ports_per_link(option))
         return
     for split in splits:
         _add(counts.cables, (option.cord.id, length_m), -(-n_links // split))
-    if len(splits) == 2:
-        _add(counts.structured, (_adapter_id(option), None, None), n_links)
+    if option.adapter is not None:
+        _add(counts.cables, (option.adapter.id, None), n_links)
 
 
 def _add(bucket: dict, key, n: int) -> None:
@@ -363,10 +363,6 @@ def _count_trunks(hardware: Hardware, pairs: dict, panels: dict, counts: PartCou
         _add(counts.structured, (panel_id, None, None), -(-ports // hardware.cables[panel_id].ports))
 
 
-def _adapter_id(option) -> str:
-    return "adapter-mpo"
-
-
 def _nic_modules(plan: Plan, hardware: Hardware, module, link_set: LinkSet, mask: np.ndarray | None) -> int:
     """Return the NIC-side modules over all planes: one module fills each NIC cage, and a NIC's ports of every
     plane share its cage (mask None: every NIC link on this medium, so every cage is full)."""
@@ -402,9 +398,10 @@ def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCo
                                      f"{module.name} ({label}, half its lanes lit)", split,
                                      module.split_power_w if module.split_power_w is not None else module.power_w,
                                      module.source))
-    for (cable_id, length), quantity in sorted(counts.cables.items()):
+    for (cable_id, length), quantity in sorted(counts.cables.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         cable = hardware.cables[cable_id]
-        lines.append(BomLine("cable", cable.id, cable.part_number(length), f"{cable.name}, {length:g} m", quantity,
+        where = f", {length:g} m" if length is not None else ""
+        lines.append(BomLine("cable", cable.id, cable.part_number(length), f"{cable.name}{where}", quantity,
                              cable.power_w, cable.source, length))
     for (part_id, length, fibers), quantity in sorted(counts.structured.items(),
                                                       key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] or 0)):

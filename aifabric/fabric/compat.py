@@ -209,6 +209,7 @@ class Option:
     panel: Cable | None = None
     jumper: Cable | None = None
     cord_max_m: float = 0.0
+    adapter: Cable | None = None         # joins the two splitter legs of a link split at both ends
 
     @property
     def lengths_m(self) -> list[float]:
@@ -253,6 +254,12 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
             cord = fiber_cable(hardware, None, fiber, connector, split, kind)
             if cord is None:
                 continue
+            # Split at both ends: a switch-side and a NIC-side splitter leg meet in a coupler.
+            adapter = None
+            if min(end_a.links_per_optical_port, end_b.links_per_optical_port) > 1:
+                adapter = _by_kind(hardware, "adapter", connector)
+                if adapter is None:
+                    continue
             trunk = hardware.cables.get(medium.trunk) if medium.trunk else None
             if trunk is not None and trunk.fiber != fiber:
                 trunk = None
@@ -261,7 +268,7 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
             if trunk is None or panel is None or jumper is None:
                 trunk = panel = jumper = None
             cord_max = max(cord.lengths_m)
-            option = Option(medium, 0.0, None, end_a, end_b, cord, trunk, panel, jumper, cord_max)
+            option = Option(medium, 0.0, None, end_a, end_b, cord, trunk, panel, jumper, cord_max, adapter)
             structured_max = 0.0
             if trunk is not None:
                 # Structured runs are as long as the PMD's channel insertion loss allows, and no longer.
@@ -269,11 +276,11 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
                 by_loss = spare_db / trunk.loss_db_per_km * 1000 if trunk.loss_db_per_km > 0 else float("inf")
                 structured_max = min(max(trunk.lengths_m), by_loss)
             if structured_max <= cord_max:
-                option = Option(medium, 0.0, None, end_a, end_b, cord, None, None, None, cord_max)
+                option = Option(medium, 0.0, None, end_a, end_b, cord, None, None, None, cord_max, adapter)
                 structured_max = cord_max
             reach = min(medium.reach_m, end_a.reach_m, end_b.reach_m, structured_max)
             return Option(medium, reach, None, end_a, end_b, cord, option.trunk, option.panel, option.jumper,
-                          cord_max)
+                          cord_max, adapter)
     return None
 
 
