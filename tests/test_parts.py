@@ -589,7 +589,7 @@ def test_catalog_part_strings_are_the_ones_nvidia_and_public_orders_list(hardwar
 
 
 def test_every_nvidia_part_cites_a_page(hardware):
-    """Every NVIDIA LinkX part (M... strings) cites an NVIDIA page in its source, or says UNSURE where none was found."""
+    """Every NVIDIA LinkX part (M... strings) cites an NVIDIA page in its source, or says UNSURE where none is."""
     parts = list(hardware.transceivers.values()) + list(hardware.cables.values())
     for part in parts:
         if part.part.startswith("M"):
