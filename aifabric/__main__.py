@@ -1,3 +1,3 @@
-from aifabric.cli.main import run
+from aifabric.cli.main import main
 
-run()
+main()

@@ -4,8 +4,10 @@ the typer commands, without importing typer, and the typer command for anything 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +74,47 @@ def test_simai_export_does_not_import_typer(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe, "export", "fabric", "--gpus", "1024", "--format", "simai",
                            "-o", str(tmp_path / "x.topo")], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_lean_command_leaves_the_process_as_it_was(cli, monkeypatch):
+    # The lean path runs without cyclic GC and with one OpenBLAS thread; a caller's process gets both back.
+    import gc
+    import os
+
+    from aifabric.cli import fast
+
+    monkeypatch.delenv(fast.BLAS_THREADS, raising=False)
+    assert cli("fabric", "plan", "--gpus", "64", "--json")[0] == 0
+    assert gc.isenabled() and fast.BLAS_THREADS not in os.environ
+    monkeypatch.setenv(fast.BLAS_THREADS, "3")
+    assert cli("fabric", "plan", "--gpus", "0", "--json")[0] == 2
+    assert gc.isenabled() and os.environ[fast.BLAS_THREADS] == "3"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts the process's threads in /proc (Linux)")
+def test_lean_command_starts_no_openblas_threads(tmp_path):
+    # numpy's OpenBLAS would start a spinning thread per core at import; the lean commands do no linear algebra.
+    probe = ("import os, sys\nfrom aifabric.cli.main import run\ntry:\n    run(sys.argv[1:])\nexcept SystemExit:\n"
+             "    pass\nsys.stderr.write(f\"{'numpy' in sys.modules} {len(os.listdir('/proc/self/task'))}\")\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", probe, "fabric", "plan", "--gpus", "1024", "--json"], cwd=ROOT,
+                          capture_output=True, text=True, check=True, env=env)
+    assert done.stderr.split()[-2:] == ["True", "1"]
+
+
+def test_a_lean_process_ends_at_once_with_every_byte_written(tmp_path):
+    # `python -m aifabric` ends a lean command with os._exit after flushing: same bytes, exit code 0; an error still
+    # takes the ordinary exit (one line, code 2).
+    from aifabric.cli.planning import export_simai, plan_from
+    from aifabric.io import json_text
+
+    run = [sys.executable, "-m", "aifabric"]
+    done = subprocess.run([*run, "fabric", "plan", SPEC, "--json"], cwd=ROOT, capture_output=True, check=True)
+    assert done.stdout.decode() == json_text(plan_from(Path(SPEC), {}, None).document()) and done.stderr == b""
+    topo = tmp_path / "x.topo"
+    done = subprocess.run([*run, "export", "fabric", "--gpus", "4096", "--format", "simai", "-o", str(topo)],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stderr == f"wrote {topo}\n"
+    assert topo.read_bytes() == export_simai(None, {"gpus": 4096}, None, tmp_path / "in-process.topo").read_bytes()
+    done = subprocess.run([*run, "fabric", "plan", "--gpus", "0", "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: command line: --gpus: must be > 0, got 0\n")

@@ -34,3 +34,11 @@ def test_help_imports_no_heavy_library():
 
 def test_plan_json_imports_numpy_only():
     assert _heavy_imports("fabric", "plan", str(TOPOLOGIES / "dgx-h100-superpod-4su.yaml"), "--json") == ["numpy"]
+
+
+def test_plan_from_flags_reads_no_yaml():
+    # The shipped catalog comes from its pickled copy, so a plan from flags alone needs no PyYAML (≈10 ms).
+    probe = PROBE.format(heavy=("yaml", "numpy"))
+    done = subprocess.run([sys.executable, "-c", probe, "fabric", "plan", "--gpus", "4096", "--json"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == ["numpy"]

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from aifabric.errors import SpecError, SpecErrors
+
+if TYPE_CHECKING:
+    import yaml
 
 Model = TypeVar("Model", bound=BaseModel)
 LineMap = dict[tuple, int]
 
 MAX_SPEC_BYTES = 16 * 1024 * 1024
-# libyaml's safe loader when present (10x faster); both construct only plain data, never objects.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _DuplicateKey(Exception):
@@ -27,6 +27,8 @@ class _DuplicateKey(Exception):
 
 def _line_map(node: yaml.Node, path: tuple = (), lines: LineMap | None = None) -> LineMap:
     """Return {field path: 1-based line} for every mapping key and sequence item under node."""
+    import yaml
+
     lines = {} if lines is None else lines
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -65,8 +67,13 @@ def read_text(path: str | Path, what: str = "spec") -> str:
 
 def load_yaml(path: str | Path, what: str = "spec") -> tuple[Any, LineMap]:
     """Return (data, line map) of a YAML file, loaded safely (no object-constructing tags)."""
+    # PyYAML is imported here, not with this module: a plan from flags alone reads no YAML (the shipped catalog
+    # comes from its pickled copy) and need not pay PyYAML's import (≈10 ms, mostly compiling its regexes).
+    import yaml
+
     text = read_text(path, what)
-    loader = _SafeLoader(text)
+    # libyaml's safe loader when present (10x faster); both construct only plain data, never objects.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
