@@ -147,32 +147,45 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
         if n:
             bucket[key] = bucket.get(key, 0) + n
 
-    for link_set in links.sets.values():
-        hist = links.histogram(link_set.link_class)
-        speed = link_set.speed_gbps
-        switch_ends = _switch_ends(plan, link_set)
+    for link_class in links.sets:
+        hist = links.histogram(link_class)
         present = np.flatnonzero(hist.sum(axis=1))
         only = int(present[0]) if len(present) == 1 else None
-        ends = [_ports_per_device_and_medium(k, link_set.medium, n_media, only) for k in switch_ends]
+        runs = links.runs.get(link_class)
+        if runs is not None:
+            # Counted from the class's runs: a key may stand for several identical switches (mult).
+            link_set, speed = None, runs.speed_gbps
+            ends = [(end.table(runs.medium, n_media), end.mult) for end in runs.ends]
+        else:
+            link_set = links.sets[link_class]
+            speed = link_set.speed_gbps
+            switch_ends = _switch_ends(plan, link_set)
+            ends = [(_ports_per_device_and_medium(k, link_set.medium, n_media, only), None) for k in switch_ends]
         structured = []
         for index in range(n_media):
             n_links = int(hist[index].sum())
             if not n_links:
                 continue
-            option = links.option(link_set.link_class, index)
+            option = links.option(link_class, index)
             add(counts.media_links, option.medium.id, n_links * planes)
             if option.copper is not None:
-                _count_copper(option.copper, link_set, switch_ends[0], index, hist, links.lengths_m, speed, planes,
-                              counts.cables)
+                if runs is not None:
+                    _count_copper_runs(option.copper, runs, index, hist, links.lengths_m, planes, counts.cables)
+                else:
+                    _count_copper(option.copper, link_set, switch_ends[0], index, hist, links.lengths_m, speed,
+                                  planes, counts.cables)
                 continue
             # One module fills each cage: per switch, its ports on this medium over the ports one cage carries.
-            for table, end in zip(ends, (option.a, option.b), strict=False):
+            for (table, mult), end in zip(ends, (option.a, option.b), strict=False):
                 if end.module is not None:
-                    n = int(np.ceil(table[:, index] * speed / end.module.module_gbps).sum()) * planes
+                    n = _ceil_sum(table[:, index] * speed / end.module.module_gbps, mult) * planes
                     add(counts.transceivers["switch"], end.module.id, n)
-            if link_set.link_class == "nic_leaf":
-                n = _nic_modules(plan, hardware, option.b.module, link_set, None if only is not None else
-                                 link_set.medium == index)
+            if link_class == "nic_leaf":
+                if runs is not None:
+                    n = _nic_modules_runs(plan, hardware, option.b.module, runs, None if only is not None else index)
+                else:
+                    n = _nic_modules(plan, hardware, option.b.module, link_set, None if only is not None else
+                                     link_set.medium == index)
                 add(counts.transceivers["nic"], option.b.module.id, n)
                 if option.b.split_lanes:
                     add(counts.split_modules, option.b.module.id, n)
@@ -185,11 +198,12 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
                 else:
                     _count_fiber(option, n, length_m, counts)
             if beyond:
-                _check_loss(option, max(beyond)[0], link_set.link_class)
+                _check_loss(option, max(beyond)[0], link_class)
                 _count_jumpers(option, sum(n for _, n in beyond), counts)
                 structured.append((index, option))
         if structured:
-            _route_pairs(links, link_set, structured, pairs, panels)
+            table = _room_table_runs(links, runs) if runs is not None else _room_table(links, link_set)
+            _route_pairs(links, table, structured, pairs, panels)
     _count_trunks(hardware, pairs, panels, counts, links.floor.rooms() if pairs else 1)
     counts.media_links = dict(sorted(counts.media_links.items()))
     return counts
@@ -205,6 +219,25 @@ def _count_copper(cable, link_set: LinkSet, keys: np.ndarray, index: int, hist: 
         ports = np.bincount(keys[length_of_link == length_index])
         n = int(np.ceil(ports * speed / cable.cable_gbps).sum()) * planes
         # Keyed by the length as the cable_m column holds it (float32), as the cabling plan shows it.
+        key = (cable.id, float(np.float32(lengths_m[length_index])))
+        bucket[key] = bucket.get(key, 0) + n
+
+
+def _ceil_sum(values: np.ndarray, mult: np.ndarray | None) -> int:
+    """Return the sum of ceil(values) over switches, each value standing for mult identical switches."""
+    units = np.ceil(values)
+    return int((units * mult).sum() if mult is not None else units.sum())
+
+
+def _count_copper_runs(cable, runs, index: int, hist: np.ndarray, lengths_m: np.ndarray, planes: int,
+                       bucket: dict) -> None:
+    """Add copper cables from a class's runs, as _count_copper does from its links."""
+    n_lengths = len(lengths_m)
+    end = runs.ends[0]
+    columns = np.where(runs.medium == index, runs.length_index, n_lengths)
+    ports = end.table(columns, n_lengths + 1)
+    for length_index in np.nonzero(hist[index])[0].tolist():
+        n = _ceil_sum(ports[:, length_index] * runs.speed_gbps / cable.cable_gbps, end.mult) * planes
         key = (cable.id, float(np.float32(lengths_m[length_index])))
         bucket[key] = bucket.get(key, 0) + n
 
@@ -272,13 +305,10 @@ def _room_tables(links: FabricLinks, link_set: LinkSet) -> tuple[np.ndarray, np.
     return floor.spine_room(pods), link_set.a_pod, floor.core_room(np.arange(plan.cores_per_plane)), link_set.z
 
 
-def _route_pairs(links: FabricLinks, link_set: LinkSet, structured: list, pairs: dict, panels: dict) -> None:
-    """Add the structured links of a link class to their room pairs (over all planes): links, panel ports, trunk
-    fibers and the pair's longest ordered run per trunk type (links of every class and medium between two rooms
-    share the trunks between their panels), and each room's panel ports per panel type. structured: the (medium
-    index, option) pairs with runs past the longest cord."""
+def _room_table(links: FabricLinks, link_set: LinkSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (room ids of the a ends, room ids of the z ends, links per (room pair, medium, ordered length)) of a
+    link class, the room pair p being a-room index p // len(z rooms), z-room index p % len(z rooms)."""
     room_a, key_a, room_z, key_z = _room_tables(links, link_set)
-    rooms = links.floor.rooms()
     n_lengths, n_media = len(links.lengths_m), len(links.media)
     # Compact the room ids each end uses, so one (pair, medium, length) count table stays small.
     used_a, room_a = np.unique(room_a, return_inverse=True)
@@ -303,6 +333,26 @@ def _route_pairs(links: FabricLinks, link_set: LinkSet, structured: list, pairs:
         cell += (room_a[key_a] * len(used_z) + room_z[key_z]) * (n_media * n_lengths)
         table = np.bincount(cell, minlength=len(used_a) * len(used_z) * n_media * n_lengths)
         table = table.reshape(-1, n_media, n_lengths)
+    return used_a, used_z, table
+
+
+def _room_table_runs(links: FabricLinks, runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return what _room_table returns, from a class's runs."""
+    n_lengths, n_media = len(links.lengths_m), len(links.media)
+    used_a, room_a = np.unique(runs.room_a, return_inverse=True)
+    used_z, room_z = np.unique(runs.room_z, return_inverse=True)
+    cell = ((room_a.astype(np.int64) * len(used_z) + room_z) * n_media + runs.medium) * n_lengths + runs.length_index
+    table = np.bincount(cell, weights=runs.count, minlength=len(used_a) * len(used_z) * n_media * n_lengths)
+    return used_a, used_z, table.astype(np.int64).reshape(-1, n_media, n_lengths)
+
+
+def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, panels: dict) -> None:
+    """Add the structured links of a link class to their room pairs (over all planes): links, panel ports, trunk
+    fibers and the pair's longest ordered run per trunk type (links of every class and medium between two rooms
+    share the trunks between their panels), and each room's panel ports per panel type. room_table: from
+    _room_table; structured: the (medium index, option) pairs with runs past the longest cord."""
+    used_a, used_z, table = room_table
+    rooms = links.floor.rooms()
     planes = links.plan.planes
     for index, option in structured:
         beyond = links.lengths_m > option.cord_max_m + 1e-6
@@ -374,6 +424,15 @@ def _nic_modules(plan: Plan, hardware: Hardware, module, link_set: LinkSet, mask
     cage_ports = np.bincount(cage_keys[mask])
     cage_ports = cage_ports[cage_ports > 0] * plan.planes
     return int(np.ceil(cage_ports * link_set.speed_gbps / module.module_gbps).sum())
+
+
+def _nic_modules_runs(plan: Plan, hardware: Hardware, module, runs, index: int | None) -> int:
+    """Return the NIC-side modules over all planes from the NIC-leaf runs (one per server, every rail of a server
+    on one medium, so each cage of a server on the medium is full); index None: every server."""
+    rails_per_cage = nic_cage_rails(plan, hardware)
+    servers = plan.servers if index is None else int((runs.medium == index).sum())
+    cages = servers * (plan.rails // rails_per_cage)
+    return cages * -(-rails_per_cage * plan.planes * runs.speed_gbps // module.module_gbps)
 
 
 def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCounts | None = None) -> list[BomLine]:

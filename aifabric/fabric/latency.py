@@ -139,9 +139,22 @@ def _leaf_ports_sorted(links: FabricLinks, pair_ns: np.ndarray) -> tuple[np.ndar
     plan = links.plan
     distinct, rank = np.unique(pair_ns, return_inverse=True)
     rank = rank.reshape(-1).astype(np.int16 if len(distinct) < 2**15 else np.int32)
-    ranks = rank[links.sets["nic_leaf"].pair_index(len(links.lengths_m))]
     whole = plan.servers // plan.leaf_downlinks
     blocks = []
+    runs = links.runs.get("nic_leaf")
+    if runs is not None:
+        # One run per server, whose rails all land alike on the SU's rail leaves: every leaf of an SU sees the
+        # same ports (a server's value once per rail it sends there), so one SU's sort serves all its leaves.
+        ranks = rank[runs.pair_index(len(links.lengths_m))]
+        for first, sus, servers in ((0, whole, plan.leaf_downlinks), (whole, 1, plan.servers % plan.leaf_downlinks)):
+            if not sus or not servers:
+                continue
+            start = first * plan.leaf_downlinks
+            block = ranks[start: start + sus * servers].reshape(sus, 1, servers)
+            block = np.sort(np.repeat(block, plan.rails_per_leaf, axis=2), axis=2, kind="stable")
+            blocks.append(np.broadcast_to(block, (sus, plan.leaves_per_su, servers * plan.rails_per_leaf)))
+        return distinct, blocks
+    ranks = rank[links.sets["nic_leaf"].pair_index(len(links.lengths_m))]
     for first, sus, servers in ((0, whole, plan.leaf_downlinks), (whole, 1, plan.servers % plan.leaf_downlinks)):
         if not sus or not servers:
             continue
@@ -178,7 +191,7 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
     same_pod = []
     offset = 0
     leaf0 = 0
-    for start, end, shape in pod_runs(plan):
+    for start, end, shape in (pod_runs(plan) if "leaf_spine" not in links.runs else ()):
         # Pods of one shape at once: (pods, leaves, spines, parallel links).
         pods = end - start
         count = pods * shape.leaves * plan.leaf_uplinks
@@ -198,8 +211,26 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
             leaf_to_spine_chain.extend(pick(chain, axis=1))
         offset += count
         leaf0 += pods * shape.leaves
+    if "leaf_spine" in links.runs:
+        # One run per (SU, spine), the same for every rail leaf of the SU (and its parallel links): a leaf's
+        # chain is its SU's, and the best two leaves of a pod at a spine are one SU's twice when an SU has two.
+        lps = plan.leaves_per_su
+        su_chain = nic_leaf[::lps]
+        su0 = 0
+        for start, end, shape in pod_runs(plan):
+            pods, sus = end - start, shape.leaves // lps
+            count = pods * sus * shape.spines
+            chain = ls[offset: offset + count].reshape(pods, sus, shape.spines) + su_chain[su0: su0 + pods * sus
+                                                                                         ].reshape(pods, sus, 1)
+            top2 = 2 * pick(chain, axis=1) if lps > 1 else _top2(chain, axis=1, worst=worst)
+            same_pod.append(pick(top2))
+            leaf_to_spine_chain.extend(pick(chain, axis=1))
+            offset += count
+            su0 += pods * sus
     results["same_pod"] = float(pick(np.array(same_pod)))
-    if plan.tiers == 3:
+    if plan.tiers == 3 and "spine_core" in links.runs:
+        results["cross_pod"] = _cross_pod_runs(links, worst, link_ns["spine_core"], leaf_to_spine_chain)
+    elif plan.tiers == 3:
         sc = link_ns["spine_core"]
         cores = plan.cores_per_plane
         per_pod_core = np.full((len(plan.pods), cores), fill)
@@ -225,6 +256,23 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
     return results
 
 
+def _cross_pod_runs(links: FabricLinks, worst: bool, sc: np.ndarray, leaf_to_spine_chain: list) -> float:
+    """Return the worst (best) cross-pod link-latency sum from the spine-core runs: per (pod, core) the worst
+    (best) chain up to a spine and over one of its core links; the run of a spine cage serves its cores."""
+    plan = links.plan
+    runs = links.runs["spine_core"]
+    extra = runs.extra
+    pick_at = np.maximum.at if worst else np.minimum.at
+    fill = -np.inf if worst else np.inf
+    values = sc + np.concatenate(leaf_to_spine_chain)[extra["spine"]]
+    n_cells = extra["n_cells"]
+    per_pod_segment = np.full((len(plan.pods), len(extra["seg_len"])), fill)
+    pick_at(per_pod_segment, (extra["pod"][:n_cells], extra["cell_s"]), values[:n_cells])
+    per_pod_core = np.repeat(per_pod_segment, extra["seg_len"], axis=1)
+    pick_at(per_pod_core, (extra["pod"][n_cells:], extra["tail_core"]), values[n_cells:])
+    return float((np.max if worst else np.min)(_top2(per_pod_core, axis=0, worst=worst)))
+
+
 def path_latencies(links: FabricLinks, hardware: Hardware, overrides: LatencyOverrides | None = None,
                    ) -> list[PathLatency]:
     """Return min / typical / worst latency of every path class the plan has, for every plane."""
@@ -233,8 +281,9 @@ def path_latencies(links: FabricLinks, hardware: Hardware, overrides: LatencyOve
     typical_by_class = {name: _typical_terms(links, model, name) for name in links.sets}
     # NIC links enter the chains through their leaf's sorted ranks only, so they need no per-link latency column.
     pair_ns = _pair_ns(links, model)
-    link_ns = {name: pair_ns[links.sets[name].pair_index(len(links.lengths_m))] for name in links.sets
-               if name != "nic_leaf"}
+    n_lengths = len(links.lengths_m)
+    link_ns = {name: pair_ns[(links.runs[name] if name in links.runs else links.sets[name]).pair_index(n_lengths)]
+               for name in links.sets if name != "nic_leaf"}
     leaf_ports = _leaf_ports_sorted(links, pair_ns)
     worst = _chains(links, model, True, link_ns, leaf_ports)
     best = _chains(links, model, False, link_ns, leaf_ports)

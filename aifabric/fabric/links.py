@@ -7,6 +7,7 @@ generated and the plane number is applied when links are written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,9 @@ from aifabric.spec.fabric import LINK_CLASSES, FabricSpec
 # Find runs and media once per place rather than per link (per SU when an SU's leaves stand together, per pair of
 # spine and core racks); tests turn it off to check that both ways give the same table.
 GROUP_RUNS = True
+# Plan from runs (aifabric.fabric.runs) where the layout allows, building links only when an output needs them;
+# tests turn it off to check that runs and links give the same counts.
+RUNS = True
 
 
 @dataclass
@@ -82,6 +86,7 @@ class FabricLinks:
     rules: dict[str, ClassRules] = field(default_factory=dict)
     options: dict[str, list[Option]] = field(default_factory=dict)
     floor: Floor | None = None  # the campus the lengths come from (racks, halls, buildings)
+    runs: dict = field(default_factory=dict)  # link class -> ClassRuns (aifabric.fabric.runs), when planned from runs
 
     def cable_ids(self, link_class: str) -> list[tuple[str, float, str]]:
         """Return per medium index (cable or cord id, longest cord in m, id beyond it): the part a link of this class
@@ -104,8 +109,15 @@ class FabricLinks:
         return next(o for o in self.options[link_class] if o.medium.id == medium_id)
 
     def histogram(self, link_class: str) -> np.ndarray:
-        """Return link counts of one class per (medium index, index into lengths_m)."""
+        """Return link counts of one class per (medium index, index into lengths_m), from its runs when it has
+        them (the same counts as its links)."""
+        if link_class in self.runs:
+            return self.runs[link_class].hist
         return self.sets[link_class].histogram(self.lengths_m, len(self.media))
+
+    def from_runs(self, link_class: str) -> bool:
+        """Return True when a class's counts come from its runs (its links are built only on demand)."""
+        return link_class in self.runs
 
 
 def _candidates(spec: FabricSpec, hardware: Hardware, link_class: str, rules: ClassRules) -> list[Option]:
@@ -207,8 +219,30 @@ def class_rules(plan: Plan, hardware: Hardware) -> dict[str, ClassRules]:
     return {cls: ClassRules(switch, a, b, compat.options(hardware, media, a, b, cls)) for cls, (a, b) in ends.items()}
 
 
-def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
-    """Return every link of one plane with ports, lengths and media."""
+@dataclass
+class _Context:
+    """What every link class of one plane is generated from: the floor, the media table, the rules and each
+    device's coordinates (one entry per device, cheap next to the links)."""
+
+    plan: Plan
+    hardware: Hardware
+    floor: Floor
+    media: list[Medium]
+    media_index: dict[str, int]
+    rules: dict[str, ClassRules]
+    candidates_of: dict[str, list[Option]]
+    all_lengths: np.ndarray
+    int_t: type
+    server_x: np.ndarray
+    server_y: np.ndarray
+    leaf_x: np.ndarray
+    leaf_y: np.ndarray
+    su_leaf_x: np.ndarray
+    su_leaf_y: np.ndarray
+    su_in_one_place: bool
+
+
+def _context(plan: Plan, spec: FabricSpec, hardware: Hardware) -> _Context:
     floor = Floor(plan, spec.placement, hardware)
     media = sorted(hardware.media.values(), key=lambda m: (m.cost_rank, m.id))
     media_index = {m.id: i for i, m in enumerate(media)}
@@ -216,11 +250,81 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     candidates_of = {cls: _candidates(spec, hardware, cls, r) for cls, r in rules.items()}
     all_lengths = np.array(sorted({float(v) for opts in candidates_of.values() for o in opts for v in o.lengths_m}),
                            dtype=np.float64)
-    sets: dict[str, LinkSet] = {}
     int_t = np.int32 if plan.servers * plan.rails < 2**31 - 1 else np.int64
+    server_x, server_y = _f32(floor.server_xy(np.arange(plan.servers, dtype=int_t)))
+    leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
+    su_leaf_x = leaf_x.reshape(plan.sus, plan.leaves_per_su)
+    su_leaf_y = leaf_y.reshape(plan.sus, plan.leaves_per_su)
+    su_in_one_place = GROUP_RUNS and bool((su_leaf_x == su_leaf_x[:, :1]).all()
+                                           and (su_leaf_y == su_leaf_y[:, :1]).all())
+    return _Context(plan, hardware, floor, media, media_index, rules, candidates_of, all_lengths, int_t, server_x,
+                    server_y, leaf_x, leaf_y, su_leaf_x, su_leaf_y, su_in_one_place)
 
-    # NIC -> leaf: rail r of server s lands on the rail-r leaf of the server's SU (with p rails per leaf, on leaf
-    # r // p, port slot * p + r % p).
+
+class LazySets(Mapping):
+    """The link sets of a plane by class, each built on first access: the classes planned from runs
+    (aifabric.fabric.runs) are expanded link by link only when an output needs their links."""
+
+    def __init__(self, classes: list[str], build):
+        self._classes = list(classes)
+        self._build = build
+        self._sets: dict[str, LinkSet] = {}
+
+    def __getitem__(self, link_class: str) -> LinkSet:
+        if link_class not in self._classes:
+            raise KeyError(link_class)
+        if link_class not in self._sets:
+            self._sets[link_class] = self._build(link_class)
+        return self._sets[link_class]
+
+    def __iter__(self):
+        return iter(self._classes)
+
+    def __len__(self) -> int:
+        return len(self._classes)
+
+    def built(self, link_class: str) -> bool:
+        """Return True when the links of a class have been built."""
+        return link_class in self._sets
+
+    def put(self, link_class: str, link_set: LinkSet) -> None:
+        """Store a built link set."""
+        self._sets[link_class] = link_set
+
+
+def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
+    """Return every link of one plane with ports, lengths and media. Classes the runs model covers
+    (aifabric.fabric.runs) keep their runs and build their links on first access; the others are built now."""
+    ctx = _context(plan, spec, hardware)
+    classes = [c for c in LINK_CLASSES if c in ctx.rules]
+    links = FabricLinks(plan, ctx.media, {}, ctx.all_lengths, ctx.rules, ctx.candidates_of, ctx.floor)
+    links.sets = LazySets(classes, lambda cls: _build_class(ctx, links, cls))
+    from aifabric.fabric import runs as runs_module
+
+    for link_class in classes:
+        # In class order, so that a reach error names the same class as link by link.
+        found = runs_module.class_runs(ctx, link_class, links.runs) if RUNS else None
+        if found is None:
+            links.sets[link_class]
+        else:
+            links.runs[link_class] = found
+    return links
+
+
+def _build_class(ctx: _Context, links: FabricLinks, link_class: str) -> LinkSet:
+    """Return the links of one class, media chosen per run and one module per cage."""
+    builder = {"nic_leaf": _nic_leaf_set, "leaf_spine": _leaf_spine_set, "spine_core": _spine_core_set}[link_class]
+    link_set = builder(ctx)
+    period = cage_periods(ctx.plan, ctx.rules).get(link_class, (0, 0)) if GROUP_RUNS else (0, 0)
+    _one_module_per_cage(link_set, lambda part=slice(None): _cage_keys(ctx.plan, ctx.rules, link_set, part),
+                         ctx.candidates_of[link_class], ctx.media_index, ctx.all_lengths, period)
+    return link_set
+
+
+def _nic_leaf_set(ctx: _Context) -> LinkSet:
+    """NIC -> leaf: rail r of server s lands on the rail-r leaf of the server's SU (with p rails per leaf, on leaf
+    r // p, port slot * p + r % p)."""
+    plan, int_t = ctx.plan, ctx.int_t
     servers = np.repeat(np.arange(plan.servers, dtype=int_t), plan.rails)
     rails = np.tile(np.arange(plan.rails, dtype=int_t), plan.servers)
     # SU and slot of each NIC link by repetition, not division: the table is regular, so this is a copy.
@@ -231,29 +335,34 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
     leaves = su * plan.leaves_per_su + (rails // per_leaf if per_leaf > 1 else rails)
     if per_leaf > 1:
         slot = slot * per_leaf + rails % per_leaf
-    server_x, server_y = _f32(floor.server_xy(np.arange(plan.servers, dtype=int_t)))
-    leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
-    su_leaf_x = leaf_x.reshape(plan.sus, plan.leaves_per_su)
-    su_leaf_y = leaf_y.reshape(plan.sus, plan.leaves_per_su)
-    candidates = candidates_of["nic_leaf"]
-    su_in_one_place = GROUP_RUNS and bool((su_leaf_x == su_leaf_x[:, :1]).all()
-                                           and (su_leaf_y == su_leaf_y[:, :1]).all())
-    if su_in_one_place:
+    candidates = ctx.candidates_of["nic_leaf"]
+    if ctx.su_in_one_place:
         # All rail leaves of an SU stand in one place (in-row, end-of-row): a server's rails have equal runs, so
         # the run, medium and cable are found once per server and repeated over its rails (the same numbers).
-        server_su = np.repeat(np.arange(plan.sus, dtype=int_t), plan.leaf_downlinks)[: plan.servers]
-        per_server = floor.run_m(server_x, server_y, su_leaf_x[server_su, 0], su_leaf_y[server_su, 0])
-        chosen = _choose(per_server, candidates, media_index, "nic_leaf", hardware, all_lengths)
+        per_server, chosen = nic_leaf_per_server(ctx)
         run = np.repeat(per_server, plan.rails)
         medium, cable, length_index = (np.repeat(column, plan.rails) for column in chosen)
     else:
         # Coordinates are computed once per device and gathered per link: far cheaper than per-link arithmetic.
-        run = floor.run_m(server_x[servers], server_y[servers], leaf_x[leaves], leaf_y[leaves])
-        medium, cable, length_index = _choose(run, candidates, media_index, "nic_leaf", hardware, all_lengths)
-    sets["nic_leaf"] = LinkSet("nic_leaf", plan.port_gbps, servers, None, rails, leaves, None, slot, run,
-                               medium, cable, length_index)
+        run = ctx.floor.run_m(ctx.server_x[servers], ctx.server_y[servers], ctx.leaf_x[leaves], ctx.leaf_y[leaves])
+        medium, cable, length_index = _choose(run, candidates, ctx.media_index, "nic_leaf", ctx.hardware,
+                                              ctx.all_lengths)
+    return LinkSet("nic_leaf", plan.port_gbps, servers, None, rails, leaves, None, slot, run, medium, cable,
+                   length_index)
 
-    # Leaf -> spine: consecutive uplinks go to the same spine (links_per_leaf_spine of them).
+
+def nic_leaf_per_server(ctx: _Context) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Return (run per server, (medium, cable, length index) per server) when an SU's leaves stand in one place."""
+    plan = ctx.plan
+    server_su = np.repeat(np.arange(plan.sus, dtype=ctx.int_t), plan.leaf_downlinks)[: plan.servers]
+    per_server = ctx.floor.run_m(ctx.server_x, ctx.server_y, ctx.su_leaf_x[server_su, 0], ctx.su_leaf_y[server_su, 0])
+    return per_server, _choose(per_server, ctx.candidates_of["nic_leaf"], ctx.media_index, "nic_leaf", ctx.hardware,
+                               ctx.all_lengths)
+
+
+def _leaf_spine_set(ctx: _Context) -> LinkSet:
+    """Leaf -> spine: consecutive uplinks go to the same spine (links_per_leaf_spine of them)."""
+    plan, int_t, floor = ctx.plan, ctx.int_t, ctx.floor
     leaf = np.repeat(np.arange(plan.leaves_per_plane, dtype=int_t), plan.leaf_uplinks)
     uplink = np.tile(np.arange(plan.leaf_uplinks, dtype=int_t), plan.leaves_per_plane)
     if plan.tiers < 3:
@@ -278,27 +387,22 @@ def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
         spine = rail * plan.pods[0].spines_per_group + spine
         spine_port = (in_pod // plan.leaves_per_su) * per_pair + uplink % per_pair
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
-    candidates = candidates_of["leaf_spine"]
-    if su_in_one_place and not plan.rail_pods:
-        run, medium, cable, length_index = _leaf_spine_by_su(plan, floor, su_leaf_x[:, 0], su_leaf_y[:, 0], spine_x,
-                                                             spine_y, spine_base, candidates, media_index, hardware,
-                                                             all_lengths)
+    candidates = ctx.candidates_of["leaf_spine"]
+    if ctx.su_in_one_place and not plan.rail_pods:
+        blocks, chosen = leaf_spine_by_su_blocks(ctx)
+        run, medium, cable, length_index = _expand_su_blocks(plan, blocks, chosen)
     else:
         spine_key = spine_base[pod] + spine
-        run = floor.run_m(leaf_x[leaf], leaf_y[leaf], spine_x[spine_key], spine_y[spine_key])
-        medium, cable, length_index = _choose(run, candidates, media_index, "leaf_spine", hardware, all_lengths)
-    sets["leaf_spine"] = LinkSet("leaf_spine", plan.uplink_gbps, leaf, None, uplink, spine, pod, spine_port, run,
-                                 medium, cable, length_index)
+        run = floor.run_m(ctx.leaf_x[leaf], ctx.leaf_y[leaf], spine_x[spine_key], spine_y[spine_key])
+        medium, cable, length_index = _choose(run, candidates, ctx.media_index, "leaf_spine", ctx.hardware,
+                                              ctx.all_lengths)
+    return LinkSet("leaf_spine", plan.uplink_gbps, leaf, None, uplink, spine, pod, spine_port, run, medium, cable,
+                   length_index)
 
-    if plan.tiers == 3:
-        sets["spine_core"] = _spine_core(plan, floor, candidates_of["spine_core"], hardware, media_index,
-                                         all_lengths)
-    links = FabricLinks(plan, media, sets, all_lengths, rules, candidates_of, floor)
-    periods = cage_periods(plan, rules) if GROUP_RUNS else {}
-    for link_class, link_set in sets.items():
-        _one_module_per_cage(link_set, lambda part=slice(None), c=link_class: cage_keys(links, c, part),
-                             candidates_of[link_class], media_index, all_lengths, periods.get(link_class, (0, 0)))
-    return links
+
+def _spine_core_set(ctx: _Context) -> LinkSet:
+    return _spine_core(ctx.plan, ctx.floor, ctx.candidates_of["spine_core"], ctx.hardware, ctx.media_index,
+                       ctx.all_lengths)
 
 
 def cage_periods(plan: Plan, rules: dict[str, ClassRules]) -> dict[str, tuple[int, int]]:
@@ -345,13 +449,13 @@ def pod_runs(plan: Plan) -> list[tuple[int, int, PodShape]]:
     return runs
 
 
-def _leaf_spine_by_su(plan, floor, su_x, su_y, spine_x, spine_y, spine_base, candidates, media_index, hardware,
-                      all_lengths_m):
-    """Return (run, medium, cable, length index) per leaf-spine link when every leaf of an SU stands in one place.
-
-    A link's run then depends only on its SU and its spine, so runs and media are found once per (SU, spine) and
-    repeated over the SU's rail leaves and the parallel links of a leaf-spine pair: the same numbers as per link.
-    """
+def leaf_spine_by_su_blocks(ctx: _Context) -> tuple[list[tuple[np.ndarray, int]], tuple]:
+    """Return ([(runs of (SU, spine) of a run of like pods, links per pair)], (medium, cable, length index) over
+    those runs concatenated) when every leaf of an SU stands in one place: a link's run then depends only on its
+    SU and its spine, so runs and media are found once per (SU, spine)."""
+    plan, floor = ctx.plan, ctx.floor
+    spine_x, spine_y, spine_base = _spine_table(plan, floor)
+    su_x, su_y = ctx.su_leaf_x[:, 0], ctx.su_leaf_y[:, 0]
     blocks = []  # per run of like pods: (SUs x spines) runs, links per pair
     su0 = 0
     for start, end, shape in pod_runs(plan):
@@ -363,7 +467,14 @@ def _leaf_spine_by_su(plan, floor, su_x, su_y, spine_x, spine_y, spine_base, can
                        shape.links_per_leaf_spine))
         su0 += (end - start) * sus_per_pod
     compact = np.concatenate([block.ravel() for block, _ in blocks])
-    chosen = _choose(compact, candidates, media_index, "leaf_spine", hardware, all_lengths_m)
+    return blocks, _choose(compact, ctx.candidates_of["leaf_spine"], ctx.media_index, "leaf_spine", ctx.hardware,
+                           ctx.all_lengths)
+
+
+def _expand_su_blocks(plan: Plan, blocks, chosen) -> tuple:
+    """Return (run, medium, cable, length index) per leaf-spine link from the (SU, spine) runs: each repeated over
+    the SU's rail leaves and the parallel links of a leaf-spine pair (the same numbers as per link)."""
+    compact = np.concatenate([block.ravel() for block, _ in blocks])
     columns = []
     for values in (compact, *chosen):
         pieces, offset = [], 0
@@ -407,12 +518,16 @@ def cage_keys(links: FabricLinks, link_class: str, part: slice = slice(None)) ->
     """Return, per end of a link class that shares cages, each link's cage there as one integer key (a NIC cage of
     a server, or a switch cage: switch x cages + port // ports per cage; port groups start on a cage boundary), for
     the links of `part` (all by default)."""
-    plan = links.plan
-    whole = links.sets[link_class]
+    return _cage_keys(links.plan, links.rules, links.sets[link_class], part)
+
+
+def _cage_keys(plan: Plan, rules_of: dict[str, ClassRules], whole: LinkSet, part: slice = slice(None)
+               ) -> list[np.ndarray]:
+    link_class = whole.link_class
     link_set = LinkSet(whole.link_class, whole.speed_gbps, *(
         None if getattr(whole, name) is None else getattr(whole, name)[part]
         for name in ("a", "a_pod", "a_port", "z", "z_pod", "z_port", "run_m", "medium", "cable_m", "length_index")))
-    rules = links.rules[link_class]
+    rules = rules_of[link_class]
     switches = plan.leaves_per_plane + plan.spines_per_plane + plan.cores_per_plane
     wide = max(switches * rules.switch.cages, plan.servers * plan.rails) >= 2**31 - 1
     int_t = np.int64 if wide else np.int32  # half the memory traffic when keys fit
