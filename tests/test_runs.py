@@ -61,9 +61,8 @@ def test_runs_count_what_the_links_count_on_flag_designs(overrides, monkeypatch)
 
 
 def _write(data) -> str:
-    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    yaml.safe_dump(data, handle)
-    handle.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
+        yaml.safe_dump(data, handle)
     return handle.name
 
 
