@@ -10,15 +10,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from aifabric.errors import SpecError, SpecErrors
 from aifabric.spec.flags import FLAG_NAMES, expand
 from aifabric.spec.loader import LineMap, load_yaml, validate
+from aifabric.spec.plain import construct
 
 MAX_GPUS = 10_000_000
 LINK_CLASSES = ("nic_leaf", "leaf_spine", "spine_core")
+# The spec models build their pydantic validators when first used (defer_build), not on import: a plain spec is
+# made into a FabricSpec without them (aifabric.spec.plain), so a cold `fabric plan` builds them only for a spec
+# that pydantic must judge.
 
 
 class Building(BaseModel):
     """One building of a campus, by its position (metres, any local origin)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     x_m: float = Field(ge=-100_000, le=100_000)
     y_m: float = Field(ge=-100_000, le=100_000)
 
@@ -27,7 +31,7 @@ class Placement(BaseModel):
     """Where racks stand, which sets every link's length: rack (U, kW) -> row (kW) -> hall (MW) -> building ->
     campus. Every limit has a default, so a plan from flags alone places any size from 8 GPUs to 10M."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     servers_per_rack: int | None = Field(default=None, gt=0, le=64, strict=True)
     racks_per_row: int = Field(default=16, gt=0, le=200, strict=True)
     rack_width_m: float = Field(default=0.6, gt=0, le=5)
@@ -49,7 +53,7 @@ class Placement(BaseModel):
 class LatencyOverrides(BaseModel):
     """Latency terms that replace the catalog's (each optional), e.g. from the architect's own measurements."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     nic_ns: float | None = Field(default=None, ge=0)
     switch_ns: float | None = Field(default=None, ge=0)
     fec_ns: float | None = Field(default=None, ge=0)
@@ -61,7 +65,7 @@ class LatencyOverrides(BaseModel):
 class FabricSpec(BaseModel):
     """A rail-optimized Clos GPU fabric to size and build."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str = Field(default="fabric", min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     description: str | None = None
     gpus: int | None = Field(default=None, gt=0, le=MAX_GPUS, strict=True)
@@ -149,6 +153,9 @@ def load_fabric_spec_with_lines(
             merged[key] = value
     if "tiers" in overrides and str(overrides["tiers"]).isdigit():
         merged["tiers"] = int(overrides["tiers"])
+    spec = construct(FabricSpec, merged)
+    if spec is not None:
+        return spec, lines, overrides
     try:
         return validate(FabricSpec, merged, lines, file), lines, overrides
     except SpecErrors as exc:
