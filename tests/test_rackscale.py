@@ -96,6 +96,36 @@ def test_b300_xdr_superpod_table_3_exactly(row, hardware):
     assert links["nic_leaf"] == node_leaf and links["leaf_spine"] == leaf_spine
 
 
+# NVIDIA SuperPOD DGX B300 Systems, Spectrum-4 Ethernet and DC Busbar Power RA, section "DGX SuperPOD
+# Architecture", Table 3 "Larger DGX SuperPOD component counts" (docs.nvidia.com/dgx-superpod/reference-architecture/
+# scalable-infrastructure-b300/latest/dgx-superpod-architecture.html): SU count, nodes, GPUs, leaf and spine switches,
+# node-leaf and leaf-spine cables. SU = 64 DGX B300; each ConnectX-8 800G port splits into 2 x 400G, one per plane,
+# on SN5600 at 128 x 400G. Every row the table lists.
+B300_SPECTRUM4_TABLE_3 = [
+    (1, 64, 512, 16, 8, 512, 512),
+    (2, 128, 1024, 32, 16, 1024, 1024),
+    (4, 256, 2048, 64, 32, 2048, 2048),
+    (8, 512, 4096, 128, 64, 4096, 4096),
+    (16, 1024, 8192, 256, 128, 8192, 8192),
+]
+
+
+@pytest.mark.parametrize("row", B300_SPECTRUM4_TABLE_3, ids=lambda r: f"{r[0]}su")
+def test_b300_spectrum4_superpod_table_3_exactly(row, hardware):
+    """Two SN5600 planes at 400G, two tiers: both planes' leaves and spines together are the table's counts. The
+    table counts 800G cables: a node-leaf cable is one GPU's twin-port OSFP (split to its two planes' leaves, one NIC
+    module each) and a leaf-spine cable joins one twin-port cage to another, carrying two 400G links."""
+    sus, nodes, gpus, leaf, spine, node_leaf, leaf_spine = row
+    spec = FabricSpec(gpus=gpus, server="dgx-b300", nic="connectx-8", nic_gbps=800, planes=2, port_gbps=400,
+                      switch="sn5600")
+    result = plan_spec(spec, hardware)
+    plan = result.plan
+    assert plan.servers == nodes and plan.tiers == 2 and plan.leaf_downlinks == 64 and plan.sus == sus
+    assert (plan.switch_counts()["leaf"], plan.switch_counts()["spine"]) == (leaf, spine)
+    assert result.document()["transceivers_by_side"]["nic"] == {"osfp-2xsr4-flt": node_leaf}
+    assert plan.link_counts()["leaf_spine"] == 2 * leaf_spine
+
+
 # NVIDIA DGX SuperPOD with DGX GB300 ("NVIDIA DGX SuperPOD: Next Generation Scalable Infrastructure for AI Leadership
 # - Reference Architecture featuring NVIDIA DGX GB300", docs.nvidia.com/pdf/dgx-spod-gb300-ra.pdf): SU = 8 DGX GB300
 # racks = 144 compute trays = 576 GPUs, each GPU one ConnectX-8 at 800G XDR to a Quantum-X800 Q3400-RD, one plane,
@@ -159,8 +189,9 @@ def test_gb300_leaf_takes_one_rail_of_four_whole_racks(hardware):
 
 def test_gb300_superpod_reference_design(hardware):
     """topologies/gb300-nvl72-superpod.yaml: 16 SUs of 8 GB300 NVL72 racks on Quantum-X800 XDR, the RA's largest
-    row (128 leaf + 72 spine); the BOM counts its 128 racks, 2,304 trays and 1,152 NVLink switch trays; an SU of 8
-    racks draws at most the ~1.2 MW the RA gives per SU."""
+    row (128 leaf + 72 spine); the BOM counts its 128 racks, 2,304 trays and 1,152 NVLink switch trays; the compute
+    racks of an SU draw at most the 1.2 MW TDP the RA gives per 8-rack SU (p. 5, as third-party notes transcribe it;
+    the catalog's rack, 18 x 7.0 + 9 x 1.8 = 142.2 kW, is an UNSURE split of the Enterprise RA's "up to 142 kW")."""
     result = plan_fabric("topologies/gb300-nvl72-superpod.yaml")
     plan = result.plan
     assert (plan.switch_counts()["leaf"], plan.switch_counts()["spine"]) == (128, 72)
