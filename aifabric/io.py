@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,8 @@ def check_file_target(path: str | Path) -> Path:
 
 def _temp_beside(path: Path, mode: str, newline: str | None = None):
     """Return (stream, temp name) of a hidden temp file in the target's directory, or raise OutputError."""
+    import tempfile  # here, not with the module: `fabric plan --json` writes no file (≈2 ms of its start)
+
     check_file_target(path)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -133,6 +133,8 @@ def write_json(path: str | Path, document: Any) -> Path:
 
 def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
     """Write a CSV (LF line ends) atomically, streaming the rows; return the path."""
+    import csv
+
     with AtomicWriter(path, newline="") as stream:
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(header)
