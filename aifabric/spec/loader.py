@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -194,6 +193,8 @@ def validate(model: type[Model], data: Any, lines: LineMap, file: str, prefix: t
             message = _describe(error, model)
             if error["type"] == "extra_forbidden":
                 allowed = _allowed_fields(model, loc)
+                import difflib  # only for a message: a valid spec does not pay its import
+
                 close = difflib.get_close_matches(str(loc[-1]).lower(), allowed, n=1)
                 if close:
                     message = f"unknown field (did you mean '{close[0]}'?); allowed: {', '.join(sorted(allowed))}"
@@ -224,6 +225,8 @@ def _user_loc(loc: tuple, data: Any) -> tuple:
 
 def suggest(name: str, known: list[str]) -> str:
     """Return ' (did you mean X?)' for the closest known name, or ''."""
+    import difflib
+
     close = difflib.get_close_matches(name, known, n=5, cutoff=0.5)
     if not close:
         return ""
