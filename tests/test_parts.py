@@ -84,7 +84,7 @@ def check_trunks(result) -> None:
     pair's trunks; each pair's trunks hold its fibers with the fewest orderable sizes (no trunk could be dropped or
     made smaller); the BOM's trunk, jumper and panel lines are the routes' sums; each run fits its loss budget."""
     links, counts, hardware = result.links, result.counts, result.hardware
-    structured_links = jumpers = 0
+    structured_links = jumpers = lc_ports = 0
     for link_class, link_set in links.sets.items():
         for option in links.options[link_class]:
             if option.trunk is None or option.copper is not None:
@@ -97,7 +97,10 @@ def check_trunks(result) -> None:
                 longest = float(link_set.cable_m[beyond].max())
                 assert compat.structured_loss_db(option, longest) <= compat.channel_budget_db(option) + 1e-9
                 ends = [e for e in (option.a, option.b) if e is not None and e.links_per_optical_port == 1]
-                jumpers += n * max(e.optical_ports_per_link for e in (option.a, option.b) if e) * len(ends)
+                per_link = max(e.optical_ports_per_link for e in (option.a, option.b) if e)
+                jumpers += n * per_link * len(ends)
+                if option.cassette is not None:
+                    lc_ports += n * per_link
     routes = counts.trunk_routes
     assert sum(r.links for r in routes) == structured_links
     assert len({(r.trunk, r.rooms) for r in routes}) == len(routes) or structured_links == 0
@@ -110,6 +113,15 @@ def check_trunks(result) -> None:
             trunks[(route.trunk, route.length_m, size)] = trunks.get((route.trunk, route.length_m, size), 0) + n
     bom_trunks = {k: n for k, n in counts.structured.items() if k[2] is not None}
     assert bom_trunks == trunks
+    # MPO-LC cassettes: every duplex-LC port of a route at each end, six to a cassette, one trunk leg each.
+    cassettes: dict[str, int] = {}
+    for route in routes:
+        for cassette_id, n in route.cassettes:
+            assert 0 < n <= -(-route.ports // hardware.cables[cassette_id].ports)
+            cassettes[cassette_id] = cassettes.get(cassette_id, 0) + 2 * n
+    per_end = sum(cassettes.values()) // 2
+    assert lc_ports <= 6 * per_end < lc_ports + 6 * len(routes) or lc_ports == per_end == 0
+    assert cassettes == {k[0]: n for k, n in counts.structured.items() if hardware.cables[k[0]].kind == "cassette"}
     bom_jumpers = sum(n for (part, _, fibers), n in counts.structured.items()
                       if fibers is None and hardware.cables[part].kind == "fiber")
     assert bom_jumpers == jumpers
@@ -472,9 +484,10 @@ def test_trunks_are_routed_per_room_pair_by_hand():
     300 m apart; the core room stands in hall 0 (pod 0's). Each pod has 16 spines x 64 uplinks = 1,024 spine-core
     links. Pod 0's reach the core room by cord. Pods 1 and 2 (300 m away) run 2xDR4 over 400 m trunks: 1,024
     MPO-12 legs x 12 fibers = 12,288 fibers = 42 x 288 + 192, so 43 x 288F each. Pod 3 (600 m, diagonal) runs
-    2xFR4 over duplex LC at 750 m: 1,024 x 2 = 2,048 fibers = 7 x 288 + 32, so 7 x 288F + 1 x 48F. Panels: 1,024 MPO
-    legs in each of pods 1 and 2's rooms (15 x 72-port panels each), 2,048 in the core room (29); 1,024 LC ports
-    at each end of pod 3's route (8 x 144-port panels each)."""
+    2xFR4 over duplex LC at 750 m: its 1,024 LC ports reach the MPO trunk through MPO-LC cassettes of 6 ports,
+    ceil(1,024 / 6) = 171 at each end, each taking a 12-fiber leg: 2,052 fibers = 7 x 288 + 36, so 7 x 288F + 1 x
+    48F. Panels: 1,024 MPO legs in each of pods 1 and 2's rooms (15 x 72-port panels each), 2,048 in the core room
+    (29); 1,024 LC ports at each end of pod 3's route (8 x 144-port panels each)."""
     result = plan_fabric(_write(FOUR_HALLS))
     plan, floor = result.plan, result.links.floor
     assert [p.spines for p in plan.pods] == [16, 16, 16, 16] and floor.halls == 4 and floor.core_hall == 0
@@ -487,8 +500,10 @@ def test_trunks_are_routed_per_room_pair_by_hand():
         assert (route.links, route.ports, route.fibers, route.length_m) == (1024, 1024, 12288, 400)
         assert route.trunks == ((288, 43),)
     route = routes[((pod_room[3], core_room), "trunk-mpo-os2")]
-    assert (route.links, route.fibers, route.length_m, route.trunks) == (1024, 2048, 750, ((48, 1), (288, 7)))
+    assert (route.links, route.fibers, route.length_m, route.trunks) == (1024, 2052, 750, ((48, 1), (288, 7)))
+    assert route.cassettes == (("cassette-mpo-lc-os2", 171),)
     structured = result.counts.structured
+    assert structured[("cassette-mpo-lc-os2", None, None)] == 2 * 171
     assert structured[("trunk-mpo-os2", 400.0, 288)] == 86
     assert structured[("panel-mpo", None, None)] == 15 + 15 + 29
     assert structured[("panel-lc", None, None)] == 8 + 8
@@ -594,3 +609,53 @@ def test_every_nvidia_part_cites_a_page(hardware):
     for part in parts:
         if part.part.startswith("M"):
             assert "nvidia.com" in part.source or "UNSURE" in part.source, part.id
+
+
+def test_duplex_lc_structured_runs_break_out_in_mpo_lc_cassettes():
+    """Before: 2xFR4 (duplex-LC) runs on MPO trunks were counted as 2 fibers per LC port straight into LC panels,
+    with no part turning the trunk's MPO legs into LC ports and no loss for that connection. An MPO-LC cassette (12
+    fibers to 6 duplex LC, icc.com MPO cassette white paper) sits at each end: 171 per end for pod 3's 1,024 LC
+    ports, and the channel has four mated pairs (LC and MPO at each end, 0.75 dB each, TIA-568.3-D):
+    750 m x 0.4 dB/km + 4 x 0.75 dB = 3.3 dB, within FR4's 4 dB."""
+    result = plan_fabric(_write(FOUR_HALLS))
+    option = next(o for o in result.links.options["spine_core"] if o.medium.id == "smf-2xfr4")
+    assert option.cassette is not None and option.cassette.id == "cassette-mpo-lc-os2"
+    assert compat.structured_loss_db(option, 750) == pytest.approx(0.3 + 4 * 0.75)
+    dr4 = next(o for o in result.links.options["spine_core"] if o.medium.id == "smf-2xdr4")
+    assert dr4.cassette is None and compat.structured_loss_db(dr4, 400) == pytest.approx(0.16 + 2 * 0.75)
+    line = next(line for line in result.bom() if line.catalog_id == "cassette-mpo-lc-os2")
+    assert (line.part, line.quantity) == ("CASSETTE-MPO12-6LC-OS2", 342)
+    assert result.document()["parts"]["structured_cabling"]["cassette-mpo-lc-os2"] == 342
+
+
+def test_trunk_routes_are_written_for_the_installer(tmp_path):
+    """Before: runs that became structured cabling showed only a trunk id in links.csv; the routes (which rooms,
+    how many fibers, which trunks, panel ports and cassettes at each end) were in no output. `--out` now writes
+    trunks.csv, one row per route, that the BOM's trunk, panel-port and cassette counts add up to."""
+    import csv
+
+    from aifabric.export.fabric_files import write_outputs
+
+    result = plan_fabric(_write(FOUR_HALLS))
+    written = write_outputs(tmp_path, result, graph=False)
+    assert tmp_path / "trunks.csv" in written
+    rows = list(csv.DictReader((tmp_path / "trunks.csv").open()))
+    assert [r["route"] for r in rows] == ["T0000", "T0001", "T0002"]
+    assert {r["room_z"] for r in rows} == {"hall0-core"}
+    assert sorted(r["room_a"] for r in rows) == ["hall1-network0", "hall2-network0", "hall3-network0"]
+    assert sum(int(r["links"]) for r in rows) == 3072
+    lc = next(r for r in rows if r["cassettes_per_end"])
+    assert (lc["fibers"], lc["length_m"]) == ("2052", "750")
+    assert lc["trunks"] == "TRUNK-MPO12-OS2-48F-750M:1;TRUNK-MPO12-OS2-288F-750M:7"
+    assert lc["panel_ports_per_end"] == "PANEL-1U-LC-144:1024"
+    assert lc["cassettes_per_end"] == "CASSETTE-MPO12-6LC-OS2:171"
+    bom = {line.part: line.quantity for line in result.bom()}
+    ordered: dict[str, int] = {}
+    for row in rows:
+        for item in row["trunks"].split(";"):
+            part, n = item.split(":")
+            ordered[part] = ordered.get(part, 0) + int(n)
+    assert ordered == {part: n for part, n in bom.items() if part.startswith("TRUNK-")}
+    small = plan_fabric(None, {"gpus": 256, "server": "hgx-h100", "switch": "sn5600"})
+    assert not small.counts.trunk_routes
+    assert all(path.name != "trunks.csv" for path in write_outputs(tmp_path / "small", small, graph=False))

@@ -285,7 +285,7 @@ class Cable(_Entry):
     part: str
     name: str
     kind: Literal["dac", "splitter-dac", "acc", "splitter-acc", "fiber", "splitter-fiber", "trunk", "jumper",
-                  "panel", "adapter"]
+                  "panel", "adapter", "cassette"]
     end_a: str = "osfp"
     end_b: str = "osfp"
     legs: int = Field(default=1, gt=0)
@@ -294,7 +294,7 @@ class Cable(_Entry):
     fiber: Literal["mmf", "smf"] | None = None
     fiber_count: int = Field(default=0, ge=0)
     fiber_counts: list[int] = Field(default_factory=list)  # a trunk's orderable fiber counts
-    ports: int = Field(default=1, gt=0)  # adapter ports of a patch panel
+    ports: int = Field(default=1, gt=0)  # adapter ports of a patch panel; duplex ports on a cassette's front
     cable_gbps: int = Field(default=0, ge=0)
     reach_m: float = Field(gt=0)
     lengths_m: list[float] = Field(default_factory=list)

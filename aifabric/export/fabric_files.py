@@ -1,4 +1,5 @@
-"""The files `fabric plan --out DIR` writes: bom.csv, links.csv, summary.json, graph.graphml."""
+"""The files `fabric plan --out DIR` writes: bom.csv, links.csv, summary.json, graph.graphml, and trunks.csv when
+runs are structured cabling."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from aifabric.export.fabric_rows import LINK_HEADER
 from aifabric.export.graphml import write_graphml
 from aifabric.export.link_columns import BackgroundWrites, join_rows, plane_link_columns
-from aifabric.fabric.bom import BOM_HEADER, bom_lines
+from aifabric.fabric.bom import BOM_HEADER, bom_lines, trunk_part
 from aifabric.fabric.links import FabricLinks
 from aifabric.fabric.plan import FabricResult
 from aifabric.io import AtomicWriter, ensure_dir, write_csv, write_json
@@ -70,6 +71,31 @@ def write_links(path: str | Path, result: FabricResult) -> Path:
     return Path(path)
 
 
+TRUNK_HEADER = ("route", "trunk", "room_a", "room_z", "links", "fibers", "length_m", "trunks", "panel_ports_per_end",
+                "cassettes_per_end")
+
+
+def trunk_rows(result: FabricResult) -> Iterator[tuple]:
+    """Yield one row per trunk route (a room pair and trunk type, every plane's structured links between the two
+    rooms): its rooms, links, fibers, length, the trunks to order, and at each end the panel ports it takes and
+    the MPO-LC cassettes it needs (`part:count`, `;`-separated). A structured link's route is the pair of rooms
+    its two devices stand in; its links.csv cable is the trunk id."""
+    floor, cables = result.links.floor, result.hardware.cables
+    for number, route in enumerate(result.counts.trunk_routes):
+        trunk = cables[route.trunk]
+        room_a, room_z = (floor.room_name(room) for room in route.rooms)
+        trunks = ";".join(f"{trunk_part(trunk, size, route.length_m)}:{n}" for size, n in route.trunks)
+        panels = ";".join(f"{cables[panel].part}:{n}" for panel, n in route.panel_ports)
+        cassettes = ";".join(f"{cables[cassette].part}:{n}" for cassette, n in route.cassettes)
+        yield (f"T{number:04d}", route.trunk, room_a, room_z, route.links, route.fibers, f"{route.length_m:g}",
+               trunks, panels, cassettes)
+
+
+def write_trunks(path: str | Path, result: FabricResult) -> Path:
+    """Write trunks.csv, the trunk routes an installer builds (one row per route); return its path."""
+    return write_csv(path, TRUNK_HEADER, trunk_rows(result))
+
+
 # Bytes per link of links.csv and of graph.graphml (nodes included), measured on Colossus-100k's outputs
 # (28.2 MB and 133.8 MB for 300,704 links) and rounded up: enough to warn before a multi-GB write.
 LINKS_CSV_BYTES_PER_LINK = 100
@@ -91,6 +117,8 @@ def write_outputs(out_dir: str | Path, result: FabricResult, graph: bool = True,
     target = ensure_dir(out_dir)
     written = [write_json(target / "summary.json", result.document()), write_bom(target / "bom.csv", result),
                write_links(target / "links.csv", result)]
+    if result.counts.trunk_routes:
+        written.append(write_trunks(target / "trunks.csv", result))
     if graph:
         callback = progress("graph.graphml") if progress else None
         written.append(write_graphml(target / "graph.graphml", result.links, result.hardware, callback))

@@ -75,7 +75,8 @@ def _switch_ends(plan: Plan, link_set: LinkSet) -> list[np.ndarray]:
 class TrunkRoute:
     """The structured cabling between two rooms (placement room ids) for one trunk type: the optical links it
     carries over all planes, the panel ports they take at each end (an MPO-12 leg or a duplex LC port each), the
-    fibers, the trunk length (the pair's longest ordered run) and the trunks of each orderable fiber count."""
+    fibers, the trunk length (the pair's longest ordered run), the trunks of each orderable fiber count, and the
+    MPO-LC cassettes at each end (duplex-LC ports ride the trunk six to a 12-fiber MPO leg)."""
 
     trunk: str
     rooms: tuple[int, int]
@@ -84,6 +85,8 @@ class TrunkRoute:
     fibers: int
     length_m: float
     trunks: tuple[tuple[int, int], ...]   # (fiber count, trunks of it)
+    cassettes: tuple[tuple[str, int], ...] = ()  # (cassette id, cassettes at each end)
+    panel_ports: tuple[tuple[str, int], ...] = ()  # (panel id, panel ports the route takes at each end)
 
 
 @dataclass
@@ -139,7 +142,9 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
     planes = plan.planes
     n_media = len(links.media)
     counts = PartCounts({}, {"switch": {}, "nic": {}}, {}, {}, {}, compat.port_usage(links))
-    # trunk id -> room pair -> [links, panel ports, fibers, longest run]; (panel id, room) -> panel ports
+    # trunk id -> room pair -> [links, panel ports, fibers, longest run, {cassette id: LC ports},
+    # {panel id: ports}];
+    # (panel id, room) -> panel ports
     pairs: dict[str, dict[int, list]] = {}
     panels: dict[tuple[str, int], int] = {}
 
@@ -273,8 +278,8 @@ def _check_loss(option, length_m: float, link_class: str) -> None:
         module = (option.a.module or option.b.module).part
         raise DesignError(
             f"{link_class} runs of {length_m:g} m over structured cabling lose {loss_db:.2f} dB "
-            f"({option.trunk.loss_db_per_km:g} dB/km fiber + {option.panel.connector_loss_db:g} dB per panel "
-            f"connection), over the {budget_db:g} dB channel budget of {module}; shorten the runs "
+            f"({option.trunk.loss_db_per_km:g} dB/km fiber + {compat.structured_loss_db(option, 0.0) / 2:g} dB of "
+            f"connections at each end), over the {budget_db:g} dB channel budget of {module}; shorten the runs "
             f"(placement) or use a longer-reach medium", field="placement")
 
 
@@ -365,10 +370,15 @@ def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, 
             a, z = int(used_a[p // len(used_z)]), int(used_z[p % len(used_z)])
             key = min(a, z) * rooms + max(a, z)
             n = int(row.sum()) * planes
-            entry = bucket.setdefault(key, [0, 0, 0, 0.0])
+            entry = bucket.setdefault(key, [0, 0, 0, 0.0, {}, {}])
             entry[0] += n
             entry[1] += n * per_link
-            entry[2] += n * per_link * fibers_per_leg
+            entry[5][option.panel.id] = entry[5].get(option.panel.id, 0) + n * per_link
+            if option.cassette is not None:
+                # LC ports reach the trunk through cassettes: their fibers are counted per whole cassette leg.
+                entry[4][option.cassette.id] = entry[4].get(option.cassette.id, 0) + n * per_link
+            else:
+                entry[2] += n * per_link * fibers_per_leg
             entry[3] = max(entry[3], float(links.lengths_m[int(np.flatnonzero(row)[-1])]))
             for room in (a, z):
                 panels[(option.panel.id, room)] = panels.get((option.panel.id, room), 0) + n * per_link
@@ -376,9 +386,13 @@ def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, 
 
 def _fibers_per_leg(option) -> int:
     """Return the trunk fibers one optical port takes: a whole MPO-12 leg (12 fibers, 8 lit for DR4/SR4; 24 for an
-    MPO-16), or the cord's pair for duplex LC (CWDM optics, through MPO-LC cassettes)."""
-    fibers = option.cord.fiber_count
-    return fibers if option.cord.end_a == "lc-duplex" else -(-fibers // 12) * 12
+    MPO-16). Duplex-LC ports take theirs through cassettes (_count_trunks)."""
+    return -(-option.cord.fiber_count // 12) * 12
+
+
+def trunk_part(trunk, fibers: int, length_m: float) -> str:
+    """Return the part string of a made-to-order trunk: family, fiber count and length (TRUNK-MPO12-OS2-288F-400M)."""
+    return f"{trunk.part}-{fibers}F-{length_m:g}M"
 
 
 def trunk_sizes(fibers: int, sizes: list[int]) -> list[tuple[int, int]]:
@@ -398,17 +412,25 @@ def trunk_sizes(fibers: int, sizes: list[int]) -> list[tuple[int, int]]:
 
 def _count_trunks(hardware: Hardware, pairs: dict, panels: dict, counts: PartCounts, rooms: int) -> None:
     """Add the trunks of every room pair (orderable fiber counts, the pair's longest run rounded up to the trunk's
-    orderable lengths) and the patch panels of every room (its panel ports over the panel's ports)."""
+    orderable lengths), its MPO-LC cassettes (a route's LC ports over a cassette's, at each end; each cassette takes
+    one whole MPO leg of the trunk) and the patch panels of every room (its panel ports over the panel's ports)."""
     for trunk_id, by_pair in sorted(pairs.items()):
         trunk = hardware.cables[trunk_id]
         sizes = trunk.fiber_counts or [trunk.fiber_count]
-        for key, (n_links, ports, fibers, longest) in sorted(by_pair.items()):
+        for key, (n_links, ports, fibers, longest, lc_ports, panel_ports) in sorted(by_pair.items()):
             length = min((v for v in trunk.lengths_m if v >= longest - 1e-6), default=longest)
+            cassettes = []
+            for cassette_id, n_ports in sorted(lc_ports.items()):
+                cassette = hardware.cables[cassette_id]
+                n = -(-n_ports // cassette.ports)
+                fibers += n * cassette.fiber_count
+                cassettes.append((cassette_id, n))
+                _add(counts.structured, (cassette_id, None, None), 2 * n)
             split = trunk_sizes(fibers, sizes)
             for size, n in split:
                 _add(counts.structured, (trunk_id, length, size), n)
             counts.trunk_routes.append(TrunkRoute(trunk_id, divmod(key, rooms), n_links, ports, fibers, length,
-                                                  tuple(split)))
+                                                  tuple(split), tuple(cassettes), tuple(sorted(panel_ports.items()))))
     for (panel_id, _), ports in sorted(panels.items()):
         _add(counts.structured, (panel_id, None, None), -(-ports // hardware.cables[panel_id].ports))
 
@@ -468,7 +490,7 @@ def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCo
         if fibers is not None:
             # A trunk is made to order: its fiber count and length are the part.
             legs = f"{fibers // 12} MPO-12 legs" if part.end_a == "mpo-12" else f"{fibers} fibers"
-            lines.append(BomLine("cable", part.id, f"{part.part}-{fibers}F-{length:g}M",
+            lines.append(BomLine("cable", part.id, trunk_part(part, fibers, length),
                                  f"{part.name}: {fibers} fibers ({legs}), {length:g} m (structured cabling)",
                                  quantity, part.power_w, part.source, length))
             continue

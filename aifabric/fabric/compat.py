@@ -10,8 +10,8 @@ Nothing else chooses a part id. The rules, each from the hardware's public docum
   fiber (2 channels per leg, NVIDIA MFP7E20/MFP7E40); a port of more lanes takes several optical ports;
 - copper joins a cage to exactly one far cage (or, as a splitter, to `legs` NIC cages): a cage whose ports go to
   different switches needs optics;
-- runs longer than the longest cord are structured cabling (trunk, two panel ports, two jumpers) and must fit the
-  PMD's channel insertion loss.
+- runs longer than the longest cord are structured cabling (trunk, two panel ports, two jumpers; for a duplex-LC
+  PMD on an MPO trunk, an MPO-LC cassette at each end) and must fit the PMD's channel insertion loss.
 """
 
 from __future__ import annotations
@@ -210,6 +210,7 @@ class Option:
     jumper: Cable | None = None
     cord_max_m: float = 0.0
     adapter: Cable | None = None         # joins the two splitter legs of a link split at both ends
+    cassette: Cable | None = None        # breaks a trunk's MPO legs out to the panel's duplex-LC ports
 
     @property
     def lengths_m(self) -> list[float]:
@@ -265,14 +266,18 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
                 trunk = None
             panel = _by_kind(hardware, "panel", connector)
             jumper = fiber_cable(hardware, None, fiber, connector, 1, "fiber")
-            if trunk is None or panel is None or jumper is None:
-                trunk = panel = jumper = None
+            # A duplex-LC PMD on an MPO trunk breaks each MPO leg out to LC ports in a cassette at both ends.
+            cassette = None
+            if trunk is not None and trunk.end_a != connector:
+                cassette = _cassette(hardware, trunk.end_a, connector, fiber)
+            if trunk is None or panel is None or jumper is None or (trunk.end_a != connector and cassette is None):
+                trunk = panel = jumper = cassette = None
             cord_max = max(cord.lengths_m)
-            option = Option(medium, 0.0, None, end_a, end_b, cord, trunk, panel, jumper, cord_max, adapter)
+            option = Option(medium, 0.0, None, end_a, end_b, cord, trunk, panel, jumper, cord_max, adapter, cassette)
             structured_max = 0.0
             if trunk is not None:
                 # Structured runs are as long as the PMD's channel insertion loss allows, and no longer.
-                spare_db = channel_budget_db(option) - 2 * panel.connector_loss_db
+                spare_db = channel_budget_db(option) - structured_loss_db(option, 0.0)
                 by_loss = spare_db / trunk.loss_db_per_km * 1000 if trunk.loss_db_per_km > 0 else float("inf")
                 structured_max = min(max(trunk.lengths_m), by_loss)
             if structured_max <= cord_max:
@@ -280,7 +285,7 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
                 structured_max = cord_max
             reach = min(medium.reach_m, end_a.reach_m, end_b.reach_m, structured_max)
             return Option(medium, reach, None, end_a, end_b, cord, option.trunk, option.panel, option.jumper,
-                          cord_max, adapter)
+                          cord_max, adapter, option.cassette)
     return None
 
 
@@ -291,10 +296,20 @@ def _by_kind(hardware: Hardware, kind: str, connector: str) -> Cable | None:
     return None
 
 
+def _cassette(hardware: Hardware, trunk_connector: str, connector: str, fiber: str) -> Cable | None:
+    for cable in sorted(hardware.cables.values(), key=lambda c: c.id):
+        if (cable.kind == "cassette" and cable.end_a == trunk_connector and cable.end_b == connector
+                and cable.fiber == fiber):
+            return cable
+    return None
+
+
 def structured_loss_db(option: Option, trunk_m: float) -> float:
     """Return the channel insertion loss of a structured run: trunk fiber plus a mated pair at each panel (splitter
-    legs plug into the panels, so no adapter joins them)."""
-    return trunk_m / 1000 * option.trunk.loss_db_per_km + 2 * option.panel.connector_loss_db
+    legs plug into the panels, so no adapter joins them), plus the rear MPO pair of a cassette at each end when
+    duplex-LC ports ride an MPO trunk."""
+    cassette_db = option.cassette.connector_loss_db if option.cassette is not None else 0.0
+    return trunk_m / 1000 * option.trunk.loss_db_per_km + 2 * (option.panel.connector_loss_db + cassette_db)
 
 
 def channel_budget_db(option: Option) -> float:

@@ -183,6 +183,17 @@ class Floor:
         """Return the number of room ids (rows, network rooms, the core room)."""
         return self.halls * self.rows_per_hall + self.halls * self.placement.network_rooms_per_hall + 1
 
+    def room_name(self, room: int) -> str:
+        """Return a room's name for the cabling plan: `hall<h>-row<r>`, `hall<h>-network<k>` or `hall<h>-core` (the
+        campus core room, in the core hall; ids as rooms() counts them, halls and rows from 0)."""
+        rows = self.halls * self.rows_per_hall
+        if room < rows:
+            return f"hall{room // self.rows_per_hall}-row{room % self.rows_per_hall}"
+        if room == self.rooms() - 1:
+            return f"hall{self.core_hall}-core"
+        hall, local = divmod(room - rows, self.placement.network_rooms_per_hall)
+        return f"hall{hall}-network{local}"
+
     def _row_room(self, su: np.ndarray, rack_in_su) -> np.ndarray:
         hall = self._su_hall(su)
         rack = (su - hall * self.units_per_hall * self.sus_per_unit) * self.racks_per_su + rack_in_su
