@@ -99,7 +99,7 @@ def test_building_coordinates_override_the_grid(tmp_path, cli):
     base = "gpus: 100000\nswitch: sn5600\nport_gbps: 400\ntiers: 3\nplacement:\n  hall_mw_max: 10\n"
     far = tmp_path / "far.yaml"
     far.write_text(base + "  halls_per_building: 2\n  buildings:\n" +
-                   "".join(f"    - {{x_m: {i * 1500}, y_m: 0}}\n" for i in range(16)))
+                   "".join(f"    - {{x_m: {i * 1000}, y_m: 0}}\n" for i in range(16)))
     near = tmp_path / "near.yaml"
     near.write_text(base + "  halls_per_building: 2\n  buildings:\n" +
                     "".join(f"    - {{x_m: {i * 100}, y_m: 0}}\n" for i in range(16)))

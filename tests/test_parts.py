@@ -659,3 +659,20 @@ def test_trunk_routes_are_written_for_the_installer(tmp_path):
     small = plan_fabric(None, {"gpus": 256, "server": "hgx-h100", "switch": "sn5600"})
     assert not small.counts.trunk_routes
     assert all(path.name != "trunks.csv" for path in write_outputs(tmp_path / "small", small, graph=False))
+
+
+def test_structured_reach_is_the_longest_orderable_trunk_within_the_loss_budget(tmp_path):
+    """Before: a structured reach was min(longest trunk, the budget's length), so a run between two orderable
+    lengths was ordered at the next one up, past the budget (an 8.1 km LR4 run ordered a 10 km trunk). A duplex-LC
+    channel on an MPO trunk has four mated connections (4 x 0.75 dB) and 400G-LR4-10 allows 6.3 dB: the fiber may
+    take 3.3 dB = 8.25 km of 0.4 dB/km, so the reach is the 8 km trunk, whose channel fits."""
+    spec = tmp_path / "campus.yaml"
+    spec.write_text("gpus: 100000\nswitch: sn5600\nport_gbps: 400\ntiers: 3\nplacement:\n  hall_mw_max: 10\n"
+                    "  halls_per_building: 2\n  buildings:\n" +
+                    "".join(f"    - {{x_m: {i * 1000}, y_m: 0}}\n" for i in range(16)))
+    result = plan_fabric(spec)
+    option = next(o for o in result.links.options["spine_core"] if o.medium.id == "smf-lr4")
+    assert option.cassette is not None and option.reach_m == 8000
+    assert compat.structured_loss_db(option, 8000) <= compat.channel_budget_db(option) == 6.3
+    assert compat.structured_loss_db(option, 10000) > 6.3
+    check_invariants(result)

@@ -279,7 +279,9 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
                 # Structured runs are as long as the PMD's channel insertion loss allows, and no longer.
                 spare_db = channel_budget_db(option) - structured_loss_db(option, 0.0)
                 by_loss = spare_db / trunk.loss_db_per_km * 1000 if trunk.loss_db_per_km > 0 else float("inf")
-                structured_max = min(max(trunk.lengths_m), by_loss)
+                # The longest orderable trunk the budget allows: a run is ordered at the next length up, so a
+                # reach between two lengths would order a trunk past the budget.
+                structured_max = max((v for v in trunk.lengths_m if v <= by_loss + 1e-9), default=0.0)
             if structured_max <= cord_max:
                 option = Option(medium, 0.0, None, end_a, end_b, cord, None, None, None, cord_max, adapter)
                 structured_max = cord_max
