@@ -631,7 +631,8 @@ def test_duplex_lc_structured_runs_break_out_in_mpo_lc_cassettes():
 def test_trunk_routes_are_written_for_the_installer(tmp_path):
     """Before: runs that became structured cabling showed only a trunk id in links.csv; the routes (which rooms,
     how many fibers, which trunks, panel ports and cassettes at each end) were in no output. `--out` now writes
-    trunks.csv, one row per route, that the BOM's trunk, panel-port and cassette counts add up to."""
+    trunks.csv, one row per route, that the BOM's trunk, panel-port and cassette counts add up to, and rooms.csv,
+    the room of every server and switch, by which each structured link of links.csv finds its route."""
     import csv
 
     from aifabric.export.fabric_files import write_outputs
@@ -656,9 +657,20 @@ def test_trunk_routes_are_written_for_the_installer(tmp_path):
             part, n = item.split(":")
             ordered[part] = ordered.get(part, 0) + int(n)
     assert ordered == {part: n for part, n in bom.items() if part.startswith("TRUNK-")}
+    # Every structured link of links.csv finds its route by the rooms (rooms.csv) its two devices stand in.
+    room = {r["device"]: r["room"] for r in csv.DictReader((tmp_path / "rooms.csv").open())}
+    route_of = {(r["room_a"], r["room_z"]): r for r in rows}
+    per_route: dict[str, int] = {}
+    for link in csv.DictReader((tmp_path / "links.csv").open()):
+        if link["cable"] == "trunk-mpo-os2":
+            ends = (room[link["a_device"]], room[link["z_device"]])
+            route = route_of.get(ends) or route_of[ends[::-1]]
+            per_route[route["route"]] = per_route.get(route["route"], 0) + 1
+    assert per_route == {r["route"]: int(r["links"]) for r in rows}
     small = plan_fabric(None, {"gpus": 256, "server": "hgx-h100", "switch": "sn5600"})
     assert not small.counts.trunk_routes
-    assert all(path.name != "trunks.csv" for path in write_outputs(tmp_path / "small", small, graph=False))
+    names = {path.name for path in write_outputs(tmp_path / "small", small, graph=False)}
+    assert not names & {"trunks.csv", "rooms.csv"}
 
 
 def test_structured_reach_is_the_longest_orderable_trunk_within_the_loss_budget(tmp_path):

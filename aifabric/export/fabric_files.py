@@ -1,5 +1,5 @@
-"""The files `fabric plan --out DIR` writes: bom.csv, links.csv, summary.json, graph.graphml, and trunks.csv when
-runs are structured cabling."""
+"""The files `fabric plan --out DIR` writes: bom.csv, links.csv, summary.json, graph.graphml, and trunks.csv and
+rooms.csv when runs are structured cabling."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from aifabric.export.fabric_rows import LINK_HEADER
+import numpy as np
+
+from aifabric.export.fabric_rows import LINK_HEADER, naming_for
 from aifabric.export.graphml import write_graphml
 from aifabric.export.link_columns import BackgroundWrites, join_rows, plane_link_columns
 from aifabric.fabric.bom import BOM_HEADER, bom_lines, trunk_part
@@ -91,6 +93,36 @@ def trunk_rows(result: FabricResult) -> Iterator[tuple]:
                trunks, panels, cassettes)
 
 
+ROOM_HEADER = ("device", "role", "room")
+
+
+def room_rows(result: FabricResult) -> Iterator[tuple]:
+    """Yield (device, role, room) for every server and switch: the room (placement's name) each stands in, so a
+    structured link of links.csv finds its trunk route in trunks.csv by the rooms of its two devices."""
+    plan, floor = result.plan, result.links.floor
+    naming = naming_for(result.links, result.hardware)
+    names = [floor.room_name(room) for room in range(floor.rooms())]
+    server_rooms = floor.server_room(np.arange(plan.servers)).tolist()
+    yield from zip(naming.server_names(), ["server"] * plan.servers, [names[room] for room in server_rooms],
+                   strict=True)
+    leaf_rooms = floor.leaf_room(np.arange(plan.leaves_per_plane)).tolist()
+    spine_rooms = floor.spine_room(np.arange(len(plan.pods))).tolist()
+    core_rooms = floor.core_room(np.arange(plan.cores_per_plane)).tolist()
+    for plane in range(plan.planes):
+        for leaf, room in enumerate(leaf_rooms):
+            yield naming.leaf(plane, leaf), "leaf", names[room]
+        for pod, shape in enumerate(plan.pods):
+            for spine in range(shape.spines):
+                yield naming.spine(plane, pod, spine), "spine", names[spine_rooms[pod]]
+        for core, room in enumerate(core_rooms):
+            yield naming.core(plane, core), "core", names[room]
+
+
+def write_rooms(path: str | Path, result: FabricResult) -> Path:
+    """Write rooms.csv, the room of every server and switch; return its path."""
+    return write_csv(path, ROOM_HEADER, room_rows(result))
+
+
 def write_trunks(path: str | Path, result: FabricResult) -> Path:
     """Write trunks.csv, the trunk routes an installer builds (one row per route); return its path."""
     return write_csv(path, TRUNK_HEADER, trunk_rows(result))
@@ -118,7 +150,7 @@ def write_outputs(out_dir: str | Path, result: FabricResult, graph: bool = True,
     written = [write_json(target / "summary.json", result.document()), write_bom(target / "bom.csv", result),
                write_links(target / "links.csv", result)]
     if result.counts.trunk_routes:
-        written.append(write_trunks(target / "trunks.csv", result))
+        written += [write_trunks(target / "trunks.csv", result), write_rooms(target / "rooms.csv", result)]
     if graph:
         callback = progress("graph.graphml") if progress else None
         written.append(write_graphml(target / "graph.graphml", result.links, result.hardware, callback))
