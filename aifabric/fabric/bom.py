@@ -452,7 +452,7 @@ def _nic_modules_runs(plan: Plan, hardware: Hardware, module, runs, index: int |
     """Return the NIC-side modules over all planes from the NIC-leaf runs (one per server, every rail of a server
     on one medium, so each cage of a server on the medium is full); index None: every server."""
     rails_per_cage = nic_cage_rails(plan, hardware)
-    servers = plan.servers if index is None else int((runs.medium == index).sum())
+    servers = plan.servers if index is None else int(runs.extra["servers"][runs.medium == index].sum())
     cages = servers * (plan.rails // rails_per_cage)
     return cages * -(-rails_per_cage * plan.planes * runs.speed_gbps // module.module_gbps)
 

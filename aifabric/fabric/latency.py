@@ -145,7 +145,7 @@ def _leaf_ports_sorted(links: FabricLinks, pair_ns: np.ndarray) -> tuple[np.ndar
     if runs is not None:
         # One run per server, whose rails all land alike on the SU's rail leaves: every leaf of an SU sees the
         # same ports (a server's value once per rail it sends there), so one SU's sort serves all its leaves.
-        ranks = rank[runs.pair_index(len(links.lengths_m))]
+        ranks = np.repeat(rank[runs.pair_index(len(links.lengths_m))], runs.extra["servers"])
         for first, sus, servers in ((0, whole, plan.leaf_downlinks), (whole, 1, plan.servers % plan.leaf_downlinks)):
             if not sus or not servers:
                 continue
@@ -217,14 +217,16 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
         lps = plan.leaves_per_su
         su_chain = nic_leaf[::lps]
         su0 = 0
-        for start, end, shape in pod_runs(plan):
+        for (start, end, shape), (n_seg, lengths) in zip(pod_runs(plan), links.runs["leaf_spine"].extra["segments"],
+                                                          strict=True):
+            # One run per (SU, segment of spines in one place): the same for each spine of the segment.
             pods, sus = end - start, shape.leaves // lps
-            count = pods * sus * shape.spines
-            chain = ls[offset: offset + count].reshape(pods, sus, shape.spines) + su_chain[su0: su0 + pods * sus
-                                                                                         ].reshape(pods, sus, 1)
+            count = pods * sus * n_seg
+            chain = ls[offset: offset + count].reshape(pods, sus, n_seg) + su_chain[su0: su0 + pods * sus
+                                                                                  ].reshape(pods, sus, 1)
             top2 = 2 * pick(chain, axis=1) if lps > 1 else _top2(chain, axis=1, worst=worst)
             same_pod.append(pick(top2))
-            leaf_to_spine_chain.extend(pick(chain, axis=1))
+            leaf_to_spine_chain.extend(np.repeat(pick(chain, axis=1), lengths, axis=1))
             offset += count
             su0 += pods * sus
     results["same_pod"] = float(pick(np.array(same_pod)))

@@ -233,13 +233,18 @@ class _Context:
     candidates_of: dict[str, list[Option]]
     all_lengths: np.ndarray
     int_t: type
-    server_x: np.ndarray
-    server_y: np.ndarray
     leaf_x: np.ndarray
     leaf_y: np.ndarray
     su_leaf_x: np.ndarray
     su_leaf_y: np.ndarray
     su_in_one_place: bool
+    _server_xy: tuple | None = None
+
+    def server_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (x, y) of every server, float32, computed once when first asked."""
+        if self._server_xy is None:
+            self._server_xy = _f32(self.floor.server_xy(np.arange(self.plan.servers, dtype=self.int_t)))
+        return self._server_xy
 
 
 def _context(plan: Plan, spec: FabricSpec, hardware: Hardware) -> _Context:
@@ -251,14 +256,13 @@ def _context(plan: Plan, spec: FabricSpec, hardware: Hardware) -> _Context:
     all_lengths = np.array(sorted({float(v) for opts in candidates_of.values() for o in opts for v in o.lengths_m}),
                            dtype=np.float64)
     int_t = np.int32 if plan.servers * plan.rails < 2**31 - 1 else np.int64
-    server_x, server_y = _f32(floor.server_xy(np.arange(plan.servers, dtype=int_t)))
     leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
     su_leaf_x = leaf_x.reshape(plan.sus, plan.leaves_per_su)
     su_leaf_y = leaf_y.reshape(plan.sus, plan.leaves_per_su)
     su_in_one_place = GROUP_RUNS and bool((su_leaf_x == su_leaf_x[:, :1]).all()
                                            and (su_leaf_y == su_leaf_y[:, :1]).all())
-    return _Context(plan, hardware, floor, media, media_index, rules, candidates_of, all_lengths, int_t, server_x,
-                    server_y, leaf_x, leaf_y, su_leaf_x, su_leaf_y, su_in_one_place)
+    return _Context(plan, hardware, floor, media, media_index, rules, candidates_of, all_lengths, int_t, leaf_x,
+                    leaf_y, su_leaf_x, su_leaf_y, su_in_one_place)
 
 
 class LazySets(Mapping):
@@ -344,7 +348,8 @@ def _nic_leaf_set(ctx: _Context) -> LinkSet:
         medium, cable, length_index = (np.repeat(column, plan.rails) for column in chosen)
     else:
         # Coordinates are computed once per device and gathered per link: far cheaper than per-link arithmetic.
-        run = ctx.floor.run_m(ctx.server_x[servers], ctx.server_y[servers], ctx.leaf_x[leaves], ctx.leaf_y[leaves])
+        server_x, server_y = ctx.server_xy()
+        run = ctx.floor.run_m(server_x[servers], server_y[servers], ctx.leaf_x[leaves], ctx.leaf_y[leaves])
         medium, cable, length_index = _choose(run, candidates, ctx.media_index, "nic_leaf", ctx.hardware,
                                               ctx.all_lengths)
     return LinkSet("nic_leaf", plan.port_gbps, servers, None, rails, leaves, None, slot, run, medium, cable,
@@ -355,7 +360,8 @@ def nic_leaf_per_server(ctx: _Context) -> tuple[np.ndarray, tuple[np.ndarray, np
     """Return (run per server, (medium, cable, length index) per server) when an SU's leaves stand in one place."""
     plan = ctx.plan
     server_su = np.repeat(np.arange(plan.sus, dtype=ctx.int_t), plan.leaf_downlinks)[: plan.servers]
-    per_server = ctx.floor.run_m(ctx.server_x, ctx.server_y, ctx.su_leaf_x[server_su, 0], ctx.su_leaf_y[server_su, 0])
+    server_x, server_y = ctx.server_xy()
+    per_server = ctx.floor.run_m(server_x, server_y, ctx.su_leaf_x[server_su, 0], ctx.su_leaf_y[server_su, 0])
     return per_server, _choose(per_server, ctx.candidates_of["nic_leaf"], ctx.media_index, "nic_leaf", ctx.hardware,
                                ctx.all_lengths)
 

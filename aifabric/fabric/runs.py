@@ -121,85 +121,132 @@ def class_runs(ctx, link_class: str, done: dict) -> ClassRuns | None:
 
 
 def _nic_leaf(ctx) -> ClassRuns | None:
-    """One run per server: its rails land on the SU's rail leaves, which stand in one place."""
-    plan = ctx.plan
+    """One run per rack of an SU's servers (split at leaf cage boundaries when cages mix media): its servers'
+    rails land on the SU's rail leaves, which stand in one place, so every server of a rack has the same run."""
+    plan, floor = ctx.plan, ctx.floor
     if not ctx.su_in_one_place:
         return None
-    run_m, (medium, _, length_index) = L.nic_leaf_per_server(ctx)
-    rules = ctx.rules["nic_leaf"]
-    d = plan.leaf_downlinks
-    ppc = rules.a.ports_per_cage
-    if int(medium.min()) != int(medium.max()) and ppc > 1:
-        if plan.rails_per_leaf != 1:
-            return None
+    d, spr, rps = plan.leaf_downlinks, floor.servers_per_rack, floor.racks_per_su
+    full, rest = divmod(plan.servers, d)
+    # Racks holding servers: every rack of a whole SU, those of a last partial SU that its servers reach (a run of
+    # an empty rack must not be checked against reach).
+    partial = -(-rest // spr)
+    rack_su = np.concatenate([np.repeat(np.arange(full), rps), np.full(partial, full)])
+    rack_x, rack_y = floor._rack_xy(rack_su, np.concatenate([np.tile(np.arange(rps), full), np.arange(partial)]))
+    rack_run = floor.run_m(rack_x, rack_y, ctx.su_leaf_x[rack_su, 0], ctx.su_leaf_y[rack_su, 0])
+    rack_medium, _, rack_length = L._choose(rack_run, ctx.candidates_of["nic_leaf"], ctx.media_index, "nic_leaf",
+                                            ctx.hardware, ctx.all_lengths)
+    ppc = ctx.rules["nic_leaf"].a.ports_per_cage
+    mixed = int(rack_medium.min()) != int(rack_medium.max()) and ppc > 1
+    if mixed and plan.rails_per_leaf != 1:
+        return None
+    # Units: the slots of an SU cut at every rack, and at every leaf cage when cages may mix media.
+    cuts = np.union1d(np.arange(0, d, spr), np.arange(0, d, ppc) if mixed else [])
+    unit_first = np.concatenate([np.tile(cuts, full), cuts[cuts < rest]]).astype(np.int64)
+    unit_su = np.concatenate([np.repeat(np.arange(full), len(cuts)), np.full(int((cuts < rest).sum()), full)])
+    ends_at = np.append(cuts[1:], d)
+    unit_end = np.concatenate([np.tile(ends_at, full), np.minimum(ends_at[cuts < rest], rest)])
+    servers = (unit_end - unit_first).astype(np.int64)
+    rack = unit_su * rps + unit_first // spr
+    run_m, medium, length_index = rack_run[rack], rack_medium[rack], rack_length[rack]
+    if mixed:
         # A leaf cage holds the ports of ppc consecutive servers of an SU (one per server), on every rail leaf
         # alike, and a NIC cage only rails of one server: the cages of such a block form one group.
-        server = np.arange(plan.servers)
-        group = (server // d) * -(-d // ppc) + (server % d) // ppc
+        group = unit_su * -(-d // ppc) + unit_first // ppc
         new_group = np.diff(group, prepend=-1) != 0
         current = np.maximum.reduceat(medium, np.flatnonzero(new_group))[np.cumsum(new_group) - 1]
         medium, length_index = _rechoose(ctx, "nic_leaf", run_m, medium, current, length_index)
-    servers = np.arange(plan.servers)
-    su = servers // d
-    per_leaf = plan.rails_per_leaf
-    leaf_room = ctx.floor.leaf_room(np.arange(plan.sus) * plan.leaves_per_su)
-    count = np.full(plan.servers, plan.rails, dtype=np.int64)
+    leaf_room = floor.leaf_room(np.arange(plan.sus) * plan.leaves_per_su)
     mult = np.full(plan.sus, plan.leaves_per_su, dtype=np.int64)
-    leaves = EndRuns([EndPart(slice(None), su, np.full(plan.servers, per_leaf, dtype=np.int64))], plan.sus, mult)
-    runs = ClassRuns("nic_leaf", plan.port_gbps, medium, length_index, count, ctx.floor.server_room(servers),
-                     leaf_room[su], [leaves])
+    leaves = EndRuns([EndPart(slice(None), unit_su, servers * plan.rails_per_leaf)], plan.sus, mult)
+    runs = ClassRuns("nic_leaf", plan.port_gbps, medium, length_index, servers * plan.rails,
+                     floor._row_room(unit_su, unit_first // spr), leaf_room[unit_su], [leaves])
+    runs.extra = {"servers": servers}
     return _finish(runs, len(ctx.media), len(ctx.all_lengths))
 
 
 def _leaf_spine(ctx) -> ClassRuns | None:
-    """One run per (SU, spine): the SU's rail leaves stand in one place and each joins every spine of its pod."""
-    plan = ctx.plan
+    """One run per (SU, segment of its pod's spines standing in one place, cut at cage blocks when cages may mix
+    media): the SU's rail leaves stand in one place and each joins every spine of its pod."""
+    plan, floor = ctx.plan, ctx.floor
     if not ctx.su_in_one_place or plan.rail_pods or plan.leaf_uplinks == 0:
         return None  # (one tier has no leaf-spine links: its empty table costs nothing)
-    blocks, (medium, _, length_index) = L.leaf_spine_by_su_blocks(ctx)
-    run_m = np.concatenate([block.ravel() for block, _ in blocks])
     ppc = ctx.rules["leaf_spine"].a.ports_per_cage
     lps = plan.leaves_per_su
+    spine_x, spine_y, spine_base = L._spine_table(plan, floor)
+    su_x, su_y = ctx.su_leaf_x[:, 0], ctx.su_leaf_y[:, 0]
+    shapes = L.pod_runs(plan)
+    sus_per_pod = {start: shape.leaves // lps for start, _, shape in shapes}
+
+    def segments(mixed: bool):
+        """Return per run of like pods (SUs, pods, first spine of each segment, its length, links per pair)."""
+        found, su0 = [], 0
+        for start, end, shape in shapes:
+            n_su = (end - start) * (shape.leaves // lps)
+            base = spine_base[start:end, None] + np.arange(shape.spines)[None, :]
+            # Cut wherever any pod of the run changes place between consecutive spines.
+            moves = ((np.diff(spine_x[base], axis=1) != 0) | (np.diff(spine_y[base], axis=1) != 0)).any(axis=0)
+            cuts = np.append(0, np.flatnonzero(moves) + 1)
+            g = ppc // shape.links_per_leaf_spine if shape.links_per_leaf_spine < ppc else 1
+            if mixed and g > 1:
+                cuts = np.union1d(cuts, np.arange(0, shape.spines, g))
+            found.append((np.arange(su0, su0 + n_su), start, cuts, np.diff(np.append(cuts, shape.spines)),
+                          shape.links_per_leaf_spine, g))
+            su0 += n_su
+        return found
+
+    def runs_of(found):
+        pieces = []
+        for su, start, cuts, _, _, _ in found:
+            pod = start + (su - su[0]) // sus_per_pod[start]
+            key = spine_base[pod][:, None] + cuts[None, :]
+            pieces.append((floor.run_m(su_x[su][:, None], su_y[su][:, None], spine_x[key], spine_y[key]), pod))
+        return pieces
+
+    found = segments(False)
+    pieces = runs_of(found)
+    run_m = np.concatenate([run.ravel() for run, _ in pieces])
+    medium, _, length_index = L._choose(run_m, ctx.candidates_of["leaf_spine"], ctx.media_index, "leaf_spine",
+                                        ctx.hardware, ctx.all_lengths)
     if int(medium.min()) != int(medium.max()) and ppc > 1:
-        current, offset = medium.copy(), 0
-        for block, per_pair in blocks:
-            n_su, spines = block.shape
-            part = current[offset: offset + block.size].reshape(n_su, spines)
-            if per_pair % ppc:
-                if ppc % per_pair or lps % (ppc // per_pair):
-                    return None
-                # A leaf cage holds g = ppc / links-per-pair consecutive spines, a spine cage g consecutive
-                # leaves of one SU: (SU, block of g spines) is one group of cages.
-                g = ppc // per_pair
-                pad = (-spines) % g
-                wide = np.concatenate([part, np.repeat(part[:, -1:], pad, axis=1)], axis=1) if pad else part
-                top = wide.reshape(n_su, -1, g).max(axis=2)
-                part[:] = np.repeat(top, g, axis=1)[:, :spines]
-            # else every cage pair holds links of one leaf and one spine only: nothing is raised.
-            offset += block.size
+        for (_, _, _, _, per_pair, g) in found:
+            if per_pair % ppc and (ppc % per_pair or lps % g):
+                return None
+        found = segments(True)
+        pieces = runs_of(found)
+        run_m = np.concatenate([run.ravel() for run, _ in pieces])
+        medium, _, length_index = L._choose(run_m, ctx.candidates_of["leaf_spine"], ctx.media_index, "leaf_spine",
+                                            ctx.hardware, ctx.all_lengths)
+        # A leaf cage holds g = ppc / links-per-pair consecutive spines, a spine cage g consecutive leaves of one
+        # SU: (SU, block of g spines) is one group of cages (g = 1: a cage pair holds one leaf and one spine).
+        group = np.concatenate([(su[:, None] * plan.leaf_uplinks + (cuts // g)[None, :]).ravel()
+                                for su, _, cuts, _, _, g in found])
+        new_group = np.diff(group, prepend=-1) != 0
+        current = np.maximum.reduceat(medium, np.flatnonzero(new_group))[np.cumsum(new_group) - 1]
         medium, length_index = _rechoose(ctx, "leaf_spine", run_m, medium, current, length_index)
-    su_key, spine_key, ports_leaf, ports_spine, pods = [], [], [], [], []
-    su0 = 0
-    spine_base = np.cumsum([0] + [p.spines for p in plan.pods])
-    for (start, _end, shape), (block, per_pair) in zip(L.pod_runs(plan), blocks, strict=True):
-        n_su, spines = block.shape
-        su = np.repeat(np.arange(su0, su0 + n_su), spines)
-        pod = start + (su - su0) // (shape.leaves // lps)
-        su_key.append(su)
-        pods.append(pod)
-        spine_key.append(spine_base[pod] + np.tile(np.arange(spines), n_su))
-        ports_leaf.append(np.full(block.size, per_pair, dtype=np.int64))
-        ports_spine.append(np.full(block.size, per_pair * lps, dtype=np.int64))
-        su0 += n_su
+    su_key, ports_leaf, seg_key, pods, seg_len = [], [], [], [], []
+    seg0 = 0
+    for (su, start, cuts, lengths, per_pair, _), (_, pod) in zip(found, pieces, strict=True):
+        n_seg = len(cuts)
+        su_key.append(np.repeat(su, n_seg))
+        pods.append(np.repeat(pod, n_seg))
+        ports_leaf.append(np.tile(lengths * per_pair, len(su)).astype(np.int64))
+        seg_key.append(seg0 + ((pod - start)[:, None] * n_seg + np.arange(n_seg)[None, :]).ravel())
+        n_pods = len(su) // sus_per_pod[start]
+        seg_len.append(np.tile(lengths, n_pods))
+        seg0 += n_pods * n_seg
     su, pod = np.concatenate(su_key), np.concatenate(pods)
     ports_leaf = np.concatenate(ports_leaf)
-    leaf_room = ctx.floor.leaf_room(np.arange(plan.sus) * lps)
+    seg_len = np.concatenate(seg_len)
+    leaf_room = floor.leaf_room(np.arange(plan.sus) * lps)
+    per_pair = np.concatenate([np.full(len(su) * len(cuts), pp, dtype=np.int64)
+                               for su, _, cuts, _, pp, _ in found])
     ends = [EndRuns([EndPart(slice(None), su, ports_leaf)], plan.sus, np.full(plan.sus, lps, dtype=np.int64)),
-            EndRuns([EndPart(slice(None), np.concatenate(spine_key), np.concatenate(ports_spine))],
-                    int(spine_base[-1]))]
+            EndRuns([EndPart(slice(None), np.concatenate(seg_key), per_pair * lps, seg_len)],
+                    sum(p.spines for p in plan.pods))]
     runs = ClassRuns("leaf_spine", plan.uplink_gbps, medium, length_index, ports_leaf * lps, leaf_room[su],
-                     ctx.floor.spine_room(np.arange(len(plan.pods)))[pod], ends)
-    runs.extra = {"blocks": [block.shape for block, _ in blocks]}
+                     floor.spine_room(np.arange(len(plan.pods)))[pod], ends)
+    runs.extra = {"segments": [(len(cuts), lengths) for _, _, cuts, lengths, _, _ in found]}
     return _finish(runs, len(ctx.media), len(ctx.all_lengths))
 
 
@@ -273,8 +320,9 @@ def _spine_core(ctx) -> ClassRuns | None:
                          tail_core.astype(np.int32), None, (tail // cores).astype(np.int32), run_m[n_cells:],
                          medium[n_cells:].copy(), np.zeros(len(tail), dtype=np.float32),
                          length_index[n_cells:].copy())
-    L._one_module_per_cage(tail_set, lambda part=slice(None): L._cage_keys(plan, ctx.rules, tail_set, part),
-                           ctx.candidates_of["spine_core"], ctx.media_index, ctx.all_lengths)
+    # Cage keys renumbered 0..n-1: the groups are found over the tail's cages, not every cage of the plane.
+    L._one_module_per_cage(tail_set, lambda part=slice(None): [L._compact(key) for key in L._cage_keys(
+        plan, ctx.rules, tail_set, part)], ctx.candidates_of["spine_core"], ctx.media_index, ctx.all_lengths)
     medium = np.concatenate([cell_m, tail_set.medium])
     length_index = np.concatenate([cell_len, tail_set.length_index])
     cells, tails = slice(0, n_cells), slice(n_cells, None)
