@@ -344,11 +344,17 @@ def _room_table(links: FabricLinks, link_set: LinkSet) -> tuple[np.ndarray, np.n
 def _room_table_runs(links: FabricLinks, runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return what _room_table returns, from a class's runs."""
     n_lengths, n_media = len(links.lengths_m), len(links.media)
-    used_a, room_a = np.unique(runs.room_a, return_inverse=True)
-    used_z, room_z = np.unique(runs.room_z, return_inverse=True)
+    used_a, room_a = _small_unique(runs.room_a)
+    used_z, room_z = _small_unique(runs.room_z)
     cell = ((room_a.astype(np.int64) * len(used_z) + room_z) * n_media + runs.medium) * n_lengths + runs.length_index
     table = np.bincount(cell, weights=runs.count, minlength=len(used_a) * len(used_z) * n_media * n_lengths)
     return used_a, used_z, table.astype(np.int64).reshape(-1, n_media, n_lengths)
+
+
+def _small_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return np.unique(values, return_inverse=True) of small non-negative integers (room ids), without a sort."""
+    present = np.bincount(values) > 0
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
 
 
 def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, panels: dict) -> None:

@@ -267,9 +267,21 @@ def _cross_pod_runs(links: FabricLinks, worst: bool, sc: np.ndarray, leaf_to_spi
     pick_at = np.maximum.at if worst else np.minimum.at
     fill = -np.inf if worst else np.inf
     values = sc + np.concatenate(leaf_to_spine_chain)[extra["spine"]]
-    n_cells = extra["n_cells"]
-    per_pod_segment = np.full((len(plan.pods), len(extra["seg_len"])), fill)
-    pick_at(per_pod_segment, (extra["pod"][:n_cells], extra["cell_s"]), values[:n_cells])
+    n_cells, seg_len = extra["n_cells"], extra["seg_len"]
+    per_pod_segment = np.full((len(plan.pods), len(seg_len)), fill)
+    grid = values[:n_cells].reshape(-1, len(seg_len))  # (rows of core ports, segments)
+    pod = extra["pod"][:n_cells].reshape(grid.shape)
+    low, high = pod[:, 0], pod[:, -1]
+    if len(grid) and int((high - low).max()) <= 1:
+        # Pods follow the rows (slots run pod-major), a row holding at most two: the best per (pod, segment) is a
+        # reduction over the rows of each pod, on the row's part in that pod.
+        pick = np.maximum if worst else np.minimum
+        for first, part in ((low, np.where(pod == low[:, None], grid, fill)),
+                            (high, np.where((pod == high[:, None]) & (high != low)[:, None], grid, fill))):
+            starts = np.flatnonzero(np.diff(first, prepend=-1))
+            per_pod_segment[first[starts]] = pick(per_pod_segment[first[starts]], pick.reduceat(part, starts, axis=0))
+    else:
+        pick_at(per_pod_segment, (extra["pod"][:n_cells], extra["cell_s"]), values[:n_cells])
     per_pod_core = np.repeat(per_pod_segment, extra["seg_len"], axis=1)
     pick_at(per_pod_core, (extra["pod"][n_cells:], extra["tail_core"]), values[n_cells:])
     return float((np.max if worst else np.min)(_top2(per_pod_core, axis=0, worst=worst)))

@@ -290,7 +290,12 @@ def _spine_core(ctx) -> ClassRuns | None:
     n_seg = len(seg_first)
     start = ((np.arange(blocks)[:, None, None] * block + np.arange(ppc)[None, :, None] * cores)
              + seg_first[None, None, :]).ravel()
-    cell_spine = np.searchsorted(spine_end, start, side="right")
+    # A cell's spine: the spines starting at or before it, counted along the rows (a spine starts on a cage, so at
+    # the first core of a group, which begins a segment).
+    seg_of_core = np.cumsum(np.isin(core, seg_first)) - 1
+    starts_here = spine_end[spine_end < blocks * block]
+    cell_spine = np.cumsum(np.bincount((starts_here // cores) * n_seg + seg_of_core[starts_here % cores],
+                                       minlength=len(start)))
     cell_s = np.tile(np.arange(n_seg), blocks * ppc)
     tail = np.arange(blocks * block, count)
     tail_spine = np.searchsorted(spine_end, tail, side="right")
