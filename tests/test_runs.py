@@ -127,3 +127,18 @@ def test_links_built_on_demand_equal_links_built_at_once(monkeypatch):
                        "length_index"):
             a, b = getattr(lazy.sets[name], column), getattr(eager.sets[name], column)
             assert (a is None and b is None) or (a.dtype == b.dtype and np.array_equal(a, b)), (name, column)
+
+
+def test_plan_json_of_a_million_gpus_skips_numpy_ma():
+    """The runs path avoids the numpy calls that import numpy.ma (a plain np.unique, np.union1d, np.isin)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    probe = ("import sys\nfrom aifabric.fabric.plan import plan_fabric\n"
+             f"plan_fabric({str(TOPOLOGIES / 'million-gpu.yaml')!r}).document()\n"
+             f"plan_fabric(None, {FLAG_DESIGNS[0]!r}).document()\n"
+             "print('numpy.ma' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

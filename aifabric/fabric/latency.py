@@ -260,31 +260,33 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
 
 def _cross_pod_runs(links: FabricLinks, worst: bool, sc: np.ndarray, leaf_to_spine_chain: list) -> float:
     """Return the worst (best) cross-pod link-latency sum from the spine-core runs: per (pod, core) the worst
-    (best) chain up to a spine and over one of its core links; the run of a spine cage serves its cores."""
+    (best) chain up to a spine and over one of its core links."""
     plan = links.plan
-    runs = links.runs["spine_core"]
-    extra = runs.extra
-    pick_at = np.maximum.at if worst else np.minimum.at
+    extra = links.runs["spine_core"].extra
+    cores = plan.cores_per_plane
     fill = -np.inf if worst else np.inf
+    pick = np.max if worst else np.min
     values = sc + np.concatenate(leaf_to_spine_chain)[extra["spine"]]
-    n_cells, seg_len = extra["n_cells"], extra["seg_len"]
-    per_pod_segment = np.full((len(plan.pods), len(seg_len)), fill)
-    grid = values[:n_cells].reshape(-1, len(seg_len))  # (rows of core ports, segments)
-    pod = extra["pod"][:n_cells].reshape(grid.shape)
-    low, high = pod[:, 0], pod[:, -1]
-    if len(grid) and int((high - low).max()) <= 1:
-        # Pods follow the rows (slots run pod-major), a row holding at most two: the best per (pod, segment) is a
-        # reduction over the rows of each pod, on the row's part in that pod.
-        pick = np.maximum if worst else np.minimum
-        for first, part in ((low, np.where(pod == low[:, None], grid, fill)),
-                            (high, np.where((pod == high[:, None]) & (high != low)[:, None], grid, fill))):
-            starts = np.flatnonzero(np.diff(first, prepend=-1))
-            per_pod_segment[first[starts]] = pick(per_pod_segment[first[starts]], pick.reduceat(part, starts, axis=0))
-    else:
-        pick_at(per_pod_segment, (extra["pod"][:n_cells], extra["cell_s"]), values[:n_cells])
-    per_pod_core = np.repeat(per_pod_segment, extra["seg_len"], axis=1)
-    pick_at(per_pod_core, (extra["pod"][n_cells:], extra["tail_core"]), values[n_cells:])
-    return float((np.max if worst else np.min)(_top2(per_pod_core, axis=0, worst=worst)))
+    n_runs, region, pod_slots = extra["n_runs"], extra["region"], extra["pod_slots"]
+    # The runs tile the rows of core ports in slot order: their values laid out per slot, a row per C slots.
+    grid = np.repeat(values[:n_runs], extra["length"]).reshape(-1, cores)
+    per_pod_core = np.full((len(plan.pods), cores), fill)
+    for pod in range(len(plan.pods)):
+        # A pod's slots are a band of rows, its first and last shared with the pods around it.
+        lo, hi = int(pod_slots[pod]), min(int(pod_slots[pod + 1]), region)
+        if lo >= hi:
+            continue
+        first_row, end_row = lo // cores, -(-hi // cores)
+        band = grid[first_row: end_row]
+        if lo % cores or hi % cores:
+            band = band.copy()
+            flat = band.reshape(-1)
+            flat[: lo - first_row * cores] = fill
+            flat[hi - first_row * cores:] = fill
+        per_pod_core[pod] = pick(band, axis=0)
+    (np.maximum.at if worst else np.minimum.at)(per_pod_core, (extra["pod"][n_runs:], extra["tail_core"]),
+                                                values[n_runs:])
+    return float(pick(_top2(per_pod_core, axis=0, worst=worst)))
 
 
 def path_latencies(links: FabricLinks, hardware: Hardware, overrides: LatencyOverrides | None = None,

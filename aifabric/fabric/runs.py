@@ -35,6 +35,7 @@ class EndPart:
     key: np.ndarray
     ports: np.ndarray
     spread: int | np.ndarray = 1  # devices per key: one number, or one per key (consecutive devices in key order)
+    width: np.ndarray | None = None  # or: run i reaches the devices key[i] .. key[i] + width[i] - 1
 
 
 @dataclass
@@ -50,6 +51,15 @@ class EndRuns:
         """Return a (devices x n_columns) table of ports per device, columns[i] being run i's column."""
         table = np.zeros((self.devices, n_columns), dtype=np.int64)
         for part in self.parts:
+            if part.width is not None:
+                # Ranges of devices: + at the first, - past the last, summed along the devices.
+                size = (self.devices + 1) * n_columns
+                first = part.key.astype(np.int64) * n_columns + columns[part.runs]
+                past = first + part.width.astype(np.int64) * n_columns
+                diff = (np.bincount(first, weights=part.ports, minlength=size)
+                        - np.bincount(past, weights=part.ports, minlength=size))
+                table += np.cumsum(diff.reshape(-1, n_columns), axis=0)[: self.devices].astype(np.int64)
+                continue
             keys = part.key.astype(np.int64) * n_columns + columns[part.runs]
             size = (int(part.key.max()) + 1 if len(part.key) else 0) * n_columns
             counts = np.bincount(keys, weights=part.ports, minlength=size).astype(np.int64).reshape(-1, n_columns)
@@ -57,13 +67,6 @@ class EndRuns:
                 counts = np.repeat(counts, part.spread, axis=0)
             table[: counts.shape[0]] += counts
         return table
-
-    def ceil_sum(self, ports: np.ndarray, per_unit: float) -> int:
-        """Return the sum over switches of ceil(ports x per_unit), ports being per device."""
-        units = np.ceil(ports * per_unit)
-        if self.mult is not None:
-            units = units * self.mult
-        return int(units.sum())
 
 
 @dataclass
@@ -91,6 +94,13 @@ def _finish(runs: ClassRuns, n_media: int, n_lengths: int) -> ClassRuns:
     runs.hist = np.bincount(cells, weights=runs.count, minlength=n_media * n_lengths).astype(np.int64).reshape(
         n_media, n_lengths)
     return runs
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return the sorted distinct values of two integer arrays (np.union1d and a plain np.unique import numpy.ma,
+    a cost of its own on the --json path)."""
+    values = np.sort(np.concatenate([a, b]).astype(np.int64))
+    return values[np.append(True, values[1:] != values[:-1])] if len(values) else values
 
 
 def _rechoose(ctx, link_class: str, run_m: np.ndarray, medium: np.ndarray, current: np.ndarray,
@@ -141,7 +151,7 @@ def _nic_leaf(ctx) -> ClassRuns | None:
     if mixed and plan.rails_per_leaf != 1:
         return None
     # Units: the slots of an SU cut at every rack, and at every leaf cage when cages may mix media.
-    cuts = np.union1d(np.arange(0, d, spr), np.arange(0, d, ppc) if mixed else [])
+    cuts = _union(np.arange(0, d, spr), np.arange(0, d, ppc if mixed else d))
     unit_first = np.concatenate([np.tile(cuts, full), cuts[cuts < rest]]).astype(np.int64)
     unit_su = np.concatenate([np.repeat(np.arange(full), len(cuts)), np.full(int((cuts < rest).sum()), full)])
     ends_at = np.append(cuts[1:], d)
@@ -189,7 +199,7 @@ def _leaf_spine(ctx) -> ClassRuns | None:
             cuts = np.append(0, np.flatnonzero(moves) + 1)
             g = ppc // shape.links_per_leaf_spine if shape.links_per_leaf_spine < ppc else 1
             if mixed and g > 1:
-                cuts = np.union1d(cuts, np.arange(0, shape.spines, g))
+                cuts = _union(cuts, np.arange(0, shape.spines, g))
             found.append((np.arange(su0, su0 + n_su), start, cuts, np.diff(np.append(cuts, shape.spines)),
                           shape.links_per_leaf_spine, g))
             su0 += n_su
@@ -251,19 +261,25 @@ def _leaf_spine(ctx) -> ClassRuns | None:
 
 
 def _spine_core(ctx) -> ClassRuns | None:
-    """Striped cores: slot i (pod-major, spine, uplink) goes to core i mod C, port i div C. With P ports per cage
-    dividing C and every spine's uplinks filling whole cages, each block of C x P slots is P rows of core ports
-    whose spine cages (P slots of one spine to P consecutive cores) and core cages (one core's P rows) form groups
-    of P x P slots: one run per spine cage of a row and rack of cores, the group's medium the best of its runs."""
+    """Striped cores: slot i (pod-major, spine, uplink) goes to core i mod C on core port i div C, so the slots form
+    rows of C core ports. With P ports per cage dividing C and every spine's uplinks filling whole cages, each block
+    of P rows holds whole spine cages (P slots of one spine to a group of P consecutive cores) and whole core cages
+    (one core's P rows), and a (block, core group) is one group of cages whose medium is the best of its links.
+
+    A run is a piece of a row with one spine and one rack of cores on which the group's best medium is constant:
+    rows are cut at each rack of cores, at their own spines, and at every change of spine rack in any row of the
+    block (the groups' best then changes only there, and at a group shared by two racks of cores, which is cut
+    out when its best differs from its neighbours'). Slots past the last whole block go link by link."""
     plan, floor = ctx.plan, ctx.floor
     rules = ctx.rules["spine_core"]
     ppc, cores = rules.a.ports_per_cage, plan.cores_per_plane
-    if plan.core_groups or ppc < 2 or cores % ppc:
+    if plan.core_groups or ppc < 2 or cores % ppc or any(p.spine_uplinks < 1 for p in plan.pods):
         return None
     uplinks = np.repeat([p.spine_uplinks for p in plan.pods], [p.spines for p in plan.pods]).astype(np.int64)
     spine_pod = np.repeat(np.arange(len(plan.pods)), [p.spines for p in plan.pods])
     spine_end = np.cumsum(uplinks)
-    count = int(spine_end[-1]) if len(spine_end) else 0
+    spine_first = spine_end - uplinks
+    count = int(spine_end[-1])
     spine_x, spine_y, _ = L._spine_table(plan, floor)
     core_x, core_y = L._f32(floor.core_xy(np.arange(cores, dtype=np.int64)))
     spine_place, (place_x, place_y) = L._places(spine_x, spine_y)
@@ -281,67 +297,129 @@ def _spine_core(ctx) -> ClassRuns | None:
     blocks = aligned // block
     if blocks < 1:
         return None
-    # Segments: consecutive cores of one cage group (P cores) in one place (rack); a spine cage's P slots reach
-    # one group, so a run is (block, row, segment), its links as many as the segment's cores.
-    core = np.arange(cores)
-    seg_first = np.flatnonzero((core % ppc == 0) | np.diff(core_place, prepend=-1).astype(bool))
-    seg_len = np.diff(np.append(seg_first, cores))
-    seg_q = seg_first // ppc
-    n_seg = len(seg_first)
-    start = ((np.arange(blocks)[:, None, None] * block + np.arange(ppc)[None, :, None] * cores)
-             + seg_first[None, None, :]).ravel()
-    # A cell's spine: the spines starting at or before it, counted along the rows (a spine starts on a cage, so at
-    # the first core of a group, which begins a segment).
-    seg_of_core = np.cumsum(np.isin(core, seg_first)) - 1
-    starts_here = spine_end[spine_end < blocks * block]
-    cell_spine = np.cumsum(np.bincount((starts_here // cores) * n_seg + seg_of_core[starts_here % cores],
-                                       minlength=len(start)))
-    cell_s = np.tile(np.arange(n_seg), blocks * ppc)
-    tail = np.arange(blocks * block, count)
+    region = blocks * block
+    racks = np.flatnonzero(np.diff(core_place, prepend=-1))  # first core of each rack of cores
+    # Spine starts inside the region, and those where the spine rack changes (always at a group's first core).
+    starts = spine_first[spine_first < region]
+    moves = starts[np.diff(spine_place[: len(starts)], prepend=-1) != 0]
+
+    def block_cuts(extra: np.ndarray) -> np.ndarray:
+        """Return the cut positions of every block as b x C + core, sorted: racks of cores, the block's spine-rack
+        changes in any of its rows, and `extra` (block x C + core)."""
+        per_block = (np.arange(blocks)[:, None] * cores + racks[None, :]).ravel()
+        cuts = _union(_union(per_block, (moves // block) * cores + moves % cores), extra)
+        return cuts[cuts < blocks * cores]
+
+    def pieces(extra: np.ndarray):
+        """Return the runs of the region: the block cuts, then per run its first slot, links, spine, first core,
+        (spine rack, core rack) pair and block piece, and per (block piece, row) its run. A run starts at every
+        block cut in every row of the block, and at every spine start."""
+        cuts_b = block_cuts(extra)
+        b, c = np.divmod(cuts_b, cores)
+        per_block = np.bincount(b, minlength=blocks)
+        block_first = np.cumsum(per_block) - per_block
+        j = np.arange(len(cuts_b)) - block_first[b]
+        # The cuts of each block in each of its rows, in slot order (block, row, cut): sorted without a sort.
+        cell = np.empty(len(cuts_b) * ppc, dtype=np.int64)
+        position = np.empty((len(cuts_b), ppc), dtype=np.int64)
+        for r in range(ppc):
+            position[:, r] = ppc * block_first[b] + r * per_block[b] + j
+            cell[position[:, r]] = b * block + r * cores + c
+        # Merge in the spine starts that fall between cuts.
+        at = np.searchsorted(cell, starts)
+        new = cell[np.minimum(at, len(cell) - 1)] != starts
+        first = np.insert(cell, at[new], starts[new])
+        shift = np.cumsum(np.bincount(at[new], minlength=len(cell) + 1))[: len(cell)]
+        run_of_cell = np.arange(len(cell)) + shift
+        is_start = np.zeros(len(first), dtype=np.int64)
+        is_start[np.searchsorted(first, starts)] = 1
+        spine = np.cumsum(is_start) - 1
+        # A run takes the block piece of the cut it starts at, or (a spine start inside a piece) of the run before.
+        cell_piece = np.empty(len(cell), dtype=np.int64)
+        cell_piece[position] = np.arange(len(cuts_b))[:, None]
+        piece = np.zeros(len(first), dtype=np.int64)
+        piece[run_of_cell] = cell_piece
+        is_cell = np.zeros(len(first), dtype=bool)
+        is_cell[run_of_cell] = True
+        piece = piece[np.maximum.accumulate(np.where(is_cell, np.arange(len(first)), 0))]
+        length = np.diff(np.append(first, region))
+        core0 = first % cores
+        key = spine_place[spine] * n_core_places + core_place[core0]
+        return cuts_b, first, length, spine, core0, key, piece, run_of_cell[position]
+
+    tail = np.arange(region, count)
     tail_spine = np.searchsorted(spine_end, tail, side="right")
     tail_core = tail % cores
-    key = np.concatenate([spine_place[cell_spine] * n_core_places + core_place[seg_first[cell_s]],
-                          spine_place[tail_spine] * n_core_places + core_place[tail_core]])
-    used = np.flatnonzero(np.bincount(key, minlength=pairs))
+    tail_key = spine_place[tail_spine] * n_core_places + core_place[tail_core]
     table = floor.run_m(place_x[:, None], place_y[:, None], core_place_x[None, :], core_place_y[None, :]).ravel()
+    cuts_b, first, length, spine, core0, key, piece, piece_runs = pieces(np.zeros(0, dtype=np.int64))
+    used = np.flatnonzero(np.bincount(np.concatenate([key, tail_key]), minlength=pairs))
     chosen = L._choose(table[used], ctx.candidates_of["spine_core"], ctx.media_index, "spine_core", ctx.hardware,
                        ctx.all_lengths)
+    pair_medium, pair_length = (L._scattered(column, used, pairs) for column in (chosen[0], chosen[2]))
+
+    def best_of_block_pieces(key, piece_runs):
+        """Return per block piece (between two cuts) the best medium over the block's P rows there (each row's
+        runs in a piece share their spine rack and core rack)."""
+        return pair_medium[key[piece_runs]].max(axis=1)
+
+    best = best_of_block_pieces(key, piece_runs)
+    # Groups shared by two racks of cores: their best is over all the block pieces they touch.
+    shared = racks[racks % ppc != 0]
+    extra = np.zeros(0, dtype=np.int64)
+    if len(shared) and int(pair_medium[used].min()) != int(pair_medium[used].max()):
+        group_lo = (shared // ppc) * ppc
+        lo = (np.arange(blocks)[:, None] * cores + group_lo[None, :]).ravel()
+        piece_lo = np.searchsorted(cuts_b, lo, side="right") - 1
+        piece_hi = np.searchsorted(cuts_b, lo + ppc, side="left") - 1
+        # (a group spans a few pieces: compare the best of its first and last piece and any between)
+        span = int((piece_hi - piece_lo).max()) + 1
+        index = np.minimum(piece_lo[:, None] + np.arange(span)[None, :], piece_hi[:, None])
+        touched = best[index]
+        differs = (touched != touched[:, :1]).any(axis=1)
+        if differs.any():
+            extra = np.concatenate([lo[differs], lo[differs] + ppc])
+            cuts_b, first, length, spine, core0, key, piece, piece_runs = pieces(extra)
+            best = best_of_block_pieces(key, piece_runs)
+            lo = lo[differs]
+            piece_lo = np.searchsorted(cuts_b, lo, side="left")
+            piece_hi = np.searchsorted(cuts_b, lo + ppc, side="left")
+            group_of_piece = np.arange(len(cuts_b))
+            for k in range(int((piece_hi - piece_lo).max())):
+                inside = piece_lo + k < piece_hi
+                group_of_piece[(piece_lo + k)[inside]] = piece_lo[inside]
+            top = np.full(len(cuts_b), -1, dtype=best.dtype)
+            np.maximum.at(top, group_of_piece, best)
+            best = top[group_of_piece]
+    # Each run takes its block piece's best medium; raised runs re-choose their length.
+    medium, length_index = pair_medium[key], pair_length[key]
     run_m = table[key]
-    medium, _, length_index = (L._scattered(column, used, pairs)[key] for column in chosen)
-    n_cells = len(start)
-    # Groups of the cells: the P rows of a (block, core group); the best medium of the group for all of them.
-    cell_medium = medium[:n_cells].reshape(blocks, ppc, n_seg).max(axis=1)
-    group_first = np.flatnonzero(np.diff(seg_q, prepend=-1).astype(bool))
-    top = np.maximum.reduceat(cell_medium, group_first, axis=1)[:, seg_q]
-    current = np.repeat(top[:, None, :], ppc, axis=1).ravel()
-    cell_m, cell_len = _rechoose(ctx, "spine_core", run_m[:n_cells], medium[:n_cells], current,
-                                 length_index[:n_cells])
+    medium, length_index = _rechoose(ctx, "spine_core", run_m, medium, best[piece].astype(medium.dtype),
+                                     length_index)
     # Slots past the last whole block hold cages of their own: link by link, as the link table does.
     spine_base = np.cumsum([0] + [p.spines for p in plan.pods])
     tail_pod = spine_pod[tail_spine]
-    first_slot = spine_end - uplinks
     tail_set = L.LinkSet("spine_core", plan.uplink_gbps, (tail_spine - spine_base[tail_pod]).astype(np.int32),
-                         tail_pod.astype(np.int32), (tail - first_slot[tail_spine]).astype(np.int32),
-                         tail_core.astype(np.int32), None, (tail // cores).astype(np.int32), run_m[n_cells:],
-                         medium[n_cells:].copy(), np.zeros(len(tail), dtype=np.float32),
-                         length_index[n_cells:].copy())
+                         tail_pod.astype(np.int32), (tail - spine_first[tail_spine]).astype(np.int32),
+                         tail_core.astype(np.int32), None, (tail // cores).astype(np.int32), table[tail_key],
+                         pair_medium[tail_key], np.zeros(len(tail), dtype=np.float32), pair_length[tail_key])
     # Cage keys renumbered 0..n-1: the groups are found over the tail's cages, not every cage of the plane.
-    L._one_module_per_cage(tail_set, lambda part=slice(None): [L._compact(key) for key in L._cage_keys(
+    L._one_module_per_cage(tail_set, lambda part=slice(None): [L._compact(k) for k in L._cage_keys(
         plan, ctx.rules, tail_set, part)], ctx.candidates_of["spine_core"], ctx.media_index, ctx.all_lengths)
-    medium = np.concatenate([cell_m, tail_set.medium])
-    length_index = np.concatenate([cell_len, tail_set.length_index])
-    cells, tails = slice(0, n_cells), slice(n_cells, None)
-    run_spine = np.concatenate([cell_spine, tail_spine])
+    n_runs = len(first)
+    cells, tails = slice(0, n_runs), slice(n_runs, None)
+    run_spine = np.concatenate([spine, tail_spine])
     run_pod = spine_pod[run_spine]
     ones = np.ones(len(tail), dtype=np.int64)
-    cell_count = seg_len[cell_s].astype(np.int64)
-    ends = [EndRuns([EndPart(slice(None), run_spine, np.concatenate([cell_count, ones]))], int(spine_base[-1])),
-            EndRuns([EndPart(cells, cell_s, np.ones(n_cells, dtype=np.int64), seg_len),
+    run_count = np.concatenate([length, ones])
+    ends = [EndRuns([EndPart(slice(None), run_spine, run_count)], int(spine_base[-1])),
+            EndRuns([EndPart(cells, core0, np.ones(n_runs, dtype=np.int64), width=length),
                      EndPart(tails, tail_core, ones)], cores)]
     room_a = floor.spine_room(np.arange(len(plan.pods)))[run_pod]
     room_z = np.full(len(run_pod), floor.rooms() - 1, dtype=np.int64)
-    runs = ClassRuns("spine_core", plan.uplink_gbps, medium, length_index,
-                     np.concatenate([cell_count, ones]), room_a, room_z, ends)
-    runs.extra = {"n_cells": n_cells, "seg_len": seg_len, "spine": run_spine, "pod": run_pod, "cell_s": cell_s,
-                  "tail_core": tail_core, "core_ports": -(-count // cores)}
+    runs = ClassRuns("spine_core", plan.uplink_gbps, np.concatenate([medium, tail_set.medium]),
+                     np.concatenate([length_index, tail_set.length_index]), run_count, room_a, room_z, ends)
+    runs.extra = {"n_runs": n_runs, "first": first, "length": length, "region": region, "spine": run_spine,
+                  "pod": run_pod, "tail_core": tail_core, "core_ports": -(-count // cores),
+                  "pod_slots": np.cumsum([0] + [p.spines * p.spine_uplinks for p in plan.pods])}
     return _finish(runs, len(ctx.media), len(ctx.all_lengths))
