@@ -213,20 +213,20 @@ def _leaf_spine(ctx) -> ClassRuns | None:
             pieces.append((floor.run_m(su_x[su][:, None], su_y[su][:, None], spine_x[key], spine_y[key]), pod))
         return pieces
 
-    found = segments(False)
-    pieces = runs_of(found)
-    run_m = np.concatenate([run.ravel() for run, _ in pieces])
-    medium, _, length_index = L._choose(run_m, ctx.candidates_of["leaf_spine"], ctx.media_index, "leaf_spine",
-                                        ctx.hardware, ctx.all_lengths)
-    if int(medium.min()) != int(medium.max()) and ppc > 1:
-        for (_, _, _, _, per_pair, g) in found:
-            if per_pair % ppc and (ppc % per_pair or lps % g):
-                return None
-        found = segments(True)
+    def chosen(mixed: bool):
+        found = segments(mixed)
         pieces = runs_of(found)
         run_m = np.concatenate([run.ravel() for run, _ in pieces])
         medium, _, length_index = L._choose(run_m, ctx.candidates_of["leaf_spine"], ctx.media_index, "leaf_spine",
                                             ctx.hardware, ctx.all_lengths)
+        return found, pieces, run_m, medium, length_index
+
+    found, pieces, run_m, medium, length_index = chosen(False)
+    if int(medium.min()) != int(medium.max()) and ppc > 1:
+        for (_, _, _, _, per_pair, g) in found:
+            if per_pair % ppc and (ppc % per_pair or lps % g):
+                return None
+        found, pieces, run_m, medium, length_index = chosen(True)
         # A leaf cage holds g = ppc / links-per-pair consecutive spines, a spine cage g consecutive leaves of one
         # SU: (SU, block of g spines) is one group of cages (g = 1: a cage pair holds one leaf and one spine).
         group = np.concatenate([(su[:, None] * plan.leaf_uplinks + (cuts // g)[None, :]).ravel()
