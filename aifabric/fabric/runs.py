@@ -310,11 +310,16 @@ def _spine_core(ctx) -> ClassRuns | None:
         cuts = _union(_union(per_block, (moves // block) * cores + moves % cores), extra)
         return cuts[cuts < blocks * cores]
 
-    def pieces(extra: np.ndarray):
-        """Return the runs of the region: the block cuts, then per run its first slot, links, spine, first core,
-        (spine rack, core rack) pair and block piece, and per (block piece, row) its run. A run starts at every
-        block cut in every row of the block, and at every spine start."""
-        cuts_b = block_cuts(extra)
+    def cut_keys(cuts_b: np.ndarray) -> np.ndarray:
+        """Return the (spine rack, core rack) pair at every block cut in each row of its block (cuts x P): the pair
+        of every run from there to the next cut (a spine start in between keeps the spine rack)."""
+        b, c = np.divmod(cuts_b, cores)
+        spine = np.searchsorted(spine_end, (b * block + c)[:, None] + np.arange(ppc)[None, :] * cores, side="right")
+        return spine_place[spine] * n_core_places + core_place[c][:, None]
+
+    def pieces(cuts_b: np.ndarray):
+        """Return per run of the region its first slot, links, spine, first core, (spine rack, core rack) pair and
+        block piece. A run starts at every block cut in every row of the block, and at every spine start."""
         b, c = np.divmod(cuts_b, cores)
         per_block = np.bincount(b, minlength=blocks)
         block_first = np.cumsum(per_block) - per_block
@@ -345,28 +350,23 @@ def _spine_core(ctx) -> ClassRuns | None:
         length = np.diff(np.append(first, region))
         core0 = first % cores
         key = spine_place[spine] * n_core_places + core_place[core0]
-        return cuts_b, first, length, spine, core0, key, piece, run_of_cell[position]
+        return first, length, spine, core0, key, piece
 
     tail = np.arange(region, count)
     tail_spine = np.searchsorted(spine_end, tail, side="right")
     tail_core = tail % cores
     tail_key = spine_place[tail_spine] * n_core_places + core_place[tail_core]
     table = floor.run_m(place_x[:, None], place_y[:, None], core_place_x[None, :], core_place_y[None, :]).ravel()
-    cuts_b, first, length, spine, core0, key, piece, piece_runs = pieces(np.zeros(0, dtype=np.int64))
-    used = np.flatnonzero(np.bincount(np.concatenate([key, tail_key]), minlength=pairs))
+    cuts_b = block_cuts(np.zeros(0, dtype=np.int64))
+    cut_key = cut_keys(cuts_b)
+    used = np.flatnonzero(np.bincount(np.concatenate([cut_key.ravel(), tail_key]), minlength=pairs))
     chosen = L._choose(table[used], ctx.candidates_of["spine_core"], ctx.media_index, "spine_core", ctx.hardware,
                        ctx.all_lengths)
     pair_medium, pair_length = (L._scattered(column, used, pairs) for column in (chosen[0], chosen[2]))
-
-    def best_of_block_pieces(key, piece_runs):
-        """Return per block piece (between two cuts) the best medium over the block's P rows there (each row's
-        runs in a piece share their spine rack and core rack)."""
-        return pair_medium[key[piece_runs]].max(axis=1)
-
-    best = best_of_block_pieces(key, piece_runs)
+    # Per block piece (between two cuts), the best medium over the block's P rows there.
+    best = pair_medium[cut_key].max(axis=1)
     # Groups shared by two racks of cores: their best is over all the block pieces they touch.
     shared = racks[racks % ppc != 0]
-    extra = np.zeros(0, dtype=np.int64)
     if len(shared) and int(pair_medium[used].min()) != int(pair_medium[used].max()):
         group_lo = (shared // ppc) * ppc
         lo = (np.arange(blocks)[:, None] * cores + group_lo[None, :]).ravel()
@@ -378,9 +378,8 @@ def _spine_core(ctx) -> ClassRuns | None:
         touched = best[index]
         differs = (touched != touched[:, :1]).any(axis=1)
         if differs.any():
-            extra = np.concatenate([lo[differs], lo[differs] + ppc])
-            cuts_b, first, length, spine, core0, key, piece, piece_runs = pieces(extra)
-            best = best_of_block_pieces(key, piece_runs)
+            cuts_b = block_cuts(np.concatenate([lo[differs], lo[differs] + ppc]))
+            best = pair_medium[cut_keys(cuts_b)].max(axis=1)
             lo = lo[differs]
             piece_lo = np.searchsorted(cuts_b, lo, side="left")
             piece_hi = np.searchsorted(cuts_b, lo + ppc, side="left")
@@ -392,6 +391,7 @@ def _spine_core(ctx) -> ClassRuns | None:
             np.maximum.at(top, group_of_piece, best)
             best = top[group_of_piece]
     # Each run takes its block piece's best medium; raised runs re-choose their length.
+    first, length, spine, core0, key, piece = pieces(cuts_b)
     medium, length_index = pair_medium[key], pair_length[key]
     run_m = table[key]
     medium, length_index = _rechoose(ctx, "spine_core", run_m, medium, best[piece].astype(medium.dtype),
