@@ -310,34 +310,40 @@ def _spine_core(ctx) -> ClassRuns | None:
         cuts = _union(_union(per_block, (moves // block) * cores + moves % cores), extra)
         return cuts[cuts < blocks * cores]
 
-    def cut_keys(cuts_b: np.ndarray) -> np.ndarray:
-        """Return the (spine rack, core rack) pair at every block cut in each row of its block (cuts x P): the pair
-        of every run from there to the next cut (a spine start in between keeps the spine rack)."""
-        b, c = np.divmod(cuts_b, cores)
-        spine = np.searchsorted(spine_end, (b * block + c)[:, None] + np.arange(ppc)[None, :] * cores, side="right")
-        return spine_place[spine] * n_core_places + core_place[c][:, None]
-
-    def pieces(cuts_b: np.ndarray):
-        """Return per run of the region its first slot, links, spine, first core, (spine rack, core rack) pair and
-        block piece. A run starts at every block cut in every row of the block, and at every spine start."""
+    def cells(cuts_b: np.ndarray):
+        """Return every block cut in every row of its block, in slot order (block, row, cut), sorted without a
+        sort; each one's place in that order (cuts x P); where each spine start falls among them; and the spine
+        at each (the spine starts at or before it)."""
         b, c = np.divmod(cuts_b, cores)
         per_block = np.bincount(b, minlength=blocks)
         block_first = np.cumsum(per_block) - per_block
         j = np.arange(len(cuts_b)) - block_first[b]
-        # The cuts of each block in each of its rows, in slot order (block, row, cut): sorted without a sort.
         cell = np.empty(len(cuts_b) * ppc, dtype=np.int64)
         position = np.empty((len(cuts_b), ppc), dtype=np.int64)
         for r in range(ppc):
             position[:, r] = ppc * block_first[b] + r * per_block[b] + j
             cell[position[:, r]] = b * block + r * cores + c
-        # Merge in the spine starts that fall between cuts.
         at = np.searchsorted(cell, starts)
+        spine = np.cumsum(np.bincount(at, minlength=len(cell) + 1))[: len(cell)] - 1
+        return cell, position, at, spine
+
+    def cut_keys(cuts_b: np.ndarray) -> np.ndarray:
+        """Return the (spine rack, core rack) pair at every block cut in each row of its block (cuts x P): the pair
+        of every run from there to the next cut (a spine start in between keeps the spine rack)."""
+        _, position, _, spine = cells(cuts_b)
+        return spine_place[spine[position]] * n_core_places + core_place[cuts_b % cores][:, None]
+
+    def pieces(cuts_b: np.ndarray):
+        """Return per run of the region its first slot, links, spine, first core, (spine rack, core rack) pair and
+        block piece. A run starts at every block cut in every row of the block, and at every spine start."""
+        cell, position, at, _ = cells(cuts_b)
+        # Merge in the spine starts that fall between cuts; a start then sits after the new ones before it.
         new = cell[np.minimum(at, len(cell) - 1)] != starts
         first = np.insert(cell, at[new], starts[new])
         shift = np.cumsum(np.bincount(at[new], minlength=len(cell) + 1))[: len(cell)]
         run_of_cell = np.arange(len(cell)) + shift
         is_start = np.zeros(len(first), dtype=np.int64)
-        is_start[np.searchsorted(first, starts)] = 1
+        is_start[at + np.cumsum(new) - new] = 1
         spine = np.cumsum(is_start) - 1
         # A run takes the block piece of the cut it starts at, or (a spine start inside a piece) of the run before.
         cell_piece = np.empty(len(cell), dtype=np.int64)
@@ -407,13 +413,13 @@ def _spine_core(ctx) -> ClassRuns | None:
     L._one_module_per_cage(tail_set, lambda part=slice(None): [L._compact(k) for k in L._cage_keys(
         plan, ctx.rules, tail_set, part)], ctx.candidates_of["spine_core"], ctx.media_index, ctx.all_lengths)
     n_runs = len(first)
-    cells, tails = slice(0, n_runs), slice(n_runs, None)
+    region_runs, tails = slice(0, n_runs), slice(n_runs, None)
     run_spine = np.concatenate([spine, tail_spine])
     run_pod = spine_pod[run_spine]
     ones = np.ones(len(tail), dtype=np.int64)
     run_count = np.concatenate([length, ones])
     ends = [EndRuns([EndPart(slice(None), run_spine, run_count)], int(spine_base[-1])),
-            EndRuns([EndPart(cells, core0, np.ones(n_runs, dtype=np.int64), width=length),
+            EndRuns([EndPart(region_runs, core0, np.ones(n_runs, dtype=np.int64), width=length),
                      EndPart(tails, tail_core, ones)], cores)]
     room_a = floor.spine_room(np.arange(len(plan.pods)))[run_pod]
     room_z = np.full(len(run_pod), floor.rooms() - 1, dtype=np.int64)
