@@ -71,16 +71,18 @@ def _publish(tmp_name: str, path: Path) -> None:
 
 
 class AtomicWriter:
-    """Context manager yielding a text stream; the file appears under its final name only on success."""
+    """Context manager yielding a text stream (a binary one if `binary`); the file appears under its final name only
+    on success."""
 
-    def __init__(self, path: str | Path, newline: str | None = "\n"):
+    def __init__(self, path: str | Path, newline: str | None = "\n", binary: bool = False):
         self.path = Path(path)
         self.newline = newline
+        self.binary = binary
         self._tmp_name: str | None = None
-        self._stream: io.TextIOWrapper | None = None
+        self._stream: io.TextIOWrapper | io.BufferedWriter | None = None
 
     def __enter__(self):
-        self._stream, self._tmp_name = _temp_beside(self.path, "w", self.newline)
+        self._stream, self._tmp_name = _temp_beside(self.path, "wb" if self.binary else "w", self.newline)
         return self._stream
 
     def __exit__(self, exc_type, exc, tb):

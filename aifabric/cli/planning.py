@@ -24,12 +24,12 @@ def plan_from(spec: Path | None, overrides: dict[str, Any], catalog: Path | None
 
 def export_simai(spec: Path | None, overrides: dict[str, Any], catalog: Path | None, output: Path) -> Path:
     """Plan and write the SimAI topology file (checked writable before the planning); return its path."""
-    from aifabric.export.simai import simai_lines
+    from aifabric.export.simai import simai_chunks
     from aifabric.io import AtomicWriter, check_file_target
 
     check_file_target(output)
     result = plan_from(spec, overrides, catalog)
-    with AtomicWriter(output) as stream:
-        for chunk in simai_lines(result.links, result.hardware):
+    with AtomicWriter(output, binary=True) as stream:
+        for chunk in simai_chunks(result.links, result.hardware):
             stream.write(chunk)
     return Path(output)

@@ -95,6 +95,12 @@ def _class_ids(links: FabricLinks, link_set: LinkSet) -> tuple[np.ndarray, np.nd
 
 def simai_lines(links: FabricLinks, hardware) -> Iterator[str]:
     """Yield the SimAI topology text in chunks (header, switch ids, then link lines), newline-terminated."""
+    for chunk in simai_chunks(links, hardware):
+        yield bytes(chunk).decode("ascii")
+
+
+def simai_chunks(links: FabricLinks, hardware) -> Iterator[bytes | np.ndarray]:
+    """Yield the SimAI topology file's bytes in chunks (bytes or uint8 arrays, written as they come)."""
     plan = links.plan
     _, per_plane, _, _, _ = _switch_bases(links)
     tables = []
@@ -108,12 +114,12 @@ def simai_lines(links: FabricLinks, hardware) -> Iterator[str]:
     fabric_links = sum(int(t[0].size) for t in tables)
     counts = simai_counts(links, hardware, fabric_links)
     yield (f"{counts.nodes} {counts.gpus_per_server} {counts.nvswitches} {counts.switches} {counts.links} "
-           f"{counts.gpu_type}\n")
-    yield " ".join(map(str, range(plan.gpus, counts.nodes))) + " \n"
+           f"{counts.gpu_type}\n").encode("ascii")
+    yield (" ".join(map(str, range(plan.gpus, counts.nodes))) + " \n").encode("ascii")
     # NVLink: every GPU to its server's NVSwitch (one per server).
     gpu = np.arange(plan.gpus, dtype=np.int64)
     nvswitch = plan.gpus + gpu // plan.gpus_per_server
-    yield _format(gpu, nvswitch, f" {NVLINK_GBPS}Gbps {NVLINK_LATENCY_MS} {ERROR_RATE}")
+    yield from _format_bytes(gpu, nvswitch, f" {NVLINK_GBPS}Gbps {NVLINK_LATENCY_MS} {ERROR_RATE}")
     for plane in range(plan.planes):
         shift = plane * per_plane
         for src, dst, count, speed, host in tables:
@@ -123,50 +129,142 @@ def simai_lines(links: FabricLinks, hardware) -> Iterator[str]:
                 # Lines of one bandwidth share their tail text; pairs keep the link table's order within it.
                 mask = count == bandwidth
                 tail = f" {int(bandwidth) * speed}Gbps {LINK_LATENCY_MS} {ERROR_RATE}"
-                yield _format(src_ids[mask], dst_ids[mask], tail)
+                yield from _format_bytes(src_ids[mask], dst_ids[mask], tail)
 
 
-# Lines formatted per block of this many, so a block's byte grid stays small (~40 MB).
+# Lines formatted per block of this many, so a block's byte grids stay small (~40 MB).
 FORMAT_ROWS = 1 << 20
+# A block whose lines change column widths more often than once per this many lines is laid out on one padded grid.
+RUN_LINES = 32
+_WORD = np.dtype("<u8")  # 8 text bytes in file order, whatever the machine's byte order
+_QUAD = 10_000
+
+
+def _quads() -> np.ndarray:
+    """Return the 4-byte text of 0..9999 three ways, as the low half of a word: zero-padded ('0042'), unpadded with
+    0 blank, unpadded with 0 as '0' (unused leading bytes are 0 bytes)."""
+    value = np.arange(_QUAD)
+    text = np.empty((_QUAD, 4), dtype=np.uint8)
+    for k in range(4):
+        value, digit = divmod(value, 10)
+        text[:, 3 - k] = ord("0") + digit
+    padded = text.copy()
+    text[text.cumsum(axis=1) == ord("0") * np.arange(1, 5)] = 0  # leading '0' characters become 0 bytes
+    zero = text.copy()
+    zero[0, 3] = ord("0")
+    return np.concatenate([padded, text, zero]).view("<u4").ravel().astype(_WORD)
+
+
+_QUADS = _quads()
+_CHUNK = _QUAD * _QUAD  # the decimal digits one word holds
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+
+
+def _words(values: np.ndarray, count: int) -> np.ndarray:
+    """Return (len(values), count) words holding each value's decimal text right-aligned, leading bytes 0."""
+    words = []
+    rest = values.astype(np.int64)
+    higher = None  # rows whose value has digits in the words left of this one (so this word is zero-padded)
+    for w in range(count):
+        last = w == count - 1
+        scale = _CHUNK ** (count - 1 - w)
+        chunk = rest
+        if not last:
+            chunk = rest // scale
+            rest = rest - chunk * scale
+        high = chunk // _QUAD
+        low = chunk - high * _QUAD
+        # Quad tables: 0 pads with '0', 1 leaves 0 blank, 2 writes 0 as '0' (the last digit of every value).
+        blank = high == 0
+        if higher is not None:
+            blank &= ~higher
+            high += _QUAD * (~higher)
+        else:
+            high += _QUAD
+        low += blank * ((2 if last else 1) * _QUAD)
+        word = _QUADS[low]
+        word <<= np.uint64(32)
+        word |= _QUADS[high]
+        words.append(word)
+        if not last:
+            higher = chunk > 0 if higher is None else higher | (chunk > 0)
+    return words[0].reshape(-1, 1) if count == 1 else np.stack(words, axis=1)
+
+
+def _digits(values: np.ndarray) -> np.ndarray | int:
+    """Return the decimal digits of each non-negative value (1 for 0), or one number when they all have as many."""
+    fewest, most = len(str(int(values.min()))), len(str(int(values.max())))
+    if fewest == most:
+        return most
+    return np.maximum(np.searchsorted(_POW10, values, side="right"), 1)
 
 
 def _format(src: np.ndarray, dst: np.ndarray, tail: str) -> str:
-    """Return 'src dst<tail>' lines for two id columns (non-negative integers), as f"{src} {dst}{tail}\n" would.
+    """Return 'src dst<tail>' lines for two id columns (non-negative integers), as f"{src} {dst}{tail}\n" would."""
+    return "".join(chunk.tobytes().decode("ascii") for chunk in _format_bytes(src, dst, tail))
 
-    Vectorised: each block of lines is a byte grid of fixed columns (src right-aligned, a space, dst right-aligned,
-    the tail); the digits are written column by column, the unused leading columns hold byte 0, and dropping every
-    0 byte leaves the lines.
+
+def _format_bytes(src: np.ndarray, dst: np.ndarray, tail: str) -> Iterator[np.ndarray]:
+    """Yield the bytes (uint8 arrays) of 'src dst<tail>' lines, as f"{src} {dst}{tail}\n" would write them.
+
+    Vectorised: each id becomes its decimal text in 8-byte words (two table look-ups of 4 digits per word). Lines
+    of equal id widths in a row are laid out as one byte grid of fixed columns; a block whose widths change often
+    is laid out as padded words with 0 bytes before each number, and dropping every 0 byte leaves the lines.
     """
     end = np.frombuffer((tail + "\n").encode("ascii"), dtype=np.uint8)
-    chunks = []
     for first in range(0, src.shape[0], FORMAT_ROWS):
-        a, b = src[first: first + FORMAT_ROWS], dst[first: first + FORMAT_ROWS]
-        wa, wb = _width(a), _width(b)
-        grid = np.empty((a.shape[0], wa + 1 + wb + end.size), dtype=np.uint8)
-        _digits_into(grid, a, wa)
-        grid[:, wa] = ord(" ")
-        _digits_into(grid, b, wa + 1 + wb)
-        grid[:, wa + 1 + wb:] = end
-        flat = grid.ravel()
-        chunks.append(flat[flat != 0].tobytes().decode("ascii"))
-    return "".join(chunks)
+        a = src[first: first + FORMAT_ROWS].astype(np.int64)
+        b = dst[first: first + FORMAT_ROWS].astype(np.int64)
+        wide_a, wide_b = _digits(a), _digits(b)
+        count_a, count_b = -(-int(np.max(wide_a)) // 8), -(-int(np.max(wide_b)) // 8)
+        text_a, text_b = _words(a, count_a).view(np.uint8), _words(b, count_b).view(np.uint8)
+        if isinstance(wide_a, int) and isinstance(wide_b, int):
+            yield _fixed_lines(text_a, text_b, wide_a, wide_b, end)
+            continue
+        wide_a, wide_b = np.broadcast_to(wide_a, a.shape), np.broadcast_to(wide_b, b.shape)
+        key = wide_a * 64 + wide_b
+        starts = np.flatnonzero(key[1:] != key[:-1]) + 1
+        if starts.size * RUN_LINES > a.shape[0]:
+            yield _padded_lines(text_a, text_b, end)
+            continue
+        bounds = [0, *starts.tolist(), a.shape[0]]
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
+            yield _fixed_lines(text_a[lo:hi], text_b[lo:hi], int(wide_a[lo]), int(wide_b[lo]), end)
 
 
-def _width(values: np.ndarray) -> int:
-    """Return the decimal digits of the largest value."""
-    return len(str(int(values.max())))
+def _fixed_lines(text_a: np.ndarray, text_b: np.ndarray, wide_a: int, wide_b: int, end: np.ndarray) -> np.ndarray:
+    """Return the bytes of lines whose ids all have the same widths: a grid of fixed columns."""
+    rows = text_a.shape[0]
+    width = wide_a + 1 + wide_b + end.size
+    grid = np.empty(rows * width, dtype=np.uint8)
+    # The constant text (the space and the tail) of every line, by doubling one line (contiguous copies).
+    grid[wide_a] = ord(" ")
+    grid[wide_a + 1 + wide_b: width] = end
+    done = 1
+    while done < rows:
+        step = min(done, rows - done)
+        grid[done * width: (done + step) * width] = grid[: step * width]
+        done += step
+    grid = grid.reshape(rows, width)
+    grid[:, :wide_a] = text_a[:, text_a.shape[1] - wide_a:]
+    grid[:, wide_a + 1: wide_a + 1 + wide_b] = text_b[:, text_b.shape[1] - wide_b:]
+    return grid.ravel()
 
 
-def _digits_into(grid: np.ndarray, values: np.ndarray, stop: int) -> None:
-    """Write values right-aligned in decimal into grid columns ending before `stop`, 0 bytes before the number."""
-    rest = values.astype(np.int32 if int(values.max()) < 2**31 - 1 else np.int64)
-    for k in range(_width(values)):
-        rest, digit = np.divmod(rest, 10)
-        digit += ord("0")
-        if k:
-            # A digit past the number's first (a leading zero) becomes 0, dropped with the padding.
-            digit *= (rest > 0) | (digit > ord("0"))
-        grid[:, stop - 1 - k] = digit
+def _padded_lines(text_a: np.ndarray, text_b: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Return the bytes of lines of any id widths: padded words, the space before the second id, 0 bytes dropped."""
+    tail = np.concatenate([end, np.zeros(-end.size % 8, dtype=np.uint8)]).view(_WORD)
+    count_a, count_b = text_a.shape[1] // 8, text_b.shape[1] // 8
+    if text_b[:, 0].any():  # the second id fills its first word: give the space a word of its own
+        text_b = np.concatenate([np.zeros((text_b.shape[0], 8), dtype=np.uint8), text_b], axis=1)
+        count_b += 1
+    grid = np.empty((text_a.shape[0], count_a + count_b + tail.size), dtype=_WORD)
+    grid[:, :count_a] = text_a.view(_WORD)
+    grid[:, count_a: count_a + count_b] = text_b.view(_WORD)
+    grid[:, count_a] |= np.uint64(ord(" "))  # the first byte of the second id's words is always a 0 byte
+    grid[:, count_a + count_b:] = tail
+    flat = grid.view(np.uint8).ravel()
+    return flat[flat != 0]
 
 
 def simai_counts(links: FabricLinks, hardware, fabric_links_per_plane: int | None = None) -> SimaiCounts:

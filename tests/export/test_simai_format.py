@@ -40,3 +40,29 @@ def test_format_digit_boundaries_and_blocks(monkeypatch):
 def test_distinct_equals_unique(values):
     array = np.array(values, dtype=np.int64)
     assert np.array_equal(simai._distinct(array), np.unique(array))
+
+
+@given(widths=st.lists(st.tuples(st.integers(1, 18), st.integers(1, 18), st.integers(1, 40)), min_size=1, max_size=8),
+       seed=st.integers(0, 2**32 - 1))
+def test_format_runs_of_equal_widths_equal_one_f_string_per_line(widths, seed):
+    """Runs of lines with the same id widths (the export's usual shape) take the fixed-column layout; every
+    layout (fixed runs, padded words, any block size) writes what the f-string writes."""
+    rng = np.random.default_rng(seed)
+    src = np.concatenate([rng.integers(10 ** (a - 1) if a > 1 else 0, 10**a, n) for a, _, n in widths])
+    dst = np.concatenate([rng.integers(10 ** (b - 1) if b > 1 else 0, 10**b, n) for _, b, n in widths])
+    expected = _reference(src, dst, TAIL)
+    assert simai._format(src, dst, TAIL) == expected
+    for run_lines, rows in ((1, 5), (10**9, 1 << 20), (1, 1 << 20)):
+        simai.RUN_LINES, simai.FORMAT_ROWS = run_lines, rows
+        try:
+            assert simai._format(src, dst, TAIL) == expected
+        finally:
+            simai.RUN_LINES, simai.FORMAT_ROWS = 32, 1 << 20
+
+
+def test_format_takes_the_fixed_layout_for_runs(monkeypatch):
+    """Sorted ids of few widths are laid out without the padded grid (whose 0-byte filter costs more)."""
+    monkeypatch.setattr(simai, "_padded_lines", None)  # calling it would fail
+    src = np.arange(100_000, dtype=np.int64)
+    dst = 100_000 + src // 8
+    assert simai._format(src, dst, TAIL) == _reference(src, dst, TAIL)
