@@ -101,6 +101,44 @@ def test_runs_count_what_the_links_count_on_random_specs(kw, hardware, monkeypat
     _assert_runs_equal_links(_write(spec), overrides, monkeypatch)
 
 
+# Port setups that plan (the random designs above mostly end in a clean error), from one to three tiers.
+SETUPS = [
+    {"switch": "sn5600"},
+    {"switch": "sn5600", "gpus_per_server": 8, "nic_gbps": 400, "planes": 2, "port_gbps": 200},
+    {"switch": "sn5600", "port_gbps": 200, "nic_gbps": 400, "planes": 2, "server": "hgx-b200"},
+    {"server": "dgx-h100", "switch": "qm9700"},
+    {"switch": "sn5400"},
+]
+
+big_designs = st.fixed_dictionaries({
+    "gpus": st.one_of(st.integers(8_000, 40_000), st.integers(60_000, 260_000)),
+    "setup": st.sampled_from(SETUPS),
+    "racks_per_row": st.integers(4, 72),
+    "servers_per_rack": st.integers(1, 8),
+    "leaf": st.sampled_from(["in-row", "end-of-row", "central"]),
+    "campus": st.sampled_from([None, (2.0, 1, 150), (5.0, 2, 400), (20.0, 4, None)]),
+    "rooms": st.sampled_from([1, 2, 3]),
+    "oversubscription": st.sampled_from([1.0, 1.0, 2.0]),
+})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(kw=big_designs)
+def test_runs_count_what_the_links_count_on_random_large_fabrics(kw, monkeypatch):
+    """Three-tier fabrics of many racks, spines and cores (spine-core runs cut at racks of cores and at groups of
+    cages shared by two racks, media mixed by campus distance): runs and links give the same plan."""
+    overrides = {"gpus": kw["gpus"], "oversubscription": kw["oversubscription"], **kw["setup"]}
+    spec = {"placement": {"racks_per_row": kw["racks_per_row"], "leaf_location": kw["leaf"],
+                          "servers_per_rack": kw["servers_per_rack"], "network_rooms_per_hall": kw["rooms"]}}
+    if kw["campus"] is not None:
+        hall_mw, halls, spacing = kw["campus"]
+        spec["placement"].update(hall_mw_max=hall_mw, halls_per_building=halls)
+        if spacing is not None:
+            spec["placement"]["building_spacing_m"] = spacing
+    _assert_runs_equal_links(_write(spec), overrides, monkeypatch)
+
+
 @pytest.mark.parametrize("spec_path, overrides", [(TOPOLOGIES / "million-gpu.yaml", None), (None, FLAG_DESIGNS[0])])
 def test_plan_json_builds_no_link_table(spec_path, overrides, cli, monkeypatch):
     """`fabric plan --json` of a million GPUs is counted from runs: no class's links are ever built."""
