@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -47,16 +46,32 @@ def check_file_target(path: str | Path) -> Path:
 
 def _temp_beside(path: Path, mode: str, newline: str | None = None):
     """Return (stream, temp name) of a hidden temp file in the target's directory, or raise OutputError."""
-    import tempfile  # here, not with the module: `fabric plan --json` writes no file (≈2 ms of its start)
-
     check_file_target(path)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp_name = _create_temp(path)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
     if "b" in mode:
         return os.fdopen(fd, mode), tmp_name
     return os.fdopen(fd, mode, encoding="utf-8", newline=newline), tmp_name
+
+
+# As tempfile.mkstemp opens its files (created here, private, not inherited), without importing tempfile and the
+# modules it needs (≈3 ms of a command's start).
+_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | \
+    getattr(os, "O_BINARY", 0)
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """Return (descriptor, name) of a new file `.<name>.<random>.tmp` beside the target, readable only by its owner
+    (tempfile.mkstemp's names and mode); raise OSError when none can be created."""
+    for _ in range(100):
+        name = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, _TEMP_FLAGS, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(17, "no free temporary name", str(path.parent))
 
 
 def _publish(tmp_name: str, path: Path) -> None:
@@ -125,6 +140,8 @@ def plain_number(value: float, decimals: int = 3) -> str:
 
 def json_text(document: Any) -> str:
     """Return the canonical JSON text of a document: sorted keys, 2-space indent, trailing newline."""
+    import json  # here, not with the module: a command writing no JSON (export --format simai) skips it
+
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aifabric.fabric.links import FabricLinks, LinkSet
+from aifabric.fabric.links import FabricLinks, link_ends
 
 # SimAI's generator defaults: NVLink per GPU to its server's NVSwitch, and per-hop latencies.
 NVLINK_GBPS = 2880
@@ -60,7 +60,8 @@ def _aggregate(a: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     # Parallel links of one pair are consecutive in the link table (consecutive uplinks go to one spine).
     change[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(change)
-    if _distinct(key).size != starts.size:
+    # Keys in order (the leaf-spine table) are distinct between their changes; else a sort tells.
+    if not bool((key[1:] >= key[:-1]).all()) and _distinct(key).size != starts.size:
         uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
         order = np.argsort(first)
         return a[first[order]], z[first[order]], counts[order]
@@ -77,20 +78,21 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
-def _class_ids(links: FabricLinks, link_set: LinkSet) -> tuple[np.ndarray, np.ndarray]:
-    """Return plane-0 node ids of each link's two ends."""
+def _class_ids(links: FabricLinks, link_class: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Return plane-0 node ids of each link's two ends, and the class's link speed (no media needed: link_ends)."""
     plan = links.plan
     first_leaf, _, spine_off, core_off, spine_base = _switch_bases(links)
-    if link_set.link_class == "nic_leaf":
-        src = link_set.a.astype(np.int64) * plan.gpus_per_server + link_set.a_port
-        dst = first_leaf + link_set.z.astype(np.int64)
-    elif link_set.link_class == "leaf_spine":
-        src = first_leaf + link_set.a.astype(np.int64)
-        dst = first_leaf + spine_off + spine_base[link_set.z_pod] + link_set.z
+    speed_gbps, a, a_pod, a_port, z, z_pod = link_ends(links, link_class)
+    if link_class == "nic_leaf":
+        src = a.astype(np.int64) * plan.gpus_per_server + a_port
+        dst = first_leaf + z.astype(np.int64)
+    elif link_class == "leaf_spine":
+        src = first_leaf + a.astype(np.int64)
+        dst = first_leaf + spine_off + spine_base[z_pod] + z
     else:
-        src = first_leaf + spine_off + spine_base[link_set.a_pod] + link_set.a
-        dst = first_leaf + core_off + link_set.z.astype(np.int64)
-    return src, dst
+        src = first_leaf + spine_off + spine_base[a_pod] + a
+        dst = first_leaf + core_off + z.astype(np.int64)
+    return src, dst, speed_gbps
 
 
 def simai_lines(links: FabricLinks, hardware) -> Iterator[str]:
@@ -104,13 +106,13 @@ def simai_chunks(links: FabricLinks, hardware) -> Iterator[bytes | np.ndarray]:
     plan = links.plan
     _, per_plane, _, _, _ = _switch_bases(links)
     tables = []
-    for link_set in links.sets.values():
-        src, dst = _class_ids(links, link_set)
-        if link_set.link_class == "nic_leaf":
-            tables.append((src, dst, np.ones(src.shape, dtype=np.int64), link_set.speed_gbps, True))
+    for link_class in links.sets:
+        src, dst, speed_gbps = _class_ids(links, link_class)
+        if link_class == "nic_leaf":
+            tables.append((src, dst, np.ones(src.shape, dtype=np.int64), speed_gbps, True))
         else:
             src, dst, count = _aggregate(src, dst)
-            tables.append((src, dst, count, link_set.speed_gbps, False))
+            tables.append((src, dst, count, speed_gbps, False))
     fabric_links = sum(int(t[0].size) for t in tables)
     counts = simai_counts(links, hardware, fabric_links)
     yield (f"{counts.nodes} {counts.gpus_per_server} {counts.nvswitches} {counts.switches} {counts.links} "
@@ -272,9 +274,9 @@ def simai_counts(links: FabricLinks, hardware, fabric_links_per_plane: int | Non
     plan = links.plan
     if fabric_links_per_plane is None:
         fabric_links_per_plane = 0
-        for link_set in links.sets.values():
-            src, dst = _class_ids(links, link_set)
-            fabric_links_per_plane += int(src.size) if link_set.link_class == "nic_leaf" else int(
+        for link_class in links.sets:
+            src, dst, _ = _class_ids(links, link_class)
+            fabric_links_per_plane += int(src.size) if link_class == "nic_leaf" else int(
                 _aggregate(src, dst)[0].size)
     switches = plan.switch_counts()["total"]
     nvswitches = plan.servers

@@ -255,7 +255,7 @@ def _context(plan: Plan, spec: FabricSpec, hardware: Hardware) -> _Context:
     candidates_of = {cls: _candidates(spec, hardware, cls, r) for cls, r in rules.items()}
     all_lengths = np.array(sorted({float(v) for opts in candidates_of.values() for o in opts for v in o.lengths_m}),
                            dtype=np.float64)
-    int_t = np.int32 if plan.servers * plan.rails < 2**31 - 1 else np.int64
+    int_t = _int_type(plan)
     leaf_x, leaf_y = _f32(floor.leaf_xy(np.arange(plan.leaves_per_plane, dtype=int_t)))
     su_leaf_x = leaf_x.reshape(plan.sus, plan.leaves_per_su)
     su_leaf_y = leaf_y.reshape(plan.sus, plan.leaves_per_su)
@@ -328,17 +328,8 @@ def _build_class(ctx: _Context, links: FabricLinks, link_class: str) -> LinkSet:
 def _nic_leaf_set(ctx: _Context) -> LinkSet:
     """NIC -> leaf: rail r of server s lands on the rail-r leaf of the server's SU (with p rails per leaf, on leaf
     r // p, port slot * p + r % p)."""
-    plan, int_t = ctx.plan, ctx.int_t
-    servers = np.repeat(np.arange(plan.servers, dtype=int_t), plan.rails)
-    rails = np.tile(np.arange(plan.rails, dtype=int_t), plan.servers)
-    # SU and slot of each NIC link by repetition, not division: the table is regular, so this is a copy.
-    n_links = plan.servers * plan.rails
-    su = np.repeat(np.arange(plan.sus, dtype=int_t), plan.leaf_downlinks * plan.rails)[:n_links]
-    slot = np.tile(np.repeat(np.arange(plan.leaf_downlinks, dtype=int_t), plan.rails), plan.sus)[:n_links]
-    per_leaf = plan.rails_per_leaf
-    leaves = su * plan.leaves_per_su + (rails // per_leaf if per_leaf > 1 else rails)
-    if per_leaf > 1:
-        slot = slot * per_leaf + rails % per_leaf
+    plan = ctx.plan
+    servers, _, rails, leaves, _, slot = _nic_leaf_ends(plan)
     candidates = ctx.candidates_of["nic_leaf"]
     if ctx.su_in_one_place:
         # All rail leaves of an SU stand in one place (in-row, end-of-row): a server's rails have equal runs, so
@@ -356,6 +347,35 @@ def _nic_leaf_set(ctx: _Context) -> LinkSet:
                    length_index)
 
 
+def link_ends(links: FabricLinks, link_class: str) -> tuple:
+    """Return (speed_gbps, a, a_pod, a_port, z, z_pod) of every link of a class in link-table order (see LinkSet):
+    the built set's columns, or for a class not yet built (planned from runs) the same columns without choosing any
+    medium or module (for an export that needs only who joins whom at what speed, e.g. SimAI's topology)."""
+    sets = links.sets
+    if not isinstance(sets, LazySets) or sets.built(link_class) or link_class not in links.runs:
+        s = sets[link_class]
+        return s.speed_gbps, s.a, s.a_pod, s.a_port, s.z, s.z_pod
+    ends = {"nic_leaf": _nic_leaf_ends, "leaf_spine": _leaf_spine_ends, "spine_core": _spine_core_ends}[link_class]
+    a, a_pod, a_port, z, z_pod, _ = ends(links.plan)
+    return links.runs[link_class].speed_gbps, a, a_pod, a_port, z, z_pod
+
+
+def _nic_leaf_ends(plan: Plan) -> tuple:
+    """Return the NIC-leaf link table's (a, a_pod, a_port, z, z_pod, z_port): server, rail, leaf, leaf port."""
+    int_t = _int_type(plan)
+    servers = np.repeat(np.arange(plan.servers, dtype=int_t), plan.rails)
+    rails = np.tile(np.arange(plan.rails, dtype=int_t), plan.servers)
+    # SU and slot of each NIC link by repetition, not division: the table is regular, so this is a copy.
+    n_links = plan.servers * plan.rails
+    su = np.repeat(np.arange(plan.sus, dtype=int_t), plan.leaf_downlinks * plan.rails)[:n_links]
+    slot = np.tile(np.repeat(np.arange(plan.leaf_downlinks, dtype=int_t), plan.rails), plan.sus)[:n_links]
+    per_leaf = plan.rails_per_leaf
+    leaves = su * plan.leaves_per_su + (rails // per_leaf if per_leaf > 1 else rails)
+    if per_leaf > 1:
+        slot = slot * per_leaf + rails % per_leaf
+    return servers, None, rails, leaves, None, slot
+
+
 def nic_leaf_per_server(ctx: _Context) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Return (run per server, (medium, cable, length index) per server) when an SU's leaves stand in one place."""
     plan = ctx.plan
@@ -368,7 +388,26 @@ def nic_leaf_per_server(ctx: _Context) -> tuple[np.ndarray, tuple[np.ndarray, np
 
 def _leaf_spine_set(ctx: _Context) -> LinkSet:
     """Leaf -> spine: consecutive uplinks go to the same spine (links_per_leaf_spine of them)."""
-    plan, int_t, floor = ctx.plan, ctx.int_t, ctx.floor
+    plan, floor = ctx.plan, ctx.floor
+    leaf, _, uplink, spine, pod, spine_port = _leaf_spine_ends(plan)
+    spine_x, spine_y, spine_base = _spine_table(plan, floor)
+    candidates = ctx.candidates_of["leaf_spine"]
+    if ctx.su_in_one_place and not plan.rail_pods:
+        blocks, chosen = leaf_spine_by_su_blocks(ctx)
+        run, medium, cable, length_index = _expand_su_blocks(plan, blocks, chosen)
+    else:
+        spine_key = spine_base[pod] + spine
+        run = floor.run_m(ctx.leaf_x[leaf], ctx.leaf_y[leaf], spine_x[spine_key], spine_y[spine_key])
+        medium, cable, length_index = _choose(run, candidates, ctx.media_index, "leaf_spine", ctx.hardware,
+                                              ctx.all_lengths)
+    return LinkSet("leaf_spine", plan.uplink_gbps, leaf, None, uplink, spine, pod, spine_port, run, medium, cable,
+                   length_index)
+
+
+def _leaf_spine_ends(plan: Plan) -> tuple:
+    """Return the leaf-spine link table's (a, a_pod, a_port, z, z_pod, z_port): leaf, uplink, spine in its pod, pod,
+    spine port."""
+    int_t = _int_type(plan)
     leaf = np.repeat(np.arange(plan.leaves_per_plane, dtype=int_t), plan.leaf_uplinks)
     uplink = np.tile(np.arange(plan.leaf_uplinks, dtype=int_t), plan.leaves_per_plane)
     if plan.tiers < 3:
@@ -392,18 +431,7 @@ def _leaf_spine_set(ctx: _Context) -> LinkSet:
         rail = leaf % plan.leaves_per_su
         spine = rail * plan.pods[0].spines_per_group + spine
         spine_port = (in_pod // plan.leaves_per_su) * per_pair + uplink % per_pair
-    spine_x, spine_y, spine_base = _spine_table(plan, floor)
-    candidates = ctx.candidates_of["leaf_spine"]
-    if ctx.su_in_one_place and not plan.rail_pods:
-        blocks, chosen = leaf_spine_by_su_blocks(ctx)
-        run, medium, cable, length_index = _expand_su_blocks(plan, blocks, chosen)
-    else:
-        spine_key = spine_base[pod] + spine
-        run = floor.run_m(ctx.leaf_x[leaf], ctx.leaf_y[leaf], spine_x[spine_key], spine_y[spine_key])
-        medium, cable, length_index = _choose(run, candidates, ctx.media_index, "leaf_spine", ctx.hardware,
-                                              ctx.all_lengths)
-    return LinkSet("leaf_spine", plan.uplink_gbps, leaf, None, uplink, spine, pod, spine_port, run, medium, cable,
-                   length_index)
+    return leaf, None, uplink, spine, pod, spine_port
 
 
 def _spine_core_set(ctx: _Context) -> LinkSet:
@@ -508,6 +536,11 @@ def _spine_table(plan: Plan, floor: Floor) -> tuple[np.ndarray, np.ndarray, np.n
     spine = np.arange(base[-1]) - base[pod]
     x, y = _f32(floor.spine_xy(pod, spine))
     return x, y, base[:-1]
+
+
+def _int_type(plan: Plan) -> type:
+    """Return the integer type of a plane's device and port columns: int32 while the NIC links fit."""
+    return np.int32 if plan.servers * plan.rails < 2**31 - 1 else np.int64
 
 
 def _f32(xy: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -661,25 +694,9 @@ def _connected(keys: list[np.ndarray]) -> np.ndarray:
 def _spine_core(plan: Plan, floor: Floor, candidates: list[Option], hardware: Hardware, media_index,
                 all_lengths_m: np.ndarray) -> LinkSet:
     """Stripe spine uplinks over the cores: slot i goes to core i mod C, arriving on core port i div C."""
-    # Pods of one shape share one template; only the last pod may differ.
-    pods, spines, uplinks = [], [], []
-    for start, end, shape in pod_runs(plan):
-        repeats, per_pod = end - start, shape.spines * shape.spine_uplinks
-        pods.append(np.repeat(np.arange(start, end, dtype=np.int32), per_pod))
-        template = np.repeat(np.arange(shape.spines, dtype=np.int32), shape.spine_uplinks)
-        spines.append(np.tile(template, repeats))
-        uplinks.append(np.tile(np.arange(shape.spine_uplinks, dtype=np.int32), shape.spines * repeats))
-    pod = np.concatenate(pods)
-    spine = np.concatenate(spines)
-    uplink = np.concatenate(uplinks)
+    spine, pod, uplink, core, _, core_port = _spine_core_ends(plan)
     count, cores = pod.shape[0], plan.cores_per_plane
-    if plan.core_groups:
-        core, core_port = _core_groups(plan, pod, spine, uplink)
-    else:
-        # Slot i goes to core i mod C on core port i div C; built by repetition rather than division.
-        rounds = -(-count // cores)
-        core = np.tile(np.arange(cores, dtype=np.int32), rounds)[:count]
-        core_port = np.repeat(np.arange(rounds, dtype=np.int32), cores)[:count]
+    rounds = -(-count // cores)
     spine_x, spine_y, spine_base = _spine_table(plan, floor)
     core_x, core_y = _f32(floor.core_xy(np.arange(plan.cores_per_plane, dtype=np.int64)))
     spine_place, (place_x, place_y) = _places(spine_x, spine_y)
@@ -704,6 +721,31 @@ def _spine_core(plan: Plan, floor: Floor, candidates: list[Option], hardware: Ha
         medium, cable, length_index = _choose(run, candidates, media_index, "spine_core", hardware, all_lengths_m)
     return LinkSet("spine_core", plan.uplink_gbps, spine, pod, uplink, core, None, core_port, run, medium, cable,
                    length_index)
+
+
+def _spine_core_ends(plan: Plan) -> tuple:
+    """Return the spine-core link table's (a, a_pod, a_port, z, z_pod, z_port): spine in its pod, pod, uplink, core,
+    core port."""
+    # Pods of one shape share one template; only the last pod may differ.
+    pods, spines, uplinks = [], [], []
+    for start, end, shape in pod_runs(plan):
+        repeats, per_pod = end - start, shape.spines * shape.spine_uplinks
+        pods.append(np.repeat(np.arange(start, end, dtype=np.int32), per_pod))
+        template = np.repeat(np.arange(shape.spines, dtype=np.int32), shape.spine_uplinks)
+        spines.append(np.tile(template, repeats))
+        uplinks.append(np.tile(np.arange(shape.spine_uplinks, dtype=np.int32), shape.spines * repeats))
+    pod = np.concatenate(pods)
+    spine = np.concatenate(spines)
+    uplink = np.concatenate(uplinks)
+    count, cores = pod.shape[0], plan.cores_per_plane
+    if plan.core_groups:
+        core, core_port = _core_groups(plan, pod, spine, uplink)
+    else:
+        # Slot i goes to core i mod C on core port i div C; built by repetition rather than division.
+        rounds = -(-count // cores)
+        core = np.tile(np.arange(cores, dtype=np.int32), rounds)[:count]
+        core_port = np.repeat(np.arange(rounds, dtype=np.int32), cores)[:count]
+    return spine, pod, uplink, core, None, core_port
 
 
 def _scattered(values: np.ndarray, at: np.ndarray, size: int) -> np.ndarray:
