@@ -1,20 +1,22 @@
 """Runs: the links of a class grouped by what they share, so a plan is counted without building its links.
 
-Placement yields every run once (DESIGN.md, "the next layer"): links of one class that share their two places
-share their run, medium and cable, and the rules' one-module-per-cage step raises whole groups of cages at once.
-A run here is such a group: (medium, ordered length, links per plane, the rooms at both ends) and, per switch end,
-which switch takes how many of its ports (a key may stand for several identical switches, e.g. the rail leaves of
-an SU, which see the same servers). Part counts, port tables, trunk routes and latency chains are computed from
+Placement yields every run once: links of one class that share their two places share their run, medium and
+cable, and the rules' one-module-per-cage step raises whole groups of cages at once. A run here is such a group:
+(medium, ordered length, links per plane, the rooms at both ends) and, per switch end, which switch takes how many
+of its ports (a key may stand for several identical switches, e.g. the rail leaves of an SU, which see the same
+servers, or for a range of cores). Part counts, port tables, trunk routes and latency chains are computed from
 runs, at a cost that grows with the runs, not the links; the link table is built only when an output needs it
-(FabricLinks.sets builds a class on first access, from the same runs model link by link).
+(FabricLinks.sets builds a class on first access, link by link as before).
 
 A class gets runs only where its layout is one of those below, for which the link-by-link result is proven to be
 the same (tests compare both on every shipped spec and on random specs); any other layout builds its links:
-- nic_leaf: an SU's rail leaves stand in one place (in-row, end-of-row): one run per server;
-- leaf_spine: the same, not rail-optimized to the top: one run per (SU, spine);
-- spine_core: striped cores (no core groups), spines and cores in racks, cages dividing the cores: one run per
-  spine cage of each row of core ports (C x P slots fill P whole rows), and the slots past the last whole block
-  one run per link.
+- nic_leaf: an SU's rail leaves stand in one place (in-row, end-of-row): one run per rack of an SU's servers
+  (cut at leaf cages when cages mix media);
+- leaf_spine: the same, not rail-optimized to the top: one run per (SU, rack of its pod's spines), cut at cage
+  blocks when cages mix media;
+- spine_core: striped cores (no core groups), cages dividing the cores, every spine's uplinks whole cages in the
+  leading pods: one run per piece of a row of core ports with one spine and one rack of cores (see _spine_core),
+  and the slots past the last whole block of P rows one run per link.
 """
 
 from __future__ import annotations
