@@ -118,10 +118,11 @@ def simai_chunks(links: FabricLinks, hardware) -> Iterator[bytes | np.ndarray]:
     yield (f"{counts.nodes} {counts.gpus_per_server} {counts.nvswitches} {counts.switches} {counts.links} "
            f"{counts.gpu_type}\n").encode("ascii")
     yield (" ".join(map(str, range(plan.gpus, counts.nodes))) + " \n").encode("ascii")
+    ids = _id_text(counts.nodes)  # every line's ids are node ids: formatted once, looked up per line
     # NVLink: every GPU to its server's NVSwitch (one per server).
     gpu = np.arange(plan.gpus, dtype=np.int64)
     nvswitch = plan.gpus + gpu // plan.gpus_per_server
-    yield from _format_bytes(gpu, nvswitch, f" {NVLINK_GBPS}Gbps {NVLINK_LATENCY_MS} {ERROR_RATE}")
+    yield from _format_bytes(gpu, nvswitch, f" {NVLINK_GBPS}Gbps {NVLINK_LATENCY_MS} {ERROR_RATE}", ids)
     for plane in range(plan.planes):
         shift = plane * per_plane
         for src, dst, count, speed, host in tables:
@@ -131,7 +132,7 @@ def simai_chunks(links: FabricLinks, hardware) -> Iterator[bytes | np.ndarray]:
                 # Lines of one bandwidth share their tail text; pairs keep the link table's order within it.
                 mask = count == bandwidth
                 tail = f" {int(bandwidth) * speed}Gbps {LINK_LATENCY_MS} {ERROR_RATE}"
-                yield from _format_bytes(src_ids[mask], dst_ids[mask], tail)
+                yield from _format_bytes(src_ids[mask], dst_ids[mask], tail, ids)
 
 
 # Lines formatted per block of this many, so a block's byte grids stay small (~40 MB).
@@ -206,25 +207,43 @@ def _format(src: np.ndarray, dst: np.ndarray, tail: str) -> str:
     return "".join(chunk.tobytes().decode("ascii") for chunk in _format_bytes(src, dst, tail))
 
 
-def _format_bytes(src: np.ndarray, dst: np.ndarray, tail: str) -> Iterator[np.ndarray]:
+def _id_text(limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (decimal text words, digits) of every id below `limit`, to look ids up rather than format each."""
+    ids = np.arange(limit, dtype=np.int64)
+    count = -(-len(str(max(limit - 1, 0))) // 8)
+    return _words(ids, count), np.maximum(np.searchsorted(_POW10, ids, side="right"), 1).astype(np.uint8)
+
+
+def _text(values: np.ndarray, ids: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray | int]:
+    """Return (text words as bytes, digits) of ids: formatted, or looked up in an _id_text table."""
+    if ids is None:
+        wide = _digits(values)
+        return _words(values, -(-int(np.max(wide)) // 8)).view(np.uint8), wide
+    words, digits = ids
+    fewest, most = len(str(int(values.min()))), len(str(int(values.max())))
+    text = words[:, 0][values][:, None] if words.shape[1] == 1 else words[values]
+    return text.view(np.uint8), most if fewest == most else digits[values]
+
+
+def _format_bytes(src: np.ndarray, dst: np.ndarray, tail: str, ids: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> Iterator[np.ndarray]:
     """Yield the bytes (uint8 arrays) of 'src dst<tail>' lines, as f"{src} {dst}{tail}\n" would write them.
 
-    Vectorised: each id becomes its decimal text in 8-byte words (two table look-ups of 4 digits per word). Lines
-    of equal id widths in a row are laid out as one byte grid of fixed columns; a block whose widths change often
-    is laid out as padded words with 0 bytes before each number, and dropping every 0 byte leaves the lines.
+    Vectorised: each id becomes its decimal text in 8-byte words (two table look-ups of 4 digits per word, or one
+    look-up in `ids`, an _id_text table of every id). Lines of equal id widths in a row are laid out as one byte
+    grid of fixed columns; a block whose widths change often is laid out as padded words with 0 bytes before each
+    number, and dropping every 0 byte leaves the lines.
     """
     end = np.frombuffer((tail + "\n").encode("ascii"), dtype=np.uint8)
     for first in range(0, src.shape[0], FORMAT_ROWS):
         a = src[first: first + FORMAT_ROWS].astype(np.int64)
         b = dst[first: first + FORMAT_ROWS].astype(np.int64)
-        wide_a, wide_b = _digits(a), _digits(b)
-        count_a, count_b = -(-int(np.max(wide_a)) // 8), -(-int(np.max(wide_b)) // 8)
-        text_a, text_b = _words(a, count_a).view(np.uint8), _words(b, count_b).view(np.uint8)
+        (text_a, wide_a), (text_b, wide_b) = _text(a, ids), _text(b, ids)
         if isinstance(wide_a, int) and isinstance(wide_b, int):
             yield _fixed_lines(text_a, text_b, wide_a, wide_b, end)
             continue
         wide_a, wide_b = np.broadcast_to(wide_a, a.shape), np.broadcast_to(wide_b, b.shape)
-        key = wide_a * 64 + wide_b
+        key = wide_a.astype(np.int64) * 64 + wide_b
         starts = np.flatnonzero(key[1:] != key[:-1]) + 1
         if starts.size * RUN_LINES > a.shape[0]:
             yield _padded_lines(text_a, text_b, end)

@@ -66,3 +66,24 @@ def test_format_takes_the_fixed_layout_for_runs(monkeypatch):
     src = np.arange(100_000, dtype=np.int64)
     dst = 100_000 + src // 8
     assert simai._format(src, dst, TAIL) == _reference(src, dst, TAIL)
+
+
+@given(pairs=st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 10**9)), min_size=1, max_size=60),
+       sorted_=st.booleans())
+def test_format_with_an_id_table_equals_one_f_string_per_line(pairs, sorted_):
+    """The export looks ids up in a table of every node id's text (_id_text): the same lines as formatting each."""
+    if sorted_:
+        pairs = sorted(pairs)
+    src = np.array([a for a, _ in pairs], dtype=np.int64) % 20_000
+    dst = np.array([b for _, b in pairs], dtype=np.int64) % 20_000
+    ids = simai._id_text(20_000)
+    got = b"".join(bytes(chunk) for chunk in simai._format_bytes(src, dst, TAIL, ids))
+    assert got.decode("ascii") == _reference(src, dst, TAIL)
+
+
+def test_id_table_holds_every_id_text():
+    words, digits = simai._id_text(123_457)
+    text = words.view(np.uint8).reshape(len(words), -1)
+    for value in (0, 1, 9, 10, 99_999, 100_000, 123_456):
+        assert bytes(text[value][text[value] != 0]).decode() == str(value)
+        assert digits[value] == len(str(value))
