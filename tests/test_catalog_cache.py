@@ -68,3 +68,15 @@ def test_a_user_catalog_is_validated_not_cached(cache_dir, tmp_path):
     user.mkdir()
     load_hardware(user)
     assert not cache_dir.exists()
+
+
+def test_a_file_edited_during_validation_is_not_stored_under_its_new_key(cache_dir, monkeypatch):
+    # The key is taken before validation; if a file changes meanwhile, the entries validated from the old bytes
+    # must not be saved as the copy of the new ones (a later start would load a stale catalog).
+    from aifabric.catalog import models
+
+    keys = iter(["key-before", "key-after"])
+    monkeypatch.setattr(cache, "cache_key", lambda files: next(keys))
+    hardware = models.load_hardware()
+    assert _dump(hardware) == _dump(_validated_hardware(None))
+    assert not list(cache_dir.glob("catalog-*.pickle"))

@@ -395,11 +395,15 @@ def load_hardware(user_dir: str | Path | None = None) -> Hardware:
         return _validated_hardware(user_dir)
     from aifabric.catalog import cache, catalog_files
 
-    key = cache.cache_key([catalog_files(kind)[0] for kind in KINDS])
+    files = [catalog_files(kind)[0] for kind in KINDS]
+    key = cache.cache_key(files)
     hardware = cache.load(key)
     if not isinstance(hardware, Hardware):
         hardware = _validated_hardware(None)
-        cache.store(key, hardware)
+        # A file edited while it was being validated would pair the old entries with the new key: store only when
+        # the files still hash to the key they were read under.
+        if cache.cache_key(files) == key:
+            cache.store(key, hardware)
     return hardware
 
 
