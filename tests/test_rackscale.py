@@ -191,7 +191,7 @@ def test_gb300_superpod_reference_design(hardware):
     """topologies/gb300-nvl72-superpod.yaml: 16 SUs of 8 GB300 NVL72 racks on Quantum-X800 XDR, the RA's largest
     row (128 leaf + 72 spine); the BOM counts its 128 racks, 2,304 trays and 1,152 NVLink switch trays; the compute
     racks of an SU draw at most the 1.2 MW TDP the RA gives per 8-rack SU (p. 5, as third-party notes transcribe it;
-    the catalog's rack, 18 x 7.0 + 9 x 1.8 = 142.2 kW, is an UNSURE split of the Enterprise RA's "up to 142 kW")."""
+    the catalog's rack, 18 x 6.98 + 9 x 1.8 = 141.84 kW, is an UNSURE split of the Enterprise RA's "up to 142 kW")."""
     result = plan_fabric("topologies/gb300-nvl72-superpod.yaml")
     plan = result.plan
     assert (plan.switch_counts()["leaf"], plan.switch_counts()["spine"]) == (128, 72)
@@ -199,6 +199,15 @@ def test_gb300_superpod_reference_design(hardware):
     lines = {line.catalog_id: line.quantity for line in result.bom() if line.category == "system"}
     assert lines == {"gb300-nvl72": 128, "gb300-nvl72-compute-tray": 2304, "gb300-nvl72-nvlink-switch-tray": 1152}
     assert result.site()["compute_mw"] / 16 <= 1.2
+
+
+def test_gb300_nvl72_rack_power_is_within_the_enterprise_ra(hardware):
+    """NVIDIA Enterprise RA, GB300 NVL72 with Spectrum-X (System Hardware): a full rack draws "up to 142 kW"
+    (8 power shelves of 33 kW). The catalog's compute and NVLink switch trays must add up to no more than that."""
+    system = hardware.servers["gb300-nvl72"]
+    rack_w = (system.trays_per_rack * system.power_w
+              + system.nvlink_switch_trays_per_rack * system.nvlink_switch_tray_power_w + system.rack_overhead_w)
+    assert 135_000 <= rack_w <= 142_000
 
 
 def test_gb200_superpod_links_are_rail_optimized_to_the_top(hardware):
