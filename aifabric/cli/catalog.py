@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 KIND_CHOICES = ("switches", "nics", "servers", "gpus", "media", "transceivers", "cables", "coherent", "line-equipment",
-                "fibers")
+                "fibers", "fec")
 
 COLUMNS = {
     "switches": ("id", "name", "family", "cages", "cage_form_factor", "lane_gbps", "speeds_gbps", "max_logical_ports",
@@ -22,6 +22,7 @@ COLUMNS = {
     "cables": ("id", "part", "name", "kind", "end_a", "end_b", "legs", "lengths_m", "source"),
     "line-equipment": ("id", "name", "role", "rack_units", "power_w", "fit", "mttr_h", "switching_ms", "source"),
     "fibers": ("id", "name", "loss_db_per_km", "group_index", "dispersion_ps_nm_km", "effective_area_um2", "source"),
+    "fec": ("id", "name", "code", "protocol", "lane_gbps", "codeword_bits", "lane_line_gbps", "extra_ns", "source"),
     "coherent": ("id", "name", "line_rate_gbps", "baud_gbd", "modulation", "spacing_ghz", "reach_km",
                  "required_osnr_db", "source"),
 }

@@ -53,9 +53,15 @@ class FabricResult:
         return site(self.plan, self.links, self.counts, self.hardware, self.spec.pue, self.spec.max_site_mw)
 
     def document(self) -> dict[str, Any]:
-        """Return the `fabric plan --json` document (with `cost_usd` when priced)."""
-        return summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd(),
-                       self.site())
+        """Return the `fabric plan --json` document (with `cost_usd` when priced, `latency_budget` when the spec
+        sets a budget)."""
+        document = summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd(),
+                           self.site())
+        if self.spec.latency_budget_ns is not None:
+            from aifabric.fabric.latency import latency_budget
+
+            document["latency_budget"] = latency_budget(self.latencies, self.spec.latency_budget_ns)
+        return document
 
 
 def plan_fabric(spec_path: str | Path | None, overrides: dict[str, Any] | None = None,
