@@ -256,6 +256,8 @@ class Transceiver(_Entry):
     power_w: float = Field(ge=0)
     split_power_w: float | None = Field(default=None, ge=0)
     module_gbps: int = Field(default=0, ge=0)
+    # The gender of the module's optical receptacle: MPO modules are pinned (IEEE 802.3 MDI), LC has no pins.
+    mdi_gender: Literal["pinned", "unpinned", "none"] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -295,7 +297,7 @@ class Cable(_Entry):
     part: str
     name: str
     kind: Literal["dac", "splitter-dac", "acc", "splitter-acc", "fiber", "splitter-fiber", "trunk", "jumper",
-                  "panel", "adapter", "cassette"]
+                  "panel", "adapter", "cassette", "shuffle"]
     end_a: str = "osfp"
     end_b: str = "osfp"
     legs: int = Field(default=1, gt=0)
@@ -313,6 +315,12 @@ class Cable(_Entry):
     connector_loss_db: float = Field(default=0.0, ge=0)
     power_w: float = Field(ge=0)
     propagation_ns_per_m: float = Field(default=4.9, gt=0)
+    # Fiber parts: TIA-568.3-D polarity type (A straight, B reversed, C pairs flipped; for a panel, its adapters:
+    # A key-up to key-down, B key-up to key-up) and the connector gender at each end (MPO: pinned or unpinned; LC:
+    # none). A splitter's end_a is its main end, end_b its legs; a cassette's end_a its rear MPO.
+    polarity: Literal["A", "B", "C"] | None = None
+    gender_a: Literal["pinned", "unpinned", "none"] | None = None
+    gender_b: Literal["pinned", "unpinned", "none"] | None = None
 
     @model_validator(mode="after")
     def _lengths(self) -> Cable:

@@ -8,6 +8,7 @@ from typing import Any
 
 from aifabric.catalog.models import Hardware, load_hardware
 from aifabric.errors import DesignError, SpecError
+from aifabric.fabric import compat
 from aifabric.fabric.bom import PartCounts, count_parts
 from aifabric.fabric.guards import check_link_table
 from aifabric.fabric.latency import PathLatency, path_latencies
@@ -118,6 +119,7 @@ def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     plan = size(spec, hardware)
     check_link_table(plan)
     links = generate(plan, spec, hardware)
+    compat.check_channels(links)  # every fiber channel lands Tx on Rx through mated ends, or the plan is an error
     counts = count_parts(links, hardware)
     latencies = path_latencies(links, hardware, spec.latency)
     result = FabricResult(spec, hardware, plan, links, counts, latencies)
