@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aifabric.fabric.plan import plan_fabric
 from tests.conftest import TOPOLOGIES
@@ -105,3 +107,171 @@ def test_eight_8u_servers_do_not_fit_a_rack():
 
     with pytest.raises(SpecError, match="servers_per_rack"):
         plan_fabric(TOPOLOGIES / "colossus-100k.yaml", {"server": "hgx-h100"})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Item 3: polarity and gender as rules
+
+SHIPPED = sorted(p for p in TOPOLOGIES.glob("*.yaml"))
+POLARITY_WORDS = ("lands on", "MPO ends meet", "cannot mate", "gives no polarity")
+
+
+def _used_fiber_options(result):
+    links = result.links
+    for link_class in links.sets:
+        hist = links.histogram(link_class)
+        for index in hist.sum(axis=1).nonzero()[0].tolist():
+            option = links.option(link_class, int(index))
+            if option.copper is None:
+                beyond = bool((hist[index] * (links.lengths_m > option.cord_max_m + 1e-6)).sum())
+                yield link_class, option, beyond
+
+
+def _run_shapes(option, beyond) -> set[str]:
+    """Return the channel shapes an option builds (for coverage: every shape is checked somewhere)."""
+    shapes = set()
+    a, b = option.a.links_per_optical_port, option.b.links_per_optical_port
+    shapes.add("shuffle" if a > 1 and b > 1 else "split" if max(a, b) > 1 else "straight")
+    if beyond and option.trunk is not None:
+        shapes.add("structured-lc" if option.cassette is not None else
+                   "structured-split" if max(a, b) > 1 else "structured")
+    return shapes
+
+
+@pytest.mark.parametrize("spec", SHIPPED, ids=lambda p: p.stem)
+def test_polarity_invariant_on_shipped_topologies(spec):
+    """Every fiber channel of every shipped topology lands each Tx lane on the far end's Rx of that lane, in both
+    directions, through pinned-to-unpinned MPO matings (the plan checks it; here it is checked again per option)."""
+    from aifabric.fabric import compat
+
+    result = plan_fabric(spec)
+    switch = result.hardware.switch(result.plan.switch_id)
+    for link_class, option, beyond in _used_fiber_options(result):
+        compat.check_polarity(option, link_class, switch, structured=beyond and option.trunk is not None)
+    assert "adapter-mpo" not in result.document()["parts"]["cables"]
+
+
+SPLIT_ONE_END = {"gpus": 1024, "server": "hgx-h100", "nic": "connectx-7", "switch": "qm9700", "port_gbps": 200}
+FOUR_HALLS = {"name": "four-halls", "gpus": 4096, "server": "hgx-h100", "switch": "sn5600", "port_gbps": 400,
+              "tiers": 3, "placement": {"hall_mw_max": 1.5, "halls_per_building": 1, "building_spacing_m": 300}}
+
+
+def test_every_channel_shape_is_checked(tmp_path):
+    """The shipped topologies plus two specs cover every shape the rules build: a straight cord, a 1:2 splitter
+    (one end shares its optical port), a shuffle (both do), structured runs with jumpers, with splitter legs, and
+    duplex LC through MPO-LC cassettes."""
+    import yaml
+
+    from aifabric.fabric import compat
+
+    four_halls = tmp_path / "four-halls.yaml"
+    four_halls.write_text(yaml.safe_dump(FOUR_HALLS))
+    results = [plan_fabric(spec) for spec in SHIPPED]
+    results += [plan_fabric(None, SPLIT_ONE_END), plan_fabric(four_halls)]
+    shapes = set()
+    for result in results:
+        switch = result.hardware.switch(result.plan.switch_id)
+        for link_class, option, beyond in _used_fiber_options(result):
+            shapes |= _run_shapes(option, beyond)
+            compat.check_polarity(option, link_class, switch, structured=beyond and option.trunk is not None)
+    assert {"straight", "split", "shuffle", "structured", "structured-split", "structured-lc"} <= shapes, shapes
+
+
+def test_million_gpu_has_no_leg_to_leg_coupler():
+    """million-gpu joined 4.05 M splitter legs in MPO couplers: two unpinned ends, two Type B legs in series."""
+    parts = plan_fabric(TOPOLOGIES / "million-gpu.yaml").document()["parts"]
+    assert not any(c.startswith("adapter") for c in parts["cables"])
+    assert sum(n for c, n in parts["cables"].items() if c.startswith("shuffle")) > 0
+
+
+def test_a_wrong_cord_is_an_error_naming_the_run(cli, tmp_path):
+    """A deliberately wrong channel (Type A cords: Tx lands on Tx) is a one-line error naming the run, exit 2."""
+    import yaml
+
+    from aifabric.catalog.models import load_hardware
+
+    cord = load_hardware().cables["mpo12-om4"].model_dump(exclude_none=True)
+    cord["polarity"] = "A"
+    (tmp_path / "cables.yaml").write_text(yaml.safe_dump({"kind": "cables", "entries": [cord]}))
+    code, out, err = cli("fabric", "plan", "--gpus", "2048", "--switch", "sn5600", "--catalog", tmp_path)
+    assert code == 2 and out == ""
+    assert "nic_leaf cord runs on mmf-sr4" in err and "Rx position" in err and len(err.strip().splitlines()) == 1
+
+
+def test_two_unpinned_ends_are_an_error_naming_the_run(tmp_path):
+    """A shuffle module with unpinned adapters would mate two unpinned cords: the gender rule names the run."""
+    import yaml
+
+    from aifabric.catalog.models import load_hardware
+    from aifabric.errors import SpecError
+
+    shuffle = load_hardware().cables["shuffle-mpo12-om4-2x2"].model_dump(exclude_none=True)
+    shuffle["gender_a"] = "unpinned"
+    (tmp_path / "cables.yaml").write_text(yaml.safe_dump({"kind": "cables", "entries": [shuffle]}))
+    with pytest.raises(SpecError, match="nic_leaf cord runs on mmf-sr4: two unpinned MPO ends meet"):
+        plan_fabric(TOPOLOGIES / "million-gpu.yaml", catalog_dir=tmp_path)
+
+
+def test_a_straight_shuffle_lands_tx_on_tx(tmp_path):
+    """Two Type B cords around a Type A shuffle cross twice: Tx on Tx, as two Type B legs in a coupler did."""
+    import yaml
+
+    from aifabric.catalog.models import load_hardware
+    from aifabric.errors import SpecError
+
+    shuffle = load_hardware().cables["shuffle-mpo12-om4-2x2"].model_dump(exclude_none=True)
+    shuffle["polarity"] = "A"
+    (tmp_path / "cables.yaml").write_text(yaml.safe_dump({"kind": "cables", "entries": [shuffle]}))
+    with pytest.raises(SpecError, match="nic_leaf cord runs on mmf-sr4: Tx lane 0 of .* lands on position"):
+        plan_fabric(None, {"gpus": 4096, "server": "hgx-b200", "switch": "sn5600", "planes": 2, "port_gbps": 200},
+                    catalog_dir=tmp_path)
+
+
+def test_the_split_mode_nic_takes_nvidias_splitter_not_a_shuffle():
+    """A NIC running one 200G port on a 400G module lights half its lanes for one link (NVIDIA's 200G mode over
+    MFP7E20): only the switch's optical port is shared, so a 1:2 splitter joins them (no shuffle, no coupler)."""
+    result = plan_fabric(None, SPLIT_ONE_END)
+    option = result.links.options["nic_leaf"][0]
+    assert (option.a.links_per_optical_port, option.b.links_per_optical_port) == (2, 1)
+    assert option.cord.id == "mpo12-om4-splitter" and option.shuffle is None and option.b.split_lanes
+    assert result.document()["parts"]["cables"]["mpo12-om4-splitter"] == result.plan.link_counts()["nic_leaf"] // 2
+
+
+specs = st.fixed_dictionaries({
+    "gpus": st.integers(8, 40_000),
+    "server": st.sampled_from(["hgx-h100", "dgx-h100", "hgx-b200", "dgx-b300", "hgx-h100-4u-lc", "gb200-nvl72-tray"]),
+    "switch": st.sampled_from(["sn5600", "sn5400", "qm9700", "q3400", "th4-64x400", "sn5610"]),
+}, optional={
+    "planes": st.sampled_from([1, 2]),
+    "port_gbps": st.sampled_from([200, 400, 800]),
+    "tiers": st.sampled_from(["auto", 2, 3]),
+    "placement": st.fixed_dictionaries({}, optional={
+        "racks_per_row": st.integers(1, 64), "row_pitch_m": st.floats(1.0, 8.0),
+        "leaf_location": st.sampled_from(["in-row", "end-of-row", "central"]),
+        "hall_mw_max": st.floats(0.5, 20.0)}),
+})
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(spec=specs)
+def test_polarity_invariant_on_random_specs(spec, tmp_path):
+    """Random specs: a plan either fails for a design reason that is not polarity or gender (the shipped catalog
+    never builds a wrong channel), or every fiber channel it builds passes the rules."""
+    import yaml
+
+    from aifabric.errors import SpecError
+    from aifabric.fabric import compat
+
+    path = tmp_path / "random.yaml"
+    path.write_text(yaml.safe_dump(dict(spec, name="random")))
+    try:
+        result = plan_fabric(path)
+    except SpecError as exc:
+        assert not any(word in exc.message for word in POLARITY_WORDS), exc.message
+        return
+    switch = result.hardware.switch(result.plan.switch_id)
+    for link_class, option, beyond in _used_fiber_options(result):
+        compat.check_polarity(option, link_class, switch, structured=beyond and option.trunk is not None)
+        for o in result.links.options[link_class]:  # and every option the rules offered the class
+            compat.check_polarity(o, link_class, switch, structured=o.trunk is not None)

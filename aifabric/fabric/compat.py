@@ -151,7 +151,10 @@ def _optical_end(hardware: Hardware, end: CageEnd, family: str, reach_m: float) 
         else:
             if optical_port_gbps % end.port_gbps:
                 continue
-            per_link, shared = 1, optical_port_gbps // end.port_gbps
+            # An optical port is shared by as many links as the cage puts on it: a NIC cage running one 200G port
+            # on a 400G module lights half its lanes for one link (NVIDIA's 200G mode), it does not share it.
+            per_link = 1
+            shared = max(min(optical_port_gbps // end.port_gbps, -(-end.ports_per_cage // module.ports)), 1)
         lit = end.ports_per_cage * end.port_gbps
         result.append(OpticalEnd(module, module.port_pmd, module.lane_gbps, module.reach_m, shared, per_link,
                                  end.fits == "nic" and lit * 2 <= module.module_gbps
