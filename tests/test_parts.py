@@ -263,17 +263,18 @@ def test_bluefield_3_copper_is_a_qsfp112_splitter():
 
 def test_multi_plane_nic_uses_splitter_fibers():
     """million-gpu (BlueField-3 over 2 x 200G planes): before, two straight MPO trunks met one NIC MPO socket. Each
-    MPO whose lanes go to two far ends takes a 1:2 splitter fiber (MFP7E20/MFP7E40); legs meet in an adapter."""
+    MPO whose lanes go to two far ends is split: in cord runs where both ends share their optical ports, a straight
+    cord from each to a shuffle module (no vendor documents a coupler between two splitter legs: issue 21)."""
     result = plan_fabric(None, {"gpus": 4096, "server": "hgx-b200", "switch": "sn5600", "planes": 2,
                                 "port_gbps": 200})
     parts = result.document()["parts"]
     option = result.links.options["nic_leaf"][0]
     assert option.a.links_per_optical_port == 2 and option.b.links_per_optical_port == 2
-    assert set(parts["cables"]) <= {"mpo12-om4-splitter", "mpo12-os2-splitter", "acc-800g-splitter-qsfp112",
-                                    "adapter-mpo"}
+    assert set(parts["cables"]) <= {"mpo12-om4", "mpo12-os2", "shuffle-mpo12-om4-2x2", "shuffle-mpo12-os2-2x2",
+                                    "mpo12-om4-splitter", "mpo12-os2-splitter", "acc-800g-splitter-qsfp112"}
     nic_links = result.plan.link_counts()["nic_leaf"]
-    splitters = sum(n for c, n in parts["cables"].items() if "splitter" in c)
-    assert splitters >= nic_links  # half a splitter per link at each end
+    shuffles = sum(n for c, n in parts["cables"].items() if c.startswith("shuffle"))
+    assert shuffles * 4 >= nic_links  # a 2 x 2 shuffle carries four links
     assert parts["nic_modules"] == {"qsfp112-sr4-400g": 4096}  # one module per NIC cage, all planes share it
 
 
@@ -562,21 +563,23 @@ def test_trunk_routes_by_segment_equal_routes_by_link(spec, monkeypatch):
 # Part strings an order desk accepts, and every part in its group (issue 11's leftovers)
 
 
-def test_a_coupler_joining_two_splitter_legs_is_a_cable_not_structured_cabling():
-    """Before: a link split at both ends (an SN5600 400G port at 2 x 200G to BlueField-3s split over two planes)
-    listed the MPO coupler joining its two splitter legs under structured_cabling, though the run is a plain cord
-    run with no trunk or panel. It is part of the cord run: one coupler per link, among the cables, chosen by the
-    rules (Option.adapter)."""
+def test_a_link_split_at_both_ends_takes_a_shuffle_not_a_coupler():
+    """Issue 11 listed the coupler joining two splitter legs under structured_cabling; issue 21: no vendor documents
+    that coupler (two unpinned legs, and two Type B legs in series land Tx on Tx). A link split at both ends (an
+    SN5600 400G port at 2 x 200G to BlueField-3s split over two planes) is a cord run through a shuffle module,
+    among the cables, chosen by the rules (Option.shuffle): a straight cord per optical port at each end."""
     result = plan_fabric(None, {"gpus": 4096, "server": "hgx-b200", "switch": "sn5600", "planes": 2,
                                 "port_gbps": 200})
     parts = result.document()["parts"]
     assert parts["structured_cabling"] == {}
     option = result.links.options["nic_leaf"][0]
-    assert option.adapter is not None and option.adapter.kind == "adapter"
-    nic_links = result.plan.link_counts()["nic_leaf"]
-    assert parts["cables"]["adapter-mpo"] >= nic_links
-    line = next(line for line in result.bom() if line.catalog_id == "adapter-mpo")
-    assert line.part == "ADAPTER-MPO12-APC" and " m" not in line.description.split(")")[-1]
+    assert option.adapter is None and option.shuffle is not None and option.shuffle.kind == "shuffle"
+    assert "adapter-mpo" not in parts["cables"] and "adapter-mpo" not in result.hardware.cables
+    links = result.plan.link_counts()["total"]  # NIC-leaf and leaf-spine links both run 200G on 400G optical ports
+    assert parts["cables"]["shuffle-mpo12-om4-2x2"] == links // 4  # a 2 x 2 shuffle carries four links
+    assert parts["cables"]["mpo12-om4"] == links  # one cord per optical port (two links) at each end
+    line = next(line for line in result.bom() if line.catalog_id == "shuffle-mpo12-om4-2x2")
+    assert " m" not in line.description.split(")")[-1]
 
 
 def test_b300_xdr_bom_orders_the_module_strings_nvidia_lists():

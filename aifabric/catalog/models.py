@@ -9,6 +9,7 @@ decide whether two ends can be joined, and with which parts, live in aifabric.fa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,6 +40,11 @@ class _Entry(BaseModel):
 
     id: str = Field(pattern=_ID)
     source: str = Field(min_length=3)
+    # What a buyer orders: the vendor's orderable part number, the vendor, and whether the code was read from a
+    # vendor source (False: a specification a vendor quotes against, e.g. `vendor: generic`).
+    order_code: str | None = None
+    vendor: str | None = None
+    verified: bool | None = None
 
 
 class Switch(_Entry):
@@ -65,6 +71,8 @@ class Switch(_Entry):
     port_name: str = "swp{cage}s{lane}"
     port_name_unsplit: str = "swp{cage}"
     power_w: float = Field(ge=0)
+    # Port-to-port latency is the ASIC's: switches of one ASIC (asic) share it, each ASIC's figure cited.
+    asic: str | None = None
     latency_ns: float = Field(ge=0)
     height_u: int = Field(default=1, gt=0)
     # Shared packet buffer of the ASIC (MB = 10^6 bytes): what PFC headroom must fit in at a site edge.
@@ -198,6 +206,8 @@ class Server(_Entry):
     nic_cage_ports: int = Field(default=1, gt=0)
     power_w: float = Field(ge=0)
     height_u: int = Field(default=8, gt=0)
+    # Liquid-cooled systems (direct-to-chip) get the liquid rack power limit by default (aifabric.fabric.placement).
+    cooling: Literal["air", "liquid"] = "air"
     # Rack-scale systems only: GPUs in one NVLink domain, compute trays per rack, racks per domain (NVL36x2: 2),
     # NVLink switch trays per rack and their power.
     scale_up_domain: int | None = Field(default=None, gt=0)
@@ -246,6 +256,8 @@ class Transceiver(_Entry):
     power_w: float = Field(ge=0)
     split_power_w: float | None = Field(default=None, ge=0)
     module_gbps: int = Field(default=0, ge=0)
+    # The gender of the module's optical receptacle: MPO modules are pinned (IEEE 802.3 MDI), LC has no pins.
+    mdi_gender: Literal["pinned", "unpinned", "none"] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -285,7 +297,7 @@ class Cable(_Entry):
     part: str
     name: str
     kind: Literal["dac", "splitter-dac", "acc", "splitter-acc", "fiber", "splitter-fiber", "trunk", "jumper",
-                  "panel", "adapter", "cassette"]
+                  "panel", "adapter", "cassette", "shuffle"]
     end_a: str = "osfp"
     end_b: str = "osfp"
     legs: int = Field(default=1, gt=0)
@@ -303,6 +315,12 @@ class Cable(_Entry):
     connector_loss_db: float = Field(default=0.0, ge=0)
     power_w: float = Field(ge=0)
     propagation_ns_per_m: float = Field(default=4.9, gt=0)
+    # Fiber parts: TIA-568.3-D polarity type (A straight, B reversed, C pairs flipped; for a panel, its adapters:
+    # A key-up to key-down, B key-up to key-up) and the connector gender at each end (MPO: pinned or unpinned; LC:
+    # none). A splitter's end_a is its main end, end_b its legs; a cassette's end_a its rear MPO.
+    polarity: Literal["A", "B", "C"] | None = None
+    gender_a: Literal["pinned", "unpinned", "none"] | None = None
+    gender_b: Literal["pinned", "unpinned", "none"] | None = None
 
     @model_validator(mode="after")
     def _lengths(self) -> Cable:
@@ -349,6 +367,24 @@ class Medium(_Entry):
         return self.pmd is not None or self.switch_transceiver is not None
 
 
+class Fec(_Entry):
+    """A link's forward error correction on one protocol and SerDes lane rate: the codeword a receiver buffers
+    before it can decode, at the lane's signalling rate."""
+
+    name: str
+    code: str
+    protocol: Literal["ethernet", "infiniband"]
+    lane_gbps: int = Field(gt=0)
+    codeword_bits: int = Field(gt=0)
+    lane_line_gbps: float = Field(gt=0)
+    extra_ns: float = Field(default=0.0, ge=0)
+
+    @property
+    def latency_ns(self) -> float:
+        """Return the FEC latency of one hop: one codeword at the lane's line rate, plus decoder/inner-code time."""
+        return self.codeword_bits / self.lane_line_gbps + self.extra_ns
+
+
 @dataclass(frozen=True)
 class Hardware:
     """Every catalog kind the fabric designer uses, loaded once."""
@@ -360,6 +396,12 @@ class Hardware:
     cables: dict[str, Cable]
     media: dict[str, Medium]
     gpus: dict[str, Gpu]
+    fec: dict[str, Fec] = dataclass_field(default_factory=dict)
+
+    def fec_for(self, protocol: str, lane_gbps: int) -> Fec | None:
+        """Return the FEC a link of this protocol runs at this SerDes lane rate, or None when the catalog has none."""
+        return next((f for f in sorted(self.fec.values(), key=lambda f: f.id)
+                     if f.protocol == protocol and f.lane_gbps == lane_gbps), None)
 
     def switch(self, switch_id: str) -> Switch:
         """Return a switch by id or raise CatalogError."""
@@ -384,7 +426,7 @@ class Hardware:
 
 KINDS = {
     "switches": Switch, "nics": Nic, "servers": Server,
-    "transceivers": Transceiver, "cables": Cable, "media": Medium, "gpus": Gpu,
+    "transceivers": Transceiver, "cables": Cable, "media": Medium, "gpus": Gpu, "fec": Fec,
 }
 
 

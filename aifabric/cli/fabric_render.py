@@ -37,6 +37,12 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         ("Latency one-way", f"same leaf {_ns(d['latency_ns']['same_leaf'])}, same pod "
                             f"{_ns(d['latency_ns']['same_pod'])}, worst {_ns(d['latency_ns']['worst'])}"),
     ]
+    if "latency_budget" in d:
+        b = d["latency_budget"]
+        verdict = "[green]met[/green]" if b["met"] else "[bold red]violated[/bold red]"
+        relation = "within" if b["met"] else "over"
+        rows.append(("Latency budget", f"{verdict}: worst {_ns(b['worst_ns'])} ({b['worst_class']}) {relation} "
+                                       f"the {_ns(b['ns'])} budget"))
     if d.get("scale_up", {}).get("domain_gpus"):
         u = d["scale_up"]
         rows.insert(1, ("Scale-up", f"{count(u['racks'], 'rack')} of {u['domain_gpus']}-GPU NVLink domains: "

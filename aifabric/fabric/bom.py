@@ -255,10 +255,17 @@ def _count_fiber(option, n_links: int, length_m: float, counts: PartCounts) -> N
     if not splits:
         _add(counts.cables, (option.cord.id, length_m), n_links * _ports_per_link(option))
         return
+    if option.shuffle is not None:
+        # Split at both ends: a straight cord from each far-end optical port (the run's length) and from each
+        # near-end one (the shortest cord) to shuffle modules beside the near end, each joining `legs` ports of
+        # each side (aifabric.fabric.compat).
+        _add(counts.cables, (option.cord.id, length_m), -(-n_links // option.b.links_per_optical_port))
+        near = min(option.cord.lengths_m)
+        _add(counts.cables, (option.cord.id, near), -(-n_links // option.a.links_per_optical_port))
+        _add(counts.cables, (option.shuffle.id, None), -(-n_links // option.shuffle.legs ** 2))
+        return
     for split in splits:
         _add(counts.cables, (option.cord.id, length_m), -(-n_links // split))
-    if option.adapter is not None:
-        _add(counts.cables, (option.adapter.id, None), n_links)
 
 
 def _add(bucket: dict, key, n: int) -> None:
@@ -291,7 +298,8 @@ def _count_jumpers(option, n_links: int, counts: PartCounts) -> None:
     optical_ports = n_links * _ports_per_link(option)
     for end in ends:
         if end.links_per_optical_port > 1:
-            _add(counts.cables, (option.cord.id, min(option.cord.lengths_m)), -(-n_links // end.links_per_optical_port))
+            legs = option.splitter or option.cord
+            _add(counts.cables, (legs.id, min(legs.lengths_m)), -(-n_links // end.links_per_optical_port))
         else:
             _add(counts.structured, (option.jumper.id, min(option.jumper.lengths_m), None), optical_ports)
 

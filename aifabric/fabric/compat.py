@@ -151,7 +151,10 @@ def _optical_end(hardware: Hardware, end: CageEnd, family: str, reach_m: float) 
         else:
             if optical_port_gbps % end.port_gbps:
                 continue
-            per_link, shared = 1, optical_port_gbps // end.port_gbps
+            # An optical port is shared by as many links as the cage puts on it: a NIC cage running one 200G port
+            # on a 400G module lights half its lanes for one link (NVIDIA's 200G mode), it does not share it.
+            per_link = 1
+            shared = max(min(optical_port_gbps // end.port_gbps, -(-end.ports_per_cage // module.ports)), 1)
         lit = end.ports_per_cage * end.port_gbps
         result.append(OpticalEnd(module, module.port_pmd, module.lane_gbps, module.reach_m, shared, per_link,
                                  end.fits == "nic" and lit * 2 <= module.module_gbps
@@ -209,15 +212,17 @@ class Option:
     panel: Cable | None = None
     jumper: Cable | None = None
     cord_max_m: float = 0.0
-    adapter: Cable | None = None         # joins the two splitter legs of a link split at both ends
+    adapter: Cable | None = None         # (no longer chosen: two splitter legs cannot mate in a coupler)
     cassette: Cable | None = None        # breaks a trunk's MPO legs out to the panel's duplex-LC ports
+    shuffle: Cable | None = None         # both ends share optical ports: straight cords to a shuffle module
+    splitter: Cable | None = None        # the splitter legs of structured runs when the cord is straight
 
     @property
     def lengths_m(self) -> list[float]:
         """Return the orderable lengths a run on this option is rounded to: cords, then trunks beyond them."""
         if self.copper is not None:
             return sorted(self.copper.lengths_m)
-        cords = sorted(self.cord.lengths_m) if self.cord is not None else []
+        cords = sorted(v for v in self.cord.lengths_m if v <= self.cord_max_m + 1e-9) if self.cord is not None else []
         trunks = sorted(v for v in self.trunk.lengths_m if v > self.cord_max_m) if self.trunk is not None else []
         return cords + trunks
 
@@ -249,17 +254,23 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
             connector = (end_a.module or end_b.module).connector if (end_a.module or end_b.module) else "mpo-12"
             fiber = (end_a.module or end_b.module).fiber if (end_a.module or end_b.module) else "smf"
             split = max(end_a.links_per_optical_port, end_b.links_per_optical_port)
+            both = min(end_a.links_per_optical_port, end_b.links_per_optical_port) > 1
             kind = "fiber" if split == 1 else "splitter-fiber"
             if split > 1 and connector == "lc-duplex":
                 continue  # CWDM optics multiplex all lanes on one fiber pair: no splitter exists
             cord = fiber_cable(hardware, None, fiber, connector, split, kind)
             if cord is None:
                 continue
-            # Split at both ends: a switch-side and a NIC-side splitter leg meet in a coupler.
-            adapter = None
-            if min(end_a.links_per_optical_port, end_b.links_per_optical_port) > 1:
-                adapter = _by_kind(hardware, "adapter", connector)
-                if adapter is None:
+            # Split at both ends: no vendor documents a coupler joining two splitter legs (two unpinned ends, and
+            # two Type-B legs in series land Tx on Tx). Each module's optical port takes a straight cord to a
+            # shuffle module that sends each link's lanes from its slot at one end to its slot at the other;
+            # structured runs still plug each splitter leg into its own panel port (the trunk joins them).
+            adapter = shuffle = splitter = None
+            if both:
+                splitter = cord
+                cord = fiber_cable(hardware, None, fiber, connector, 1, "fiber")
+                shuffle = _shuffle(hardware, connector, fiber, split)
+                if cord is None or shuffle is None:
                     continue
             trunk = hardware.cables.get(medium.trunk) if medium.trunk else None
             if trunk is not None and trunk.fiber != fiber:
@@ -273,7 +284,16 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
             if trunk is None or panel is None or jumper is None or (trunk.end_a != connector and cassette is None):
                 trunk = panel = jumper = cassette = None
             cord_max = max(cord.lengths_m)
-            option = Option(medium, 0.0, None, end_a, end_b, cord, trunk, panel, jumper, cord_max, adapter, cassette)
+            if shuffle is not None:
+                # The shuffle's two mated pairs are in the channel: cords only as long as the budget allows.
+                budget = min(e.module.channel_loss_db for e in (end_a, end_b) if e.module is not None)
+                fits = [v for v in cord.lengths_m
+                        if 2 * shuffle.connector_loss_db + v / 1000 * cord.loss_db_per_km <= budget + 1e-9]
+                if not fits:
+                    continue
+                cord_max = max(fits)
+            option = Option(medium, 0.0, None, end_a, end_b, cord, trunk, panel, jumper, cord_max, adapter, cassette,
+                            shuffle, splitter)
             structured_max = 0.0
             if trunk is not None:
                 # Structured runs are as long as the PMD's channel insertion loss allows, and no longer.
@@ -283,17 +303,25 @@ def _optical_option(hardware: Hardware, medium: Medium, a: CageEnd, b: CageEnd) 
                 # reach between two lengths would order a trunk past the budget.
                 structured_max = max((v for v in trunk.lengths_m if v <= by_loss + 1e-9), default=0.0)
             if structured_max <= cord_max:
-                option = Option(medium, 0.0, None, end_a, end_b, cord, None, None, None, cord_max, adapter)
+                option = Option(medium, 0.0, None, end_a, end_b, cord, None, None, None, cord_max, adapter, None,
+                                shuffle, splitter)
                 structured_max = cord_max
             reach = min(medium.reach_m, end_a.reach_m, end_b.reach_m, structured_max)
             return Option(medium, reach, None, end_a, end_b, cord, option.trunk, option.panel, option.jumper,
-                          cord_max, adapter, option.cassette)
+                          cord_max, adapter, option.cassette, shuffle, splitter)
     return None
 
 
 def _by_kind(hardware: Hardware, kind: str, connector: str) -> Cable | None:
     for cable in sorted(hardware.cables.values(), key=lambda c: c.id):
         if cable.kind == kind and cable.end_a == connector:
+            return cable
+    return None
+
+
+def _shuffle(hardware: Hardware, connector: str, fiber: str, slots: int) -> Cable | None:
+    for cable in sorted(hardware.cables.values(), key=lambda c: c.id):
+        if cable.kind == "shuffle" and cable.end_a == connector and cable.fiber == fiber and cable.legs == slots:
             return cable
     return None
 
@@ -365,3 +393,290 @@ def port_usage(links) -> dict[str, dict]:
         result[tier] = {"switch": switch.id, "cages_used_max": cages, "cages": switch.cages,
                         "logical_ports_max": switch.max_logical_ports, "logical_ports_used_max": ports}
     return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Polarity and gender (asked by the plan: every fiber channel it builds must land Tx on Rx through mated ends)
+#
+# Fiber positions are numbered on each connector face as TIA-568.3-D numbers them (MPO-12: 1-12, MPO-16: 1-16, a
+# duplex LC: 1-2). A parallel module sends lane j on position j+1 and receives it on position N-j (IEEE 802.3
+# optical lane assignments of SR4/DR4/SR8: Tx on the low positions, Rx mirrored on the high ones); a duplex-LC
+# (WDM) module sends on 1 and receives on 2. Each part maps positions: Type A straight (i -> i), Type B reversed
+# (i -> N+1-i), Type C pairs flipped (1<->2, 3<->4, ...); an adapter joins two faces key-up to key-down (A, aligned)
+# or key-up to key-up (B, reversed), a plug goes straight into a module. A channel is right when lane j of each end
+# arrives on the far end's Rx position of lane j, and every MPO mating joins one pinned and one unpinned end (a
+# module's MPO receptacle is pinned, IEEE 802.3; LC has no pins).
+
+POSITIONS = {"mpo-12": 12, "mpo-16": 16, "lc-duplex": 2}
+
+
+def _map(polarity: str, n: int, p: int) -> int:
+    """Return the position p lands on through a Type A, B or C part (or an A/B adapter) of n positions."""
+    if polarity == "A":
+        return p
+    if polarity == "B":
+        return n + 1 - p
+    return p + 1 if p % 2 else p - 1
+
+
+class _Step:
+    """One part of a channel: a position map in each direction, and the name the error message gives it."""
+
+    def __init__(self, name: str, fwd, back=None):
+        self.name, self.fwd, self.back = name, fwd, back or fwd
+
+
+def _typed(name: str, polarity: str, n: int) -> _Step:
+    return _Step(f"{name} (Type {polarity})", lambda p: _map(polarity, n, p))
+
+
+def _fan(name: str, polarity: str, n: int, lanes: int, slot_main: int) -> _Step:
+    """Return a 1:k splitter from its main end to the leg of slot_main (back: that leg to the main end). Leg k
+    carries the main end's lanes k*lanes .. k*lanes+lanes-1 as its lanes 0..lanes-1, crossed (B) or not (A)."""
+    def fwd(p):
+        if p is None:
+            return None
+        low = p <= n // 2
+        i = p - 1 if low else n - p
+        if i // lanes != slot_main:
+            return None  # the fiber leaves on another leg
+        j = i % lanes
+        return (n - j if low else j + 1) if polarity == "B" else (j + 1 if low else n - j)
+
+    def back(q):
+        if q is None:
+            return None
+        low = q <= n // 2
+        j = q - 1 if low else n - q
+        if j >= lanes:
+            return None
+        i = slot_main * lanes + j
+        return (n - i if low else i + 1) if polarity == "B" else (i + 1 if low else n - i)
+    return _Step(f"{name} leg {slot_main + 1} (Type {polarity})", fwd, back)
+
+
+def _mesh(name: str, polarity: str, n: int, lanes: int, slot_in: int, slot_out: int) -> _Step:
+    """Return a shuffle (mesh) module: slot s of input port u leaves on output port s as its slot u, crossed (B)
+    or not (A). fwd: from the input port of the link's far-end slot slot_out; the link's near slot is slot_in."""
+    def shuffle(p, slot_expected, slot_new):
+        if p is None:
+            return None
+        low = p <= n // 2
+        i = p - 1 if low else n - p
+        if i // lanes != slot_expected:
+            return None
+        i = slot_new * lanes + i % lanes
+        return (n - i if low else i + 1) if polarity == "B" else (i + 1 if low else n - i)
+    return _Step(f"{name} (Type {polarity} shuffle)", lambda p: shuffle(p, slot_in, slot_out),
+                 lambda p: shuffle(p, slot_out, slot_in))
+
+
+@dataclass(frozen=True)
+class _Face:
+    """One end of a channel: a module's optical port (or a co-packaged switch port)."""
+
+    name: str
+    connector: str
+    gender: str
+    lanes: int           # lanes of one optical port
+    slots: int           # links sharing the optical port (1: the port is one link's)
+
+
+def _face(end: OpticalEnd, switch: Switch | None) -> _Face:
+    if end.module is not None:
+        module = end.module
+        gender = module.mdi_gender or ("none" if module.connector == "lc-duplex" else "pinned")
+        return _Face(module.id, module.connector, gender, module.lanes_per_optical_port, end.links_per_optical_port)
+    connector = (switch.cpo_connector if switch is not None else None) or "mpo-12"
+    # A co-packaged switch's front-panel MPO ports stand where a module's receptacle would (pinned, UNSURE).
+    return _Face(switch.id if switch is not None else "co-packaged port", connector,
+                 "none" if connector == "lc-duplex" else "pinned", 4, end.links_per_optical_port)
+
+
+def _fiber(cable: Cable, role: str) -> tuple[str, str, str]:
+    """Return (polarity, gender at end a, gender at end b) of a fiber part, or raise when the catalog omits them."""
+    if cable.polarity is None or cable.gender_a is None or cable.gender_b is None:
+        raise DesignError(f"catalog cable {cable.id} ({role}) gives no polarity and connector gender: add polarity "
+                          f"(A, B or C, TIA-568.3-D) and gender_a / gender_b (pinned, unpinned or none)",
+                          field="catalog")
+    return cable.polarity, cable.gender_a, cable.gender_b
+
+
+def _check_mate(left: tuple[str, str], right: tuple[str, str], connector: str) -> str | None:
+    """Return why two ends cannot mate (None when they can): MPO needs one pinned and one unpinned end."""
+    (gl, nl), (gr, nr) = left, right
+    if connector == "lc-duplex" or "none" in (gl, gr):
+        return None if gl == gr == "none" else f"{nl} ({gl}) cannot mate {nr} ({gr})"
+    if {gl, gr} != {"pinned", "unpinned"}:
+        return f"two {gl} MPO ends meet: {nl} and {nr} (an MPO mating needs one pinned and one unpinned end)"
+    return None
+
+
+def channel_runs(option: Option, switch: Switch | None = None, structured: bool = True
+                 ) -> list[tuple[str, list, list]]:
+    """Return the fiber channels an optical option builds, each as (run, steps, matings): the cord run (a cord, a
+    1:2 splitter where one end shares an optical port, or a cord to a shuffle module and one on where both do) and
+    the structured run (jumpers or splitter legs, panels, trunk, MPO-LC cassettes) when it has one."""
+    a, b = _face(option.a, switch), _face(option.b, switch if option.b.module is None else None)
+    runs = []
+    cord_kind = option.cord.kind
+    if a.slots > 1 and b.slots > 1:
+        runs.append(("cord", *_shuffle_run(option, a, b)))
+    elif cord_kind == "splitter-fiber" or a.slots > 1 or b.slots > 1:
+        runs.append(("cord", *_split_run(option, a, b, option.cord, None)))
+    else:
+        runs.append(("cord", *_straight_run(option, a, b)))
+    if structured and option.trunk is not None:
+        runs.append(("structured", *_structured_run(option, a, b)))
+    return runs
+
+
+def _straight_run(option: Option, a: _Face, b: _Face):
+    pol, ga, gb = _fiber(option.cord, "cord")
+    n = POSITIONS[a.connector]
+    steps = [_typed(option.cord.id, pol, n)]
+    matings = [((a.gender, a.name), (ga, option.cord.id)), ((gb, option.cord.id), (b.gender, b.name))]
+    return lambda sa, sb: steps, matings
+
+
+def _split_run(option: Option, a: _Face, b: _Face, splitter: Cable, far: list | None):
+    """A splitter's main end at the shared end, a leg at the other (far: the parts between the leg and the far
+    module, default nothing)."""
+    pol, g_main, g_leg = _fiber(splitter, "splitter cord")
+    n = POSITIONS[a.connector]
+    shared_a = a.slots > 1
+    lanes = (a.lanes // a.slots) if shared_a else (b.lanes // b.slots)
+    matings = [((a.gender if shared_a else b.gender, a.name if shared_a else b.name), (g_main, splitter.id)),
+               ((g_leg, splitter.id), (b.gender if shared_a else a.gender, b.name if shared_a else a.name))]
+
+    def steps(sa, sb):
+        if shared_a:
+            return [_fan(splitter.id, pol, n, lanes, sa)]
+        fan = _fan(splitter.id, pol, n, lanes, sb)
+        return [_Step(fan.name, fan.back, fan.fwd)]
+    return steps, matings
+
+
+def _shuffle_run(option: Option, a: _Face, b: _Face):
+    """Both ends share their optical ports: a straight cord from each module to a shuffle (mesh) module, which sends
+    each link's lanes from its slot at one end to its slot at the other."""
+    shuffle = option.shuffle
+    if shuffle is None:
+        raise DesignError(f"{option.medium.id}: both ends share optical ports and the catalog has no shuffle module "
+                          f"for {a.connector}; add a cable of kind shuffle", field="catalog")
+    pol, ga, gb = _fiber(option.cord, "cord")
+    spol, sa_gender, sb_gender = _fiber(shuffle, "shuffle module")
+    n = POSITIONS[a.connector]
+    lanes = a.lanes // a.slots
+    matings = [((a.gender, a.name), (ga, option.cord.id)), ((gb, option.cord.id), (sa_gender, shuffle.id)),
+               ((sb_gender, shuffle.id), (ga, option.cord.id)), ((gb, option.cord.id), (b.gender, b.name))]
+    return (lambda sa, sb: [_typed(option.cord.id, pol, n), _mesh(shuffle.id, spol, n, lanes, sa, sb),
+                            _typed(option.cord.id, pol, n)]), matings
+
+
+def _structured_run(option: Option, a: _Face, b: _Face):
+    """Jumper (or splitter leg) - panel - trunk - panel - jumper (or leg); a duplex-LC PMD reaches the MPO trunk
+    through an MPO-LC cassette at each end (its LC ports taken as a bank of positions 1-12 on its front)."""
+    trunk, panel, jumper = option.trunk, option.panel, option.jumper
+    tpol, tga, tgb = _fiber(trunk, "trunk")
+    n = POSITIONS[trunk.end_a]
+    if option.cassette is not None:
+        cassette = option.cassette
+        cpol, c_rear, c_front = _fiber(cassette, "cassette")
+        jpol, jga, jgb = _fiber(jumper, "jumper")
+        # A duplex jumper flips its pair: on the cassette's bank of LC positions, a Type C (pair) flip.
+        jumper_on_bank = "C" if jpol == "B" else "A"
+        matings = [((a.gender, a.name), (jga, jumper.id)), ((jgb, jumper.id), (c_front, cassette.id)),
+                   ((c_rear, cassette.id), (tga, trunk.id)), ((tgb, trunk.id), (c_rear, cassette.id)),
+                   ((c_front, cassette.id), (jga, jumper.id)), ((jgb, jumper.id), (b.gender, b.name))]
+        def to_lc(p):
+            return None if p is None else (p - 1) % 2 + 1  # a bank position -> its duplex port's position
+
+        steps = [_Step("LC port", lambda p: p, to_lc), _typed(jumper.id, jumper_on_bank, n),
+                 _typed(cassette.id, cpol, n), _typed(trunk.id, tpol, n), _typed(cassette.id, cpol, n),
+                 _typed(jumper.id, jumper_on_bank, n), _Step("LC port", to_lc, lambda p: p)]
+        return (lambda sa, sb: steps), matings
+    ppol = panel.polarity or "A"
+    ends = []
+    for face in (a, b):
+        if face.slots > 1:
+            pol, g_main, g_leg = _fiber(option.cord, "splitter leg")
+            ends.append(("split", pol, g_main, g_leg, option.cord))
+        else:
+            pol, g1, g2 = _fiber(jumper, "jumper")
+            ends.append(("jumper", pol, g1, g2, jumper))
+    (ka, pa, ga1, ga2, part_a), (kb, pb, gb1, gb2, part_b) = ends
+    matings = [((a.gender, a.name), (ga1, part_a.id)), ((ga2, part_a.id), (tga, f"{trunk.id} at {panel.id}")),
+               ((tgb, f"{trunk.id} at {panel.id}"), (gb2, part_b.id)), ((gb1, part_b.id), (b.gender, b.name))]
+    lanes_a = a.lanes // a.slots
+    lanes_b = b.lanes // b.slots
+
+    def steps(sa, sb):
+        first = _fan(part_a.id, pa, n, lanes_a, sa) if ka == "split" else _typed(part_a.id, pa, n)
+        if kb == "split":
+            fan = _fan(part_b.id, pb, n, lanes_b, sb)
+            last = _Step(fan.name, fan.back, fan.fwd)
+        else:
+            last = _typed(part_b.id, pb, n)
+        return [first, _typed(f"{panel.id} adapter", ppol, n), _typed(trunk.id, tpol, n),
+                _typed(f"{panel.id} adapter", ppol, n), last]
+    return steps, matings
+
+
+def _lanes(face: _Face, slot: int, lanes: int) -> tuple[list[int], list[int]]:
+    """Return the Tx and Rx positions of a link's lanes on a face (its slot of a shared optical port)."""
+    n = POSITIONS[face.connector]
+    if face.connector == "lc-duplex":
+        return [1], [2]
+    first = slot * lanes
+    return [first + j + 1 for j in range(lanes)], [n - first - j for j in range(lanes)]
+
+
+def check_polarity(option: Option, link_class: str, switch: Switch | None = None, structured: bool = True) -> None:
+    """Raise DesignError naming the run when a channel of this option lands a Tx lane anywhere but on the far
+    end's Rx of that lane (in either direction), or mates two MPO ends of one gender."""
+    if option.copper is not None or option.a is None or option.b is None:
+        return
+    a, b = _face(option.a, switch), _face(option.b, switch if option.b.module is None else None)
+    lanes = min(a.lanes // a.slots, b.lanes // b.slots)
+    for run, steps_of, matings in channel_runs(option, switch, structured):
+        where = f"{link_class} {run} runs on {option.medium.id}"
+        connector = option.trunk.end_a if run == "structured" and option.trunk is not None else a.connector
+        for left, right in matings:
+            why = _check_mate(left, right, "lc-duplex" if "none" in (left[0], right[0]) else connector)
+            if why is not None:
+                raise DesignError(f"{where}: {why}; order the part with the other gender", field="media")
+        for sa in range(a.slots):
+            for sb in range(b.slots):
+                steps = steps_of(sa, sb)
+                for src, dst, order, s_src, s_dst in ((a, b, steps, sa, sb), (b, a, steps[::-1], sb, sa)):
+                    tx, _ = _lanes(src, s_src, lanes)
+                    _, rx = _lanes(dst, s_dst, lanes)
+                    for j, (start, want) in enumerate(zip(tx, rx, strict=True)):
+                        p = start
+                        for step in order:
+                            p = (step.fwd if order is steps else step.back)(p) if p is not None else None
+                        if p != want:
+                            path = " - ".join(s.name for s in steps)
+                            landed = "another leg" if p is None else f"position {p}"
+                            raise DesignError(
+                                f"{where}: Tx lane {j} of {src.name} lands on {landed} of {dst.name}, not its Rx "
+                                f"position {want} ({src.name} - {path} - {dst.name}); use Type B cords and trunks "
+                                f"throughout (TIA-568.3-D Method B) or one part that flips the channel",
+                                field="media")
+
+
+def check_channels(links) -> None:
+    """Check polarity and gender of every fiber channel a plan builds (each link class and medium it uses, cord
+    runs and, where runs go past the longest cord, structured runs); raise DesignError naming the run."""
+    import numpy as np
+
+    switch = next(iter(links.rules.values())).switch if links.rules else None
+    for link_class in links.sets:
+        hist = links.histogram(link_class)
+        for index in np.flatnonzero(hist.sum(axis=1)).tolist():
+            option = links.option(link_class, index)
+            if option.copper is not None:
+                continue
+            beyond = bool((hist[index] * (links.lengths_m > option.cord_max_m + 1e-6)).sum())
+            check_polarity(option, link_class, switch, structured=beyond and option.trunk is not None)

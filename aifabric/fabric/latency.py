@@ -1,6 +1,7 @@
 """One-way latency per path class, itemized from catalog terms and measured over the real paths of the link table.
 
-Each link costs propagation (its ordered cable length x ns/m of its medium), FEC (one RS-KP4 decode per hop) and
+Each link costs propagation (its ordered cable length x ns/m of its medium), FEC (one codeword per hop, by the
+protocol and SerDes lane rate: catalog fec.yaml) and
 optics DSP (one per module end on optical media). A path adds the NIC (tx and rx) and a switch traversal per hop.
 Min and worst are taken over real paths: two NICs on one leaf; two leaves of a pod through one spine; two pods
 through one core, each leg the slowest (or fastest) real chain of links that reaches that switch.
@@ -66,14 +67,22 @@ def latency_model(links: FabricLinks, hardware: Hardware, overrides: LatencyOver
         (o.copper_ns_per_m if c.kind != "fiber" and o.copper_ns_per_m is not None else
          o.fiber_ns_per_m if c.kind == "fiber" and o.fiber_ns_per_m is not None else c.propagation_ns_per_m)
         for c in cables])
-    fec = np.array([o.fec_ns if o.fec_ns is not None else m.fec_ns for m in links.media])
+    # FEC by the link's protocol and SerDes lane rate (every link of a plan runs the switch's lanes): one codeword
+    # per hop, so 50G lanes pay twice what 100G lanes do and 200G lanes half. A catalog without an entry for the
+    # lane rate falls back to each medium's fec_ns.
+    code = hardware.fec_for(switch.family, switch.lane_gbps)
+    fec = np.array([o.fec_ns if o.fec_ns is not None else code.latency_ns if code is not None else m.fec_ns
+                    for m in links.media])
     dsp = np.array([o.dsp_ns if o.dsp_ns is not None else m.dsp_ns for m in links.media])
     optics = np.array([2 * d if m.optical else d for d, m in zip(dsp, links.media, strict=True)])
     sources = {
         "nic": "spec latency.nic_ns" if o.nic_ns is not None else f"catalog nics/{nic.id}: {nic.source}",
         "switch": "spec latency.switch_ns" if o.switch_ns is not None else f"catalog switches/{switch.id}: "
                                                                              f"{switch.source}",
-        "fec": "spec latency.fec_ns" if o.fec_ns is not None else "catalog media fec_ns (RS-KP4, NEAT'18)",
+        "fec": "spec latency.fec_ns" if o.fec_ns is not None else (
+            f"catalog fec/{code.id}: {code.code} at {code.lane_line_gbps:g} Gb/s per lane = "
+            f"{code.latency_ns:.1f} ns per hop; {code.source}" if code is not None else
+            f"catalog media fec_ns (no fec entry for {switch.family} at {switch.lane_gbps}G lanes)"),
         "optics": "spec latency.dsp_ns" if o.dsp_ns is not None else "catalog media dsp_ns per module end",
         "propagation": "cable length x catalog cables propagation_ns_per_m"
                        + (" (spec override)" if o.copper_ns_per_m or o.fiber_ns_per_m else ""),
@@ -320,3 +329,11 @@ def path_latencies(links: FabricLinks, hardware: Hardware, overrides: LatencyOve
                                        round(sum(typical.values()), 1), round(fixed + worst[path_class], 1),
                                        typical, switches))
     return results
+
+
+def latency_budget(latencies: list[PathLatency], budget_ns: float) -> dict:
+    """Return the `latency_budget` block of `fabric plan --json`: the budget, whether every path class's worst
+    one-way latency meets it, and the worst class and its worst latency (over all planes)."""
+    worst = max(latencies, key=lambda p: (p.worst_ns, -list(PATH_HOPS).index(p.path_class)))
+    return {"ns": budget_ns, "met": worst.worst_ns <= budget_ns, "worst_class": worst.path_class,
+            "worst_ns": worst.worst_ns}

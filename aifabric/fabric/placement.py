@@ -22,7 +22,8 @@ from aifabric.fabric.sizing import Plan
 from aifabric.spec.fabric import Placement
 
 # Defaults when the spec gives no limit. NVIDIA's DGX B300 RA puts four 8-GPU systems (~56 kW) in a rack; a GB300
-# NVL72 rack draws up to 142 kW (NVL72 Enterprise RA), so liquid-cooled rack-scale racks get 150 kW.
+# NVL72 rack draws up to 142 kW (NVL72 Enterprise RA), so liquid-cooled racks (rack-scale systems and servers whose
+# catalog entry says `cooling: liquid`) get 150 kW.
 AIR_RACK_KW = 60.0
 LIQUID_RACK_KW = 150.0
 # Metres between halls in a building and around the network column (aisles, walls), and between buildings:
@@ -63,7 +64,8 @@ class Floor:
         server = hardware.server(plan.server_id) if hardware is not None else None
         switch = hardware.switch(plan.switch_id) if hardware is not None else None
         notes: list[str] = []
-        rack_kw_max = p.rack_kw_max or (LIQUID_RACK_KW if plan.rack_scale else AIR_RACK_KW)
+        liquid = plan.rack_scale or (server is not None and server.cooling == "liquid")
+        rack_kw_max = p.rack_kw_max or (LIQUID_RACK_KW if liquid else AIR_RACK_KW)
         if plan.rack_scale:
             # A rack-scale system is its rack: its trays fill it, whatever servers_per_rack says.
             spr = plan.trays_per_rack

@@ -8,6 +8,7 @@ from typing import Any
 
 from aifabric.catalog.models import Hardware, load_hardware
 from aifabric.errors import DesignError, SpecError
+from aifabric.fabric import compat
 from aifabric.fabric.bom import PartCounts, count_parts
 from aifabric.fabric.guards import check_link_table
 from aifabric.fabric.latency import PathLatency, path_latencies
@@ -53,9 +54,15 @@ class FabricResult:
         return site(self.plan, self.links, self.counts, self.hardware, self.spec.pue, self.spec.max_site_mw)
 
     def document(self) -> dict[str, Any]:
-        """Return the `fabric plan --json` document (with `cost_usd` when priced)."""
-        return summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd(),
-                       self.site())
+        """Return the `fabric plan --json` document (with `cost_usd` when priced, `latency_budget` when the spec
+        sets a budget)."""
+        document = summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd(),
+                           self.site())
+        if self.spec.latency_budget_ns is not None:
+            from aifabric.fabric.latency import latency_budget
+
+            document["latency_budget"] = latency_budget(self.latencies, self.spec.latency_budget_ns)
+        return document
 
 
 def plan_fabric(spec_path: str | Path | None, overrides: dict[str, Any] | None = None,
@@ -112,6 +119,7 @@ def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     plan = size(spec, hardware)
     check_link_table(plan)
     links = generate(plan, spec, hardware)
+    compat.check_channels(links)  # every fiber channel lands Tx on Rx through mated ends, or the plan is an error
     counts = count_parts(links, hardware)
     latencies = path_latencies(links, hardware, spec.latency)
     result = FabricResult(spec, hardware, plan, links, counts, latencies)

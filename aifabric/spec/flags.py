@@ -55,7 +55,7 @@ FABRIC_FLAGS: tuple[SpecFlag, ...] = (
     SpecFlag("max_site_mw", "--max-site-mw", float, "Site power limit in MW (facility power); a design above it "
              "is an error."),
     SpecFlag("placement.rack_kw_max", "--rack-kw-max", float, "Power limit per compute rack in kW (default 60, "
-             "150 for liquid-cooled rack-scale systems)."),
+             "150 for liquid-cooled systems)."),
     SpecFlag("placement.row_kw_max", "--row-kw-max", float, "Power limit per row of racks in kW (default: none)."),
     SpecFlag("placement.hall_mw_max", "--hall-mw-max", float, "IT power limit per hall in MW; pods are placed "
              "whole in halls (default 40)."),
