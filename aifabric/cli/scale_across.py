@@ -116,7 +116,8 @@ def _render(doc: dict, written: list[Path]) -> None:
     step.add_row("line rate needed", "-" if line is None else f"{line:,.3f} Tb/s",
                  f"rate that hides it / {transport['kind']} efficiency {transport['efficiency']:g}")
     step.add_row("demand per link", f"{doc['demand_tbps_per_link']:,.3f} Tb/s",
-                 f"line rate x (1 + growth {doc['growth']:g}), protection {doc['protection']}")
+                 f"line rate on the fiber round trip x (1 + growth {doc['growth']:g}), protection "
+                 f"{doc['protection']}; planned again if the corridor's own round trip needs more waves")
     step.add_row("provisioned", f"{doc['provisioned_tbps_per_direction']:,.3f} Tb/s",
                  f"waves x line rate (corridor); achieved {transport['achieved_tbps_per_direction']:,.3f} Tb/s")
     step.add_row("latency term", f"{doc['latency_term_ms']:,.3f} ms",
@@ -276,7 +277,10 @@ def _render_comparisons(console, rows: list[dict]) -> None:
              "params_active_b": "active B", "protection": "protect.", "transport": "transp.",
              "transport_efficiency": "transp. eff.", "outer_sync": "outer", "token_split": "tokens by",
              "target_efficiency": "target"}
-    numbers = ("T s", "need Tb/s", "prov. Tb/s", "waves", "xpdrs", "regens", "eff.", "cut eff.", "cheapest M$")
+    # A straggler (token_split: equal) costs compute the scaling efficiency does not show: its own column then.
+    stragglers = any(row["overall_efficiency"] != row["efficiency"] for row in rows)
+    numbers = ("T s", "need Tb/s", "prov. Tb/s", "waves", "xpdrs", "regens", "eff.",
+               *(("with straggler",) if stragglers else ()), "cut eff.", "cheapest M$")
     for column in (*(short.get(k, k) for k in keys), *numbers[:-1], "lossless", numbers[-1]):
         table.add_column(column, justify="right" if column in numbers else "left", overflow="fold")
     for row in rows:
@@ -285,9 +289,10 @@ def _render_comparisons(console, rows: list[dict]) -> None:
                       "-" if row["required_line_tbps"] is None else f"{row['required_line_tbps']:,.3f}",
                       f"{row['provisioned_tbps_per_direction']:,.3f}", f"{row['waves']}", f"{row['transponders']}",
                       f"{row['regen_sites']}", f"{100 * row['efficiency']:.2f} %",
+                      *((f"{100 * row['overall_efficiency']:.2f} %",) if stragglers else ()),
                       f"{100 * row['after_cut_efficiency']:.2f} %", "yes" if row["lossless"] else "no",
                       _cheapest(row["cost_usd_by_service"]))
-    print_table(console, table)
+    print_table(console, table, droppable=("xpdrs", "regens", "lossless", "cut eff."))
 
 
 def _cheapest(by_service: dict) -> str:
