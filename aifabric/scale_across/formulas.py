@@ -18,6 +18,11 @@ MLX5_XOFF_PER_MTU = 2.72
 MLX5_MIN_SPEED_MBPS = 40_000
 
 
+def significant(value: float, digits: int = 7) -> float:
+    """Return value rounded to `digits` significant digits (small rates keep their precision)."""
+    return float(f"{value:.{digits}g}")
+
+
 def step_time_s(params_active: float, tokens_per_step: float, flops_per_s: float, mfu: float) -> float:
     """Return the training step time T = 6 · P_active · tokens / (Σ GPUs·peak · MFU), in seconds."""
     return FLOPS_PER_PARAM_TOKEN * params_active * tokens_per_step / (flops_per_s * mfu)

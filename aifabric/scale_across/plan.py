@@ -11,11 +11,12 @@ from typing import Any
 
 from aifabric.errors import SpecError
 from aifabric.scale_across import formulas as f
-from aifabric.scale_across import recovery as rec
 from aifabric.scale_across.assumptions import assumptions
 from aifabric.scale_across.assumptions import recovery as recovery_inputs
-from aifabric.scale_across.assumptions import transport as transport_assumption
+from aifabric.scale_across.collective import Choice, Model, choose, steps_of
 from aifabric.scale_across.corridor import Link, derived_spec, load_corridor_data, plan_derived
+from aifabric.scale_across.cuts import cut_events
+from aifabric.scale_across.formulas import significant as _sig
 from aifabric.scale_across.sites import SitePlan, resolve_sites
 from aifabric.scale_across.spec import ScaleAcrossSpec, load_scale_across_spec
 
@@ -82,21 +83,6 @@ def ring_order(spec: ScaleAcrossSpec, file: str, lines) -> list[str]:
     return list(spec.ring)
 
 
-def links_of(order: list[str], split: str, algorithm: str = "ring", hub: str | None = None
-             ) -> list[tuple[str, str]]:
-    """Return the inter-site links: a chain for a pipeline; for a data split a ring (one link for two sites), every
-    pair for a mesh, or a star around the hub for a hierarchical all-reduce."""
-    if split == "data" and algorithm == "mesh":
-        return [(a, z) for i, a in enumerate(order) for z in order[i + 1:]]
-    if split == "data" and algorithm == "hierarchical" and len(order) > 2:
-        centre = hub or order[0]
-        return [(centre, z) for z in order if z != centre]
-    pairs = list(zip(order, order[1:], strict=False))
-    if split == "data" and len(order) > 2:
-        pairs.append((order[-1], order[0]))
-    return pairs
-
-
 def plan_scale_across(spec_path: str | Path, catalog_dir: str | Path | None = None,
                       overrides: dict[str, Any] | None = None) -> ScaleAcrossPlan:
     """Return the scale-across plan of a spec file (with --vary overrides applied before validation)."""
@@ -112,10 +98,10 @@ def plan_scale_across(spec_path: str | Path, catalog_dir: str | Path | None = No
     sites = {s.id: s for s in resolve_sites(spec, spec_path, lines, hardware, catalog_dir)}
     job = spec.job
     tokens = job.tokens_per_step_m * 1e6
-    steps = _steps(job, sites, tokens)
-    model = _Model(spec, order, sites, steps, tokens)
+    steps = steps_of(job, sites, tokens)
+    model = Model(spec, order, sites, steps, tokens)
     graph = build_graph(network)
-    choice = _choose(model, spec, file, lines, graph)
+    choice = choose(model, spec, file, lines, graph)
     corridor_plan, derived, corridor_doc = _plan_corridor(spec, sites, model, choice, corridor_data, corridor_file,
                                                           network_file, catalog_dir, None)
     # The first plan takes the round trip from fiber length; the corridor's own (with its transponders' DSP) may
@@ -130,172 +116,7 @@ def plan_scale_across(spec_path: str | Path, catalog_dir: str | Path | None = No
     return ScaleAcrossPlan(document, corridor_plan, derived, corridor_file, network_file)
 
 
-@dataclass
-class _Model:
-    """The job's side of the plan: step time, gradient, overlap, transport share, target (before any algorithm)."""
-
-    spec: ScaleAcrossSpec
-    order: list[str]
-    sites: dict[str, SitePlan]
-    steps: dict[str, Any]
-    tokens: float
-
-    def __post_init__(self) -> None:
-        job = self.spec.job
-        a = assumptions()
-        self.step = self.steps["step_s"]
-        self.count = len(self.order)
-        if job.split == "data":
-            bits = job.pseudo_gradient_bits if job.diloco else job.grad_bits
-            self.bits = bits
-            self.gradient = f.gradient_bits(job.params_total_b * 1e9, bits)
-            # Inner steps of DiLoCo stay inside each site: FSDP's extra gathers never cross the corridor then.
-            self.factor = f.FSDP_TRAFFIC_FACTOR if job.parallelism == "fsdp" and not job.diloco else 1.0
-            self.sync_h = job.sync_every_steps
-        else:
-            assert job.hidden_size is not None
-            self.bits = job.activation_bits
-            self.gradient = f.pipeline_bits_per_direction(job.hidden_size, self.tokens, job.activation_bits)
-            self.factor = 1.0
-            self.sync_h = 1
-        self.overlap, self.overlap_source = _overlap(job, self.gradient, a["overlap"])
-        self.transport_efficiency, self.transport_source = transport_assumption(self.spec.transport.kind,
-                                                                                 self.spec.transport.efficiency)
-
-    def traffic(self, algorithm: str) -> float:
-        """Return the bits per link direction per synchronisation under an algorithm (a chain for a pipeline)."""
-        if self.spec.job.split == "pipeline":
-            return self.gradient
-        return self.factor * f.algorithm_bits_per_direction(algorithm, self.gradient, self.count)
-
-    def round_trips(self, algorithm: str) -> int:
-        """Return the round trips of the slowest link per synchronisation."""
-        if self.spec.job.split == "pipeline":
-            return self.count - 1
-        return f.algorithm_round_trips(algorithm, self.count)
-
-
-@dataclass(frozen=True)
-class _Choice:
-    """The chosen collective: its links, traffic, latency hops, target efficiency and required rates."""
-
-    algorithm: str
-    pairs: list[tuple[str, str]]
-    traffic: float
-    round_trips: int
-    target: float
-    target_source: str
-    latency_s: float  # estimated from fiber km before the corridor is planned
-    candidates: list[dict[str, Any]]
-
-
-def _steps(job, sites: dict[str, SitePlan], tokens: float) -> dict[str, Any]:
-    """Return per-site step times, the job's step (the straggler's under an equal split), the balanced step and
-    the straggler."""
-    flops = sum(s.flops_per_s for s in sites.values())
-    gpus = sum(s.gpus for s in sites.values())
-    balanced = f.step_time_s(job.active_b * 1e9, tokens, flops, job.mfu)
-    if job.token_split == "flops":
-        per_site = {sid: balanced for sid in sorted(sites)}
-    else:
-        per_site = {sid: f.step_time_s(job.active_b * 1e9, tokens * s.gpus / gpus, s.flops_per_s, job.mfu)
-                    for sid, s in sorted(sites.items())}
-    step = max(per_site.values())
-    slowest = max(sorted(per_site), key=lambda sid: per_site[sid])
-    straggler = slowest if step > min(per_site.values()) * (1 + 1e-9) else None
-    return {"step_s": step, "balanced_step_s": balanced, "per_site_step_s": per_site, "straggler": straggler}
-
-
-def _overlap(job, gradient: float, a: dict[str, Any]) -> tuple[float, str]:
-    """Return (overlap, where it comes from): the spec's, else the model's for this parallelism and sync."""
-    if job.diloco:
-        if job.outer_sync == "blocking":
-            ignored = "" if job.overlap is None else f"; job.overlap ({job.overlap:g}) does not apply to it"
-            return 0.0, a["blocking_source"] + ignored
-        if job.overlap is not None:
-            return job.overlap, "spec (job.overlap)"
-        return 1.0, a["streaming_source" if job.outer_sync == "streaming" else "eager_source"]
-    if job.overlap is not None:
-        return job.overlap, "spec (job.overlap)"
-    if job.split == "pipeline":
-        return 1.0, a["pipeline_source"]
-    bucket = job.bucket_mb * 8e6
-    if job.parallelism == "fsdp":
-        return f.fsdp_overlap(bucket, gradient), f"{a['fsdp_source']}; bucket {job.bucket_mb:g} MB"
-    share = float(a["backward_share"])
-    return (f.ddp_overlap(share, bucket, gradient),
-            f"backward share {share:.4g} of the step: {a['backward_source']}; the last {job.bucket_mb:g} MB bucket "
-            f"exposed: {a['bucket_source']}")
-
-
-def _route_km(graph, a: str, z: str) -> float:
-    from aifabric.corridor.route import shortest
-
-    return shortest(graph, a, z).km
-
-
-def _choose(model: _Model, spec: ScaleAcrossSpec, file: str, lines, graph) -> _Choice:
-    """Return the cheapest collective (least line capacity x route km over its links) that meets the target; the
-    spec's algorithm when it names one. A pipeline split is a chain."""
-    from aifabric.units import km_to_latency_ms
-
-    job = spec.job
-    if job.split == "pipeline":
-        names = ["chain"]
-    elif job.algorithm != "auto":
-        names = [job.algorithm]
-    else:
-        names = list(f.ALGORITHMS)
-    km = {}
-    for i, a in enumerate(model.order):
-        for z in model.order[i + 1:]:
-            km[(a, z)] = km[(z, a)] = _route_km(graph, model.sites[a].at, model.sites[z].at)
-    hub = min(model.order, key=lambda s: (sum(km[(s, o)] for o in model.order if o != s), model.order.index(s)))
-    fallback = float(assumptions()["fallback_target_efficiency"])
-    rows = []
-    for index, name in enumerate(names):
-        pairs = links_of(model.order, job.split, name, hub)
-        traffic = model.traffic(name)
-        trips = model.round_trips(name)
-        latency = trips * max(2 * km_to_latency_ms(km[p]) for p in pairs) / 1000.0
-        target, source = _target(spec, model, latency, fallback)
-        rate = f.hiding_rate_bps(traffic, model.overlap, model.step, model.sync_h, latency,
-                                 f.allowance_s(model.step, model.sync_h, target))
-        line = rate / model.transport_efficiency
-        feasible = not math.isinf(line)
-        cost = sum(line * km[p] for p in pairs) / 1e12 if feasible else None
-        rows.append({"algorithm": name, "links": [list(p) for p in pairs], "traffic_bits_per_sync": traffic,
-                     "round_trips": trips, "latency_term_ms_fiber": round(latency * 1000, 6),
-                     "target_efficiency": target, "feasible": feasible,
-                     "required_line_tbps": _sig(line / 1e12) if feasible else None,
-                     "capacity_tbps_km": _sig(cost) if cost is not None else None,
-                     "_order": index, "_target_source": source, "_latency": latency, "_pairs": pairs})
-    feasible_rows = [r for r in rows if r["feasible"]]
-    if not feasible_rows:
-        worst = rows[0]
-        raise SpecError(file, "target_efficiency" if spec.target_efficiency is not None else "job",
-                        f"no rate can reach efficiency {worst['target_efficiency']:g}: the round trips "
-                        f"({worst['_latency'] * 1000:,.1f} ms) alone exceed the time the exchange may take "
-                        f"({model.overlap:g} x T {model.step:.3f} s x H {model.sync_h} + allowance); lower "
-                        "target_efficiency, raise sync_every_steps or use outer_sync: streaming",
-                        lines.get(("target_efficiency",), lines.get(("job",))))
-    best = min(feasible_rows, key=lambda r: (r["capacity_tbps_km"], r["_order"]))
-    candidates = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
-    return _Choice(best["algorithm"], best["_pairs"], best["traffic_bits_per_sync"], best["round_trips"],
-                   best["target_efficiency"], best["_target_source"], best["_latency"], candidates)
-
-
-def _target(spec: ScaleAcrossSpec, model: _Model, latency: float, fallback: float) -> tuple[float, str]:
-    """Return the efficiency the corridor is sized for: the spec's; else 1 (hide the exchange) when the overlap
-    window outlasts the latency, else the fallback target."""
-    if spec.target_efficiency is not None:
-        return spec.target_efficiency, "spec (target_efficiency)"
-    if model.overlap * model.step * model.sync_h > latency:
-        return 1.0, "hide the exchange behind compute"
-    return fallback, assumptions()["fallback_target_source"]
-
-
-def _line_rate(model: _Model, choice: _Choice, latency: float, spec: ScaleAcrossSpec) -> float:
+def _line_rate(model: Model, choice: Choice, latency: float, spec: ScaleAcrossSpec) -> float:
     """Return the line rate per link (b/s) the demand asks of the corridor: R_hiding / transport share x growth,
     halved on each path of a split service."""
     rate = f.hiding_rate_bps(choice.traffic, model.overlap, model.step, model.sync_h, latency,
@@ -304,7 +125,7 @@ def _line_rate(model: _Model, choice: _Choice, latency: float, spec: ScaleAcross
     return rate / model.transport_efficiency * (1 + spec.growth) * share
 
 
-def _plan_corridor(spec, sites, model: _Model, choice: _Choice, corridor_data, corridor_file, network_file,
+def _plan_corridor(spec, sites, model: Model, choice: Choice, corridor_data, corridor_file, network_file,
                    catalog_dir, latency: float | None):
     line = _line_rate(model, choice, choice.latency_s if latency is None else latency, spec)
     demand_tbps = _sig(line / 1e12)
@@ -316,7 +137,7 @@ def _plan_corridor(spec, sites, model: _Model, choice: _Choice, corridor_data, c
     return corridor_plan, derived, corridor_plan.to_json()
 
 
-def _latency_s(corridor_doc: dict[str, Any], choice: _Choice, protection: str) -> float:
+def _latency_s(corridor_doc: dict[str, Any], choice: Choice, protection: str) -> float:
     """Return the latency term on the planned corridor: round trips x the longest normal-state RTT."""
     states = []
     for a, z in choice.pairs:
@@ -327,7 +148,7 @@ def _latency_s(corridor_doc: dict[str, Any], choice: _Choice, protection: str) -
     return _collective(states, choice.round_trips)[1]
 
 
-def _provisioned_per_link(corridor_doc: dict[str, Any], choice: _Choice, protection: str) -> float:
+def _provisioned_per_link(corridor_doc: dict[str, Any], choice: Choice, protection: str) -> float:
     """Return the smallest line rate (b/s) one path of any training link carries."""
     rates = []
     for a, z in choice.pairs:
@@ -362,7 +183,7 @@ def _link_paths(corridor_doc: dict[str, Any], demand_id: str) -> dict[str, Any]:
     raise KeyError(demand_id)  # the corridor plan holds every demand it was given
 
 
-def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str], model: _Model, choice: _Choice,
+def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str], model: Model, choice: Choice,
               corridor_doc: dict[str, Any], network, graph, corridor_data) -> dict[str, Any]:
     job = spec.job
     pairs = choice.pairs
@@ -410,7 +231,7 @@ def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str
                   "provisioned": True})
     curve.sort(key=lambda row: (row["capacity_tbps"], row["provisioned"]))
     straggler_eff = model.steps["balanced_step_s"] / step
-    events = _cut_events(spec, model, choice, link_states, network, graph, corridor_data, cut_rate, mttr_h, eff_at)
+    events = cut_events(spec, model, choice, link_states, network, graph, corridor_data, cut_rate, mttr_h, eff_at)
     after = _after_cut(spec, link_states, normal, choice.round_trips, eff_at, eff, cut_rate, mttr_h,
                        events[spec.protection])
     verdict = _verdict(paths_out, sites, speeds, priorities)
@@ -540,11 +361,6 @@ def _reach_km(buffer_bytes: float, ports: int, speed_gbps: int, mtu: int, us_per
     return f.rtt_lossless_reach_km(buffer_bytes, ports, speed_gbps * 1e9, mtu, us_per_km)
 
 
-def _sig(value: float, digits: int = 7) -> float:
-    """Return value rounded to `digits` significant digits (small rates keep their precision)."""
-    return float(f"{value:.{digits}g}")
-
-
 def _path_gbps(demand: dict[str, Any], path: dict[str, Any]) -> float:
     """Return a path's provisioned rate per direction, Gb/s: its waves x line rate (the path's own when the corridor
     plan gives them per path, else the demand's)."""
@@ -604,94 +420,6 @@ def _after_cut(spec, link_states, normal, round_trips: int, eff_at, eff: float, 
         "hours_on_fallback_per_year": round(fallback_h, 3),
         "training_hours_lost_per_year": round(lost_h, 3),
     }
-
-
-def _cut_events(spec, model: _Model, choice: _Choice, link_states, network, graph, corridor_data, cut_rate: float,
-                mttr_h: float, eff_at) -> dict[str, dict[str, Any] | None]:
-    """Return, per protection choice (none, 1+1, split), the expected job hours a year fiber cuts cost: each cut as
-    an event (retransmission stall after a switchover, or timeout + restart + rollback) plus the hours running
-    degraded (or stalled) until the repair. Paths the plan did not route (a protect path when protection is none)
-    come from the routing core's diverse pair, their round trip from fiber length plus the working path's DSP."""
-    from aifabric.corridor.availability import cuts_per_year
-    from aifabric.corridor.route import diverse_pair
-    from aifabric.errors import RoutingError
-    from aifabric.units import km_to_latency_ms
-
-    inputs = recovery_inputs(spec.recovery)
-    level = corridor_data.get("diversity", "node") if isinstance(corridor_data, dict) else "node"
-    # Per link: (working rtt, working cuts, protect rtt, protect cuts) and the normal line rate of the link.
-    links = []
-    for (a, z), (_, gbps, roles) in zip(choice.pairs, link_states, strict=True):
-        working = roles["working"]
-        total_gbps = sum(gbps.values()) if spec.protection == "split" else gbps["working"]
-        if "protect" in roles:
-            protect = (roles["protect"]["rtt_ms"], roles["protect"]["cuts_per_year"])
-        else:
-            try:
-                route = diverse_pair(network, graph, model.sites[a].at, model.sites[z].at, level)[1]
-            except RoutingError:
-                protect = None
-            else:
-                dsp_ms = working["rtt_ms"] - 2 * km_to_latency_ms(working["km"])
-                protect = (2 * km_to_latency_ms(route.km) + dsp_ms, cuts_per_year(route.km, cut_rate))
-        links.append(((working["rtt_ms"], working["cuts_per_year"]), protect, total_gbps * 1e9))
-    capacity = min(link[2] for link in links)
-    trips = choice.round_trips
-    flops = {sid: s.flops_per_s for sid, s in model.sites.items()}
-    out: dict[str, dict[str, Any] | None] = {}
-    for protection in ("none", "1+1", "split"):
-        if protection != "none" and any(link[1] is None for link in links):
-            out[protection] = None
-            continue
-        normal_rtt = [w[0] if protection != "split" else max(w[0], p[0]) for w, p, _ in links]
-        eff_normal = eff_at(capacity, trips * max(normal_rtt) / 1000.0)
-        cuts = 0.0
-        event_h = 0.0
-        degraded = 0.0
-        for index, (working, protect, _) in enumerate(links):
-            others = max([rtt for j, rtt in enumerate(normal_rtt) if j != index], default=0.0)
-            if protection == "none":
-                share = _surviving_share(choice.pairs, index, flops)
-                per_cut = rec.unprotected_event_h(inputs, mttr_h, share)
-                cuts += working[1]
-                event_h += working[1] * per_cut
-                continue
-            per_event = rec.protected_event_h(inputs)
-            if protection == "1+1":
-                # A cut of the protect path costs nothing while the working path carries the traffic.
-                after = eff_at(capacity, trips * max(others, protect[0]) / 1000.0)
-                cuts += working[1]
-                event_h += working[1] * per_event
-                degraded += working[1] * rec.degraded_h(mttr_h, eff_normal, after)
-            else:
-                for rtt, count in (working, protect):
-                    survivor = protect[0] if rtt == working[0] else working[0]
-                    after = eff_at(capacity / 2, trips * max(others, survivor) / 1000.0)
-                    cuts += count
-                    event_h += count * per_event
-                    degraded += count * rec.degraded_h(mttr_h, eff_normal, after)
-        out[protection] = {
-            "cuts_per_year": round(cuts, 4), "event_hours_per_year": round(event_h, 4),
-            "degraded_hours_per_year": round(degraded, 4), "hours_per_year": event_h + degraded,
-            "elastic": inputs["elastic"] if protection == "none" else None,
-        }
-    for entry in out.values():
-        if entry is not None:
-            entry["hours_per_year"] = round(entry["hours_per_year"], 4)
-    return out
-
-
-def _surviving_share(pairs: list[tuple[str, str]], cut: int, flops: dict[str, float]) -> float:
-    """Return the share of the compute in the largest group of sites still joined when link `cut` is down."""
-    groups = {site: {site} for site in flops}
-    for index, (a, z) in enumerate(pairs):
-        if index == cut or groups[a] is groups[z]:
-            continue
-        merged = groups[a] | groups[z]
-        for site in merged:
-            groups[site] = merged
-    total = sum(flops.values())
-    return max(sum(flops[s] for s in group) for group in groups.values()) / total
 
 
 def _terms(demand: dict[str, Any]) -> dict[str, Any]:
