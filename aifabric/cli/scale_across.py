@@ -133,6 +133,11 @@ def _render(doc: dict, written: list[Path]) -> None:
                      f"outer_sync {doc['outer_sync']}; {outer['bytes_per_gpu'] / 1e9:,.2f} GB per GPU sharded "
                      "(fp32 parameters + Nesterov momentum)")
     print_table(console, step)
+    if not doc["meets_target"]:
+        console.print(f"[bold]short of the target[/bold]: the planned corridor reaches "
+                      f"{100 * doc['efficiency']:.2f} % against {100 * doc['target_efficiency']:g} %: its round trip "
+                      "leaves no rate that hides the exchange; raise sync_every_steps, use outer_sync: streaming, or "
+                      "lower target_efficiency")
     _render_assumptions(console, doc)
     curve = Table(title="efficiency against inter-site line capacity", title_justify="left")
     for column in ("capacity Tb/s", "x need", "efficiency", ""):

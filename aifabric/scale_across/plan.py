@@ -277,6 +277,8 @@ def _document(spec: ScaleAcrossSpec, sites: dict[str, SitePlan], order: list[str
         "latency_term_ms": round(latency * 1000, 3),
         "exposed_s": _sig(exposed) if not math.isinf(exposed) else None,
         "efficiency": _sig(eff, 6),
+        # The corridor was sized for the target; a round trip longer than planned can still leave it short.
+        "meets_target": eff >= choice.target * (1 - 1e-9),
         "overall_efficiency": _sig(eff * straggler_eff, 6),
         "efficiency_vs_capacity": curve,
         "paths": paths_out,

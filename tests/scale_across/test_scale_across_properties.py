@@ -99,6 +99,10 @@ def test_plan_applies_the_formulas_exactly(make_spec, data, params_b, tokens_m, 
         return t * h / (t * h + exposed)
 
     assert doc["efficiency"] == pytest.approx(eff(capacity, rtt), abs=2e-5)
+    if eff(capacity, rtt) < target - 1e-4:
+        assert doc["meets_target"] is False
+    elif eff(capacity, rtt) >= target:
+        assert doc["meets_target"] is True
     hiding = None if window + allowance <= rtt / 1000 else traffic / (window + allowance - rtt / 1000)
     if hiding is None:
         assert doc["required_tbps_hiding"] is None
