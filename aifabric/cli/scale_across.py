@@ -21,7 +21,8 @@ def plan(
                                   "corridor.yaml beside them, scale-across.json, efficiency.csv and efficiency.png."),
     vary: list[str] = typer.Option(
         [], "--vary", help="key=v1,v2 (repeatable): compare runs in one table, e.g. split=data,pipeline, "
-        "sync_every_steps=1,100, protection=1+1,split, sites=dallas+ashburn,dallas+ashburn+atlanta."),
+        "sync_every_steps=1,100, protection=1+1,split, overlap=model,1.0, transport=roce-lossy,roce-xgs, "
+        "algorithm=ring,mesh, outer_sync=blocking,streaming, sites=dallas+ashburn,dallas+ashburn+atlanta."),
     catalog: Path | None = CATALOG,
 ) -> None:
     """Size the inter-site corridor a training job needs; report efficiency, the RoCE verdict and a fiber cut.
@@ -84,32 +85,69 @@ def _render(doc: dict, written: list[Path]) -> None:
     gpus_total = sum(doc["gpus"].values())
     step.add_row("step time T", f"{doc['step_s']:.3f} s",
                  f"6 x {job['params_active_b'] or job['params_total_b']:g}B x {job['tokens_per_step_m']:g}M tokens / "
-                 f"({gpus_total:,} GPUs, {doc['total_peak_pflops']:,.0f} PF peak x MFU {job['mfu']:g})")
+                 f"({gpus_total:,} GPUs, {doc['total_peak_pflops']:,.0f} PF peak x MFU {job['mfu']:g}), tokens "
+                 f"split by {doc['token_split']}")
+    if doc["straggler"] is not None:
+        per_site = ", ".join(f"{s} {t:.3f} s" for s, t in doc["per_site_step_s"].items())
+        step.add_row("straggler", doc["straggler"],
+                     f"per-site steps {per_site}; balanced {doc['balanced_step_s']:.3f} s, so "
+                     f"{100 * (1 - doc['straggler_efficiency']):.1f} % of the compute waits")
     if doc["split"] == "data":
         n = len(doc["order"])
-        traffic_from = (f"2 x ({n} - 1) / {n} x {job['grad_bits']} bits x {job['params_total_b']:g}B params")
+        factor = {"ring": f"2 x ({n} - 1) / {n}", "bidirectional-ring": "1" if n == 2 else f"({n} - 1) / {n}",
+                  "mesh": f"2 / {n}", "hierarchical": "1"}[doc["algorithm"]]
+        fsdp = " x 1.5 (fsdp)" if doc["parallelism"] == "fsdp" and doc["sync_every_steps"] == 1 else ""
+        what = "pseudo-gradient" if doc["sync_every_steps"] > 1 else "gradient"
+        traffic_from = (f"{doc['algorithm']}: {factor}{fsdp} x {doc['gradient_bits']}-bit {what} x "
+                        f"{job['params_total_b']:g}B params")
     else:
         traffic_from = (f"hidden {job['hidden_size']:,} x {job['tokens_per_step_m']:g}M tokens x "
                         f"{job['activation_bits']} bits")
     step.add_row("traffic per sync, per direction", f"{doc['traffic_bits_per_sync'] / 8e12:,.3f} TB", traffic_from)
+    step.add_row("overlap", f"{doc['overlap']:.4g}", "share of T x H the exchange can run beside compute")
+    allowance = "" if doc["target_efficiency"] == 1 else f" + allowance for target {doc['target_efficiency']:g}"
     step.add_row("required rate R", f"{doc['required_tbps_per_direction']:,.3f} Tb/s",
-                 f"traffic / (overlap {job['overlap']:g} x T x H {doc['sync_every_steps']})")
+                 f"traffic / (overlap {doc['overlap']:.4g} x T x H {doc['sync_every_steps']}{allowance})")
+    hiding = doc["required_tbps_hiding"]
+    step.add_row("rate that hides it", "-" if hiding is None else f"{hiding:,.3f} Tb/s",
+                 f"traffic / (overlap x T x H{allowance} - latency term)")
+    line = doc["required_line_tbps"]
+    transport = doc["transport"]
+    step.add_row("line rate needed", "-" if line is None else f"{line:,.3f} Tb/s",
+                 f"rate that hides it / {transport['kind']} efficiency {transport['efficiency']:g}")
     step.add_row("demand per link", f"{doc['demand_tbps_per_link']:,.3f} Tb/s",
-                 f"R x (1 + growth {doc['growth']:g}), protection {doc['protection']}")
-    step.add_row("provisioned", f"{doc['provisioned_tbps_per_direction']:,.3f} Tb/s", "waves x line rate (corridor)")
-    step.add_row("latency term", f"{doc['latency_term_ms']:,.3f} ms", "(S - 1) x longest RTT")
+                 f"line rate on the fiber round trip x (1 + growth {doc['growth']:g}), protection "
+                 f"{doc['protection']}; planned again if the corridor's own round trip needs more waves")
+    step.add_row("provisioned", f"{doc['provisioned_tbps_per_direction']:,.3f} Tb/s",
+                 f"waves x line rate (corridor); achieved {transport['achieved_tbps_per_direction']:,.3f} Tb/s")
+    step.add_row("latency term", f"{doc['latency_term_ms']:,.3f} ms",
+                 f"{doc['algorithm']}: round trips x longest RTT")
     step.add_row("scaling efficiency", f"{100 * doc['efficiency']:.2f} %",
-                 "T·H / (T·H + max(0, traffic / capacity + latency - overlap·T·H))")
+                 "T·H / (T·H + max(0, traffic / achieved + latency - overlap·T·H))")
+    if doc["straggler"] is not None:
+        step.add_row("with the straggler", f"{100 * doc['overall_efficiency']:.2f} %",
+                     "scaling efficiency x balanced step / step")
+    if "outer_sync" in doc:
+        outer = doc["outer_optimizer"]
+        step.add_row("outer optimizer memory", f"{outer['bytes_per_site'] / 1e12:,.1f} TB per site",
+                     f"outer_sync {doc['outer_sync']}; {outer['bytes_per_gpu'] / 1e9:,.2f} GB per GPU sharded "
+                     "(fp32 parameters + Nesterov momentum)")
     print_table(console, step)
-    curve = Table(title="efficiency against inter-site capacity", title_justify="left")
-    for column in ("capacity Tb/s", "x R", "efficiency", ""):
+    if not doc["meets_target"]:
+        console.print(f"[bold]short of the target[/bold]: the planned corridor reaches "
+                      f"{100 * doc['efficiency']:.2f} % against {100 * doc['target_efficiency']:g} %: its round trip "
+                      "leaves no rate that hides the exchange; raise sync_every_steps, use outer_sync: streaming, or "
+                      "lower target_efficiency")
+    _render_assumptions(console, doc)
+    curve = Table(title="efficiency against inter-site line capacity", title_justify="left")
+    for column in ("capacity Tb/s", "x need", "efficiency", ""):
         curve.add_column(column, justify="right", overflow="fold")
     for row in doc["efficiency_vs_capacity"]:
         curve.add_row(f"{row['capacity_tbps']:,.3f}", f"{row['multiple_of_required']:g}",
                       f"{100 * row['efficiency']:.2f} %", "provisioned" if row["provisioned"] else "")
     print_table(console, curve)
     paths = Table(title="transport over the distance (per path and port speed; PFC headroom xoff by the mlx5 "
-                  "formula)", title_justify="left")
+                  "formula under 1,000 m, by round trip x rate beyond)", title_justify="left")
     # xoff = the headroom one port and priority needs; reach = longest link whose headroom for all ports fits.
     for column in ("link", "path", "km", "RTT ms", "in flight GB", "port", "BDP MB", "xoff MB", "ports",
                    "xoff total MB", "buffer MB", "reach km", "lossless"):
@@ -143,6 +181,7 @@ def _render(doc: dict, written: list[Path]) -> None:
                     f"{cut['cuts_per_year']:.2f}", f"{cut['working_cuts_per_year']:.2f}",
                     f"{cut['hours_on_fallback_per_year']:,.1f}", f"{cut['training_hours_lost_per_year']:,.2f}")
     print_table(console, failure, droppable=("cuts/yr (all paths)", "h/yr on fallback"))
+    _render_cut_events(console, doc)
     corridor = doc["corridor"]
     totals = corridor["totals"]
     demands = Table(title=f"corridor ({corridor['name']}, planned by the corridor designer)", title_justify="left")
@@ -166,6 +205,48 @@ def _render(doc: dict, written: list[Path]) -> None:
     from aifabric.cli.render import report_written
 
     report_written(written)
+
+
+def _render_assumptions(console, doc: dict) -> None:
+    from rich.table import Table
+
+    from aifabric.cli.render import print_table
+
+    table = Table(title="assumptions (give your own in the spec; UNSURE = no published figure)",
+                  title_justify="left")
+    for column in ("assumption", "value", "source"):
+        table.add_column(column, justify="right" if column == "value" else "left", overflow="fold")
+    transport = doc["transport"]
+    table.add_row("overlap", f"{doc['overlap']:.4g}", doc["overlap_source"])
+    table.add_row(f"transport {transport['kind']}", f"{transport['efficiency']:g}", transport["efficiency_source"])
+    table.add_row("target efficiency", f"{doc['target_efficiency']:g}", doc["target_source"])
+    chosen = next(a for a in doc["algorithms"] if a["algorithm"] == doc["algorithm"])
+    others = ", ".join(f"{a['algorithm']} {a['required_line_tbps']:,.2f}" for a in doc["algorithms"]
+                       if a["algorithm"] != doc["algorithm"] and a["feasible"])
+    table.add_row("algorithm", doc["algorithm"],
+                  f"least line capacity x route km that meets the target ({chosen['required_line_tbps']:,.2f} Tb/s "
+                  f"per link" + (f"; others: {others}" if others else "") + ")")
+    print_table(console, table)
+
+
+def _render_cut_events(console, doc: dict) -> None:
+    from rich.table import Table
+
+    from aifabric.cli.render import print_table
+
+    table = Table(title="fiber cuts as events, per protection choice (switchover, retransmission, timeout, "
+                  "restart from checkpoint)", title_justify="left")
+    for column in ("protection", "cuts/yr", "event h/yr", "degraded h/yr", "job h/yr lost"):
+        table.add_column(column, justify="left" if column == "protection" else "right", overflow="fold")
+    for protection, entry in doc["cut_events"].items():
+        if entry is None:
+            table.add_row(protection, "-", "-", "-", "no diverse path")
+            continue
+        name = protection + (" (elastic)" if entry["elastic"] else "") + (" *" if protection == doc["protection"]
+                                                                          else "")
+        table.add_row(name, f"{entry['cuts_per_year']:.2f}", f"{entry['event_hours_per_year']:,.3f}",
+                      f"{entry['degraded_hours_per_year']:,.3f}", f"{entry['hours_per_year']:,.3f}")
+    print_table(console, table)
 
 
 def _render_terms(console, doc: dict) -> None:
@@ -194,22 +275,29 @@ def _render_comparisons(console, rows: list[dict]) -> None:
 
     from aifabric.cli.render import print_table
 
-    table = Table(title="comparisons (--vary): T step s, R required and provisioned Tb/s per direction, efficiency "
-                  "before and after one cut", title_justify="left")
+    table = Table(title="comparisons (--vary): T step s, line rate needed and provisioned Tb/s per direction, "
+                  "efficiency before and after one cut", title_justify="left")
     keys = list(rows[0]["vary"])
     short = {"sync_every_steps": "H", "tokens_per_step_m": "tokens M", "params_total_b": "params B",
-             "params_active_b": "active B", "protection": "protect."}
-    numbers = ("T s", "R Tb/s", "prov. Tb/s", "waves", "xpdrs", "regens", "eff.", "cut eff.", "cheapest M$")
+             "params_active_b": "active B", "protection": "protect.", "transport": "transp.",
+             "transport_efficiency": "transp. eff.", "outer_sync": "outer", "token_split": "tokens by",
+             "target_efficiency": "target"}
+    # A straggler (token_split: equal) costs compute the scaling efficiency does not show: its own column then.
+    stragglers = any(row["overall_efficiency"] != row["efficiency"] for row in rows)
+    numbers = ("T s", "need Tb/s", "prov. Tb/s", "waves", "xpdrs", "regens", "eff.",
+               *(("with straggler",) if stragglers else ()), "cut eff.", "cheapest M$")
     for column in (*(short.get(k, k) for k in keys), *numbers[:-1], "lossless", numbers[-1]):
         table.add_column(column, justify="right" if column in numbers else "left", overflow="fold")
     for row in rows:
         table.add_row(*(str(row["vary"][k]) for k in keys),
-                      f"{row['step_s']:.3f}", f"{row['required_tbps_per_direction']:,.3f}",
+                      f"{row['step_s']:.3f}",
+                      "-" if row["required_line_tbps"] is None else f"{row['required_line_tbps']:,.3f}",
                       f"{row['provisioned_tbps_per_direction']:,.3f}", f"{row['waves']}", f"{row['transponders']}",
                       f"{row['regen_sites']}", f"{100 * row['efficiency']:.2f} %",
+                      *((f"{100 * row['overall_efficiency']:.2f} %",) if stragglers else ()),
                       f"{100 * row['after_cut_efficiency']:.2f} %", "yes" if row["lossless"] else "no",
                       _cheapest(row["cost_usd_by_service"]))
-    print_table(console, table)
+    print_table(console, table, droppable=("xpdrs", "regens", "lossless", "cut eff."))
 
 
 def _cheapest(by_service: dict) -> str:

@@ -59,9 +59,25 @@ class Job(BaseModel):
     tokens_per_step_m: float = Field(gt=0, le=1e6)
     grad_bits: int = Field(default=16, gt=0, le=64, strict=True)
     mfu: float = Field(gt=0, le=1)
-    overlap: float = Field(default=1.0, gt=0, le=1)
+    # Share of the step the inter-site exchange hides behind; unset = from the model (backward share less the
+    # last bucket for DDP, the whole step less two buckets for FSDP, 0 for blocking DiLoCo).
+    overlap: float | None = Field(default=None, gt=0, le=1)
+    # Gradient bucket (DDP bucket_cap_mb): the last one is always exposed.
+    bucket_mb: float = Field(default=25.0, gt=0, le=1e6)
     split: Literal["data", "pipeline"] = "data"
+    # ddp: gradients all-reduced across sites (2 (S-1)/S per ring link); fsdp: ZeRO-3 across sites, parameters
+    # gathered twice and gradients scattered once (1.5 x the traffic).
+    parallelism: Literal["ddp", "fsdp"] = "ddp"
+    # The inter-site collective: auto picks the one needing the least capacity x km that meets the target.
+    algorithm: Literal["auto", "ring", "bidirectional-ring", "mesh", "hierarchical"] = "auto"
     sync_every_steps: int = Field(default=1, ge=1, le=100_000, strict=True)
+    # DiLoCo (sync_every_steps > 1): blocking = every site waits for the outer all-reduce; streaming / eager overlap
+    # it with the next inner steps.
+    outer_sync: Literal["blocking", "streaming", "eager"] = "blocking"
+    pseudo_gradient_bits: int = Field(default=32, gt=0, le=64, strict=True)
+    # flops: tokens in proportion to each site's FLOP/s (equal step times); equal: the same tokens per GPU, so the
+    # slowest GPUs set the pace.
+    token_split: Literal["flops", "equal"] = "flops"
     hidden_size: int | None = Field(default=None, gt=0, le=1_000_000, strict=True)
     activation_bits: int = Field(default=16, gt=0, le=64, strict=True)
 
@@ -76,16 +92,27 @@ class Job(BaseModel):
         return self
 
     @property
+    def diloco(self) -> bool:
+        """Return True when the sites synchronise an outer step every H > 1 inner steps (data split)."""
+        return self.split == "data" and self.sync_every_steps > 1
+
+    @property
     def active_b(self) -> float:
         """Return the active parameters per token in billions (total for a dense model)."""
         return self.params_active_b if self.params_active_b is not None else self.params_total_b
 
 
 class Transport(BaseModel):
-    """How RoCE crosses the site edge: port speeds to judge, host MTU, lossless priorities, default edge switch."""
+    """How the exchange crosses the site edge: the transport and its achieved share of line rate, port speeds to
+    judge, host MTU, lossless priorities, default edge switch."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
+    # roce-lossy: RoCE with end-to-end congestion control over the long haul; roce-xgs: distance-aware congestion
+    # control (Spectrum-XGS); tcp: many TCP streams; gateway: a deep-buffer gateway terminating RoCE at each edge.
+    kind: Literal["roce-lossy", "roce-xgs", "tcp", "gateway"] = "roce-lossy"
+    # Achieved collective throughput / line rate; unset = the published (or UNSURE) default for the kind.
+    efficiency: float | None = Field(default=None, gt=0, le=1)
     port_speeds_gbps: list[int] = Field(default_factory=lambda: [400, 800], min_length=1, max_length=8)
     # Host netdev MTU, the one mlx5's headroom formula reads.
     mtu_bytes: int = Field(default=9000, ge=1500, le=9216, strict=True)
@@ -100,6 +127,22 @@ class Transport(BaseModel):
         if len(set(self.port_speeds_gbps)) != len(self.port_speeds_gbps):
             raise ValueError("port_speeds_gbps: each speed once")
         return self
+
+
+class Recovery(BaseModel):
+    """What a fiber cut costs as an event: protection switchover, RoCE retransmission, the collective timeout and a
+    restart from the last checkpoint; unset fields take the sourced defaults."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    switchover_ms: float | None = Field(default=None, ge=0, le=3_600_000)
+    retransmit_timeout_ms: float | None = Field(default=None, gt=0, le=3_600_000)
+    retry_count: int | None = Field(default=None, ge=0, le=64, strict=True)
+    collective_timeout_s: float | None = Field(default=None, gt=0, le=86_400)
+    checkpoint_interval_h: float | None = Field(default=None, gt=0, le=10_000)
+    restart_h: float | None = Field(default=None, ge=0, le=10_000)
+    # An elastic job continues on the sites still joined while a path is down (and rejoins after the repair).
+    elastic: bool = False
 
 
 class ScaleAcrossSpec(BaseModel):
@@ -120,6 +163,10 @@ class ScaleAcrossSpec(BaseModel):
     capacity_multiples: list[float] = Field(default_factory=lambda: [0.25, 0.5, 1.0, 2.0], min_length=1,
                                             max_length=32)
     transport: Transport = Field(default_factory=Transport)
+    # Efficiency the corridor is sized for; unset = hide the exchange (1.0), or the fallback target when nothing
+    # can hide it (blocking DiLoCo, a round trip longer than the window).
+    target_efficiency: float | None = Field(default=None, gt=0, le=1)
+    recovery: Recovery = Field(default_factory=Recovery)
 
     @model_validator(mode="after")
     def _unique_sites(self) -> ScaleAcrossSpec:

@@ -16,7 +16,13 @@ FIELDS = {
     "grad_bits": "job.grad_bits", "tokens_per_step_m": "job.tokens_per_step_m",
     "params_total_b": "job.params_total_b", "params_active_b": "job.params_active_b",
     "protection": "protection", "growth": "growth", "sites": "sites",
+    "transport": "transport.kind", "transport_efficiency": "transport.efficiency", "algorithm": "job.algorithm",
+    "parallelism": "job.parallelism", "outer_sync": "job.outer_sync",
+    "pseudo_gradient_bits": "job.pseudo_gradient_bits",
+    "token_split": "job.token_split", "target_efficiency": "target_efficiency", "elastic": "recovery.elastic",
 }
+# `overlap=model` drops the spec's overlap so the model's applies.
+MODEL = "model"
 
 
 def _typed(text: str) -> Any:
@@ -59,6 +65,12 @@ def overrides_for(combo: dict[str, Any], spec_path: str | Path) -> dict[str, Any
 
     overrides: dict[str, Any] = {}
     for key, value in combo.items():
+        if key == "overlap" and value == MODEL:
+            overrides[FIELDS[key]] = None
+            continue
+        if key == "elastic" and value in ("true", "false"):
+            overrides[FIELDS[key]] = value == "true"
+            continue
         if key != "sites":
             overrides[FIELDS[key]] = value
             continue
@@ -112,6 +124,14 @@ def summary_row(doc: dict[str, Any], vary: dict[str, Any]) -> dict[str, Any]:
         "sync_every_steps": doc["sync_every_steps"],
         "step_s": doc["step_s"],
         "required_tbps_per_direction": doc["required_tbps_per_direction"],
+        "required_tbps_hiding": doc["required_tbps_hiding"],
+        "required_line_tbps": doc["required_line_tbps"],
+        "overlap": doc["overlap"],
+        "transport": doc["transport"]["kind"],
+        "transport_efficiency": doc["transport"]["efficiency"],
+        "algorithm": doc["algorithm"],
+        "overall_efficiency": doc["overall_efficiency"],
+        "cut_hours_per_year": doc["cut_hours_per_year"],
         "provisioned_tbps_per_direction": doc["provisioned_tbps_per_direction"],
         "waves": totals["waves"],
         "transponders": totals["transponders"],

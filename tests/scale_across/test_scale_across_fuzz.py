@@ -18,7 +18,9 @@ junk = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**7), st.floats(all
 FIELDS = ["job.params_total_b", "job.params_active_b", "job.tokens_per_step_m", "job.grad_bits", "job.mfu",
           "job.overlap", "job.split", "job.sync_every_steps", "job.hidden_size", "protection", "growth", "ring",
           "capacity_multiples", "transport.port_speeds_gbps", "transport.mtu_bytes", "transport.edge_switch",
-          "sites", "corridor", "name"]
+          "sites", "corridor", "name", "job.outer_sync", "job.algorithm", "job.parallelism", "job.token_split",
+          "job.pseudo_gradient_bits", "job.bucket_mb", "transport.kind", "transport.efficiency", "target_efficiency",
+          "recovery.elastic", "recovery.switchover_ms", "recovery.checkpoint_interval_h", "recovery"]
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

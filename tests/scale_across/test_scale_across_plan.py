@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "scale-across" / "texas-nova-training.yaml"
 
 CONTRACT_KEYS = {"step_s", "peak_tflops_per_gpu", "gpus", "traffic_bits_per_sync", "required_tbps_per_direction",
-                 "paths", "efficiency", "efficiency_vs_capacity", "after_cut", "corridor"}
+                 "paths", "efficiency", "efficiency_vs_capacity", "after_cut", "corridor",
+                 "overlap", "overlap_source", "transport", "required_tbps_hiding", "algorithm", "per_site_step_s",
+                 "straggler", "cut_hours_per_year"}
+# The model's overlap for DDP: backward share 2/3 less the last 25 MB bucket of a 16-bit 1T gradient.
+OVERLAP = 2 / 3 * (1 - 25e6 * 8 / 16e12)
 PATH_KEYS = {"a", "z", "role", "rtt_ms", "km", "bdp_bytes", "pfc_headroom_bytes", "lossless_feasible"}
 
 
@@ -40,8 +44,14 @@ def test_contract_keys_and_worked_case(shipped):
     doc, _ = shipped
     assert set(doc) >= CONTRACT_KEYS
     assert doc["step_s"] == pytest.approx(1.92, rel=1e-6)
-    assert doc["required_tbps_per_direction"] == pytest.approx(8.333333, rel=1e-6)
+    assert doc["overlap"] == pytest.approx(OVERLAP, rel=1e-6)
+    assert doc["required_tbps_per_direction"] == pytest.approx(16e12 / (OVERLAP * 1.92) / 1e12, rel=1e-6)
     assert doc["traffic_bits_per_sync"] == 16e12
+    assert doc["transport"]["kind"] == "roce-lossy" and doc["transport"]["efficiency"] == 0.5
+    assert doc["algorithm"] == "ring" and doc["straggler"] is None
+    assert doc["per_site_step_s"] == {"ashburn": 1.92, "dallas": 1.92}
+    assert set(doc["cut_hours_per_year"]) == {"none", "1+1", "split"}
+    assert "outer_sync" not in doc
     assert doc["peak_tflops_per_gpu"] == {"ashburn": 2500.0, "dallas": 2500.0}
     assert doc["gpus"] == {"ashburn": 100000, "dallas": 100000}
     for path in doc["paths"]:
@@ -56,13 +66,17 @@ def test_contract_keys_and_worked_case(shipped):
 def test_paths_come_from_the_corridor_plan(shipped):
     doc, _ = shipped
     demand = doc["corridor"]["demands"][0]
-    assert demand["capacity_tbps"] == pytest.approx(doc["required_tbps_per_direction"], rel=1e-6)
+    assert demand["capacity_tbps"] == pytest.approx(doc["demand_tbps_per_link"], rel=1e-6)
+    # The corridor is asked for the line rate that hides the exchange: within 1 % of the one on its own round trip.
+    assert demand["capacity_tbps"] == pytest.approx(doc["required_line_tbps"], rel=1e-2)
     assert demand["protection"] == "1+1"
     for p, c in zip(doc["paths"], demand["paths"], strict=True):
         assert (p["role"], p["rtt_ms"], p["km"]) == (c["role"], c["rtt_ms"], c["km"])
         for speed in ("400", "800"):
             assert p["bdp_bytes"][speed] == round(int(speed) * 1e9 * c["rtt_ms"] / 1000 / 8)
-            assert p["pfc_headroom_bytes"][speed] == round((301 + 2.16 * c["km"] * 1000) * int(speed) + 2.72 * 9000)
+            # 2,000 km is far outside the mlx5 formula's domain (< 1,000 m): round trip x rate + a frame each end.
+            assert p["pfc_headroom_bytes"][speed] == round(int(speed) * 1e9 * c["rtt_ms"] / 1000 / 8 + 2 * 9000)
+        assert p["headroom_bound"] == "rtt-x-rate"
         # 2,000 km of headroom dwarfs a 160 MB switch buffer: lossy RoCE, PFC stops at the site edge.
         assert p["lossless_feasible"] is False
     assert doc["transport"]["mode"] == "lossy-with-congestion-control"
@@ -82,14 +96,20 @@ def test_efficiency_is_the_formula_on_the_corridor_numbers(shipped):
     capacity = demand["waves"] * demand["rate_gbps"] * 1e9
     working, protect = demand["paths"]
     t, traffic = doc["step_s"], doc["traffic_bits_per_sync"]
-    expected = t / (t + max(0.0, traffic / capacity + working["rtt_ms"] / 1000 - t))
+    window = OVERLAP * t
+    # Lossy RoCE achieves half the line rate.
+    expected = t / (t + max(0.0, traffic / (0.5 * capacity) + working["rtt_ms"] / 1000 - window))
     assert doc["efficiency"] == pytest.approx(expected, abs=1e-5)
-    required = doc["required_tbps_per_direction"] * 1e12
+    hiding = traffic / (window - working["rtt_ms"] / 1000)
+    assert doc["required_tbps_hiding"] == pytest.approx(hiding / 1e12, rel=1e-6)
+    assert doc["required_line_tbps"] == pytest.approx(hiding / 0.5 / 1e12, rel=1e-6)
+    assert capacity >= hiding / 0.5  # the corridor carries the job as it runs
+    required = doc["required_line_tbps"] * 1e12
     for row in doc["efficiency_vs_capacity"]:
         cap = row["capacity_tbps"] * 1e12
         if not row["provisioned"]:
             assert cap == pytest.approx(row["multiple_of_required"] * required, rel=1e-4)
-        e = t / (t + max(0.0, traffic / cap + working["rtt_ms"] / 1000 - t))
+        e = t / (t + max(0.0, traffic / (0.5 * cap) + working["rtt_ms"] / 1000 - window))
         assert row["efficiency"] == pytest.approx(e, abs=1e-4)
     # Efficiency never falls as capacity grows.
     effs = [r["efficiency"] for r in doc["efficiency_vs_capacity"]]
@@ -97,7 +117,7 @@ def test_efficiency_is_the_formula_on_the_corridor_numbers(shipped):
     # 1+1: a cut leaves the full capacity, on the longer protect path.
     cut = doc["after_cut"]
     assert cut["capacity_tbps"] == pytest.approx(capacity / 1e12)
-    e_cut = t / (t + max(0.0, traffic / capacity + protect["rtt_ms"] / 1000 - t))
+    e_cut = t / (t + max(0.0, traffic / (0.5 * capacity) + protect["rtt_ms"] / 1000 - window))
     assert cut["efficiency"] == pytest.approx(e_cut, abs=1e-5)
     # The plan document rounds to 3 significant digits.
     assert cut["latency_step_ms"] == pytest.approx(protect["latency_ms"] - working["latency_ms"], abs=5e-3)
@@ -117,11 +137,13 @@ def test_out_writes_a_derived_corridor_spec_that_reruns_to_the_same_plan(shipped
 
 
 def test_diloco_h_divides_the_rate(make_spec):
+    """Streaming DiLoCo overlaps the outer exchange with the next H steps: H divides the rate (pseudo-gradients are
+    32-bit, twice the 16-bit gradient)."""
     base = plan_scale_across(make_spec()).document
-    outer = plan_scale_across(make_spec("h.yaml", job={"sync_every_steps": 100})).document
-    assert outer["required_tbps_per_direction"] == pytest.approx(base["required_tbps_per_direction"] / 100,
+    outer = plan_scale_across(make_spec("h.yaml", job={"sync_every_steps": 100, "outer_sync": "streaming"})).document
+    assert outer["required_tbps_per_direction"] == pytest.approx(2 * base["required_tbps_per_direction"] / 100,
                                                                  rel=1e-5)
-    assert outer["traffic_bits_per_sync"] == base["traffic_bits_per_sync"]
+    assert outer["traffic_bits_per_sync"] == 2 * base["traffic_bits_per_sync"]
     assert outer["corridor"]["demands"][0]["waves"] < base["corridor"]["demands"][0]["waves"]
 
 
@@ -129,14 +151,15 @@ def test_pipeline_split_carries_the_boundary_activations(make_spec):
     doc = plan_scale_across(make_spec(job={"split": "pipeline", "hidden_size": 16384, "sync_every_steps": 10})).document
     assert doc["traffic_bits_per_sync"] == 16384 * 64e6 * 16
     # Activations cross every step: H does not apply to a pipeline split.
-    assert doc["sync_every_steps"] == 1
+    assert doc["sync_every_steps"] == 1 and doc["algorithm"] == "chain" and "outer_sync" not in doc
     assert doc["required_tbps_per_direction"] == pytest.approx(16384 * 64e6 * 16 / doc["step_s"] / 1e12, rel=1e-5)
 
 
 def test_split_protection_keeps_half_after_a_cut(make_spec):
     doc = plan_scale_across(make_spec(protection="split")).document
     demand = doc["corridor"]["demands"][0]
-    assert demand["capacity_tbps"] == pytest.approx(doc["required_tbps_per_direction"] / 2, rel=1e-5)
+    assert demand["capacity_tbps"] == pytest.approx(doc["required_line_tbps"] / 2, rel=1e-2)
+    assert demand["capacity_tbps"] == pytest.approx(doc["demand_tbps_per_link"] / 2, rel=1e-6)
     per_path = demand["waves"] * demand["rate_gbps"] / 1000
     assert doc["provisioned_tbps_per_direction"] == pytest.approx(2 * per_path)
     assert doc["after_cut"]["capacity_tbps"] == pytest.approx(per_path)
@@ -153,7 +176,8 @@ def test_three_sites_form_a_ring(make_spec):
     sites = [{"id": "dallas", "gpus": 100000, "server": "gb200-nvl72-tray"},
              {"id": "ashburn", "gpus": 100000, "server": "gb200-nvl72-tray"},
              {"id": "atlanta", "gpus": 100000, "server": "gb200-nvl72-tray"}]
-    doc = plan_scale_across(make_spec(sites=sites, protection="none")).document
+    doc = plan_scale_across(make_spec(sites=sites, protection="none", job={"algorithm": "ring"})).document
+    assert doc["algorithm"] == "ring"
     assert [(link["a"], link["z"]) for link in doc["links"]] == [("dallas", "ashburn"), ("ashburn", "atlanta"),
                                                                  ("atlanta", "dallas")]
     assert doc["traffic_bits_per_sync"] == pytest.approx(2 * 2 / 3 * 16e12)
@@ -196,14 +220,15 @@ def test_switch_without_published_buffer_is_not_called_lossless(make_spec):
 def test_vary_compares_split_and_h(make_spec, cli):
     spec = make_spec()
     code, out, err = cli("scale-across", "plan", spec, "--json", "--vary", "split=data,pipeline",
-                         "--vary", "sync_every_steps=1,100")
+                         "--vary", "sync_every_steps=1,100", "--vary", "outer_sync=streaming")
     assert code == 0, err
     rows = json.loads(out)["comparisons"]
-    assert [r["vary"] for r in rows] == [{"split": "data", "sync_every_steps": 1},
-                                         {"split": "data", "sync_every_steps": 100},
-                                         {"split": "pipeline", "sync_every_steps": 1},
-                                         {"split": "pipeline", "sync_every_steps": 100}]
-    assert rows[1]["required_tbps_per_direction"] == pytest.approx(rows[0]["required_tbps_per_direction"] / 100,
+    assert [r["vary"] for r in rows] == [{"split": "data", "sync_every_steps": 1, "outer_sync": "streaming"},
+                                         {"split": "data", "sync_every_steps": 100, "outer_sync": "streaming"},
+                                         {"split": "pipeline", "sync_every_steps": 1, "outer_sync": "streaming"},
+                                         {"split": "pipeline", "sync_every_steps": 100, "outer_sync": "streaming"}]
+    # 32-bit pseudo-gradients every 100 steps: 2 / 100 of the per-step rate.
+    assert rows[1]["required_tbps_per_direction"] == pytest.approx(rows[0]["required_tbps_per_direction"] / 50,
                                                                    rel=1e-5)
     assert rows[2]["required_tbps_per_direction"] == rows[3]["required_tbps_per_direction"]
 
@@ -224,7 +249,9 @@ def test_vary_sites_builds_a_ring(make_spec, cli):
 def test_table_output_shows_the_verdict(cli):
     code, out, err = cli("scale-across", "plan", str(EXAMPLE))
     assert code == 0, err
-    assert "verdict: lossy RoCE" in out and "1.920 s" in out and "8.333 Tb/s" in out
+    assert "verdict: lossy RoCE" in out and "1.920 s" in out and "12.500 Tb/s" in out and "25.428 Tb/s" in out
+    flat = " ".join(out.split())
+    assert "UNSURE" in flat and "round trip x rate" in flat
     assert "…" not in out  # no truncated cells
 
 
