@@ -13,7 +13,7 @@ from aifabric.catalog.models import KINDS, Hardware, _validated_hardware, load_h
 
 def _dump(hardware: Hardware) -> dict:
     return {kind: {entry_id: entry.model_dump() for entry_id, entry in getattr(hardware, kind).items()}
-            for kind in ("switches", "nics", "servers", "transceivers", "cables", "media", "gpus")}
+            for kind in ("switches", "nics", "servers", "transceivers", "cables", "media", "gpus", "spares")}
 
 
 @pytest.fixture

@@ -7,19 +7,22 @@ from pathlib import Path
 import typer
 
 KIND_CHOICES = ("switches", "nics", "servers", "gpus", "media", "transceivers", "cables", "coherent", "line-equipment",
-                "fibers")
+                "fibers", "spares")
 
 COLUMNS = {
     "switches": ("id", "name", "family", "cages", "cage_form_factor", "lane_gbps", "speeds_gbps", "max_logical_ports",
-                 "power_w", "latency_ns", "buffer_mb", "source"),
-    "nics": ("id", "name", "part", "rate_gbps", "cage_form_factor", "port_modes", "power_w", "latency_ns", "source"),
-    "servers": ("id", "name", "gpus", "gpu", "nic", "nic_cage_ports", "power_w", "source"),
+                 "power_w", "latency_ns", "buffer_mb", "order_code", "verified", "source"),
+    "nics": ("id", "name", "part", "rate_gbps", "cage_form_factor", "port_modes", "power_w", "latency_ns", "order_code",
+             "verified", "source"),
+    "servers": ("id", "name", "gpus", "gpu", "nic", "nics_built_in", "nic_cage_ports", "power_w", "rack_power_max_w",
+                "order_code", "verified", "source"),
     "gpus": ("id", "name", "peak_dense_bf16_tflops", "source"),
     "media": ("id", "name", "cost_rank", "ends", "reach_m", "cable", "switch_transceiver", "nic_transceiver",
               "source"),
     "transceivers": ("id", "part", "name", "form_factor", "lanes", "lane_gbps", "pmd", "connector", "reach_m",
-                     "power_w", "source"),
-    "cables": ("id", "part", "name", "kind", "end_a", "end_b", "legs", "lengths_m", "source"),
+                     "power_w", "order_code", "verified", "source"),
+    "cables": ("id", "part", "name", "kind", "end_a", "end_b", "legs", "lengths_m", "vendor", "verified", "source"),
+    "spares": ("id", "method", "afr", "repair_hours", "lead_time_weeks", "floor", "percent", "source"),
     "line-equipment": ("id", "name", "role", "rack_units", "power_w", "fit", "mttr_h", "switching_ms", "source"),
     "fibers": ("id", "name", "loss_db_per_km", "group_index", "dispersion_ps_nm_km", "effective_area_um2", "source"),
     "coherent": ("id", "name", "line_rate_gbps", "baud_gbd", "modulation", "spacing_ghz", "reach_km",
