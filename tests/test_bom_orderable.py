@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aifabric.fabric.plan import plan_fabric
 
@@ -125,7 +127,8 @@ def test_unsure_order_codes_do_not_print_as_firm(shipped):
     assert by_code["MFP7E10-N030"].verified  # the one length read from NVIDIA's listing
     assert not by_code["MFP7E10-N007"].verified
     assert by_code["MMA4Z00-NS"].verified and by_code["900-9D3D4-00EN-HA0"].verified
-    assert not by_code["MSN5600-MS2FC"].verified
+    assert by_code["920-9N42F-00RI-7C0"].verified  # SN5600, Cumulus Linux
+    assert not any(line.verified for line in lines if line.category == "system")
 
 
 def test_generic_parts_are_a_specification(shipped):
@@ -235,3 +238,28 @@ def test_catalog_parts_say_who_sells_them_and_how_sure_the_code_is(hardware):
     for server in hardware.servers.values():
         if server.nics_built_in:
             assert server.nic in server.nic_options, server.id
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(gpus=st.integers(min_value=1, max_value=20_000),
+       server=st.sampled_from(["gb200-nvl72", "gb300-nvl72", "gb200-nvl36x2", "dgx-h100", "hgx-h100"]))
+def test_random_sizes_order_whole_systems_and_no_built_in_nic(gpus, server, hardware):
+    """Any size: a rack-scale plan is whole NVLink domains, the fewest that hold the GPUs asked for; a system with
+    built-in NICs has no NIC line; every line has an order code; spares never negative."""
+    from aifabric.errors import DesignError
+    from aifabric.fabric.plan import plan_spec
+    from aifabric.spec.fabric import FabricSpec
+
+    system = hardware.servers[server]
+    switch = "q3400" if server == "gb300-nvl72" else "qm9700" if system.nic == "connectx-7" else "sn5600"
+    try:
+        result = plan_spec(FabricSpec(gpus=gpus, server=server, switch=switch), hardware)
+    except DesignError:
+        return  # a size the switch cannot build says so elsewhere; here only what is built counts
+    plan = result.plan
+    if system.rack_scale:
+        domain = system.trays_per_rack * system.racks_per_domain * system.gpus
+        assert plan.gpus % domain == 0 and gpus <= plan.gpus < gpus + domain
+    lines = result.bom()
+    assert all(line.order_code and line.spares >= 0 for line in lines)
+    assert (not any(line.category == "nic" for line in lines)) == system.nics_built_in
