@@ -557,7 +557,8 @@ def _line(category: str, entry, part: str, description: str, quantity: int, unit
     """Return a BomLine of a catalog part: its order code (a generic part's specification), vendor, verified flag
     (per length for cords whose codes were read only for some lengths) and spares class."""
     verified = entry.verified_at(length) if category == "cable" else entry.verified
-    part_class = CABLE_CLASS[entry.kind] if category == "cable" else category
+    # A cable kind the table does not know (a new structured-cabling part) is spared as structured cabling.
+    part_class = CABLE_CLASS.get(entry.kind, "structured") if category == "cable" else category
     return BomLine(category, entry.id, part, description, quantity, unit_power_w, entry.source, length,
                    order_code=entry.order_code_for(fibers, length), vendor=entry.vendor or "", verified=verified,
                    part_class=part_class, typical_power_w=entry.power_typical_w if typical else None)
