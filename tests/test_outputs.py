@@ -29,7 +29,8 @@ def test_out_writes_all_files_that_agree(cli, tmp_path):
     with open(tmp_path / "bom.csv") as stream:
         bom = list(csv.DictReader(stream))
     assert list(bom[0].keys()) == ["category", "catalog_id", "part", "description", "quantity", "unit_power_w",
-                                   "total_power_w", "source"]
+                                   "total_power_w", "source", "order_code", "vendor", "verified", "spares",
+                                   "lead_time_weeks"]
     switches = [b for b in bom if b["category"] == "switch"]
     assert switches[0]["catalog_id"] == "qm9700" and int(switches[0]["quantity"]) == 48
     optics = sum(int(b["quantity"]) for b in bom if b["category"] == "transceiver")

@@ -189,25 +189,28 @@ def test_gb300_leaf_takes_one_rail_of_four_whole_racks(hardware):
 
 def test_gb300_superpod_reference_design(hardware):
     """topologies/gb300-nvl72-superpod.yaml: 16 SUs of 8 GB300 NVL72 racks on Quantum-X800 XDR, the RA's largest
-    row (128 leaf + 72 spine); the BOM counts its 128 racks, 2,304 trays and 1,152 NVLink switch trays; the compute
-    racks of an SU draw at most the 1.2 MW TDP the RA gives per 8-rack SU (p. 5, as third-party notes transcribe it;
-    the catalog's rack, 18 x 6.98 + 9 x 1.8 = 141.84 kW, is an UNSURE split of the Enterprise RA's "up to 142 kW")."""
+    row (128 leaf + 72 spine); the BOM orders its 128 racks whole, its 2,304 trays and 1,152 NVLink switch trays
+    appear only as spares; the compute racks of an SU draw at most the 1.2 MW TDP the RA gives per 8-rack SU (p. 5,
+    as third-party notes transcribe it) at the Enterprise RA's "up to 142 kW" per rack."""
     result = plan_fabric("topologies/gb300-nvl72-superpod.yaml")
     plan = result.plan
     assert (plan.switch_counts()["leaf"], plan.switch_counts()["spine"]) == (128, 72)
     assert plan.system_racks == 128 and plan.nic_id == "connectx-8" and plan.port_gbps == 800
-    lines = {line.catalog_id: line.quantity for line in result.bom() if line.category == "system"}
-    assert lines == {"gb300-nvl72": 128, "gb300-nvl72-compute-tray": 2304, "gb300-nvl72-nvlink-switch-tray": 1152}
+    lines = {line.catalog_id: line for line in result.bom() if line.category == "system"}
+    assert {k: v.quantity for k, v in lines.items()} == {
+        "gb300-nvl72": 128, "gb300-nvl72-compute-tray": 0, "gb300-nvl72-nvlink-switch-tray": 0}
+    assert lines["gb300-nvl72-compute-tray"].installed == 2304
+    assert lines["gb300-nvl72-nvlink-switch-tray"].installed == 1152
+    assert lines["gb300-nvl72-compute-tray"].spares > 0 and lines["gb300-nvl72"].spares == 0
+    assert result.site()["compute_mw"] == pytest.approx(128 * 0.142)
     assert result.site()["compute_mw"] / 16 <= 1.2
 
 
-def test_gb300_nvl72_rack_power_is_within_the_enterprise_ra(hardware):
+def test_gb300_nvl72_rack_power_is_the_enterprise_ra_figure(hardware):
     """NVIDIA Enterprise RA, GB300 NVL72 with Spectrum-X (System Hardware): a full rack draws "up to 142 kW"
-    (8 power shelves of 33 kW). The catalog's compute and NVLink switch trays must add up to no more than that."""
+    (8 power shelves of 33 kW). The site counts that published figure, not a sum of guessed trays."""
     system = hardware.servers["gb300-nvl72"]
-    rack_w = (system.trays_per_rack * system.power_w
-              + system.nvlink_switch_trays_per_rack * system.nvlink_switch_tray_power_w + system.rack_overhead_w)
-    assert 135_000 <= rack_w <= 142_000
+    assert system.rack_power_w() == system.rack_power_max_w == 142_000
 
 
 def test_gb200_superpod_links_are_rail_optimized_to_the_top(hardware):
@@ -256,16 +259,18 @@ def test_nvl72_tray_no_longer_straddles_racks_issue_failure_1(cli):
     assert doc["scale_up"] == {"domain_gpus": 72, "nvlink_switch_trays": 72, "racks": 8, "compute_trays": 144,
                                "domains": 8}
     assert doc["site"]["compute_racks"] == 8
-    # 8 racks of 18 x 6.4 kW trays and 9 x 1.8 kW NVLink switch trays: 1.0512 MW of compute.
-    assert doc["site"]["compute_mw"] == pytest.approx(8 * (18 * 6.4 + 9 * 1.8) / 1000, abs=1e-3)
+    # 8 racks at the catalog's rack figure (132 kW, UNSURE), not a sum of trays.
+    assert doc["site"]["compute_mw"] == pytest.approx(8 * 132 / 1000, abs=1e-3)
 
 
 def test_bom_counts_racks_trays_and_nvlink_switch_trays(hardware):
     result = plan_fabric("topologies/gb200-nvl72-superpod.yaml")
     lines = {line.catalog_id: line for line in result.bom() if line.category == "system"}
     assert lines["gb200-nvl72"].quantity == 128
-    assert lines["gb200-nvl72-compute-tray"].quantity == 128 * 18
-    assert lines["gb200-nvl72-nvlink-switch-tray"].quantity == 128 * 9
+    # Trays ship inside the rack SKU: listed for their spares only.
+    assert lines["gb200-nvl72-compute-tray"].quantity == 0
+    assert lines["gb200-nvl72-compute-tray"].installed == 128 * 18
+    assert lines["gb200-nvl72-nvlink-switch-tray"].installed == 128 * 9
     assert lines["gb200-nvl72-nvlink-switch-tray"].unit_power_w > 0
 
 
@@ -420,18 +425,20 @@ def test_connectx_8_ethernet_cannot_join_spectrum_6_but_connectx_9_can(hardware)
 
 def test_colossus_2_fits_its_site_and_its_bom_counts_nvl72_racks_and_nvlink_trays():
     """Issue 14 acceptance: Colossus 2 (550,000 GB200 GPUs) plans within its 1.2 GW site (the spec's max_site_mw
-    would make it an error otherwise) and its BOM counts the NVL72 racks, compute trays and NVLink switch trays,
-    whose catalog power is the site's compute power."""
+    would make it an error otherwise) and its BOM orders whole NVL72 racks (issue 21: no 16-tray rack; the trays
+    and NVLink switch trays inside appear as spares only), whose rack power is the site's compute power."""
     result = plan_fabric("topologies/colossus-2.yaml")
     site = result.site()
-    racks = -(-550000 // 72)  # the last rack is partly filled and counted whole
+    racks = -(-550000 // 72)  # rounded up to whole racks
     assert site["compute_racks"] == racks == 7639
+    assert result.plan.servers == racks * 18 and result.plan.gpus == racks * 72
+    assert result.document()["gpus_requested"] == 550000
     assert site["facility_mw"] <= site["max_site_mw"] == 1200
     assert site["facility_mw"] == pytest.approx(site["it_mw"] * 1.1, abs=1e-3)
     lines = {line.catalog_id: line for line in result.bom() if line.category == "system"}
     assert lines["gb200-nvl72"].quantity == racks
     trays, switch_trays = lines["gb200-nvl72-compute-tray"], lines["gb200-nvl72-nvlink-switch-tray"]
-    assert trays.quantity == 550000 // 4 and switch_trays.quantity == 9 * racks
-    compute_mw = (trays.quantity * trays.unit_power_w + switch_trays.quantity * switch_trays.unit_power_w) / 1e6
-    assert site["compute_mw"] == pytest.approx(compute_mw, abs=1e-3)
+    assert trays.installed == racks * 18 and switch_trays.installed == 9 * racks
+    assert trays.quantity == switch_trays.quantity == 0
+    assert site["compute_mw"] == pytest.approx(racks * lines["gb200-nvl72"].unit_power_w / 1e6, abs=1e-3)
     assert site["halls"] > 1 and site["buildings"] > 1

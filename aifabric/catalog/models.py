@@ -8,6 +8,7 @@ decide whether two ends can be joined, and with which parts, live in aifabric.fa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
@@ -40,14 +41,60 @@ class _Entry(BaseModel):
 
     id: str = Field(pattern=_ID)
     source: str = Field(min_length=3)
-    # What a buyer orders: the vendor's orderable part number, the vendor, and whether the code was read from a
-    # vendor source (False: a specification a vendor quotes against, e.g. `vendor: generic`).
+
+
+class GenericSpec(BaseModel):
+    """What a buyer writes down for a generic part (no one vendor's part number) so that any vendor can quote it:
+    fiber type, connector and gender at each end, polarity method, length tolerance, pulling eye (TIA-568.3-D
+    terms). Empty fields do not apply to the part."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    part: str
+    fiber: str | None = None
+    end_a: str | None = None
+    end_b: str | None = None
+    polarity: str | None = None
+    length_tolerance: str | None = None
+    pulling_eye: str | None = None
+
+    def text(self, fibers: int | None = None, length_m: float | None = None) -> str:
+        """Return the specification as one line (a trunk's fiber count and length, a cord's length filled in)."""
+        fields = [f"{fibers}F" if fibers else None, self.fiber,
+                  f"{self.end_a} / {self.end_b}" if self.end_a and self.end_b else self.end_a,
+                  self.polarity,
+                  (f"{length_m:g} m" + (f" {self.length_tolerance}" if self.length_tolerance else ""))
+                  if length_m else None,
+                  f"pulling eye {self.pulling_eye}" if self.pulling_eye else None]
+        return f"SPEC {self.part}: " + ", ".join(f for f in fields if f)
+
+
+class _Part(_Entry):
+    """An entry a buyer orders: the vendor's orderable part number (`order_code`, cited in `source`), who sells it
+    (`vendor`: a company, `OEM` for a server maker's build, `generic` for a part any vendor quotes from
+    `specification`), and `verified`: true only where the code was read from a vendor source. `power_typical_w`:
+    the typical draw where the vendor publishes it beside the maximum (`power_w`)."""
+
     order_code: str | None = None
     vendor: str | None = None
-    verified: bool | None = None
+    verified: bool = False
+    specification: GenericSpec | None = None
+    power_typical_w: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _orderable(self) -> _Part:
+        if self.vendor == "generic" and self.verified:
+            raise ValueError("a generic part (vendor: generic) is quoted from a specification: verified must be false")
+        return self
+
+    def order_code_for(self, fibers: int | None = None, length_m: float | None = None) -> str:
+        """Return the line's order code: the vendor's part number, or a generic part's specification text."""
+        if self.specification is not None:
+            return self.specification.text(fibers, length_m)
+        return self.order_code or getattr(self, "part", None) or self.id
 
 
-class Switch(_Entry):
+class Switch(_Part):
     """A switch model: cages of lanes_per_cage SerDes lanes at lane_gbps; a port at a speed takes speed/lane_gbps
     lanes; at most max_logical_ports ports in all (the ASIC's port limit, whatever the breakout)."""
 
@@ -161,7 +208,7 @@ class PortMode(BaseModel):
     lane_gbps: int = Field(gt=0)
 
 
-class Nic(_Entry):
+class Nic(_Part):
     """A backend NIC: one cage of cage_form_factor, the port modes its firmware offers, its orderable part."""
 
     name: str
@@ -193,7 +240,7 @@ class Nic(_Entry):
         return self.cage_form_factor
 
 
-class Server(_Entry):
+class Server(_Part):
     """A GPU server: gpus GPUs, one backend NIC per GPU. A rack-scale system (GB200/GB300 NVL72) is described by
     its compute tray (gpus = GPUs per tray) plus the NVLink domain and rack it belongs to."""
 
@@ -216,6 +263,18 @@ class Server(_Entry):
     nvlink_switch_trays_per_rack: int = Field(default=0, ge=0)
     nvlink_switch_tray_power_w: float = Field(default=0, ge=0)
     rack_overhead_w: float = Field(default=0, ge=0)
+    # As ordered: NICs built in (DGX, NVL72 trays: never a BOM line of their own) or add-in cards (OEM HGX
+    # servers: one NIC line per GPU); the NICs a built-in system ships with (nic_options; empty: any); what else
+    # ships inside (NVLink switch trays, power shelves, in-rack cables), printed on the system's BOM line.
+    nics_built_in: bool = False
+    nic_options: list[str] = Field(default_factory=list)
+    includes: list[str] = Field(default_factory=list)
+    # Rack-scale systems: the published power of one full rack (max, and typical where published), which the
+    # site counts instead of a sum of trays; the order codes of a spare compute tray and NVLink switch tray.
+    rack_power_max_w: float | None = Field(default=None, gt=0)
+    rack_power_typical_w: float | None = Field(default=None, gt=0)
+    spare_tray_order_code: str | None = None
+    spare_switch_tray_order_code: str | None = None
 
     @property
     def rack_scale(self) -> bool:
@@ -223,10 +282,38 @@ class Server(_Entry):
         return self.trays_per_rack is not None
 
     def rack_power_w(self) -> float:
-        """Return one full rack's power: compute trays, NVLink switch trays and the rack's own overhead."""
+        """Return one full rack's power: the published rack figure where there is one, else compute trays, NVLink
+        switch trays and the rack's own overhead."""
+        if self.rack_power_max_w is not None:
+            return self.rack_power_max_w
         trays = self.trays_per_rack or 1
         return trays * self.power_w + self.nvlink_switch_trays_per_rack * self.nvlink_switch_tray_power_w + \
             self.rack_overhead_w
+
+
+class SparesPolicy(_Entry):
+    """How many spares a part class gets: AFR-based, ceil(N x afr x (lead time + repair hours) / 8766) + floor
+    (the failures expected while a replacement is on order and being fitted), or a percentage of N."""
+
+    method: Literal["afr", "percent"]
+    afr: float = Field(default=0.0, ge=0, le=1)
+    repair_hours: float = Field(default=0.0, ge=0)
+    lead_time_weeks: float = Field(default=0.0, ge=0)
+    floor: int = Field(default=0, ge=0)
+    percent: float = Field(default=0.0, ge=0, le=100)
+
+    def spares(self, units: int, lead_time_weeks: float | None = None) -> int:
+        """Return the spares of `units` installed units (lead_time_weeks: the price book's, else the policy's)."""
+        if units <= 0:
+            return 0
+        if self.method == "percent":
+            return math.ceil(units * self.percent / 100 - 1e-9)
+        weeks = self.lead_time_weeks if lead_time_weeks is None else lead_time_weeks
+        hours = weeks * 168 + self.repair_hours
+        return math.ceil(units * self.afr * hours / HOURS_PER_YEAR - 1e-9) + self.floor
+
+
+HOURS_PER_YEAR = 8766  # 365.25 days
 
 
 class Gpu(_Entry):
@@ -236,7 +323,7 @@ class Gpu(_Entry):
     peak_dense_bf16_tflops: float = Field(gt=0)
 
 
-class Transceiver(_Entry):
+class Transceiver(_Part):
     """A pluggable optical module: it fills one cage of form_factor (host side: lanes x host_lane_gbps) and has
     `ports` optical ports, each speaking `pmd` over `connector` at lane_gbps per optical lane."""
 
@@ -290,7 +377,7 @@ class Transceiver(_Entry):
         return self.port_gbps // self.lane_gbps
 
 
-class Cable(_Entry):
+class Cable(_Part):
     """A copper cable, a fiber cord or a structured-cabling part. Cords and cables are orderable in lengths_m, each
     length with its own part number (part_numbers); `legs` > 1 is a splitter (one end to `legs` ends)."""
 
@@ -321,6 +408,9 @@ class Cable(_Entry):
     polarity: Literal["A", "B", "C"] | None = None
     gender_a: Literal["pinned", "unpinned", "none"] | None = None
     gender_b: Literal["pinned", "unpinned", "none"] | None = None
+    # The lengths whose own part numbers were read from a vendor source (empty: `verified` holds for them all);
+    # a length code that follows the family's pattern but was not read is UNSURE and prints as unverified.
+    verified_lengths_m: list[float] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _lengths(self) -> Cable:
@@ -334,6 +424,18 @@ class Cable(_Entry):
         if not self.cable_gbps:
             object.__setattr__(self, "cable_gbps", self.lane_gbps * self.lanes)
         return self
+
+    def verified_at(self, length_m: float | None) -> bool:
+        """Return True when the order code of this length was read from a vendor source."""
+        if not self.verified or length_m is None or not self.verified_lengths_m:
+            return self.verified
+        return any(abs(length - length_m) < 1e-6 for length in self.verified_lengths_m)
+
+    def order_code_for(self, fibers: int | None = None, length_m: float | None = None) -> str:
+        """Return the order code of one length (a generic part's specification with its length and fibers)."""
+        if self.specification is not None:
+            return self.specification.text(fibers, length_m)
+        return self.part_number(length_m)
 
     def part_number(self, length_m: float | None) -> str:
         """Return the orderable part number for a length (the family part when lengths carry no own number)."""
@@ -396,6 +498,7 @@ class Hardware:
     cables: dict[str, Cable]
     media: dict[str, Medium]
     gpus: dict[str, Gpu]
+    spares: dict[str, SparesPolicy]
     fec: dict[str, Fec] = dataclass_field(default_factory=dict)
 
     def fec_for(self, protocol: str, lane_gbps: int) -> Fec | None:
@@ -426,7 +529,8 @@ class Hardware:
 
 KINDS = {
     "switches": Switch, "nics": Nic, "servers": Server,
-    "transceivers": Transceiver, "cables": Cable, "media": Medium, "gpus": Gpu, "fec": Fec,
+    "transceivers": Transceiver, "cables": Cable, "media": Medium, "gpus": Gpu, "spares": SparesPolicy,
+    "fec": Fec,
 }
 
 
@@ -466,6 +570,9 @@ def _validated_hardware(user_dir: str | Path | None) -> Hardware:
             raise dangling("servers", server.id, "nic", "nic", server.nic, hardware.nics)
         if server.gpu is not None and server.gpu not in hardware.gpus:
             raise dangling("servers", server.id, "gpu", "gpu", server.gpu, hardware.gpus)
+        for option in server.nic_options:
+            if option not in hardware.nics:
+                raise dangling("servers", server.id, "nic_options", "nic", option, hardware.nics)
     for medium in hardware.media.values():
         for field in ("cable", "trunk"):
             value = getattr(medium, field)

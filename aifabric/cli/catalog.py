@@ -7,20 +7,23 @@ from pathlib import Path
 import typer
 
 KIND_CHOICES = ("switches", "nics", "servers", "gpus", "media", "transceivers", "cables", "coherent", "line-equipment",
-                "fibers", "fec")
+                "fibers", "fec", "spares")
 
 COLUMNS = {
     "switches": ("id", "name", "family", "cages", "cage_form_factor", "lane_gbps", "speeds_gbps", "max_logical_ports",
-                 "power_w", "asic", "latency_ns", "buffer_mb", "source"),
-    "nics": ("id", "name", "part", "rate_gbps", "cage_form_factor", "port_modes", "power_w", "latency_ns", "source"),
-    "servers": ("id", "name", "gpus", "gpu", "nic", "nic_cage_ports", "power_w", "height_u", "cooling", "source"),
+                 "power_w", "asic", "latency_ns", "buffer_mb", "order_code", "verified", "source"),
+    "nics": ("id", "name", "part", "rate_gbps", "cage_form_factor", "port_modes", "power_w", "latency_ns", "order_code",
+             "verified", "source"),
+    "servers": ("id", "name", "gpus", "gpu", "nic", "nics_built_in", "nic_cage_ports", "power_w", "rack_power_max_w",
+                "height_u", "cooling", "order_code", "verified", "source"),
     "gpus": ("id", "name", "peak_dense_bf16_tflops", "source"),
     "media": ("id", "name", "cost_rank", "ends", "reach_m", "cable", "switch_transceiver", "nic_transceiver",
               "source"),
     "transceivers": ("id", "part", "name", "form_factor", "lanes", "lane_gbps", "pmd", "connector", "reach_m",
-                     "power_w", "source"),
+                     "power_w", "order_code", "verified", "source"),
     "cables": ("id", "part", "name", "kind", "end_a", "end_b", "legs", "polarity", "gender_a", "gender_b",
-               "lengths_m", "source"),
+               "lengths_m", "vendor", "verified", "source"),
+    "spares": ("id", "method", "afr", "repair_hours", "lead_time_weeks", "floor", "percent", "source"),
     "line-equipment": ("id", "name", "role", "rack_units", "power_w", "fit", "mttr_h", "switching_ms", "source"),
     "fibers": ("id", "name", "loss_db_per_km", "group_index", "dispersion_ps_nm_km", "effective_area_um2", "source"),
     "fec": ("id", "name", "code", "protocol", "lane_gbps", "codeword_bits", "lane_line_gbps", "extra_ns", "source"),

@@ -19,7 +19,8 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
     head.add_column()
     rows = [
         ("GPUs / servers",
-         f"{count(d['gpus'], 'GPU')} on {d['servers']:,} {d['server_model']} ({count(d['gpus_per_server'], 'rail')})"),
+         f"{count(d['gpus'], 'GPU')} on {d['servers']:,} {d['server_model']} ({count(d['gpus_per_server'], 'rail')})"
+         + (f"; {d['gpus_requested']:,} requested, rounded up to whole racks" if "gpus_requested" in d else "")),
         ("NIC", f"{d['nic_model']} {d['nic_gbps']}G, {count(d['planes'], 'plane')} of {d['port_gbps']}G"),
         ("Switch", f"{d['switch_model']}: radix {plan.radix_down} at {d['port_gbps']}G"
                    + (f", {plan.radix_up} at {d['uplink_gbps']}G" if d['uplink_gbps'] != d['port_gbps'] else "")),
@@ -33,7 +34,8 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         ("Switches vs lower bound", f"{d['switches']['total']:,} vs {d['lower_bound_switches']:,.1f} "
                                     f"((2t-1)N/k) = {d['lower_bound_ratio']:.4f}"),
         ("Power (network)", f"{d['power_kw']['total']:,.1f} kW (switches {d['power_kw']['switches']:,.1f}, "
-                            f"optics {d['power_kw']['transceivers']:,.1f}, NICs {d['power_kw']['nics']:,.1f})"),
+                            f"optics {d['power_kw']['transceivers']:,.1f}); NICs "
+                            f"({d['power_kw']['nics_in_systems']:,.1f} kW) are counted in the systems' power"),
         ("Latency one-way", f"same leaf {_ns(d['latency_ns']['same_leaf'])}, same pod "
                             f"{_ns(d['latency_ns']['same_pod'])}, worst {_ns(d['latency_ns']['worst'])}"),
     ]
@@ -52,7 +54,8 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         s = d["site"]
         limit = f" (limit {s['max_site_mw']:,.1f} MW)" if "max_site_mw" in s else ""
         rows.append(("Site", f"{s['facility_mw']:,.1f} MW facility{limit} = {s['it_mw']:,.1f} MW IT x PUE "
-                             f"{s['pue']:g} (compute {s['compute_mw']:,.1f}, network {s['network_mw']:,.1f})"))
+                             f"{s['pue']:g} (compute {s['compute_mw']:,.1f}, network {s['network_mw']:,.3f}: the "
+                             f"Power (network) row)"))
         rows.append(("Campus", f"{count(s['racks'], 'rack')} ({s['compute_racks']:,} compute, "
                                f"{s['network_racks']:,} network) in {count(s['rows'], 'row')}, "
                                f"{count(s['halls'], 'hall')}, {count(s['buildings'], 'building')}"))
@@ -62,6 +65,16 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         rows.append(("Cost (network)", f"${c['total']:,.0f} from {book} (switches ${c['switches']:,.0f}, optics "
                                        f"${c['transceivers']:,.0f}, cables ${c['cables']:,.0f}, NICs "
                                        f"${c['nics']:,.0f})"))
+    if "bom" in d:
+        bad = d["bom_unverified"]
+        units = sum(x["quantity"] for x in d["bom"])
+        spares = sum(x["spares"] for x in d["bom"])
+        rows.append(("Bill of materials", f"{count(len(d['bom']), 'line')}, {units:,} units + {spares:,} spares; "
+                                          f"order codes not verified with a vendor: {count(bad['lines'], 'line')}, "
+                                          f"{count(bad['units'], 'unit')}"))
+    if d.get("longest_lead"):
+        rows.append(("Longest lead", ", ".join(f"{x['order_code']} {x['lead_time_weeks']:g} wk"
+                                               for x in d["longest_lead"][:3])))
     for key, value in rows:
         head.add_row(key, value)
     print_table(console, head)
@@ -89,8 +102,27 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         for part, n in parts.items():
             media.add_row(f"optics ({side})", part, f"{n:,}")
     print_table(console, media)
+    if "bom" in d:
+        _render_bom(console, result.bom())
     for note in d["notes"]:
         console.print(f"[dim]note: {note}[/dim]")
+
+
+def _render_bom(console, lines) -> None:
+    """Print the bill of materials as ordered: order code, vendor, verified, quantity, spares, lead time."""
+    from rich.table import Table
+
+    from aifabric.cli.render import print_table
+
+    table = Table(title="Bill of materials (bom.csv)", title_justify="left")
+    for col in ("category", "order code", "vendor", "verified", "quantity", "spares", "lead (wk)"):
+        table.add_column(col, justify="right" if col in ("quantity", "spares", "lead (wk)") else "left",
+                         overflow="fold")
+    for line in lines:
+        lead = "-" if line.lead_time_weeks is None else f"{line.lead_time_weeks:g}"
+        table.add_row(line.category, line.order_code, line.vendor, "yes" if line.verified else "no",
+                      f"{line.quantity:,}", f"{line.spares:,}", lead)
+    print_table(console, table)
 
 
 def _ns(value) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 from aifabric.export.fabric_rows import LINK_HEADER, naming_for
 from aifabric.export.graphml import write_graphml
 from aifabric.export.link_columns import BackgroundWrites, join_rows, plane_link_columns
-from aifabric.fabric.bom import BOM_HEADER, bom_lines, trunk_part
+from aifabric.fabric.bom import BOM_HEADER, ORDER_COLUMNS, trunk_part
 from aifabric.fabric.links import FabricLinks
 from aifabric.fabric.plan import FabricResult
 from aifabric.io import AtomicWriter, ensure_dir, write_csv, write_json
@@ -23,12 +23,12 @@ Progress = Callable[[str], Callable[[int, int], None] | None]
 
 def write_bom(path: str | Path, result: FabricResult) -> Path:
     """Write bom.csv (with unit and total prices appended when the result is priced); return its path."""
-    lines = bom_lines(result.plan, result.links, result.hardware, result.counts)
+    lines = result.bom()
     if result.prices is not None:
         from aifabric.fabric.prices import PRICE_COLUMNS, priced_rows
 
-        return write_csv(path, BOM_HEADER + PRICE_COLUMNS, priced_rows(lines, result.prices))
-    return write_csv(path, BOM_HEADER, (line.row() for line in lines))
+        return write_csv(path, BOM_HEADER + PRICE_COLUMNS + ORDER_COLUMNS, priced_rows(lines, result.prices))
+    return write_csv(path, BOM_HEADER + ORDER_COLUMNS, (line.row() + line.order_row() for line in lines))
 
 
 def csv_cell(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -18,11 +18,15 @@ from aifabric.io import plain_number
 ROUTE_BY_SEGMENT = True
 
 BOM_HEADER = ("category", "catalog_id", "part", "description", "quantity", "unit_power_w", "total_power_w", "source")
+# Added after the columns above (and after the price columns of a priced BOM): what a buyer orders by.
+ORDER_COLUMNS = ("order_code", "vendor", "verified", "spares", "lead_time_weeks")
 
 
 @dataclass(frozen=True)
 class BomLine:
-    """One line of the bill of materials."""
+    """One line of the bill of materials: `quantity` units to order (0 for a part that ships inside a system and
+    is listed only for its spares), `installed` units in service (what spares are counted from), the order code,
+    vendor and whether the code was read from a vendor source, spares, and the price book's lead time."""
 
     category: str
     catalog_id: str
@@ -32,16 +36,47 @@ class BomLine:
     unit_power_w: float
     source: str
     length_m: float | None = None
+    order_code: str = ""
+    vendor: str = ""
+    verified: bool = False
+    part_class: str = ""
+    installed: int | None = None
+    spares: int = 0
+    lead_time_weeks: float | None = None
+    typical_power_w: float | None = None
 
     @property
     def total_power_w(self) -> float:
         """Return quantity x unit power."""
         return self.quantity * self.unit_power_w
 
+    @property
+    def units(self) -> int:
+        """Return the units to order: quantity plus spares."""
+        return self.quantity + self.spares
+
     def row(self) -> tuple:
-        """Return the CSV row."""
+        """Return the CSV row (the columns of BOM_HEADER)."""
         return (self.category, self.catalog_id, self.part, self.description, self.quantity,
                 plain_number(self.unit_power_w), plain_number(self.total_power_w), " ".join(self.source.split()))
+
+    def order_row(self) -> tuple:
+        """Return the ORDER_COLUMNS cells."""
+        lead = "" if self.lead_time_weeks is None else plain_number(self.lead_time_weeks)
+        return (self.order_code, self.vendor, "yes" if self.verified else "no", self.spares, lead)
+
+    def json(self) -> dict:
+        """Return the line as an entry of `plan --json` "bom"."""
+        entry = {"category": self.category, "catalog_id": self.catalog_id, "order_code": self.order_code,
+                 "vendor": self.vendor, "verified": self.verified, "quantity": self.quantity, "spares": self.spares,
+                 "unit_power_w": self.unit_power_w}
+        if self.length_m is not None:
+            entry["length_m"] = self.length_m
+        if self.typical_power_w is not None:
+            entry["typical_power_w"] = self.typical_power_w
+        if self.lead_time_weeks is not None:
+            entry["lead_time_weeks"] = self.lead_time_weeks
+        return entry
 
 
 def _spine_keys(plan: Plan, pod: np.ndarray, spine: np.ndarray) -> np.ndarray:
@@ -111,16 +146,18 @@ class PartCounts:
                 totals[module_id] = totals.get(module_id, 0) + n
         return dict(sorted(totals.items()))
 
-    def optics_power_w(self, hardware: Hardware) -> float:
+    def optics_power_w(self, hardware: Hardware, typical: bool = False) -> float:
         """Return the power in W of every pluggable module and active cable: a module at its catalog power, or at
         its split-mode power when it lights only half its lanes (a 400G NIC module run as one 200G port, NVIDIA
         MMS4X00-NS400 / MMA4Z00-NS400: 2 channels lit, 5-6.5 W instead of 9 W). A NIC module split over two
-        planes (2 x 200G) lights all four lanes and draws its full power. The one sum BOM, summary and site use."""
+        planes (2 x 200G) lights all four lanes and draws its full power. The one sum BOM, summary and site use.
+        typical: full-power modules at their typical draw where the vendor publishes one (else the maximum)."""
         total = 0.0
         for module_id, n in self.transceiver_totals().items():
             module = hardware.transceivers[module_id]
             split = self.split_modules.get(module_id, 0) if module.split_power_w is not None else 0
-            total += module.power_w * (n - split) + (module.split_power_w or 0.0) * split
+            full_w = module.power_typical_w if typical and module.power_typical_w is not None else module.power_w
+            total += full_w * (n - split) + (module.split_power_w or 0.0) * split
         return total + sum(hardware.cables[c].power_w * n for (c, _), n in self.cables.items())
 
     def parts(self) -> dict[str, dict[str, int]]:
@@ -471,65 +508,128 @@ def _nic_modules_runs(plan: Plan, hardware: Hardware, module, runs, index: int |
     return cages * -(-rails_per_cage * plan.planes * runs.speed_gbps // module.module_gbps)
 
 
-def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCounts | None = None) -> list[BomLine]:
-    """Return the BOM lines, sorted by category then id then length (counts: reuse parts already counted)."""
+def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCounts | None = None,
+              lead_times: dict[str, float] | None = None) -> list[BomLine]:
+    """Return the BOM lines, sorted by category then id then length, each with its order code, vendor, verified
+    flag and spares (counts: reuse parts already counted; lead_times: weeks per catalog id, from a price book)."""
     switch = hardware.switch(plan.switch_id)
     nic = hardware.nic(plan.nic_id)
+    server = hardware.server(plan.server_id)
     counts = counts if counts is not None else count_parts(links, hardware)
     lines = _system_lines(plan, hardware) + [
-        BomLine("switch", switch.id, switch.model, switch.name, plan.switch_counts()["total"], switch.power_w,
-                switch.source),
-        BomLine("nic", nic.id, nic.part or nic.id, f"{nic.name} (one per GPU)", plan.gpus, nic.power_w, nic.source),
+        _line("switch", switch, switch.model, switch.name, plan.switch_counts()["total"], switch.power_w),
     ]
+    if not server.nics_built_in:
+        # Add-in cards of an OEM server are ordered; built-in NICs ship inside the system (its line says so).
+        lines.append(_line("nic", nic, nic.part or nic.id, f"{nic.name} (add-in, one per GPU)", plan.gpus,
+                           nic.power_w))
     for side, label in (("switch", "switch side"), ("nic", "NIC side")):
         for module_id, quantity in sorted(counts.transceivers[side].items()):
             module = hardware.transceivers[module_id]
             split = counts.split_modules.get(module_id, 0) if side == "nic" else 0
             if quantity - split:
-                lines.append(BomLine("transceiver", module.id, module.part, f"{module.name} ({label})",
-                                     quantity - split, module.power_w, module.source))
+                lines.append(_line("transceiver", module, module.part, f"{module.name} ({label})", quantity - split,
+                                   module.power_w))
             if split:
-                lines.append(BomLine("transceiver", module.id, module.part,
-                                     f"{module.name} ({label}, half its lanes lit)", split,
-                                     module.split_power_w if module.split_power_w is not None else module.power_w,
-                                     module.source))
+                lines.append(_line("transceiver", module, module.part, f"{module.name} ({label}, half its lanes lit)",
+                                   split, module.split_power_w if module.split_power_w is not None else
+                                   module.power_w, typical=False))
     for (cable_id, length), quantity in sorted(counts.cables.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         cable = hardware.cables[cable_id]
         where = f", {length:g} m" if length is not None else ""
-        lines.append(BomLine("cable", cable.id, cable.part_number(length), f"{cable.name}{where}", quantity,
-                             cable.power_w, cable.source, length))
+        lines.append(_line("cable", cable, cable.part_number(length), f"{cable.name}{where}", quantity,
+                           cable.power_w, length=length))
     for (part_id, length, fibers), quantity in sorted(counts.structured.items(),
                                                       key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] or 0)):
         part = hardware.cables[part_id]
         if fibers is not None:
             # A trunk is made to order: its fiber count and length are the part.
             legs = f"{fibers // 12} MPO-12 legs" if part.end_a == "mpo-12" else f"{fibers} fibers"
-            lines.append(BomLine("cable", part.id, trunk_part(part, fibers, length),
-                                 f"{part.name}: {fibers} fibers ({legs}), {length:g} m (structured cabling)",
-                                 quantity, part.power_w, part.source, length))
+            lines.append(_line("cable", part, trunk_part(part, fibers, length),
+                               f"{part.name}: {fibers} fibers ({legs}), {length:g} m (structured cabling)",
+                               quantity, part.power_w, length=length, fibers=fibers))
             continue
         where = f", {length:g} m" if length is not None else ""
-        lines.append(BomLine("cable", part.id, part.part_number(length), f"{part.name} (structured cabling){where}",
-                             quantity, part.power_w, part.source, length))
-    return lines
+        lines.append(_line("cable", part, part.part_number(length), f"{part.name} (structured cabling){where}",
+                           quantity, part.power_w, length=length))
+    return with_spares(lines, hardware, lead_times or {})
+
+
+CABLE_CLASS = {"dac": "copper", "splitter-dac": "copper", "acc": "copper", "splitter-acc": "copper",
+               "fiber": "fiber-cord", "splitter-fiber": "fiber-cord", "jumper": "fiber-cord", "trunk": "trunk",
+               "panel": "structured", "adapter": "structured", "cassette": "structured"}
+
+
+def _line(category: str, entry, part: str, description: str, quantity: int, unit_power_w: float,
+          length: float | None = None, fibers: int | None = None, typical: bool = True) -> BomLine:
+    """Return a BomLine of a catalog part: its order code (a generic part's specification), vendor, verified flag
+    (per length for cords whose codes were read only for some lengths) and spares class."""
+    verified = entry.verified_at(length) if category == "cable" else entry.verified
+    # A cable kind the table does not know (a new structured-cabling part) is spared as structured cabling.
+    part_class = CABLE_CLASS.get(entry.kind, "structured") if category == "cable" else category
+    return BomLine(category, entry.id, part, description, quantity, unit_power_w, entry.source, length,
+                   order_code=entry.order_code_for(fibers, length), vendor=entry.vendor or "", verified=verified,
+                   part_class=part_class, typical_power_w=entry.power_typical_w if typical else None)
+
+
+def with_spares(lines: list[BomLine], hardware: Hardware, lead_times: dict[str, float]) -> list[BomLine]:
+    """Return the lines with spares per their class's policy (catalog spares.yaml) and the price book's lead time
+    (which also sets the AFR policy's window), counted from the units installed."""
+    out = []
+    for line in lines:
+        policy = hardware.spares.get(line.part_class)
+        lead = lead_times.get(line.catalog_id)
+        installed = line.quantity if line.installed is None else line.installed
+        spares = policy.spares(installed, lead) if policy is not None else 0
+        out.append(replace(line, spares=spares, lead_time_weeks=lead))
+    return out
+
+
+def unverified(lines: list[BomLine]) -> dict[str, int]:
+    """Return how many lines, and units (quantity + spares), carry an order code not read from a vendor source."""
+    bad = [line for line in lines if not line.verified and line.units]
+    return {"lines": len(bad), "units": sum(line.units for line in bad)}
+
+
+def longest_lead(lines: list[BomLine], n: int = 5) -> list[dict]:
+    """Return the n lines with the longest lead time (price book), longest first."""
+    timed = sorted((line for line in lines if line.lead_time_weeks is not None and line.units),
+                   key=lambda line: (-line.lead_time_weeks, line.catalog_id, line.length_m or 0))
+    return [{"catalog_id": line.catalog_id, "order_code": line.order_code, "lead_time_weeks": line.lead_time_weeks,
+             "units": line.units} for line in timed[:n]]
 
 
 def _system_lines(plan: Plan, hardware: Hardware) -> list[BomLine]:
-    """Return the rack-scale system lines (racks, compute trays, NVLink switch trays and their power), none for
-    N-GPU servers."""
-    if not plan.rack_scale:
-        return []
+    """Return the system lines as the systems are ordered: N-GPU servers one line each (their built-in NICs and
+    cages named in it); a rack-scale system one line per rack SKU (trays, NVLink switch trays, spine and power
+    shelves inside), its compute and NVLink switch trays listed with quantity 0 for their spares only."""
     server = hardware.server(plan.server_id)
+    inside = f"; ships with {'; '.join(server.includes)}" if server.includes else ""
+    if not plan.rack_scale:
+        nics = (f"; {plan.rails} x {hardware.nic(plan.nic_id).name} built in" if server.nics_built_in and
+                not server.includes else "")
+        return [_line("system", server, server.order_code_for(), f"{server.name}{nics}{inside}", plan.servers,
+                      server.power_w)]
     racks = plan.system_racks
+    nic = hardware.nic(plan.nic_id)
+    rack = _line("system", server, server.order_code_for(),
+                 f"{server.name}: whole rack ({plan.trays_per_rack} compute trays with {plan.rails} x {nic.name} "
+                 f"each{inside})", racks, server.rack_power_w())
+    # The rack SKU is not spared whole: its trays are (the lines below).
+    rack = replace(rack, typical_power_w=server.rack_power_typical_w, part_class="rack")
+    tray = replace(rack, catalog_id=f"{server.id}-compute-tray", part=server.spare_tray_order_code or "",
+                   order_code=server.spare_tray_order_code or f"{server.order_code_for()} compute tray",
+                   description=f"{server.name}: compute tray ({plan.gpus_per_server} GPUs, {plan.rails} x {nic.name}"
+                               f"), spare only: the rack ships with its trays", quantity=0,
+                   unit_power_w=server.power_w, installed=plan.servers, typical_power_w=None, part_class="system")
     switch_trays = racks * server.nvlink_switch_trays_per_rack
-    return [
-        BomLine("system", server.id, f"{server.id}-rack", f"{server.name}: rack, power shelves and NVLink spine "
-                f"({plan.trays_per_rack} compute trays, {server.nvlink_switch_trays_per_rack} NVLink switch trays "
-                f"per rack)", racks, server.rack_overhead_w, server.source),
-        BomLine("system", f"{server.id}-compute-tray", f"{server.id}-compute-tray",
-                f"{server.name}: compute tray, {plan.gpus_per_server} GPUs and {plan.rails} scale-out NICs",
-                plan.servers, server.power_w, server.source),
-        BomLine("system", f"{server.id}-nvlink-switch-tray", f"{server.id}-nvlink-switch-tray",
-                f"{server.name}: NVLink switch tray (2 NVLink switch chips)", switch_trays,
-                server.nvlink_switch_tray_power_w, server.source),
-    ]
+    lines = [rack, tray]
+    if switch_trays:
+        lines.append(replace(tray, catalog_id=f"{server.id}-nvlink-switch-tray",
+                             part=server.spare_switch_tray_order_code or "",
+                             order_code=server.spare_switch_tray_order_code
+                             or f"{server.order_code_for()} NVLink switch tray",
+                             description=f"{server.name}: NVLink switch tray (2 NVLink switch chips), spare only: the "
+                                         f"rack ships with its {server.nvlink_switch_trays_per_rack}",
+                             unit_power_w=server.nvlink_switch_tray_power_w, installed=switch_trays))
+    return lines

@@ -37,15 +37,17 @@ class FabricResult:
         """Return the BOM lines (BomLine), from the parts already counted."""
         from aifabric.fabric.bom import bom_lines
 
-        return bom_lines(self.plan, self.links, self.hardware, self.counts)
+        lead_times = self.prices.lead_times() if self.prices is not None else None
+        return bom_lines(self.plan, self.links, self.hardware, self.counts, lead_times)
 
-    def cost_usd(self) -> dict[str, float] | None:
-        """Return the cost block {switches, nics, transceivers, cables, total} in USD, or None without prices."""
+    def cost_usd(self, bom: list | None = None) -> dict[str, float] | None:
+        """Return the cost block {switches, nics, transceivers, cables, total} in USD, or None without prices
+        (bom: lines already built)."""
         if self.prices is None:
             return None
         from aifabric.fabric.prices import cost_usd
 
-        return cost_usd(self.bom(), self.prices)
+        return cost_usd(bom if bom is not None else self.bom(), self.prices)
 
     def site(self) -> dict[str, Any]:
         """Return the `site` block: racks, halls, buildings, IT and facility MW."""
@@ -56,8 +58,9 @@ class FabricResult:
     def document(self) -> dict[str, Any]:
         """Return the `fabric plan --json` document (with `cost_usd` when priced, `latency_budget` when the spec
         sets a budget)."""
-        document = summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd(),
-                           self.site())
+        bom = self.bom()
+        document = summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd(bom),
+                           self.site(), bom)
         if self.spec.latency_budget_ns is not None:
             from aifabric.fabric.latency import latency_budget
 

@@ -7,6 +7,8 @@ A price book is a CSV with a header row; lines starting with `#` and blank lines
 - `usd_per_m` (optional): for cables, an extra price per metre of length (a cable line's unit price is
   unit_price_usd + usd_per_m x its length).
 - `currency` (optional): must be USD when given; prices are never converted.
+- `lead_time_weeks` (optional): the quoted lead time of the part, >= 0; it fills the BOM's lead-time column, sets
+  the window of the AFR spares policy, and the longest are named in the plan's summary.
 - `source`, `note` (optional): where the price comes from, free text.
 
 Money is counted in whole cents, so a plan's cost block is exactly the sum of its BOM lines.
@@ -22,7 +24,7 @@ from pathlib import Path
 from aifabric.errors import SpecError, SpecErrors
 
 REQUIRED_COLUMNS = ("catalog_id", "unit_price_usd")
-OPTIONAL_COLUMNS = ("usd_per_m", "currency", "source", "note")
+OPTIONAL_COLUMNS = ("usd_per_m", "currency", "source", "note", "lead_time_weeks")
 PRICE_COLUMNS = ("unit_price_usd", "total_price_usd")
 COST_KEYS = ("switches", "nics", "transceivers", "cables")
 CATEGORY_KEY = {"switch": "switches", "nic": "nics", "transceiver": "transceivers", "cable": "cables"}
@@ -39,6 +41,7 @@ class Price:
     usd_per_m: float
     line: int
     source: str = ""
+    lead_time_weeks: float | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,10 @@ class PriceBook:
 
     file: str
     prices: dict[str, Price]
+
+    def lead_times(self) -> dict[str, float]:
+        """Return {catalog id: lead time in weeks} of the rows that give one."""
+        return {k: p.lead_time_weeks for k, p in self.prices.items() if p.lead_time_weeks is not None}
 
     def unit_cents(self, category: str, catalog_id: str, length_m: float | None = None) -> int:
         """Return the unit price in cents of one BOM line's part, or raise SpecError when the book lacks it."""
@@ -94,7 +101,8 @@ def load_price_book(path: str | Path, hardware) -> PriceBook:
             if line.strip() and not line.lstrip().startswith("#")]
     if not rows:
         raise SpecError(file, None, "price book is empty; expected a header "
-                                    "`catalog_id,unit_price_usd[,usd_per_m,currency,source,note]` and rows")
+                                    "`catalog_id,unit_price_usd[,usd_per_m,currency,source,note,lead_time_weeks]` "
+                                    "and rows")
     header_line, header_text = rows[0]
     header = [h.strip() for h in next(csv.reader([header_text]))]
     allowed = list(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
@@ -150,13 +158,24 @@ def load_price_book(path: str | Path, hardware) -> PriceBook:
             errors.append(SpecError(file, "usd_per_m", f"only cables have a price per metre; "
                                                        f"'{catalog_id}' is in {ids[catalog_id]}", line=number))
             continue
+        lead_time = None
+        raw_lead = row.get("lead_time_weeks", "")
+        if raw_lead:
+            try:
+                lead_time = _number(raw_lead)
+            except ValueError:
+                lead_time = -1.0
+            if lead_time < 0:
+                errors.append(SpecError(file, "lead_time_weeks", f"'{raw_lead}' is not a lead time; give weeks >= 0 "
+                                                                 f"like 12", line=number))
+                continue
         currency = row.get("currency", "")
         if currency and currency.upper() != "USD":
             errors.append(SpecError(file, "currency", f"'{currency}': prices must be in USD (no conversion is done)",
                                     line=number))
             continue
         prices[catalog_id] = Price(catalog_id, values["unit_price_usd"], values["usd_per_m"], number,
-                                   row.get("source", "") or row.get("note", ""))
+                                   row.get("source", "") or row.get("note", ""), lead_time)
     if errors:
         _raise(errors)
     return PriceBook(file, dict(sorted(prices.items())))
@@ -178,10 +197,10 @@ def line_cents(line, book: PriceBook) -> tuple[int, int]:
 
 
 def priced_rows(lines, book: PriceBook):
-    """Yield each BomLine's CSV row with unit_price_usd and total_price_usd appended."""
+    """Yield each BomLine's CSV row with unit_price_usd and total_price_usd appended, then its order columns."""
     for line in lines:
         unit, total = line_cents(line, book)
-        yield (*line.row(), _usd_text(unit), _usd_text(total))
+        yield (*line.row(), _usd_text(unit), _usd_text(total), *line.order_row())
 
 
 def cost_usd(lines, book: PriceBook) -> dict[str, float]:

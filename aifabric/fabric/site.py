@@ -1,8 +1,9 @@
 """Site power and the placement hierarchy's counts: does the design fit the site?
 
-IT power is the compute (servers, or rack-scale systems: compute trays, NVLink switch trays and the rack's own
-overhead, from the catalog) plus the network (switches, pluggable optics and active cables). The NICs are inside
-the servers' and trays' catalog power, so they are not added again. Facility power = IT power x PUE (default 1.2).
+IT power is the compute (servers, or rack-scale systems at their published rack figure, else compute trays, NVLink
+switch trays and the rack's own overhead, from the catalog) plus the network (switches, pluggable optics and active
+cables). The NICs are inside the servers' and trays' catalog power, so they are not added again: the network power
+here is `fabric plan`'s `power_kw.total`, one figure with one scope. Facility power = IT power x PUE (default 1.2).
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from aifabric.fabric.bom import PartCounts
 from aifabric.fabric.links import FabricLinks
 from aifabric.fabric.sizing import Plan
 
+NETWORK_POWER_SCOPE = ("switches, pluggable optics and active cables; NICs are counted in the systems' power "
+                       "(inside the servers' and racks' catalog figures)")
+
 
 def compute_power_w(plan: Plan, hardware: Hardware) -> dict[str, float]:
-    """Return compute power in W: servers (or compute trays), NVLink switch trays, rack overhead."""
+    """Return compute power in W: servers (their NICs inside), or for a rack-scale system its racks at the
+    published rack figure (catalog rack_power_max_w), else compute trays, NVLink switch trays and rack overhead."""
     server = hardware.server(plan.server_id)
     racks = plan.system_racks
+    if plan.rack_scale and server.rack_power_max_w is not None:
+        return {"racks": racks * server.rack_power_max_w}
     return {"servers": plan.servers * server.power_w,
             "nvlink_switch_trays": racks * server.nvlink_switch_trays_per_rack * server.nvlink_switch_tray_power_w,
             "rack_overhead": racks * server.rack_overhead_w}
@@ -61,6 +68,7 @@ def site(plan: Plan, links: FabricLinks, counts: PartCounts, hardware: Hardware,
         "it_mw": round(it_w / 1e6, 3),
         "compute_mw": round(sum(compute.values()) / 1e6, 3),
         "network_mw": round((it_w - sum(compute.values())) / 1e6, 3),
+        "network_scope": NETWORK_POWER_SCOPE,
         "pue": pue,
         "facility_mw": round(it_w * pue / 1e6, 3),
     }

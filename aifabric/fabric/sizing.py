@@ -88,6 +88,8 @@ class Plan:
     scale_up_domain: int = 0
     trays_per_rack: int = 0
     racks_per_domain: int = 1
+    # The GPUs the spec asked for (0: as many as it has); a rack-scale system rounds up to whole racks.
+    gpus_requested: int = 0
 
     @property
     def rail_pods(self) -> bool:
@@ -184,6 +186,7 @@ class Resolved:
     uplink_gbps: int
     scale_up_domain: int = 0
     trays_per_rack: int = 0
+    gpus_requested: int = 0
 
 
 def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
@@ -207,6 +210,13 @@ def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
         )
     uplink_gbps = spec.uplink_gbps or port_gbps
     domain, trays_per_rack = _scale_up(spec, server, gpus_per_server)
+    requested = spec.gpus if spec.gpus is not None else servers * gpus_per_server
+    if trays_per_rack:
+        # A rack-scale system is sold and run whole: an NVL72 rack (18 trays, 72 GPUs) is one NVLink domain, an
+        # NVL36x2 domain two racks; a partial rack is not a product.
+        unit = trays_per_rack * server.racks_per_domain
+        servers = -(-servers // unit) * unit
+    _check_nic_fits(server, nic)
     for label, speed in (("port_gbps", port_gbps), ("uplink_gbps", uplink_gbps)):
         if speed not in switch.speeds_gbps:
             raise DesignError(
@@ -220,7 +230,16 @@ def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
         compat.check_server(server, gpus_per_server)
     compat.nic_mode(nic, switch, port_gbps, spec.planes)
     return Resolved(server, switch, nic.id, gpus_per_server, servers, nic_gbps, port_gbps, uplink_gbps, domain,
-                    trays_per_rack)
+                    trays_per_rack, requested)
+
+
+def _check_nic_fits(server: Server, nic) -> None:
+    """Raise DesignError when a system whose NICs are built in is asked for a NIC it does not ship with."""
+    if server.nics_built_in and server.nic_options and nic.id not in server.nic_options:
+        raise DesignError(
+            f"{server.id} ships with its NICs built in ({', '.join(server.nic_options)}), so {nic.id} cannot be "
+            f"ordered for it; use nic: {server.nic_options[0]}, or an HGX server that takes add-in NICs",
+            field="nic")
 
 
 def _scale_up(spec: FabricSpec, server: Server, gpus_per_server: int) -> tuple[int, int]:
@@ -540,7 +559,12 @@ def _one_tier(spec: FabricSpec, res: Resolved, radix_down: int, radix_up: int) -
 def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores, per_pair, radix_down,
           radix_up, notes, rails_per_leaf: int = 1, core_groups: int = 0) -> Plan:
     notes = list(notes)
-    if spec.gpus is not None and spec.gpus != res.servers * res.gpus_per_server:
+    if res.trays_per_rack and res.gpus_requested != res.servers * res.gpus_per_server:
+        racks = res.servers // res.trays_per_rack
+        notes.append(f"{res.gpus_requested:,} GPUs rounded up to {racks:,} whole {res.server.id} racks "
+                     f"({res.servers:,} trays, {res.servers * res.gpus_per_server:,} GPUs): a rack-scale system is "
+                     f"ordered and run as whole {res.scale_up_domain}-GPU NVLink domains")
+    elif spec.gpus is not None and spec.gpus != res.servers * res.gpus_per_server:
         notes.append(f"{spec.gpus:,} GPUs rounded up to {res.servers:,} whole servers of {res.gpus_per_server} GPUs "
                      f"({res.servers * res.gpus_per_server:,} GPUs)")
     rails = res.gpus_per_server
@@ -565,4 +589,5 @@ def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores
         core_groups=core_groups,
         scale_up_domain=res.scale_up_domain, trays_per_rack=res.trays_per_rack,
         racks_per_domain=res.server.racks_per_domain if res.trays_per_rack else 1,
+        gpus_requested=res.gpus_requested,
     )

@@ -11,20 +11,31 @@ from aifabric.fabric.links import FabricLinks
 from aifabric.fabric.sizing import Plan
 
 
-def power_kw(plan: Plan, counts: PartCounts, hardware: Hardware) -> dict[str, float]:
-    """Return network power in kW: switches, transceivers (and active cables), NICs, total."""
-    switch_w = plan.switch_counts()["total"] * hardware.switch(plan.switch_id).power_w
+def power_kw(plan: Plan, counts: PartCounts, hardware: Hardware) -> dict[str, float | str]:
+    """Return network power in kW: switches, transceivers (and active cables), their total, and the same at
+    typical draw where vendors publish it; `nics` is the NIC power in that total (0: every NIC's watts are in its
+    system's power, counted once with the compute), `nics_in_systems` what they draw there."""
+    from aifabric.fabric.site import NETWORK_POWER_SCOPE, network_power_w
+
+    switch = hardware.switch(plan.switch_id)
+    n_switches = plan.switch_counts()["total"]
+    switch_w = n_switches * switch.power_w
     optics_w = counts.optics_power_w(hardware)
-    nic_w = plan.gpus * hardware.nic(plan.nic_id).power_w
-    parts = {"switches": switch_w, "transceivers": optics_w, "nics": nic_w}
-    parts["total"] = sum(parts.values())
-    return {k: round(v / 1000, 3) for k, v in parts.items()}
+    parts: dict[str, float] = {"switches": switch_w, "transceivers": optics_w, "nics": 0.0}
+    parts["total"] = network_power_w(plan, counts, hardware)
+    parts["total_typical"] = (n_switches * (switch.power_typical_w if switch.power_typical_w is not None
+                                            else switch.power_w) + counts.optics_power_w(hardware, typical=True))
+    parts["nics_in_systems"] = plan.gpus * hardware.nic(plan.nic_id).power_w
+    block: dict[str, float | str] = {k: round(v / 1000, 3) for k, v in parts.items()}
+    block["scope"] = NETWORK_POWER_SCOPE
+    return block
 
 
 def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[PathLatency],
-            hardware: Hardware, cost_usd: dict[str, float] | None = None, site: dict[str, Any] | None = None
-            ) -> dict[str, Any]:
-    """Return the plan's JSON document (with a `cost_usd` block when a cost is given)."""
+            hardware: Hardware, cost_usd: dict[str, float] | None = None, site: dict[str, Any] | None = None,
+            bom: list | None = None) -> dict[str, Any]:
+    """Return the plan's JSON document (with a `cost_usd` block when a cost is given, and the BOM's order lines,
+    unverified counts and longest lead times when its lines are given)."""
     by_class = {p.path_class: p for p in latencies if p.plane == 0}
     worst = max(p.worst_ns for p in latencies)
     lower = plan.lower_bound_switches()
@@ -74,6 +85,16 @@ def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[
     from aifabric.fabric.site import scale_up
 
     document["scale_up"] = scale_up(plan, hardware)
+    if plan.gpus_requested and plan.gpus_requested != plan.gpus:
+        document["gpus_requested"] = plan.gpus_requested
+    if bom is not None:
+        from aifabric.fabric.bom import longest_lead, unverified
+
+        document["bom"] = [line.json() for line in bom]
+        document["bom_unverified"] = unverified(bom)
+        lead = longest_lead(bom)
+        if lead:
+            document["longest_lead"] = lead
     if site is not None:
         document["site"] = site
     if cost_usd is not None:

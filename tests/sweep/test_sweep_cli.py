@@ -31,11 +31,11 @@ def test_json_document(cli, tmp_path):
 
 def test_rich_output_names_the_indicative_prices_and_reasons(cli):
     code, out, _ = cli("fabric", "sweep", SPEC, "--vary", "planes=1,2", "--vary", "oversubscription=1,2",
-                       "--workers", "1", "--max-power-kw", "1100")
+                       "--workers", "1", "--max-power-kw", "450")
     assert code == 0
     assert "prices-indicative.csv (INDICATIVE" in out
     assert "Pareto front" in out
-    assert "exceeds --max-power-kw 1100" in out
+    assert "exceeds --max-power-kw 450" in out
     assert "port_gbps 400 x planes 2 exceeds the NIC's 400 Gb/s" in out
 
 

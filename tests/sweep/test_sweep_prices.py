@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from aifabric.errors import SpecError, SpecErrors
-from aifabric.fabric.bom import BOM_HEADER
+from aifabric.fabric.bom import BOM_HEADER, ORDER_COLUMNS
 from aifabric.fabric.plan import plan_fabric
 from aifabric.fabric.prices import default_price_book_path, known_ids, load_price_book
 from tests.conftest import TOPOLOGIES
@@ -89,7 +89,8 @@ def test_cost_block_is_the_sum_of_the_bom_lines(tmp_path, topology):
         assert total == Decimal(row["unit_price_usd"]) * int(row["quantity"])
         by_category[row["category"]] = by_category.get(row["category"], Decimal(0)) + total
     assert Decimal(str(cost["switches"])) == by_category["switch"]
-    assert Decimal(str(cost["nics"])) == by_category["nic"]
+    # Built-in NICs (DGX, NVL72 trays) are no line of their own, so they cost nothing here.
+    assert Decimal(str(cost["nics"])) == by_category.get("nic", Decimal(0))
     assert Decimal(str(cost["transceivers"])) == by_category.get("transceiver", Decimal(0))
     assert Decimal(str(cost["cables"])) == by_category["cable"]
     assert Decimal(str(cost["total"])) == sum(by_category.values())
@@ -103,13 +104,14 @@ def test_plan_cli_with_and_without_prices(cli, tmp_path):
     code, out, _ = cli("fabric", "plan", spec, "--json", "--out", tmp_path / "plain", "--no-graph")
     assert code == 0 and "cost_usd" not in json.loads(out)
     plain_header = (tmp_path / "plain" / "bom.csv").read_text().splitlines()[0]
-    assert plain_header == ",".join(BOM_HEADER)
+    assert plain_header == ",".join(BOM_HEADER + ORDER_COLUMNS)
     code, out, _ = cli("fabric", "plan", spec, "--json", "--prices", default_price_book_path(), "--out",
                        tmp_path / "priced", "--no-graph")
     assert code == 0
     assert set(json.loads(out)["cost_usd"]) == {"switches", "transceivers", "cables", "nics", "total"}
     priced = (tmp_path / "priced" / "bom.csv").read_text().splitlines()
-    assert priced[0] == plain_header + ",unit_price_usd,total_price_usd"
+    # The order columns come after every column a BOM had before them (the prices too, in a priced BOM).
+    assert priced[0] == ",".join(BOM_HEADER) + ",unit_price_usd,total_price_usd," + ",".join(ORDER_COLUMNS)
     code, out, _ = cli("fabric", "plan", spec, "--prices", default_price_book_path())
     assert code == 0 and "Cost (network)" in out and "prices-indicative.csv" in out
 
