@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aifabric.corridor.gnpy_check import multiband, multiband_topology, span_loss_coef
+from aifabric.corridor.gnpy_check import fiber_element, line_model, multiband, multiband_topology
 from aifabric.corridor.optical import point_along
 from aifabric.corridor.plan import CorridorPlan
 
@@ -39,6 +39,7 @@ def gnpy_topology_document(plan: CorridorPlan) -> dict[str, Any]:
 def _single_band_document(plan: CorridorPlan) -> dict[str, Any]:
     network = plan.network
     amps = plan.spec.amplifiers
+    model = line_model(amps, plan.catalog_dir)
     regens = {r for d in plan.demands for p in d.paths for r in p.regen_sites}
     # A regen at an ILA hut needs a ROADM there for its back-to-back transponders (in place of the hut's EDFAs).
     regen_huts = {hut.id: hut for s in plan.segments for hut in s.spans.huts if hut.id in plan.roadm_huts}
@@ -75,23 +76,32 @@ def _single_band_document(plan: CorridorPlan) -> dict[str, Any]:
                 # Span i runs between hut i and hut i+1 counted from this direction's start.
                 lon, lat = point_along(seg.coords, (ends[span] + ends[span + 1]) / 2 / seg.length_km)
                 uid = f"fiber ({start} → {end})-{seg.id}-{index + 1:02d}"
-                elements.append({
-                    "uid": uid, "type": "Fiber", "type_variety": "SSMF", "metadata": _location(lat, lon),
-                    "params": {"length": round(lengths[span], 3), "length_units": "km",
-                               "loss_coef": round(span_loss_coef(round(lengths[span], 3), round(losses[span], 3),
-                                                                 amps.loss_db_per_km), 9),
-                               "con_in": amps.connector_loss_db / 2, "con_out": amps.connector_loss_db / 2},
-                })
+                fiber_span = (round(lengths[span], 3), round(losses[span], 3), spans.fiber)
+                element = fiber_element(uid, fiber_span, model, _location(lat, lon))
+                element["params"].update(loss_coef=round(element["params"]["loss_coef"], 9),
+                                         con_in=amps.connector_loss_db / 2, con_out=amps.connector_loss_db / 2)
+                elements.append(element)
                 chain.append(uid)
+                # The amplifier after this span: in the hut, or the next ROADM's preamp (the line model's type).
+                amp_type = model.after(fiber_span).gnpy_type
                 if index < spans.spans - 1:
                     hut = spans.huts[index if forward else spans.spans - 2 - index]
                     if hut.id in regen_huts:
-                        chain.append(f"roadm {hut.id}")
+                        preamp = f"preamp ({start} → {end}) in {hut.id}"
+                        elements.append({"uid": preamp, "type": "Edfa", "type_variety": amp_type,
+                                         "metadata": _location(hut.lat, hut.lon, hut.id), "operational": {}})
+                        chain += [preamp, f"roadm {hut.id}"]
                         continue
                     amp = f"east edfa in {hut.id}" if forward else f"west edfa in {hut.id}"
-                    elements.append({"uid": amp, "type": "Edfa", "metadata": _location(hut.lat, hut.lon, hut.id),
-                                     "operational": {}})
+                    elements.append({"uid": amp, "type": "Edfa", "type_variety": amp_type,
+                                     "metadata": _location(hut.lat, hut.lon, hut.id), "operational": {}})
                     chain.append(amp)
+                else:
+                    site = network.sites[end]
+                    preamp = f"preamp ({start} → {end})-{seg.id} in {end}"
+                    elements.append({"uid": preamp, "type": "Edfa", "type_variety": amp_type,
+                                     "metadata": _location(site.lat, site.lon, end), "operational": {}})
+                    chain.append(preamp)
             chain.append(f"roadm {end}")
             connections += [{"from_node": u, "to_node": v} for u, v in zip(chain, chain[1:], strict=False)]
     return {"elements": elements, "connections": connections}
