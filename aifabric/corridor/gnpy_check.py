@@ -150,10 +150,44 @@ class LineModel:
         """Return a span's loss as its amplifier sees it: fiber loss plus connectors plus the aging margin."""
         return span[1] * self.amps.loss_db_per_km + self.amps.connector_loss_db + self.amps.margin_db
 
-    def after(self, span: Span) -> LineAmplifier:
-        """Return the amplifier after a span (cached per loss, fiber and family)."""
+    def gain_db(self, span: Span, following: Span | None) -> float:
+        """Return the gain GNPy designs the amplifier after `span` for (power mode): the span's loss plus the
+        power offset of the span it launches into less the offset of this span (none into a ROADM)."""
+        after = 0.0 if following is None else delta_power_db(self.span_loss_db(following))
+        return self.span_loss_db(span) + after - delta_power_db(self.span_loss_db(span))
+
+    def after(self, span: Span, following: Span | None = None) -> LineAmplifier:
+        """Return the amplifier after a span that launches into `following` (None: a ROADM, so a preamp), chosen
+        for the gain GNPy designs it for (cached per gain, fiber and family)."""
         fiber = self.fibers[span[2]]
-        return _choose_cached(round(self.span_loss_db(span), 3), self.family, fiber.raman, self.amplifiers)
+        # GNPy allows Raman only on fiber no lossier than its Span's max_fiber_lineic_loss_for_raman.
+        coef = span_loss_coef(span[0], span[1], self.amps.loss_db_per_km)
+        raman_ok = fiber.raman and coef <= _RAMAN_MAX_DB_PER_KM
+        return _choose_cached(round(self.gain_db(span, following), 3), self.family, raman_ok, self.amplifiers)
+
+
+# GNPy eqpt_config.json Span max_fiber_lineic_loss_for_raman.
+_RAMAN_MAX_DB_PER_KM = 0.25
+
+
+@lru_cache(maxsize=1)
+def _span_design() -> tuple[float, float, list[float]]:
+    """Return GNPy's power-mode design rule: (span_loss_ref, power_slope, delta_power_range_db) of its Span."""
+    from gnpy.tools.json_io import Span as GnpySpan
+
+    span = json.loads(_base_equipment_json())["Span"][0]
+    defaults = GnpySpan.default_values
+    return float(defaults["span_loss_ref"]), float(defaults["power_slope"]), list(span["delta_power_range_db"])
+
+
+def delta_power_db(loss_db: float) -> float:
+    """Return GNPy's launch power offset into a span of `loss_db` (its target_power: (loss - span_loss_ref) x
+    power_slope, rounded to the range's step and clipped to delta_power_range_db; Auge, Curri and Le Rouzic,
+    "Open Design for Multi-Vendor Optical Networks", OFC 2019)."""
+    from gnpy.core.utils import round2float
+
+    ref, slope, (low, high, step) = _span_design()
+    return min(high, max(low, round2float((loss_db - ref) * slope, step)))
 
 
 @lru_cache(maxsize=4096)
@@ -369,7 +403,8 @@ def section_topology(units: tuple[Unit, ...], model: LineModel, band: str = "C")
             uid = f"fiber {u:02d}-{index:03d}"
             elements.append(fiber_element(uid, span, model))
             amp = f"amp {u:02d}-{index:03d}"
-            elements.append({"uid": amp, "type": "Edfa", "type_variety": model.after(span).gnpy_type,
+            following = unit[index + 1] if index + 1 < len(unit) else None
+            elements.append({"uid": amp, "type": "Edfa", "type_variety": model.after(span, following).gnpy_type,
                              "operational": {}})
             chain += [uid, amp]
     elements.append({"uid": "roadm end", "type": "Roadm"})

@@ -12,9 +12,11 @@ from aifabric.corridor.gnpy_check import LineModel, amplifier_range_db
 
 @dataclass(frozen=True)
 class SpanAmplifier:
-    """One span of a segment (a to z) and the amplifier after it (in a hut, or the next ROADM's preamp)."""
+    """One span of a segment in one direction and the amplifier after it (in a hut, or the next ROADM's
+    preamp)."""
 
     segment: str
+    direction: str
     index: int
     km: float
     loss_db: float
@@ -27,9 +29,11 @@ class SpanAmplifier:
     out_dbm: float
 
 
-def span_amplifiers(network, segments, model: LineModel, launch_dbm: float, channels: int) -> list[SpanAmplifier]:
-    """Return the amplifier after each span of each used segment; its total output is the launch power per
-    channel at full load (`channels` per fiber pair), as GNPy designs it."""
+def span_amplifiers(network, segments, model: LineModel, launch_dbm: float, channels: int,
+                    roadm_huts: frozenset[str] = frozenset()) -> list[SpanAmplifier]:
+    """Return the amplifier after each span of each used segment, both directions (each amplifier's gain is set
+    by the span before it and the span it launches into, so the two directions may differ); its total output is
+    the launch power per channel at full load (`channels` per fiber pair), as GNPy designs it."""
     out_dbm = launch_dbm + 10 * math.log10(max(channels, 1))
     rows = []
     for s in segments:
@@ -38,19 +42,28 @@ def span_amplifiers(network, segments, model: LineModel, launch_dbm: float, chan
         ends = [0.0, *(h.km_from_a for h in spans.huts), seg.length_km]
         lengths = [b - a for a, b in zip(ends, ends[1:], strict=False)]
         losses = list(spans.loss_km) if spans.loss_km is not None else lengths
-        for index, (km, loss_km) in enumerate(zip(lengths, losses, strict=True)):
-            span = (round(km, 3), round(loss_km, 3), spans.fiber)
-            amp = model.after(span)
-            at = spans.huts[index].id if index < len(spans.huts) else seg.z
-            rows.append(SpanAmplifier(seg.id, index + 1, km, model.span_loss_db(span), spans.fiber, at, amp.entry,
-                                      amp.gnpy_type, amp.gain_db, amp.nf_db, out_dbm))
+        fiber_spans = [(round(km, 3), round(loss, 3), spans.fiber) for km, loss in zip(lengths, losses, strict=True)]
+        for start, end in ((seg.a, seg.z), (seg.z, seg.a)):
+            order = list(range(spans.spans) if start == seg.a else range(spans.spans - 1, -1, -1))
+            for n, k in enumerate(order):
+                # The node after span k in this direction: a hut (k, or k-1 going back), else the far site.
+                last = n == len(order) - 1
+                hut = None if last else spans.huts[k if start == seg.a else k - 1]
+                into_roadm = hut is None or hut.id in roadm_huts
+                following = None if into_roadm else fiber_spans[order[n + 1]]
+                span = fiber_spans[k]
+                amp = model.after(span, following)
+                rows.append(SpanAmplifier(seg.id, f"{start}->{end}", k + 1, lengths[k], model.span_loss_db(span),
+                                          spans.fiber, end if hut is None else hut.id, amp.entry, amp.gnpy_type,
+                                          amp.gain_db, amp.nf_db, out_dbm))
     return rows
 
 
 def line_system_json(rows: list[SpanAmplifier], equipment: dict, prices: dict[str, float], family: str,
                      booster: str) -> dict[str, Any]:
     """Return the `line_system` object of `corridor plan --json`: amplifiers per GNPy type (one per span and
-    direction), spans, the catalog entry, power and price of each type, and every span's amplifier."""
+    direction, per fiber pair), spans, the catalog entry, power and price of each type, and every span's
+    amplifier in each direction."""
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.gnpy_type] = counts.get(r.gnpy_type, 0) + 1
@@ -66,11 +79,12 @@ def line_system_json(rows: list[SpanAmplifier], equipment: dict, prices: dict[st
     return {
         "family": family,
         "amplifiers": dict(sorted(counts.items())),
-        "spans": len(rows),
+        "spans": len({(r.segment, r.index) for r in rows}),
         "roadm_booster": booster,
         "types": dict(sorted(types.items())),
         "per_span": [
-            {"segment": r.segment, "span": r.index, "km": round(r.km, 1), "loss_db": round(r.loss_db, 2),
+            {"segment": r.segment, "direction": r.direction, "span": r.index, "km": round(r.km, 1),
+             "loss_db": round(r.loss_db, 2),
              "fiber": r.fiber, "at": r.at, "type": r.gnpy_type, "entry": r.entry, "gain_db": round(r.gain_db, 2),
              "nf_db": round(r.nf_db, 2), "out_dbm": round(r.out_dbm, 2)}
             for r in rows

@@ -469,7 +469,7 @@ def plan_corridor(
     terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz, book)
     if not spec.allow_infeasible:
         _raise_infeasible(file, demand_plans, spec.sys_margin_db)
-    line = _line_system(spec, catalog_dir, network, segment_plans, demand_plans, channels, book)
+    line = _line_system(spec, catalog_dir, network, segment_plans, demand_plans, channels, book, roadm_huts)
     assumptions = _assumptions(
         spec, chosen_band, grid_ghz, channels, span_limit_km(spec.amplifiers), network, gnpy_version, line
     )
@@ -499,7 +499,8 @@ def plan_corridor(
 
 
 def _line_system(spec: CorridorSpec, catalog_dir, network: Network, segment_plans: list[SegmentPlan],
-                 demand_plans: list[DemandPlan], channels: int, book) -> dict[str, Any]:
+                 demand_plans: list[DemandPlan], channels: int, book,
+                 roadm_huts: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Return the line system's JSON: the amplifier after every span of the used segments, as GNPy is handed it,
     at full load of the highest launch power of the modes in use."""
     from aifabric.corridor.gnpy_check import line_model
@@ -508,7 +509,7 @@ def _line_system(spec: CorridorSpec, catalog_dir, network: Network, segment_plan
 
     model = line_model(spec.amplifiers, catalog_dir)
     launch_dbm = max(p.mode.launch_power_dbm for d in demand_plans for p in d.paths if p.mode is not None)
-    rows = span_amplifiers(network, segment_plans, model, launch_dbm, channels)
+    rows = span_amplifiers(network, segment_plans, model, launch_dbm, channels, roadm_huts)
     prices = {item: price.usd for item, price in book.prices.items()}
     return line_system_json(rows, load_line_equipment(catalog_dir), prices, model.family, model.booster)
 
@@ -1012,10 +1013,11 @@ def _line_text(line: dict[str, Any], family: str) -> str:
                      f"{power}{price})")
     named = "; ".join(parts)
     return (
-        f"Line system (amplifiers: {family}): after every span an amplifier of the type GNPy is handed, in the ILA "
-        f"hut or as the next ROADM's preamp, chosen by the span's loss (fiber + connectors + aging margin = its "
-        f"gain): {named or 'none'}; every ROADM degree's booster is GNPy's {line.get('roadm_booster', '-')}. "
-        f"{line.get('spans', 0)} spans in all; noise figure per span from GNPy's amplifier model at that gain."
+        f"Line system (amplifiers: {family}): after every span, in each direction, an amplifier of the type GNPy "
+        f"is handed, in the ILA hut or as the next ROADM's preamp, chosen by the gain GNPy designs it for (the span's "
+        f"loss, fiber + connectors + aging margin, plus GNPy's power-mode launch offsets): {named or 'none'}; every "
+        f"ROADM degree's booster is GNPy's {line.get('roadm_booster', '-')}. {line.get('spans', 0)} spans in all; "
+        "noise figure per amplifier from GNPy's amplifier model at that gain."
     )
 
 

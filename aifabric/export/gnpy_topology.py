@@ -71,40 +71,45 @@ def _single_band_document(plan: CorridorPlan) -> dict[str, Any]:
         for start, end in ((seg.a, seg.z), (seg.z, seg.a)):
             forward = start == seg.a
             chain = [f"roadm {start}"]
-            order = range(spans.spans) if forward else range(spans.spans - 1, -1, -1)
+            order = list(range(spans.spans) if forward else range(spans.spans - 1, -1, -1))
             for index, span in enumerate(order):
                 # Span i runs between hut i and hut i+1 counted from this direction's start.
                 lon, lat = point_along(seg.coords, (ends[span] + ends[span + 1]) / 2 / seg.length_km)
                 uid = f"fiber ({start} → {end})-{seg.id}-{index + 1:02d}"
-                fiber_span = (round(lengths[span], 3), round(losses[span], 3), spans.fiber)
+                fiber_span = _span(lengths, losses, span, spans.fiber)
                 element = fiber_element(uid, fiber_span, model, _location(lat, lon))
                 element["params"].update(loss_coef=round(element["params"]["loss_coef"], 9),
                                          con_in=amps.connector_loss_db / 2, con_out=amps.connector_loss_db / 2)
                 elements.append(element)
                 chain.append(uid)
-                # The amplifier after this span: in the hut, or the next ROADM's preamp (the line model's type).
-                amp_type = model.after(fiber_span).gnpy_type
-                if index < spans.spans - 1:
-                    hut = spans.huts[index if forward else spans.spans - 2 - index]
-                    if hut.id in regen_huts:
-                        preamp = f"preamp ({start} → {end}) in {hut.id}"
-                        elements.append({"uid": preamp, "type": "Edfa", "type_variety": amp_type,
-                                         "metadata": _location(hut.lat, hut.lon, hut.id), "operational": {}})
-                        chain += [preamp, f"roadm {hut.id}"]
-                        continue
+                hut = spans.huts[index if forward else spans.spans - 2 - index] if index < spans.spans - 1 else None
+                # The amplifier after this span (the line model's type for the gain GNPy designs): in the hut, or
+                # the next ROADM's preamp (at the far site, or at a hut that holds a regen's ROADM).
+                into_roadm = hut is None or hut.id in regen_huts
+                following = None if into_roadm else _span(lengths, losses, order[index + 1], spans.fiber)
+                amp_type = model.after(fiber_span, following).gnpy_type
+                if hut is not None and not into_roadm:
                     amp = f"east edfa in {hut.id}" if forward else f"west edfa in {hut.id}"
                     elements.append({"uid": amp, "type": "Edfa", "type_variety": amp_type,
                                      "metadata": _location(hut.lat, hut.lon, hut.id), "operational": {}})
                     chain.append(amp)
-                else:
-                    site = network.sites[end]
-                    preamp = f"preamp ({start} → {end})-{seg.id} in {end}"
-                    elements.append({"uid": preamp, "type": "Edfa", "type_variety": amp_type,
-                                     "metadata": _location(site.lat, site.lon, end), "operational": {}})
-                    chain.append(preamp)
+                    continue
+                where = hut.id if hut is not None else end
+                place = hut if hut is not None else network.sites[end]
+                preamp = f"preamp ({start} → {end})-{seg.id} in {where}"
+                elements.append({"uid": preamp, "type": "Edfa", "type_variety": amp_type,
+                                 "metadata": _location(place.lat, place.lon, where), "operational": {}})
+                chain.append(preamp)
+                if hut is not None:
+                    chain.append(f"roadm {hut.id}")
             chain.append(f"roadm {end}")
             connections += [{"from_node": u, "to_node": v} for u, v in zip(chain, chain[1:], strict=False)]
     return {"elements": elements, "connections": connections}
+
+
+def _span(lengths: list[float], losses: list[float], index: int, fiber: str) -> tuple[float, float, str]:
+    """Return span `index` of a segment as the line model takes it (rounded to metres, as GNPy is given it)."""
+    return (round(lengths[index], 3), round(losses[index], 3), fiber)
 
 
 def gnpy_topology_text(plan: CorridorPlan) -> str:
