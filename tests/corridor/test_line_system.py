@@ -43,11 +43,15 @@ def test_line_system_names_every_amplifier_gnpy_is_handed(ttn):
 
     line = ttn.to_json()["line_system"]
     assert line["spans"] == sum(s.spans.spans for s in ttn.segments)
-    assert sum(line["amplifiers"].values()) == line["spans"]
+    # One amplifier after every span in each direction.
+    assert sum(line["amplifiers"].values()) == 2 * line["spans"] == len(line["per_span"])
     model = line_model(ttn.spec.amplifiers)
     for row in line["per_span"]:
-        assert row["type"] == ("hybrid_4pumps_mediumgain" if row["loss_db"] >= 25 else row["type"])
-    topology = section_topology(((( 99.0, 99.0, "g652d"),) * 3,), model)
+        lo, hi = line["types"][row["type"]]["gain_range_db"]
+        assert lo <= row["gain_db"] <= hi
+        # auto: a Raman hybrid wherever its range covers the gain (its noise figure is the lowest).
+        assert (row["type"] == "hybrid_4pumps_mediumgain") == (row["gain_db"] >= 25)
+    topology = section_topology((((99.0, 99.0, "g652d"),) * 3,), model)
     used = {e["type_variety"] for e in topology["elements"] if e["type"] == "Edfa"}
     assert used <= set(line["amplifiers"])
     text = " ".join(ttn.assumptions)
