@@ -217,8 +217,9 @@ def fiber_element(uid: str, span: Span, model: LineModel, metadata: dict | None 
             "length_units": "km",
             "loss_coef": span_loss_coef(km, loss_km, model.amps.loss_db_per_km),
             **model.fibers[fiber_id].gnpy_params(),
-            "con_in": None,
-            "con_out": None,
+            # Connectors at both ends and the aging margin at the output (GNPy's EOL is added there too).
+            "con_in": model.amps.connector_loss_db / 2,
+            "con_out": model.amps.connector_loss_db / 2 + model.amps.margin_db,
         },
     }
     if metadata is not None:
@@ -328,10 +329,11 @@ def equipment_json(
         sys_margins=sys_margin_db,
     )
     span = equipment["Span"][0]
-    # GNPy's span rules carry the connector loss and the aging/repair margin (EOL, added at the fiber
-    # output); our spans are already shorter than its max_length, so it does not split them.
+    # Every fiber element carries its connectors and the aging/repair margin itself (con_out, where GNPy's EOL
+    # would add it), so GNPy's stock library (EOL 0) sees the same span losses in the exported topology; our spans
+    # are already shorter than its max_length, so it does not split them.
     half_connector = amps.connector_loss_db / 2
-    span.update(con_in=half_connector, con_out=half_connector, EOL=amps.margin_db)
+    span.update(con_in=half_connector, con_out=half_connector + amps.margin_db, EOL=0)
     if booster is not None:
         # Every ROADM degree's booster is the catalog's (GNPy would otherwise pick one from its whole library).
         for roadm in equipment["Roadm"]:

@@ -1009,7 +1009,7 @@ def _line_text(line: dict[str, Any], family: str) -> str:
         lo, hi = v["gain_range_db"]
         power = "power not in catalog" if v["power_w"] is None else f"{v['power_w']:g} W"
         price = "" if v["price_usd"] is None else f", {v['price_usd']:,.0f} USD"
-        parts.append(f"{t} ({v['entry']}: {v['name']}, {line['amplifiers'][t]} span(s), gain {lo:g}-{hi:g} dB, "
+        parts.append(f"{t} ({v['entry']}: {v['name']}, {line['amplifiers'][t]} amplifier(s), gain {lo:g}-{hi:g} dB, "
                      f"{power}{price})")
     named = "; ".join(parts)
     return (

@@ -4,8 +4,10 @@ Elements as GNPy's example networks write them (CORONET_CONUS_Topology.json): a 
 uses and a `Transceiver` at every demand end and regen site (a regen at an ILA hut gets a `Roadm` there too),
 named "roadm <site>" / "trx <site>" so that aifabric's own GNPy loader reads the same site ids back. Each
 traffic-carrying segment becomes one chain per direction (GNPy connections are one-way): `Fiber` spans cut at
-the plan's amplifier huts, with an `Edfa` at each hut (GNPy chooses its type when it designs the network); a C+L
-plan writes `Multiband_amplifier`s instead, boosters and preamps included (GNPy's multiband model).
+the plan's amplifier huts (each with its fiber type's physics, its connectors and the aging margin), an `Edfa` at
+each hut and a preamp before each ROADM, of the type the plan's line system names (GNPy designs their gain; it
+adds each ROADM's booster); a C+L plan writes `Multiband_amplifier`s instead, boosters and preamps included (GNPy's
+multiband model).
 Every element carries `metadata.location`.
 """
 
@@ -78,8 +80,7 @@ def _single_band_document(plan: CorridorPlan) -> dict[str, Any]:
                 uid = f"fiber ({start} → {end})-{seg.id}-{index + 1:02d}"
                 fiber_span = _span(lengths, losses, span, spans.fiber)
                 element = fiber_element(uid, fiber_span, model, _location(lat, lon))
-                element["params"].update(loss_coef=round(element["params"]["loss_coef"], 9),
-                                         con_in=amps.connector_loss_db / 2, con_out=amps.connector_loss_db / 2)
+                element["params"].update(loss_coef=round(element["params"]["loss_coef"], 9))
                 elements.append(element)
                 chain.append(uid)
                 hut = spans.huts[index if forward else spans.spans - 2 - index] if index < spans.spans - 1 else None
