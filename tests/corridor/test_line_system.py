@@ -97,3 +97,25 @@ def test_fiber_physics_reach_gnpy():
     assert params["effective_area"] == pytest.approx(125e-12) and params["dispersion"] == pytest.approx(21e-6)
     hcf = fiber_element("f", (80.0, 80.0, "hcf"), model)["params"]
     assert hcf["gamma"] < 1e-5
+
+
+def test_why_regen_never_says_a_margin_above_the_system_margin_is_below_it():
+    # The text said "leaves 2.06 dB ... below the 2 dB system margin" (the composed estimate's figure, kept out by
+    # its allowance). A section that close is now judged by GNPy's own path request, and the reason gives GNPy's.
+    from aifabric.corridor.catalog import load_modes
+    from aifabric.corridor.gnpy_check import SectionResult
+    from aifabric.corridor.optical import PathNode
+    from aifabric.corridor.plan import _why_regen
+
+    class Judge:
+        sys_margin_db = 2.0
+
+        def estimate(self, mode, units):
+            return SectionResult(24.2, 0.1, 2.02, True, 10)
+
+        def path_request(self, mode, units):
+            return SectionResult(24.1, 0.1, 1.98, False, 10)
+
+    nodes = [PathNode(f"n{i}", "site", 100.0 * i, 0.0, 0.0) for i in range(4)]
+    text = _why_regen(nodes, load_modes()["embedded-800g"], Judge(), 0, 1, 3, 2.0)
+    assert "leaves 1.98 dB" in text and "2.02" not in text and "below the 2 dB system margin" in text
