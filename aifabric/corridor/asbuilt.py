@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from aifabric.corridor.line_catalog import FiberType
 from aifabric.corridor.network import Network, Segment
-from aifabric.corridor.optical import Hut, SegmentSpans, point_along, segment_spans, span_limit_km
+from aifabric.corridor.optical import PLANNING_FIBER, Hut, SegmentSpans, point_along, segment_spans, span_limit_km
 from aifabric.errors import SpecError
 from aifabric.spec.corridor import Amplifiers, AsBuilt
 from aifabric.units import FIBER_US_PER_KM
@@ -102,7 +102,7 @@ def spans_as_built(segment: Segment, facts: SegmentFacts | None, amps: Amplifier
         if facts is None or facts.fiber is None:
             return planned
         ends = [0.0, *(h.km_from_a for h in planned.huts), segment.length_km]
-        return replace(planned, loss_km=_loss_km(ends, None, rules, amps))
+        return replace(planned, loss_km=_loss_km(ends, None, rules, amps), fiber=facts.fiber.id)
     length = segment.length_km
     if facts.huts_km is not None:
         ends = [0.0, *facts.huts_km, length]
@@ -119,7 +119,8 @@ def spans_as_built(segment: Segment, facts: SegmentFacts | None, amps: Amplifier
     else:
         worst_db = max(s * rules.loss_db_per_km for s in spans_km) + rules.connector_loss_db + rules.margin_db
     return SegmentSpans(segment.id, len(spans_km), max(spans_km), worst_db, tuple(huts),
-                        _loss_km(ends, facts.span_loss_db, rules, amps))
+                        _loss_km(ends, facts.span_loss_db, rules, amps),
+                        facts.fiber.id if facts.fiber is not None else PLANNING_FIBER)
 
 
 def _loss_km(
@@ -127,7 +128,7 @@ def _loss_km(
 ) -> tuple[float, ...]:
     """Return each span as the km of planning fiber (the spec's dB/km) with the same fiber loss: a measured span
     loss less the connectors, else km x the fiber type's dB/km. GNPy is given these, so it sees each span's real
-    loss (its amplifier noise); its nonlinear model stays the planning fiber's."""
+    loss (its amplifier noise), with the fiber type's own dispersion, effective area and nonlinear coefficient."""
     spans_km = [b - a for a, b in zip(ends, ends[1:], strict=False)]
     if measured_db is not None:
         return tuple(max(0.0, db - amps.connector_loss_db) / amps.loss_db_per_km for db in measured_db)

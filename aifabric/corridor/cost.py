@@ -30,6 +30,8 @@ FIXED_UNITS = {
     "dark-fiber-om": "route-km-year",
     "ila-hut-lease": "site-year",
     "ila-amplifier": "unit",
+    "ila-edfa-low-gain": "unit",
+    "ila-raman-hybrid": "unit",
     "terminal-line": "unit",
     "spectrum": "ghz-month-1000km",
 }

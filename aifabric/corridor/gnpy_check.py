@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from aifabric.corridor.catalog import CoherentMode
+from aifabric.corridor.line_catalog import FiberType, LineEquipment
+from aifabric.corridor.optical import PLANNING_FIBER
 from aifabric.errors import DesignError
 from aifabric.spec.corridor import Amplifiers
 
@@ -43,18 +45,186 @@ L_BAND_AMP = "std_medium_gain_L"
 # A channel below this frequency is in the L band (the guard between GNPy's L and C amplifiers).
 L_C_SPLIT_HZ = 190.7e12
 
-# A span: (fiber km, km of planning fiber with the same loss); the two differ on as-built spans (measured loss,
-# another fiber type), which GNPy is given at their real length with the loss coefficient that gives that loss.
-Span = tuple[float, float]
+# A span: (fiber km, km of planning fiber with the same loss, fiber type id); the two lengths differ on as-built
+# spans (measured loss, another fiber type), which GNPy is given at their real length with the loss coefficient
+# that gives that loss, and with the fiber type's own dispersion, effective area and nonlinear coefficient.
+Span = tuple[float, float, str]
 # A unit is a ROADM-to-ROADM stretch of spans, a to z.
 Unit = tuple[Span, ...]
 # The unit used to separate a section's terminal noise from its units' noise.
-_REFERENCE_UNIT: Unit = ((80.0, 80.0),)
+_REFERENCE_UNIT: Unit = ((80.0, 80.0, PLANNING_FIBER),)
 
 
-def equal_spans(span_km: float, spans: int) -> Unit:
-    """Return a unit of `spans` equal spans of planning fiber, `span_km` each."""
-    return ((span_km, span_km),) * spans
+def equal_spans(span_km: float, spans: int, fiber_id: str = PLANNING_FIBER) -> Unit:
+    """Return a unit of `spans` equal spans of one fiber type (planning fiber by default), `span_km` each."""
+    return ((span_km, span_km, fiber_id),) * spans
+
+
+@dataclass(frozen=True)
+class LineAmplifier:
+    """The amplifier after one span (in-line, or the preamp of a ROADM): its catalog entry and GNPy type, the
+    gain that compensates the span, and GNPy's noise figure at that gain."""
+
+    entry: str
+    gnpy_type: str
+    gain_db: float
+    nf_db: float
+
+
+@lru_cache(maxsize=1)
+def _gnpy_amplifiers() -> dict[str, Any]:
+    """Return GNPy's example amplifier library as GNPy loads it ({type_variety: Amp})."""
+    from gnpy.tools.json_io import load_eqpt_topo_from_json
+
+    with _quiet_gnpy():
+        equipment, _ = load_eqpt_topo_from_json(json.loads(_base_equipment_json()), {"elements": [],
+                                                                                        "connections": []})
+    return equipment["Edfa"]
+
+
+def _stage_nf_db(amp, gain_db: float) -> float:
+    """Return a single-stage GNPy amplifier's mean NF at `gain_db` (GNPy's Edfa._nf: padding below gain_min,
+    its two-stage variable-gain model, or a fixed NF)."""
+    if amp.type_def == "fixed_gain":
+        return float(amp.nf_model.nf0)
+    gain = max(gain_db, amp.gain_min)
+    g1a = gain - amp.nf_model.delta_p - max(amp.gain_flatmax - gain, 0)
+    return 10 * math.log10(10 ** (amp.nf_model.nf1 / 10) + 10 ** (amp.nf_model.nf2 / 10) / 10 ** (g1a / 10))
+
+
+def amplifier_range_db(gnpy_type: str) -> tuple[float, float]:
+    """Return the gain range (dB) GNPy designs a library amplifier for: gain_min to the flat maximum plus the
+    Span's target_extended_gain (a dual stage's flat maximum is its two stages' together)."""
+    library = _gnpy_amplifiers()
+    extended = json.loads(_base_equipment_json())["Span"][0]["target_extended_gain"]
+    amp = library[gnpy_type]
+    return float(amp.gain_min), float(amp.gain_flatmax + extended)
+
+
+def amplifier_nf_db(gnpy_type: str, gain_db: float) -> float:
+    """Return GNPy's mean noise figure of a library amplifier at `gain_db` (a dual stage: Friis over its first
+    stage at its flat gain and its booster at the rest, as GNPy's Edfa._calc_nf)."""
+    library = _gnpy_amplifiers()
+    amp = library[gnpy_type]
+    if amp.type_def != "dual_stage":
+        return _stage_nf_db(amp, gain_db)
+    stages = amp.dual_stage_model
+    pre, boost = library[stages.preamp_variety], library[stages.booster_variety]
+    g1 = pre.gain_flatmax
+    nf1, nf2 = _stage_nf_db(pre, g1), _stage_nf_db(boost, gain_db - g1)
+    return 10 * math.log10(10 ** (nf1 / 10) + 10 ** ((nf2 - g1) / 10))
+
+
+def choose_amplifier(loss_db: float, family: str, raman_ok: bool, entries: list[LineEquipment]) -> LineAmplifier:
+    """Return the amplifier after a span of `loss_db` (fiber, connectors and aging margin: the gain GNPy designs
+    it for) for the spec's `amplifiers.type`: edfa = the EDFA with the lowest NF whose gain range covers the loss;
+    raman-hybrid = a Raman hybrid where its range covers the loss and the fiber takes Raman, else that EDFA;
+    auto = the lowest NF of every entry that covers the loss (GNPy's own autodesign choice). An entry whose range
+    covers nothing falls back to the nearest range."""
+
+    def fits(e: LineEquipment) -> float:
+        lo, hi = amplifier_range_db(e.gnpy_type_variety or "")
+        return max(lo - loss_db, loss_db - hi, 0.0)
+
+    usable = [e for e in entries if e.family == "edfa" or (raman_ok and family != "edfa")]
+    if family == "raman-hybrid":
+        hybrids = [e for e in usable if e.family == "raman-hybrid" and fits(e) == 0]
+        usable = hybrids or [e for e in usable if e.family == "edfa"]
+    best = min(usable, key=lambda e: (fits(e), amplifier_nf_db(e.gnpy_type_variety or "", loss_db), e.id))
+    gnpy_type = best.gnpy_type_variety or ""
+    return LineAmplifier(best.id, gnpy_type, loss_db, amplifier_nf_db(gnpy_type, loss_db))
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """What GNPy is handed besides spans: the fiber types, the amplifier entries and the spec's amplifier family,
+    the span rules (connectors, aging margin, planning loss per km) and the ROADM booster type."""
+
+    fibers: dict[str, FiberType]
+    amplifiers: tuple[LineEquipment, ...]
+    family: str
+    amps: Amplifiers
+    booster: str
+
+    def span_loss_db(self, span: Span) -> float:
+        """Return a span's loss as its amplifier sees it: fiber loss plus connectors plus the aging margin."""
+        return span[1] * self.amps.loss_db_per_km + self.amps.connector_loss_db + self.amps.margin_db
+
+    def gain_db(self, span: Span, following: Span | None) -> float:
+        """Return the gain GNPy designs the amplifier after `span` for (power mode): the span's loss plus the
+        power offset of the span it launches into less the offset of this span (none into a ROADM)."""
+        after = 0.0 if following is None else delta_power_db(self.span_loss_db(following))
+        return self.span_loss_db(span) + after - delta_power_db(self.span_loss_db(span))
+
+    def after(self, span: Span, following: Span | None = None) -> LineAmplifier:
+        """Return the amplifier after a span that launches into `following` (None: a ROADM, so a preamp), chosen
+        for the gain GNPy designs it for (cached per gain, fiber and family)."""
+        fiber = self.fibers[span[2]]
+        # GNPy allows Raman only on fiber no lossier than its Span's max_fiber_lineic_loss_for_raman.
+        coef = span_loss_coef(span[0], span[1], self.amps.loss_db_per_km)
+        raman_ok = fiber.raman and coef <= _RAMAN_MAX_DB_PER_KM
+        return _choose_cached(round(self.gain_db(span, following), 3), self.family, raman_ok, self.amplifiers)
+
+
+# GNPy eqpt_config.json Span max_fiber_lineic_loss_for_raman.
+_RAMAN_MAX_DB_PER_KM = 0.25
+
+
+@lru_cache(maxsize=1)
+def _span_design() -> tuple[float, float, list[float]]:
+    """Return GNPy's power-mode design rule: (span_loss_ref, power_slope, delta_power_range_db) of its Span."""
+    from gnpy.tools.json_io import Span as GnpySpan
+
+    span = json.loads(_base_equipment_json())["Span"][0]
+    defaults = GnpySpan.default_values
+    return float(defaults["span_loss_ref"]), float(defaults["power_slope"]), list(span["delta_power_range_db"])
+
+
+def delta_power_db(loss_db: float) -> float:
+    """Return GNPy's launch power offset into a span of `loss_db` (its target_power: (loss - span_loss_ref) x
+    power_slope, rounded to the range's step and clipped to delta_power_range_db; Auge, Curri and Le Rouzic,
+    "Open Design for Multi-Vendor Optical Networks", OFC 2019)."""
+    from gnpy.core.utils import round2float
+
+    ref, slope, (low, high, step) = _span_design()
+    return min(high, max(low, round2float((loss_db - ref) * slope, step)))
+
+
+@lru_cache(maxsize=4096)
+def _choose_cached(loss_db: float, family: str, raman_ok: bool, entries: tuple[LineEquipment, ...]) -> LineAmplifier:
+    return choose_amplifier(loss_db, family, raman_ok, list(entries))
+
+
+def line_model(amps: Amplifiers, catalog_dir=None) -> LineModel:
+    """Return the line model of a spec's amplifier rules from the fiber and line-equipment catalogs."""
+    from aifabric.corridor.line_catalog import line_amplifiers, load_fibers, load_line_equipment
+
+    equipment = load_line_equipment(catalog_dir)
+    booster = equipment["roadm-node"].gnpy_type_variety or "std_medium_gain"
+    return LineModel(load_fibers(catalog_dir), tuple(line_amplifiers(equipment)), amps.type, amps, booster)
+
+
+def fiber_element(uid: str, span: Span, model: LineModel, metadata: dict | None = None) -> dict[str, Any]:
+    """Return a GNPy Fiber element for a span: its real length, the loss coefficient that gives its loss, and its
+    fiber type's physics as params (GNPy prefers an element's params to its library's "SSMF")."""
+    km, loss_km, fiber_id = span
+    element: dict[str, Any] = {
+        "uid": uid,
+        "type": "Fiber",
+        "type_variety": "SSMF",
+        "params": {
+            "length": km,
+            "length_units": "km",
+            "loss_coef": span_loss_coef(km, loss_km, model.amps.loss_db_per_km),
+            **model.fibers[fiber_id].gnpy_params(),
+            # Connectors at both ends and the aging margin at the output (GNPy's EOL is added there too).
+            "con_in": model.amps.connector_loss_db / 2,
+            "con_out": model.amps.connector_loss_db / 2 + model.amps.margin_db,
+        },
+    }
+    if metadata is not None:
+        element["metadata"] = metadata
+    return element
 
 
 @dataclass(frozen=True)
@@ -135,7 +305,7 @@ def gnpy_mode(mode: CoherentMode) -> dict[str, Any]:
 
 def equipment_json(
     modes: list[CoherentMode], reference: CoherentMode, spacing_ghz: float, amps: Amplifiers, sys_margin_db: float,
-    band: str = "C",
+    band: str = "C", booster: str | None = None,
 ) -> dict[str, Any]:
     """Return a GNPy eqpt_config.json document: GNPy's example library, the planned modes as Transceiver
     "aifabric", the reference channel (SI) at `reference`'s baud and power filling the band at `spacing_ghz`,
@@ -159,10 +329,15 @@ def equipment_json(
         sys_margins=sys_margin_db,
     )
     span = equipment["Span"][0]
-    # GNPy's span rules carry the connector loss and the aging/repair margin (EOL, added at the fiber
-    # output); our spans are already shorter than its max_length, so it does not split them.
+    # Every fiber element carries its connectors and the aging/repair margin itself (con_out, where GNPy's EOL
+    # would add it), so GNPy's stock library (EOL 0) sees the same span losses in the exported topology; our spans
+    # are already shorter than its max_length, so it does not split them.
     half_connector = amps.connector_loss_db / 2
-    span.update(con_in=half_connector, con_out=half_connector, EOL=amps.margin_db)
+    span.update(con_in=half_connector, con_out=half_connector + amps.margin_db, EOL=0)
+    if booster is not None:
+        # Every ROADM degree's booster is the catalog's (GNPy would otherwise pick one from its whole library).
+        for roadm in equipment["Roadm"]:
+            roadm.setdefault("restrictions", {})["booster_variety_list"] = [booster]
     if multiband(band):
         equipment["Edfa"] = json.loads(_multiband_edfas())
         _, l_min, l_max = edges[0]
@@ -212,10 +387,11 @@ def multiband_topology(topology: dict[str, Any]) -> dict[str, Any]:
     return {"elements": elements, "connections": connections}
 
 
-def section_topology(units: tuple[Unit, ...], loss_db_per_km: float, band: str = "C") -> dict[str, Any]:
+def section_topology(units: tuple[Unit, ...], model: LineModel, band: str = "C") -> dict[str, Any]:
     """Return a GNPy topology for one section: a ROADM at each end and between units (express), fibers in
-    between; GNPy adds the EDFAs (boosters, preamps, in-line amplifiers) when it designs the network, or for
-    C+L the multiband amplifiers are written in (`multiband_topology`)."""
+    between, each span followed by the amplifier the line model names for it (in-line, or the next ROADM's
+    preamp); GNPy adds each ROADM's booster (the catalog's type) when it designs the network. For C+L every
+    amplifier is a multiband amplifier (`multiband_topology`)."""
     elements: list[dict[str, Any]] = [
         {"uid": "trx a", "type": "Transceiver"},
         {"uid": "trx z", "type": "Transceiver"},
@@ -225,23 +401,14 @@ def section_topology(units: tuple[Unit, ...], loss_db_per_km: float, band: str =
         roadm = f"roadm {u:02d}"
         elements.append({"uid": roadm, "type": "Roadm"})
         chain.append(roadm)
-        for index, (span_km, loss_km) in enumerate(unit):
+        for index, span in enumerate(unit):
             uid = f"fiber {u:02d}-{index:03d}"
-            elements.append(
-                {
-                    "uid": uid,
-                    "type": "Fiber",
-                    "type_variety": "SSMF",
-                    "params": {
-                        "length": span_km,
-                        "length_units": "km",
-                        "loss_coef": span_loss_coef(span_km, loss_km, loss_db_per_km),
-                        "con_in": None,
-                        "con_out": None,
-                    },
-                }
-            )
-            chain.append(uid)
+            elements.append(fiber_element(uid, span, model))
+            amp = f"amp {u:02d}-{index:03d}"
+            following = unit[index + 1] if index + 1 < len(unit) else None
+            elements.append({"uid": amp, "type": "Edfa", "type_variety": model.after(span, following).gnpy_type,
+                             "operational": {}})
+            chain += [uid, amp]
     elements.append({"uid": "roadm end", "type": "Roadm"})
     chain += ["roadm end", "trx z"]
     topology = {
@@ -377,7 +544,7 @@ def span_loss_coef(span_km: float, loss_km: float, loss_db_per_km: float) -> flo
 
 def _rounded(units: tuple[Unit, ...]) -> tuple[Unit, ...]:
     """Return units with span figures rounded to metres (cache keys; GNPy is given the same figures)."""
-    return tuple(tuple((round(km, 3), round(loss, 3)) for km, loss in unit) for unit in units)
+    return tuple(tuple((round(km, 3), round(loss, 3), fiber) for km, loss, fiber in unit) for unit in units)
 
 
 class GnpyPlanner:
@@ -385,11 +552,13 @@ class GnpyPlanner:
 
     def __init__(
         self, modes: list[CoherentMode], amps: Amplifiers, sys_margin_db: float, grid_ghz: float | None = None,
-        band: str = "C",
+        band: str = "C", model: LineModel | None = None,
     ):
         self.modes = {m.id: m for m in modes}
         self.band = band
         self.amps = amps
+        # The fibers and amplifiers GNPy is handed (the catalog's, for the spec's amplifier family).
+        self.model = model if model is not None else line_model(amps)
         self.sys_margin_db = sys_margin_db
         self.grid_ghz = grid_ghz
         self._equipment: dict[str, dict] = {}
@@ -401,7 +570,6 @@ class GnpyPlanner:
         self._estimates: dict[tuple, SectionResult] = {}
         # Channel centre frequencies per launched signal (the same for every section of that signal).
         self._frequencies: dict[tuple, Any] = {}
-        self._fiber = next(f for f in json.loads(_base_equipment_json())["Fiber"] if f["type_variety"] == "SSMF")
 
     def spacing_ghz(self, mode: CoherentMode) -> float:
         """Return the channel spacing a mode is planned at: the fixed grid if the spec sets one, else its own."""
@@ -411,7 +579,8 @@ class GnpyPlanner:
         """Return the GNPy equipment document for a mode: the reference channel is that mode at full load."""
         if mode.id not in self._equipment:
             self._equipment[mode.id] = equipment_json(
-                list(self.modes.values()), mode, self.spacing_ghz(mode), self.amps, self.sys_margin_db, self.band
+                list(self.modes.values()), mode, self.spacing_ghz(mode), self.amps, self.sys_margin_db, self.band,
+                self.model.booster,
             )
         return self._equipment[mode.id]
 
@@ -419,7 +588,7 @@ class GnpyPlanner:
         """Return GNPy's own path-request verdict for one section (full propagation, cached)."""
         key = (mode.id, _rounded(units))
         if key not in self._full:
-            topology = section_topology(key[1], self.amps.loss_db_per_km, self.band)
+            topology = section_topology(key[1], self.model, self.band)
             express = [f"roadm {u:02d}" for u in range(1, len(units))]
             path, info = run_path_request(
                 self.equipment(mode), topology, "trx a", "trx z", ["roadm 00", *express, "roadm end"], mode,
@@ -432,7 +601,7 @@ class GnpyPlanner:
         """Return 1/SNR (linear, per channel) GNPy reports for a section (receiver snr_01nm)."""
         import numpy as np
 
-        topology = section_topology(units, self.amps.loss_db_per_km, self.band)
+        topology = section_topology(units, self.model, self.band)
         express = [f"roadm {u:02d}" for u in range(1, len(units))]
         path, info = run_path_request(
             self.equipment(mode), topology, "trx a", "trx z", ["roadm 00", *express, "roadm end"], mode,
@@ -477,12 +646,16 @@ class GnpyPlanner:
             self._terminal[signal] = 2 * single - double
         return self._terminal[signal]
 
-    def penalty_db(self, mode: CoherentMode, km: float):
-        """Return the mode's CD+PMD+PDL penalty over `km` of SSMF (GNPy's interpolation, inf beyond the curve)."""
+    def penalty_db(self, mode: CoherentMode, spans: list[Span] | float):
+        """Return the mode's CD+PMD+PDL penalty over spans (each its fiber type's dispersion and PMD), or over a
+        number of km of planning fiber (GNPy's interpolation, inf beyond the curve)."""
         import numpy as np
 
-        cd_ps_nm = self._fiber["dispersion"] * 1e6 * km  # s/m/m = 1e6 ps/nm/km
-        pmd_ps = self._fiber["pmd_coef"] * math.sqrt(km * 1e3) * 1e12
+        if not isinstance(spans, list):
+            spans = [(float(spans), float(spans), PLANNING_FIBER)]
+        fibers = self.model.fibers
+        cd_ps_nm = sum(km * fibers[f].dispersion_ps_nm_km for km, _, f in spans)
+        pmd_ps = math.sqrt(sum(km * fibers[f].pmd_ps_per_sqrt_km ** 2 for km, _, f in spans))
         values = {"chromatic_dispersion": cd_ps_nm, "pmd": pmd_ps, "pdl": 0.0}
         total = 0.0
         for impairment, value in values.items():
@@ -508,8 +681,7 @@ class GnpyPlanner:
         terminal = self._terminal_noise(mode)
         noise = terminal + sum(self._unit_noise(mode, u) - terminal for u in units)
         snr = 10 * np.log10(1.0 / noise)
-        km = sum(span_km for unit in units for span_km, _ in unit)
-        penalty = self.penalty_db(mode, km)
+        penalty = self.penalty_db(mode, [span for unit in units for span in unit])
         margin = snr - penalty - mode.required_osnr_db
         bands = band_means_db(snr, self._frequencies[self._signal(mode)])
         self._estimates[key] = SectionResult(

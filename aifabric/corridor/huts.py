@@ -2,7 +2,8 @@
 (from catalog power of line equipment and of each coherent mode), and the demarcation at each demand end.
 
 Equipment per site (the rules the RFP states):
-- ILA hut: one in-line amplifier node per fiber pair of its segment.
+- ILA hut: one in-line amplifier node per fiber pair of its segment, of the line system's type there (a Raman
+  hybrid node when either direction's amplifier is one, else the EDFA node of the larger catalog power).
 - Pass-through POP: one ROADM node per fiber pair of the busiest used segment at the site.
 - Terminal (a demand ends here): one terminal line system per fiber pair of each used segment at the site, one
   transponder per wave per path ending here, one protection switch per wave of a 1+1 demand ending here.
@@ -63,6 +64,20 @@ def _add(row: HutRow, item: str, count: int) -> None:
         row.equipment[item] = row.equipment.get(item, 0) + count
 
 
+def _hut_nodes(plan, catalog: dict[str, LineEquipment]) -> dict[str, str]:
+    """Return {hut id: catalog entry of its amplifier node}: of the two directions' amplifiers there (the line
+    system), the Raman hybrid if either is one, else the entry of the larger power (one bidirectional node)."""
+    entries: dict[str, set[str]] = {}
+    for row in (getattr(plan, "line_system", None) or {}).get("per_span", []):
+        entries.setdefault(row["at"], set()).add(row["entry"])
+
+    def rank(entry_id: str) -> tuple[bool, float, str]:
+        e = catalog.get(entry_id)
+        return (e is not None and e.family == "raman-hybrid", (e.power_w or 0.0) if e else 0.0, entry_id)
+
+    return {at: max(ids, key=rank) for at, ids in entries.items() if all(i in catalog for i in ids)}
+
+
 def hut_sheet(plan, catalog: dict[str, LineEquipment]) -> list[HutRow]:
     """Return the sheet's rows: terminals, pass-through POPs, regens, then ILA huts, each sorted by id."""
     network = plan.network
@@ -89,10 +104,11 @@ def hut_sheet(plan, catalog: dict[str, LineEquipment]) -> list[HutRow]:
         else:
             _add(row, "roadm-node", max(incident, default=0))
             row.demarcation = "carrier POP (no handoff)"
+    node_at = _hut_nodes(plan, catalog)
     for s in plan.segments:
         for hut in s.spans.huts:
             row = HutRow(hut.id, "ila", "in-line amplifier hut", hut.lat, hut.lon, s.segment_id)
-            _add(row, "ila-amplifier", s.fiber_pairs)
+            _add(row, node_at.get(hut.id, "ila-amplifier"), s.fiber_pairs)
             row.demarcation = "carrier ILA hut (no handoff)"
             row.used_by = {f"{d}" for d in s.demands}
             rows[hut.id] = row

@@ -25,6 +25,10 @@ class LineEquipment(BaseModel):
     fit: float = Field(ge=0, description="failures per 10^9 device-hours")
     mttr_h: float = Field(gt=0)
     switching_ms: float | None = Field(default=None, gt=0)
+    # The GNPy amplifier (eqpt_config.json Edfa type_variety) this entry is in the line model: an ILA node's
+    # amplifier, a ROADM node's booster. `family` is the spec's `amplifiers.type` it belongs to.
+    gnpy_type_variety: str | None = None
+    family: Literal["edfa", "raman-hybrid"] | None = None
     source: str = Field(min_length=3)
 
     @property
@@ -44,7 +48,24 @@ class FiberType(BaseModel):
     group_index: float = Field(ge=1.0)
     dispersion_ps_nm_km: float
     effective_area_um2: float = Field(gt=0)
+    # Nonlinear coefficient; None = silica's, which GNPy derives from n2 = 2.6e-20 m2/W and the effective area.
+    gamma_per_w_km: float | None = Field(default=None, gt=0)
+    pmd_ps_per_sqrt_km: float = Field(default=0.04, ge=0)
+    # Whether distributed Raman gain works in it (silica cores; not an air core).
+    raman: bool = True
     source: str = Field(min_length=3)
+
+    def gnpy_params(self) -> dict[str, float]:
+        """Return the fiber's physics as GNPy Fiber params (SI units): dispersion, effective area, PMD and the
+        nonlinear coefficient when it is not silica's."""
+        params = {
+            "dispersion": self.dispersion_ps_nm_km * 1e-6,
+            "effective_area": self.effective_area_um2 * 1e-12,
+            "pmd_coef": self.pmd_ps_per_sqrt_km * 1e-12 / 1000**0.5,
+        }
+        if self.gamma_per_w_km is not None:
+            params["gamma"] = self.gamma_per_w_km * 1e-3
+        return params
 
     @property
     def us_per_km(self) -> float:
@@ -75,6 +96,11 @@ ROLE_IDS = {
 def equipment_by_role(entries: dict[str, LineEquipment]) -> dict[str, LineEquipment]:
     """Return {role: entry} of the entries the planner uses (ROLE_IDS), or raise CatalogError if one is missing."""
     return {role: lookup(entries, entry_id, "line-equipment entry") for role, entry_id in ROLE_IDS.items()}
+
+
+def line_amplifiers(entries: dict[str, LineEquipment]) -> list[LineEquipment]:
+    """Return the in-line amplifier entries that name a GNPy amplifier (role ila), in id order."""
+    return [e for _, e in sorted(entries.items()) if e.role == "ila" and e.gnpy_type_variety and e.family]
 
 
 def fiber(fibers: dict[str, FiberType], fiber_id: str) -> FiberType:

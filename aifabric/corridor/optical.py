@@ -11,6 +11,9 @@ from aifabric.spec.corridor import Amplifiers
 
 # Guards ceil/floor against float noise such as 12.8e3 / 400 = 32.00000000000001.
 _EPS = 1e-9
+# The fiber a segment is planned with unless the as-built data names another (aifabric/catalog/fibers.yaml); its
+# loss per km is the spec's `amplifiers.loss_db_per_km`.
+PLANNING_FIBER = "g652d"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class SegmentSpans:
     # As-built spans (measured loss or another fiber type): each span a to z as the km of planning fiber with the
     # same loss, which is what GNPy is given; None when the spans are planning fiber.
     loss_km: tuple[float, ...] | None = None
+    # The segment's fiber type (catalog id); the planning fiber when the as-built data names none.
+    fiber: str = PLANNING_FIBER
 
 
 def span_limit_km(amps: Amplifiers) -> float:
@@ -111,6 +116,8 @@ class PathNode:
     lon: float
     # Cumulative km of planning fiber with the same loss (differs from km only on as-built spans).
     loss_km: float | None = None
+    # The fiber type of the span that ends here (catalog id).
+    fiber: str = PLANNING_FIBER
 
 
 def path_nodes(
@@ -133,11 +140,11 @@ def path_nodes(
         for hut, span_loss_km in zip(huts, lengths, strict=False):
             offset = hut.km_from_a if forward else seg.length_km - hut.km_from_a
             loss_km += span_loss_km
-            nodes.append(PathNode(hut.id, "hut", km + offset, hut.lat, hut.lon, loss_km))
+            nodes.append(PathNode(hut.id, "hut", km + offset, hut.lat, hut.lon, loss_km, seg_spans.fiber))
         loss_km += lengths[-1]
         km += seg.length_km
         site = network.sites[there]
-        nodes.append(PathNode(site.id, "site", km, site.lat, site.lon, loss_km))
+        nodes.append(PathNode(site.id, "site", km, site.lat, site.lon, loss_km, seg_spans.fiber))
     return nodes
 
 
@@ -198,9 +205,9 @@ def _farthest(
     return candidates[found], fits(start, beyond)[1] or why
 
 
-def section_units(nodes: list[PathNode], i: int, j: int) -> tuple[tuple[tuple[float, float], ...], ...]:
+def section_units(nodes: list[PathNode], i: int, j: int) -> tuple[tuple[tuple[float, float, str], ...], ...]:
     """Return the ROADM-to-ROADM units of the section from node i to node j: per unit, its spans a to z as
-    (fiber km, km of planning fiber with the same loss).
+    (fiber km, km of planning fiber with the same loss, fiber type id).
 
     Sites (and huts holding a regen's ROADM) are ROADMs, so a unit ends at each between i and j (express
     ROADMs); other huts are amplifiers inside a unit. Each span keeps its own length and loss (as-built spans
@@ -212,7 +219,7 @@ def section_units(nodes: list[PathNode], i: int, j: int) -> tuple[tuple[tuple[fl
         a, b = nodes[k - 1], nodes[k]
         km = b.km - a.km
         loss_km = (b.loss_km - a.loss_km) if a.loss_km is not None and b.loss_km is not None else km
-        spans.append((km, loss_km))
+        spans.append((km, loss_km, b.fiber))
         if b.kind != "hut" or k == j:
             units.append(tuple(spans))
             spans = []

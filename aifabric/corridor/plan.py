@@ -195,6 +195,9 @@ class CorridorPlan:
     # each allowed mode it prices.
     price_book: str | None = None
     prices: dict[str, float] = field(default_factory=dict)
+    # The catalog directory the plan read, and the line system: the amplifier after every span (line_system.py).
+    catalog_dir: str | None = None
+    line_system: dict[str, Any] = field(default_factory=dict)
 
     def objective(self) -> dict[str, Any]:
         """Return what the regen and mode search minimised: {"objective": "price" | "count" | "mixed",
@@ -253,6 +256,7 @@ class CorridorPlan:
                 s.segment_id: {"fiber_pairs": s.fiber_pairs, "slots_used": s.slots_used} for s in self.segments
             },
             "slots_per_fiber_pair": self.slots_per_pair,
+            "line_system": self.line_system,
             "totals": self.totals(),
             "assumptions": list(self.assumptions),
         }
@@ -303,7 +307,9 @@ def _path_json(d: DemandPlan, p: PathPlan) -> dict[str, Any]:
         "feasible": p.feasible,
         "amplifiers": p.amplifiers,
         "regens": len(p.regen_sites),
-        "regen_sites": list(p.regen_sites),
+        "regen_sites": [
+            {"site": r, "kind": "site" if r in p.route.sites else "hut"} for r in p.regen_sites
+        ],
         "regen_reasons": list(p.regen_reasons),
         "express_roadms": list(p.express_roadms),
         "gsnr_db": _r(p.gsnr_db, 2),
@@ -416,11 +422,12 @@ def plan_corridor(
     if spec.gnpy_check:
         from importlib.metadata import version
 
-        from aifabric.corridor.gnpy_check import GnpyPlanner
+        from aifabric.corridor.gnpy_check import GnpyPlanner, line_model
 
         gnpy_version = version("gnpy")
         used = sorted({m for ms in demand_modes for m in ms}, key=lambda m: m.id)
-        judge = GnpyPlanner(used, spec.amplifiers, spec.sys_margin_db, spec.grid_ghz, spec.band)
+        judge = GnpyPlanner(used, spec.amplifiers, spec.sys_margin_db, spec.grid_ghz, spec.band,
+                            line_model(spec.amplifiers, catalog_dir))
     # The search minimises transponder price where the price book prices every allowed mode's rate; a bad book is
     # reported before any design.
     book = load_corridor_prices(prices_path(spec_path, spec))
@@ -462,8 +469,9 @@ def plan_corridor(
     terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz, book)
     if not spec.allow_infeasible:
         _raise_infeasible(file, demand_plans, spec.sys_margin_db)
+    line = _line_system(spec, catalog_dir, network, segment_plans, demand_plans, channels, book, roadm_huts)
     assumptions = _assumptions(
-        spec, chosen_band, grid_ghz, channels, span_limit_km(spec.amplifiers), network, gnpy_version
+        spec, chosen_band, grid_ghz, channels, span_limit_km(spec.amplifiers), network, gnpy_version, line
     )
     return CorridorPlan(
         spec.name,
@@ -485,7 +493,25 @@ def plan_corridor(
         roadm_huts,
         Path(book.file).name,
         prices,
+        None if catalog_dir is None else str(catalog_dir),
+        line,
     )
+
+
+def _line_system(spec: CorridorSpec, catalog_dir, network: Network, segment_plans: list[SegmentPlan],
+                 demand_plans: list[DemandPlan], channels: int, book,
+                 roadm_huts: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return the line system's JSON: the amplifier after every span of the used segments, as GNPy is handed it,
+    at full load of the highest launch power of the modes in use."""
+    from aifabric.corridor.gnpy_check import line_model
+    from aifabric.corridor.line_catalog import load_line_equipment
+    from aifabric.corridor.line_system import line_system_json, span_amplifiers
+
+    model = line_model(spec.amplifiers, catalog_dir)
+    launch_dbm = max(p.mode.launch_power_dbm for d in demand_plans for p in d.paths if p.mode is not None)
+    rows = span_amplifiers(network, segment_plans, model, launch_dbm, channels, roadm_huts)
+    prices = {item: price.usd for item, price in book.prices.items()}
+    return line_system_json(rows, load_line_equipment(catalog_dir), prices, model.family, model.booster)
 
 
 def _with_overrides(spec: CorridorSpec, overrides: dict[str, Any]) -> CorridorSpec:
@@ -611,7 +637,7 @@ def _plan_demand(
     before = frozenset(shared or ())
     paths = tuple(
         _plan_path(network, spans, role, route, demand, allowed, judge, spec.sys_margin_db, facts, roadm_huts,
-                   prices or {}, before)
+                   prices or {}, before, spec.regen_at)
         for role, route in routes
     )
     diversity = _diversity(network, level, paths) if len(paths) == 2 else None
@@ -704,6 +730,7 @@ def _plan_path(
     roadm_huts: frozenset[str] = frozenset(),
     prices: dict[str, float] | None = None,
     shared: frozenset[str] = frozenset(),
+    regen_at: str = "sites",
 ) -> PathPlan:
     # A hut where any path regenerates holds a ROADM that every other path through it passes (express).
     nodes = [
@@ -713,17 +740,19 @@ def _plan_path(
     # Price per transponder of each allowed mode: the price book's when it prices every one, else none (count).
     unit_usd = {m.id: prices[m.id] for m in allowed} if prices and all(m.id in prices for m in allowed) else None
     banned: dict[str, set[tuple[int, int]]] = {m.id: set() for m in allowed}
+    candidates = regen_candidates(nodes, regen_at)
+    nexts = {i: j for i, j in zip(candidates, candidates[1:], strict=False)}
     options: dict[str, tuple] = {}
     while True:
         for candidate in allowed:
             if candidate.id not in options:
                 options[candidate.id] = _option(nodes, candidate, judge, demand, unit_usd, banned[candidate.id],
-                                                shared)
+                                                shared, candidates)
         key, chosen, chain, waves = min(options.values(), key=lambda o: o[0])
         # GNPy's full path request judges every section of the chosen chain; a section the composed
         # estimate passed but GNPy fails is banned and that mode searched again.
         verdicts = [_verdict(nodes, chosen, judge, i, j, full=True) for i, j in chain]
-        failed = {(i, j) for (i, j), (ok, _) in zip(chain, verdicts, strict=True) if not ok and j > i + 1}
+        failed = {(i, j) for (i, j), (ok, _) in zip(chain, verdicts, strict=True) if not ok and j > nexts[i]}
         if not failed:
             break
         banned[chosen.id] |= failed
@@ -748,7 +777,7 @@ def _plan_path(
         )
     regen_sites = tuple(nodes[j].id for _, j in chain[:-1])
     reasons = tuple(
-        f"{nodes[j].id}: {_why_regen(nodes, chosen, judge, i, j, sys_margin_db, unit_usd is not None)}"
+        f"{nodes[j].id}: {_why_regen(nodes, chosen, judge, i, j, nexts[j], sys_margin_db, unit_usd is not None)}"
         for i, j in chain[:-1]
     )
     dsp_passes = DSP_PASSES_TERMINALS + DSP_PASSES_PER_REGEN * len(regen_sites)
@@ -779,20 +808,33 @@ def _plan_path(
     )
 
 
+def regen_candidates(nodes: list[PathNode], regen_at: str) -> list[int]:
+    """Return the node indexes where a section may end: both ends, every network site, and ILA huts only when
+    `regen_at` is "sites+huts" (a carrier staffs its sites, not its huts)."""
+    last = len(nodes) - 1
+    return [
+        k for k, n in enumerate(nodes)
+        if k in (0, last) or n.kind == "site" or (regen_at == "sites+huts" and n.kind != "site")
+    ]
+
+
 def _option(
     nodes: list[PathNode], m: CoherentMode, judge, demand: Demand, unit_usd: dict[str, float] | None,
-    banned: set[tuple[int, int]], shared: frozenset[str] = frozenset(),
+    banned: set[tuple[int, int]], shared: frozenset[str] = frozenset(), candidates: list[int] | None = None,
 ) -> tuple:
     """Return (sort key, mode, cheapest chain of sections, waves) for one mode on one path.
 
-    The key orders failing sections first (fewest), then cost (transponders x price per transponder when
-    `unit_usd` prices the modes, else the count), then regens at new huts, then regens at new sites (a site or
-    hut in `shared` already regenerates for another path: sharing it adds no regen site), then fewer waves and
-    the id, so the choice is deterministic.
+    Sections end only at `candidates` (node indexes; every node when None): the chain is the exact minimum over
+    them, a shortest path in the DAG of sections GNPy closes. The key orders failing sections first (fewest),
+    then cost (transponders x price per transponder when `unit_usd` prices the modes, else the count), then
+    regens at new huts, then regens at new sites (a site or hut in `shared` already regenerates for another path:
+    sharing it adds no regen site), then fewer waves and the id, so the choice is deterministic.
     """
     last = len(nodes) - 1
+    points = list(range(len(nodes))) if candidates is None else candidates
 
-    def hop(i: int, j: int) -> tuple[float, ...] | None:
+    def hop(a: int, b: int) -> tuple[float, ...] | None:
+        i, j = points[a], points[b]
         new = 1.0 if j < last and nodes[j].id not in shared else 0.0
         new_hut = new if nodes[j].kind != "site" else 0.0
         # Among equal chains, regens as far along as they reach (as a greedy planner would place them).
@@ -800,13 +842,15 @@ def _option(
         ok = (i, j) not in banned and _verdict(nodes, m, judge, i, j)[0]
         if ok:
             return (0.0, 1.0, new_hut, new, later)
-        if j == i + 1:
-            # An adjacent hop is always allowed, counted as failing, so an infeasible path still gets a plan.
+        if b == a + 1:
+            # The next allowed point is always reachable, counted as failing, so an infeasible path still gets
+            # a plan.
             return (1.0, 1.0, new_hut, new, later)
         return None if (i, j) not in banned else (math.inf,) * 5
 
-    chain = exact_sections(len(nodes), hop)
-    assert chain is not None  # adjacent hops are always allowed
+    steps = exact_sections(len(points), hop)
+    assert steps is not None  # the next allowed point is always reachable
+    chain = [(points[a], points[b]) for a, b in steps]
     waves = waves_for(demand.capacity_tbps, m.line_rate_gbps)
     fails = sum(1 for i, j in chain if (i, j) in banned or not _verdict(nodes, m, judge, i, j)[0])
     price = unit_usd[m.id] if unit_usd is not None else 1.0
@@ -816,10 +860,13 @@ def _option(
 
 
 # The composed estimate is optimistic by up to ~0.01 dB per span (measured against full GNPy runs, see
-# tests/corridor/test_gnpy_planner.py). The search counts a section as closing only when the estimate clears
-# the system margin by this allowance, so GNPy's full run of the chosen sections agrees; a section it passes
-# by less is left out (the plan may then hold a regen GNPy alone would not have needed, never one too few).
+# tests/corridor/test_gnpy_planner.py). The search counts a section as closing on the estimate alone only when it
+# clears the system margin by this allowance; a section nearer the margin than that (either side) is judged by
+# GNPy's own path request, so the minimum over the allowed regen points is exact for GNPy's verdicts.
 _ALLOWANCE_DB_PER_SPAN = 0.012
+# How far below the system margin an estimate may fall and GNPy's full run still be asked (the estimate can be
+# pessimistic by a few hundredths of a dB too; the test beside the allowance's bounds it).
+_BORDER_DB = 0.2
 
 
 def _verdict(nodes: list[PathNode], m: CoherentMode, judge, i: int, j: int, full: bool = False):
@@ -832,14 +879,22 @@ def _verdict(nodes: list[PathNode], m: CoherentMode, judge, i: int, j: int, full
         result = judge.path_request(m, units)
         return result.feasible, result
     result = judge.estimate(m, units)
-    return result.feasible and result.margin_db - judge.sys_margin_db >= _ALLOWANCE_DB_PER_SPAN * (j - i), result
+    excess_db = result.margin_db - judge.sys_margin_db
+    if excess_db >= _ALLOWANCE_DB_PER_SPAN * (j - i):
+        return True, result
+    if excess_db > -_BORDER_DB:
+        # Too close for the estimate to decide: GNPy's own path request does (the search stays exact).
+        result = judge.path_request(m, units)
+        return result.feasible, result
+    return False, result
 
 
 def _why_regen(
-    nodes: list[PathNode], m: CoherentMode, judge, i: int, j: int, sys_margin_db: float, priced: bool = False
+    nodes: list[PathNode], m: CoherentMode, judge, i: int, j: int, k: int, sys_margin_db: float,
+    priced: bool = False,
 ) -> str:
-    """Return why a section ends at node j: what going one node further would give."""
-    k = j + 1
+    """Return why a section ends at node j: what going on to node k (the next point a regen may stand) would
+    give."""
     ok, result = _verdict(nodes, m, judge, i, k)
     km = nodes[k].km - nodes[i].km
     if ok:
@@ -937,6 +992,26 @@ def _segment_plans(demands: list[DemandPlan], spans: dict[str, SegmentSpans], as
     ]
 
 
+def _line_text(line: dict[str, Any], family: str) -> str:
+    """Return the assumption naming every amplifier type of the line system (the ones GNPy is handed)."""
+    types = line.get("types", {})
+    parts = []
+    for t, v in types.items():
+        lo, hi = v["gain_range_db"]
+        power = "power not in catalog" if v["power_w"] is None else f"{v['power_w']:g} W"
+        price = "" if v["price_usd"] is None else f", {v['price_usd']:,.0f} USD"
+        parts.append(f"{t} ({v['entry']}: {v['name']}, {line['amplifiers'][t]} amplifier(s), gain {lo:g}-{hi:g} dB, "
+                     f"{power}{price})")
+    named = "; ".join(parts)
+    return (
+        f"Line system (amplifiers: {family}): after every span, in each direction, an amplifier of the type GNPy "
+        f"is handed, in the ILA hut or as the next ROADM's preamp, chosen by the gain GNPy designs it for (the span's "
+        f"loss, fiber + connectors + aging margin, plus GNPy's power-mode launch offsets): {named or 'none'}; every "
+        f"ROADM degree's booster is GNPy's {line.get('roadm_booster', '-')}. {line.get('spans', 0)} spans in all; "
+        "noise figure per amplifier from GNPy's amplifier model at that gain."
+    )
+
+
 def _assumptions(
     spec: CorridorSpec,
     chosen_band: Band,
@@ -945,6 +1020,7 @@ def _assumptions(
     limit_km: float,
     network: Network,
     gnpy_version: str | None,
+    line: dict[str, Any] | None = None,
 ) -> list[str]:
     amps = spec.amplifiers
     items = [
@@ -957,9 +1033,13 @@ def _assumptions(
         f"{amps.connector_loss_db:g} dB, aging margin {amps.margin_db:g} dB): longest span "
         f"{limit_km:.1f} km; huts evenly spaced on the route geometry.",
         "Every intermediate site is a ROADM: an express ROADM (GNPy Roadm with its booster and preamp) where "
-        "the signal passes, a terminal where it is regenerated; ILA huts are in-line EDFAs.",
-        "Mode and regens per path: an exact search (shortest path over every site and hut as a candidate regen, "
-        "for every allowed mode) for the lowest transponder price (transponders x the price book's "
+        "the signal passes, a terminal where it is regenerated.",
+        _line_text(line or {}, amps.type),
+        "Mode and regens per path: an exact search (shortest path over "
+        + ("every site and ILA hut" if spec.regen_at == "sites+huts" else
+           "the network's sites only: a carrier staffs its ROADM/POP/DC sites, not its ILA huts (regen_at: sites)")
+        + " as a candidate regen, for every allowed mode, each section judged by GNPy) for the lowest transponder "
+        "price (transponders x the price book's "
         "transponder-<rate>g price) where the price book prices every allowed mode's rate, else for the fewest "
         "transponders; among equals, fewer new regen huts, then fewer new regen sites (a site where an earlier "
         "demand's path regenerates is shared, demands in spec order).",

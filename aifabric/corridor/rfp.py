@@ -633,8 +633,8 @@ def _assumptions(plan: CorridorPlan) -> list[str]:
         out.append("- As-built inputs (override the geodesic estimate; flow into routing km, spans, latency and "
                    "cost): " + "; ".join(_facts_text(f) for f in plan.facts.values()) + ". GNPy is given each "
                    "as-built span as the km of planning fiber with the same loss (measured loss less connectors, "
-                   "or km x the fiber type's dB/km), so its amplifier noise is the span's; its nonlinear model "
-                   "stays the planning fiber's.")
+                   "or km x the fiber type's dB/km), so its amplifier noise is the span's, with the fiber type's "
+                   "dispersion, effective area and nonlinear coefficient.")
         fibers = {f.fiber.id: f.fiber for f in plan.facts.values() if f.fiber is not None}
         for f in fibers.values():
             out.append(f"  - {f.id}: {f.loss_db_per_km:g} dB/km, group index {f.group_index:g} "

@@ -4,8 +4,10 @@ Elements as GNPy's example networks write them (CORONET_CONUS_Topology.json): a 
 uses and a `Transceiver` at every demand end and regen site (a regen at an ILA hut gets a `Roadm` there too),
 named "roadm <site>" / "trx <site>" so that aifabric's own GNPy loader reads the same site ids back. Each
 traffic-carrying segment becomes one chain per direction (GNPy connections are one-way): `Fiber` spans cut at
-the plan's amplifier huts, with an `Edfa` at each hut (GNPy chooses its type when it designs the network); a C+L
-plan writes `Multiband_amplifier`s instead, boosters and preamps included (GNPy's multiband model).
+the plan's amplifier huts (each with its fiber type's physics, its connectors and the aging margin), an `Edfa` at
+each hut and a preamp before each ROADM, of the type the plan's line system names (GNPy designs their gain; it
+adds each ROADM's booster); a C+L plan writes `Multiband_amplifier`s instead, boosters and preamps included (GNPy's
+multiband model).
 Every element carries `metadata.location`.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aifabric.corridor.gnpy_check import multiband, multiband_topology, span_loss_coef
+from aifabric.corridor.gnpy_check import fiber_element, line_model, multiband, multiband_topology
 from aifabric.corridor.optical import point_along
 from aifabric.corridor.plan import CorridorPlan
 
@@ -39,6 +41,7 @@ def gnpy_topology_document(plan: CorridorPlan) -> dict[str, Any]:
 def _single_band_document(plan: CorridorPlan) -> dict[str, Any]:
     network = plan.network
     amps = plan.spec.amplifiers
+    model = line_model(amps, plan.catalog_dir)
     regens = {r for d in plan.demands for p in d.paths for r in p.regen_sites}
     # A regen at an ILA hut needs a ROADM there for its back-to-back transponders (in place of the hut's EDFAs).
     regen_huts = {hut.id: hut for s in plan.segments for hut in s.spans.huts if hut.id in plan.roadm_huts}
@@ -70,31 +73,44 @@ def _single_band_document(plan: CorridorPlan) -> dict[str, Any]:
         for start, end in ((seg.a, seg.z), (seg.z, seg.a)):
             forward = start == seg.a
             chain = [f"roadm {start}"]
-            order = range(spans.spans) if forward else range(spans.spans - 1, -1, -1)
+            order = list(range(spans.spans) if forward else range(spans.spans - 1, -1, -1))
             for index, span in enumerate(order):
                 # Span i runs between hut i and hut i+1 counted from this direction's start.
                 lon, lat = point_along(seg.coords, (ends[span] + ends[span + 1]) / 2 / seg.length_km)
                 uid = f"fiber ({start} → {end})-{seg.id}-{index + 1:02d}"
-                elements.append({
-                    "uid": uid, "type": "Fiber", "type_variety": "SSMF", "metadata": _location(lat, lon),
-                    "params": {"length": round(lengths[span], 3), "length_units": "km",
-                               "loss_coef": round(span_loss_coef(round(lengths[span], 3), round(losses[span], 3),
-                                                                 amps.loss_db_per_km), 9),
-                               "con_in": amps.connector_loss_db / 2, "con_out": amps.connector_loss_db / 2},
-                })
+                fiber_span = _span(lengths, losses, span, spans.fiber)
+                element = fiber_element(uid, fiber_span, model, _location(lat, lon))
+                element["params"].update(loss_coef=round(element["params"]["loss_coef"], 9))
+                elements.append(element)
                 chain.append(uid)
-                if index < spans.spans - 1:
-                    hut = spans.huts[index if forward else spans.spans - 2 - index]
-                    if hut.id in regen_huts:
-                        chain.append(f"roadm {hut.id}")
-                        continue
+                hut = spans.huts[index if forward else spans.spans - 2 - index] if index < spans.spans - 1 else None
+                # The amplifier after this span (the line model's type for the gain GNPy designs): in the hut, or
+                # the next ROADM's preamp (at the far site, or at a hut that holds a regen's ROADM).
+                into_roadm = hut is None or hut.id in regen_huts
+                following = None if into_roadm else _span(lengths, losses, order[index + 1], spans.fiber)
+                amp_type = model.after(fiber_span, following).gnpy_type
+                if hut is not None and not into_roadm:
                     amp = f"east edfa in {hut.id}" if forward else f"west edfa in {hut.id}"
-                    elements.append({"uid": amp, "type": "Edfa", "metadata": _location(hut.lat, hut.lon, hut.id),
-                                     "operational": {}})
+                    elements.append({"uid": amp, "type": "Edfa", "type_variety": amp_type,
+                                     "metadata": _location(hut.lat, hut.lon, hut.id), "operational": {}})
                     chain.append(amp)
+                    continue
+                where = hut.id if hut is not None else end
+                place = hut if hut is not None else network.sites[end]
+                preamp = f"preamp ({start} → {end})-{seg.id} in {where}"
+                elements.append({"uid": preamp, "type": "Edfa", "type_variety": amp_type,
+                                 "metadata": _location(place.lat, place.lon, where), "operational": {}})
+                chain.append(preamp)
+                if hut is not None:
+                    chain.append(f"roadm {hut.id}")
             chain.append(f"roadm {end}")
             connections += [{"from_node": u, "to_node": v} for u, v in zip(chain, chain[1:], strict=False)]
     return {"elements": elements, "connections": connections}
+
+
+def _span(lengths: list[float], losses: list[float], index: int, fiber: str) -> tuple[float, float, str]:
+    """Return span `index` of a segment as the line model takes it (rounded to metres, as GNPy is given it)."""
+    return (round(lengths[index], 3), round(losses[index], 3), fiber)
 
 
 def gnpy_topology_text(plan: CorridorPlan) -> str:

@@ -58,10 +58,19 @@ class Optics(BaseModel):
     modes: list[str] | None = Field(default=None, min_length=1)
 
 
+# The amplifier families a line system may use (aifabric/catalog/line-equipment.yaml, role ila):
+# edfa = EDFAs only; raman-hybrid = a Raman+EDFA hybrid after every span whose loss is within the hybrid's gain
+# range (EDFAs elsewhere); auto = per span, the catalog amplifier with the lowest noise figure at that span's gain.
+AMPLIFIER_TYPES = ("edfa", "raman-hybrid", "auto")
+
+
 class Amplifiers(BaseModel):
-    """In-line amplifier rules: a span ends where its length or its loss would exceed the limit."""
+    """In-line amplifier rules: a span ends where its length or its loss would exceed the limit; `type` is the
+    amplifier family the line system uses (`amplifiers: edfa` is short for `amplifiers: {type: edfa}`)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    type: Literal["edfa", "raman-hybrid", "auto"] = "auto"
 
     max_span_km: float = Field(default=100.0, gt=0)
     loss_db_per_km: float = Field(default=0.22, gt=0)
@@ -71,6 +80,12 @@ class Amplifiers(BaseModel):
     margin_db: float = Field(default=3.0, ge=0)
     # GNPy eqpt_config.json Span default max_loss.
     max_span_loss_db: float = Field(default=28.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_shorthand(cls, data):
+        # `amplifiers: edfa` names the family alone and keeps every span rule's default.
+        return {"type": data} if isinstance(data, str) else data
 
     @model_validator(mode="after")
     def _room_for_fiber(self) -> Amplifiers:
@@ -174,6 +189,9 @@ class CorridorSpec(BaseModel):
     diversity: Literal["srlg", "node", "building"] = "node"
     # Write a plan whose sections cannot close (marked FAIL) instead of stopping with an error.
     allow_infeasible: bool = False
+    # Where a regen may stand: the network's sites (ROADM/POP/DC, staffed by the carrier), or also ILA huts
+    # (a regen there puts a ROADM and transponders in an unstaffed hut).
+    regen_at: Literal["sites", "sites+huts"] = "sites"
 
     @field_validator("demands")
     @classmethod

@@ -105,7 +105,7 @@ def test_fiber_type_and_measured_span_losses_reach_gnpy(write_spec):
     # lower it, and the spans GNPy sees are the km of planning fiber with the same loss.
     def gsnr(as_built):
         plan = plan_corridor(write_spec({"demands": [DEMAND], "gnpy_check": True, "as_built": as_built,
-                                         "optics": {"mode": "openzr-plus-200g"}}))
+                                         "optics": {"mode": "openzr-plus-200g"}, "regen_at": "sites+huts"}))
         return plan.demands[0].paths[0].gsnr_db, plan
 
     base, _ = gsnr({})
@@ -120,7 +120,7 @@ def test_fiber_type_and_measured_span_losses_reach_gnpy(write_spec):
     nodes = list(plan.demands[0].paths[0].nodes)
     (unit,) = section_units(nodes, 0, len(nodes) - 1)
     assert len(unit) == 4
-    for span_km, loss_km in unit:
+    for span_km, loss_km, _ in unit:
         assert span_km == pytest.approx(391.7 / 4, abs=0.1)
         assert loss_km == pytest.approx(391.7 / 4 * 0.17 / 0.22, abs=0.1)
 
@@ -141,10 +141,10 @@ def test_unequal_as_built_spans_reach_gnpy_span_by_span(write_spec):
     uneven, even = plan([60.0, 200.0, 300.0]), plan([length / 4, length / 2, 3 * length / 4])
     nodes = list(uneven.demands[0].paths[0].nodes)
     (unit,) = section_units(nodes, 0, len(nodes) - 1)
-    assert [round(km, 1) for km, _ in unit] == [60.0, 140.0, 100.0, round(uneven.network.segments[
+    assert [round(km, 1) for km, _, _ in unit] == [60.0, 140.0, 100.0, round(uneven.network.segments[
         "dallas--houston"].length_km - 300.0, 1)]
-    assert all(km == pytest.approx(loss_km) for km, loss_km in unit)
+    assert all(km == pytest.approx(loss_km) for km, loss_km, _ in unit)
     fibers = [e for e in gnpy_topology_document(uneven)["elements"]
               if e["type"] == "Fiber" and "(dallas → houston)" in e["uid"]]
-    assert [round(f["params"]["length"], 1) for f in fibers] == [round(km, 1) for km, _ in unit]
+    assert [round(f["params"]["length"], 1) for f in fibers] == [round(km, 1) for km, _, _ in unit]
     assert uneven.demands[0].paths[0].gsnr_db < even.demands[0].paths[0].gsnr_db - 0.5

@@ -32,6 +32,25 @@ def test_openzr_plus_400g_is_gnpys_zr400g():
     assert points(p.gnpy() for p in ours.penalties) == points(gnpy["penalties"])
 
 
+def test_oif_400zr_openzr_plus_and_embedded_modes_are_told_apart():
+    # OpenZR+ 300G/200G take GNPy's OpenROADM MSA 5.0 oFEC modes' required OSNR; 400ZR (CFEC) the OIF IA's 26 dB;
+    # the embedded modes their own (formula, UNSURE) with a 36 dB Tx OSNR.
+    from aifabric.corridor.gnpy_check import gnpy_example_file
+
+    library = json.loads(gnpy_example_file("eqpt_config_openroadm_ver5.json").read_text())["Transceiver"][0]["mode"]
+    openroadm = {m["format"]: m["OSNR"] for m in library}
+    modes = load_modes()
+    assert modes["openzr-plus-300g"].required_osnr_db == openroadm["300 Gbit/s, DP-8QAM"] == 21
+    assert modes["openzr-plus-200g"].required_osnr_db == openroadm["200 Gbit/s, DP-QPSK"] == 17
+    zr, zr_plus = modes["400zr"], modes["openzr-plus-400g"]
+    assert (zr.fec, zr.required_osnr_db) == ("CFEC", 26.0) and (zr_plus.fec, zr_plus.required_osnr_db) == ("oFEC", 24)
+    assert all(modes[m].tx_osnr_db == 34 for m in ("400zr", "openzr-plus-400g", "openzr-plus-300g",
+                                                       "openzr-plus-200g"))
+    embedded = [m for m in modes.values() if m.id.startswith("embedded-")]
+    assert embedded and all(m.tx_osnr_db == 36 and "UNSURE" in m.source for m in embedded)
+    assert len({(m.required_osnr_db, m.tx_osnr_db, m.fec) for m in modes.values()}) == len(modes)
+
+
 def test_required_osnr_follows_the_stated_shannon_gap_formula():
     import math
 
@@ -40,8 +59,7 @@ def test_required_osnr_follows_the_stated_shannon_gap_formula():
 
     modes = load_modes()
     for mode_id, gap in (("embedded-1600g", 5.22), ("embedded-1200g", 5.22), ("embedded-800g", 5.22),
-                         ("embedded-400g", 5.22), ("longhaul-800g", 5.22), ("openzr-plus-300g", 7.62),
-                         ("openzr-plus-200g", 7.62)):
+                         ("embedded-400g", 5.22), ("longhaul-800g", 5.22)):
         m = modes[mode_id]
         assert m.required_osnr_db == pytest.approx(formula(m.line_rate_gbps, m.baud_gbd, gap), abs=0.06), mode_id
     # The gaps are those of GNPy's shipped modes: ZR400G (24 dB) and Voyager 400G (66 GBd, 21 dB).
@@ -57,9 +75,13 @@ def planner():
     return GnpyPlanner([modes["embedded-800g"], modes["openzr-plus-400g"]], Amplifiers(), 2.0)
 
 
-def test_catalog_reach_is_gnpys_reference_reach(planner):
+def test_catalog_reach_is_gnpys_reference_reach():
     # gnpy_reach_km: the longest run of 80 km spans GNPy closes with the 2 dB system margin (coherent.yaml).
-    for mode_id in ("embedded-800g", "openzr-plus-400g"):
+    from aifabric.corridor.gnpy_check import GnpyPlanner
+
+    ids = ("embedded-800g", "openzr-plus-400g", "openzr-plus-300g", "openzr-plus-200g")
+    planner = GnpyPlanner([load_modes()[i] for i in ids], Amplifiers(), 2.0)
+    for mode_id in ids:
         m = load_modes()[mode_id]
         assert m.gnpy_reach_km is not None
         spans = int(m.gnpy_reach_km // 80)
@@ -133,22 +155,23 @@ def test_exact_search_never_needs_more_sections_than_greedy():
 def _spec(write_spec, mode: str, **extra):
     return write_spec(
         {"demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 0.8}], "optics": {"mode": mode},
-         "gnpy_check": True, **extra}
+         "gnpy_check": True, "regen_at": "sites+huts", **extra}
     )
 
 
 def test_infeasible_section_is_an_error_naming_it(write_spec):
-    # GNPy's ZR400G cannot close even one 98 km Dallas-Houston span with 3 dB aging and 2 dB system margin.
-    spec = _spec(write_spec, "openzr-plus-400g")
+    # GNPy's ZR400G cannot close the 392 km Dallas-Houston section (regens at sites only) with 3 dB aging and
+    # 2 dB system margin.
+    spec = _spec(write_spec, "openzr-plus-400g", regen_at="sites")
     with pytest.raises(DesignError) as info:
         plan_corridor(spec)
     message = info.value.message
-    assert "dallas -> dallas--houston/ila01" in message and "GNPy GSNR" in message and "openzr-plus-400g" in message
+    assert "dallas -> houston" in message and "GNPy GSNR" in message and "openzr-plus-400g" in message
     assert "--allow-infeasible" in message
 
 
 def test_allow_infeasible_writes_fail_marks(write_spec, cli, tmp_path):
-    spec = _spec(write_spec, "openzr-plus-400g")
+    spec = _spec(write_spec, "openzr-plus-400g", regen_at="sites")
     code, _, err = cli("corridor", "plan", spec, "--json")
     assert code == 2 and "cannot close" in err
     code, out, _ = cli("corridor", "plan", spec, "--json", "--allow-infeasible")

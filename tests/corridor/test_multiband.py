@@ -31,7 +31,7 @@ def planners():
 
 def test_c_plus_l_propagates_both_bands_through_multiband_amplifiers(planners):
     m, _, cl = planners
-    path, info = run_path_request(cl.equipment(m), section_topology(UNITS, 0.22, "C+L"), "trx a", "trx z",
+    path, info = run_path_request(cl.equipment(m), section_topology(UNITS, cl.model, "C+L"), "trx a", "trx z",
                                   ["roadm 00", "roadm 01", "roadm end"], m, m.spacing_ghz)
     kinds = {type(e).__name__ for e in path}
     assert "Multiband_amplifier" in kinds and "Edfa" not in kinds

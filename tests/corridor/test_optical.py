@@ -83,6 +83,7 @@ def test_low_gnpy_margin_adds_a_regen_and_says_why(write_spec):
             "demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 0.8}],
             "optics": {"mode": "embedded-800g"},
             "gnpy_check": True,
+            "regen_at": "sites+huts",
         }
     )
     plan = plan_corridor(catalog_spec)

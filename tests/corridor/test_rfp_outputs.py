@@ -96,12 +96,20 @@ def test_hut_sheet_has_coordinates_rack_units_power_and_demarcation(ttn):
     assert kinds == {"terminal", "roadm", "regen", "ila"}
     ila = [r for r in rows if r["kind"] == "ila"]
     assert len(ila) == plan.totals()["amplifier_sites"]
-    # One 2 RU, 250 W amplifier node per fiber pair of the hut's segment (huts that also hold a regen add its
-    # transponders).
+    # One amplifier node per fiber pair of the hut's segment, of the line system's type there (a Raman hybrid
+    # node: 4 RU, 450 W; an EDFA node: 2 RU, 250 W); huts that also hold a regen add its transponders.
+    from aifabric.corridor.line_catalog import load_line_equipment
+
+    catalog = load_line_equipment()
+    types = {row["at"]: row["entry"] for row in plan.line_system["per_span"]}
+    assert "ila-raman-hybrid" in {r["equipment"].split("=")[0] for r in ila}
     for r in (r for r in ila if not r["regen"]):
         pairs = next(s.fiber_pairs for s in plan.segments if s.segment_id == r["segment"])
-        assert r["equipment"] == f"ila-amplifier={pairs}"
-        assert float(r["rack_units"]) == 2 * pairs and float(r["power_kw"]) == pytest.approx(0.25 * pairs)
+        entry, count = r["equipment"].split("=")
+        assert int(count) == pairs and entry in catalog and catalog[entry].role == "ila" and r["site_id"] in types
+        node = catalog[entry]
+        assert float(r["rack_units"]) == node.rack_units * pairs
+        assert float(r["power_kw"]) == pytest.approx((node.power_w or 0) * pairs / 1000)
     dallas = next(r for r in rows if r["site_id"] == "dallas")
     assert dallas["demarcation"] == "Infomart, 1950 N Stemmons Fwy, Dallas TX, meet-me room"
     ashburn = next(r for r in rows if r["site_id"] == "ashburn")

@@ -28,6 +28,7 @@ def test_the_second_demand_regenerates_where_the_first_does(write_network, write
 
 
 def test_shipped_plan_shares_regen_sites():
-    # texas-triangle-nova: 21 regen sites when each path chose alone; sharing at equal cost needs 11.
+    # texas-triangle-nova: 21 regen sites when each path chose alone (huts allowed); sharing at equal cost needed
+    # 11. With regens at carrier sites only (regen_at: sites, the default) the paths share 14 sites.
     totals = plan_corridor(TTN).totals()
-    assert totals["regen_sites"] <= 11
+    assert totals["regen_sites"] <= 14
