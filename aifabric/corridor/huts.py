@@ -92,7 +92,8 @@ def hut_sheet(plan, catalog: dict[str, LineEquipment]) -> list[HutRow]:
     for s in plan.segments:
         for hut in s.spans.huts:
             row = HutRow(hut.id, "ila", "in-line amplifier hut", hut.lat, hut.lon, s.segment_id)
-            _add(row, "ila-amplifier", s.fiber_pairs)
+            # Per-span counts: a hut amplifies the pairs lit on its piece of the segment.
+            _add(row, "ila-amplifier", s.pairs_at_hut(hut.index) if hasattr(s, "pairs_at_hut") else s.fiber_pairs)
             row.demarcation = "carrier ILA hut (no handoff)"
             row.used_by = {f"{d}" for d in s.demands}
             rows[hut.id] = row
