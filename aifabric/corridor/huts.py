@@ -115,7 +115,7 @@ def hut_sheet(plan, catalog: dict[str, LineEquipment]) -> list[HutRow]:
                 else:
                     row.transponder_w += count * p.mode.power_w
                 row.used_by.add(tag)
-            if d.demand.protection == "1+1" and p.role == "working":
+            if d.demand.protection in ("1+1", "1:1", "restoration") and p.role == "working":
                 for site_id in (d.demand.a, d.demand.z):
                     _add(rows[site_id], "protection-switch", d.waves)
     return sorted(rows.values(), key=lambda r: (KIND_ORDER[r.kind], r.site_id))

@@ -212,7 +212,7 @@ class CorridorPlan:
     assignment: Any = None
 
     def section_slots(self, d: DemandPlan, p: PathPlan, index: int) -> list[list[int]]:
-        """Return the ITU-T G.694.1 [n, m] of every wave of a path's index-th section, in wave order."""
+        """Return the ITU-T G.694.1 [n, m] of every wave of a path's index-th section, lowest frequency first."""
         if self.assignment is None:
             return []
         from aifabric.corridor.catalog import SLOT_GHZ
@@ -220,7 +220,8 @@ class CorridorPlan:
         mode = p.mode or d.mode
         width = math.ceil(self.spec.grid_ghz / SLOT_GHZ - 1e-9) if self.spec.grid_ghz is not None else mode.slots
         channels = self.assignment.channels.get(f"{d.demand.demand_id}/{p.role}/{index}", [])
-        return [slots_json(self.band, start, width) for start, _ in channels]
+        # Waves of a section are interchangeable: listed by frequency.
+        return sorted(slots_json(self.band, start, width) for start, _ in channels)
 
     def objective(self) -> dict[str, Any]:
         """Return what the regen and mode search minimised: {"objective": "price" | "count" | "mixed",

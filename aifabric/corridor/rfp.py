@@ -66,6 +66,12 @@ RFP_HEADER = [
     "sys_margin_db",
     "optics",
     "express_roadms",
+    "protection_scheme",
+    "rtt_commit_ms",
+    "outages_per_year",
+    "chronic",
+    "handoff",
+    "g694_slots",
 ]
 SEGMENT_HEADER = [
     "segment_id",
@@ -150,9 +156,28 @@ def rfp_rows(plan: CorridorPlan) -> list[list]:
                 f"{p.sys_margin_db:g}",
                 "pass" if p.feasible else "FAIL",
                 ";".join(p.express_roadms),
+                *_commitment_cells(plan, d, p),
             ]
         )
     return rows
+
+
+def _commitment_cells(plan: CorridorPlan, d, p) -> list:
+    """Return a path's commitment cells: scheme, round trip to commit to, outages a year, chronic, handoff and
+    its first section's ITU-T G.694.1 slots as n:m."""
+    from aifabric.corridor.commercial import handoff
+
+    t = plan.terms.demands[d.demand.demand_id]
+    pa = t.path(d.paths.index(p))
+    h = handoff(plan.spec, d.demand, d.mode.line_rate_gbps)
+    return [
+        d.demand.protection,
+        f"{math.ceil(round(2 * p.latency_ms, 6) * 10) / 10:.1f}",
+        f"{pa.failures_per_year:.3f}",
+        "yes" if pa.failures_per_year >= plan.spec.availability.chronic_outages_per_12_months else "no",
+        f"{h['interface']} ({h['connector']})",
+        ";".join(f"{n}:{m}" for n, m in plan.section_slots(d, p, 0)),
+    ]
 
 
 def _terms_cells(plan: CorridorPlan, d, p) -> list:

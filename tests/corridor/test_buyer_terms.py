@@ -158,6 +158,14 @@ def test_protection_schemes_plan_their_paths(write_spec, write_network, cli, pro
     if protection == "n-path":
         # Each of 3 paths carries half the capacity: the other two carry it all when one is cut.
         assert all(p["waves"] == math.ceil(3.2e3 / p["rate_gbps"]) for p in d["paths"])
+    # Every output (RFP files, KMZ with a style per role, the PNG map) takes the scheme's paths.
+    out_dir = spec.parent / "out"
+    code, _, err = cli("corridor", "plan", spec, "--out", out_dir)
+    assert code == 0, err
+    md = (out_dir / "rfp.md").read_text()
+    assert all(f"| {role} |" in md for role in roles)
+    code, _, err = cli("corridor", "map", spec, "-o", spec.parent / "map.png")
+    assert code == 0, err
 
 
 def test_restoration_without_a_third_diverse_path_is_a_one_line_error(write_spec, cli):
