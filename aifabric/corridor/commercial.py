@@ -300,7 +300,7 @@ def add_terms_json(doc: dict, plan) -> dict:
     doc["prices"] = {"file": Path(plan.terms.book.file).name,
                      "indicative": plan.terms.book.indicative}
     doc["om_escalator"] = spec.om_escalator
-    doc["delivery"] = spec.delivery.model_dump()
+    doc["delivery"] = spec.delivery.model_dump(mode="json")
     doc["money"] = {
         "segments": {seg_id: m.to_json() for seg_id, m in plan.terms.segment_money.items()},
         "totals": plan.terms.totals(),

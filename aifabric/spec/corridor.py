@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -152,8 +153,9 @@ class Delivery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ready_for_service: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
-    term_start: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    # ISO dates (YAML reads 2027-06-30 as a date).
+    ready_for_service: date | None = None
+    term_start: date | None = None
     # Days the buyer has to run the acceptance tests after the carrier's notice of completion.
     acceptance_days: int = Field(default=5, ge=1, le=90)
 

@@ -280,3 +280,24 @@ def test_shipped_corridors_plan_with_exit_0(cli):
     for spec in (TTN, TSC):
         code, _, err = cli("corridor", "plan", spec, "--json")
         assert code == 0, err
+
+
+def test_delivery_and_handoff_come_from_the_spec(write_spec, cli):
+    import json
+
+    spec = write_spec({"demands": [{"a": "dallas", "z": "houston", "capacity_tbps": 0.8}],
+                       "delivery": {"ready_for_service": "2027-06-30", "acceptance_days": 7},
+                       "handoff": {"interface": "400GBASE-FR4", "connector": "LC duplex"}})
+    code, out, err = cli("corridor", "plan", spec, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["delivery"] == {"ready_for_service": "2027-06-30", "term_start": None, "acceptance_days": 7}
+    assert doc["demands"][0]["handoff"]["interface"] == "400GBASE-FR4"
+    # Quoted, pydantic judges the date; bare, YAML itself builds it (and once crashed on month 13).
+    quoted = spec.read_text().replace("2027-06-30", "2027-13-30")
+    spec.write_text(quoted)
+    code, _, err = cli("corridor", "plan", spec)
+    assert code == 2 and "delivery.ready_for_service" in err
+    spec.write_text(quoted.replace("'2027-13-30'", "2027-13-30"))
+    code, _, err = cli("corridor", "plan", spec)
+    assert code == 2 and "month must be in 1..12; dates are YYYY-MM-DD" in err and "Traceback" not in err
