@@ -1101,12 +1101,19 @@ def _assumptions(
         "demand's path regenerates is shared, demands in spec order).",
         f"A section closes when GNPy's GSNR minus the mode's CD/PMD/PDL penalties clears the required OSNR by "
         f"the {spec.sys_margin_db:g} dB system margin on every channel, at full load of the mode on the band.",
-        "Waves = ceil(capacity / line rate) per path; working and protect paths each carry every wave of a 1+1 "
-        "demand.",
+        "Waves = ceil(capacity / line rate) per path; every path of a 1+1, 1:1 or restoration demand carries "
+        "every wave.",
         "Transponders = 2 per wave per regenerator section (terminals and back-to-back regens).",
         "Spectrum: first-fit flexgrid (12.5 GHz slots) with the same slots on every segment of a section "
-        "(wavelength continuity); a section ending at an ILA hut holds its slots on the whole segment; fiber "
-        "pairs per segment are those the assignment opened.",
+        "(wavelength continuity); a section holds its slots only on the pieces of segment it crosses (a segment "
+        "is cut at the huts that hold a ROADM, where a regen stands); fiber pairs per segment are the most any "
+        "of its pieces opened, and each ILA hut amplifies the pairs of its piece. Slots are given as ITU-T "
+        "G.694.1 [n, m]: centre 193.1 THz + n x 6.25 GHz, width m x 12.5 GHz.",
+        "Protection: 1+1 and 1:1 route two diverse paths (1:1 lends the protect path to pre-emptible traffic); "
+        "restoration adds a third diverse path with its own standby transponders and regens, onto which the "
+        "first cut path is restored within availability.restoration_s; n-path routes `paths` diverse paths, "
+        "each carrying capacity / (paths - 1). Further paths are found greedily (the shortest avoiding the "
+        "earlier ones).",
         f"1+1 diversity required: {spec.diversity} (srlg: no shared segment or SRLG; node: also no shared "
         "intermediate site; building: also no two sites in one building); the Diversity section states what "
         "each pair shares.",

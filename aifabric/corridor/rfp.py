@@ -739,10 +739,12 @@ def _assumptions(plan: CorridorPlan) -> list[str]:
         f"- Availability: fiber cuts per year = {spec.availability.cut_rate_per_1000km_yr:g} per 1,000 route-km "
         f"x route km ({CUT_RATE_SOURCE}); unavailability U = cuts x MTTR {spec.availability.mttr_h:g} h / "
         f"8,766 h ({FIBER_MTTR_SOURCE}); each equipment item adds FIT / 10^9 x its MTTR; items in series "
-        "multiply availabilities; a wave crosses 2 transponders plus 2 per regen, the terminal line system at "
-        "each end, every ILA hut and every pass-through site. 1+1: U = 1 - (1 - U_working x U_protect) x "
-        "(1 - U_common), U_common = sites both paths pass through plus the protection switch at each end. "
-        "Minutes per year = U x 525,960.",
+        "multiply availabilities (the series/parallel method of ITU-T G.911); a wave crosses 2 transponders plus 2 "
+        "per regen, the terminal line system at each end, every ILA hut and every pass-through site. 1+1 and 1:1: "
+        "U = 1 - (1 - U_working x U_protect) x (1 - U_common), U_common = sites two paths share plus the "
+        "protection switch at each end; restoration: U_working x U_protect becomes lambda_w x lambda_p x t_r^2 + "
+        f"U_w x U_p x U_r (t_r = {spec.availability.restoration_s:g} s, failure rates per hour); n-path: full "
+        "capacity is down while two or more paths are. Minutes per year = U x 525,960.",
         "- Line equipment (FIT, MTTR, rack units, power; UNSURE values are planning defaults):",
         *[f"  - {e.id}: {e.fit:g} FIT (MTBF {e.mtbf_h:,.0f} h), MTTR {e.mttr_h:g} h, {e.rack_units:g} RU, "
           f"{'mode power' if e.power_w is None else f'{e.power_w:g} W'}. {' '.join(e.source.split())}"
