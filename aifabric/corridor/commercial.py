@@ -355,12 +355,20 @@ def handoff(spec, demand, rate_gbps: float) -> dict:
             "from": "line rate"}
 
 
-def credit_percent(tiers, availability_percent: float) -> float:
-    """Return the SLA credit (percent of the monthly charge) of an availability: the lowest tier it falls below,
-    0 when it is above every tier."""
+def demand_tiers(tiers, sla_percent: float | None) -> list[tuple[float, float]]:
+    """Return the credit tiers that apply to a demand: those at or below its SLA (a demand that meets its SLA
+    earns no credit); none without an SLA."""
+    if sla_percent is None:
+        return []
+    return [(below, credit) for below, credit in tiers if below <= sla_percent + 1e-9]
+
+
+def credit_percent(tiers, availability_percent: float, sla_percent: float | None = 100.0) -> float:
+    """Return the SLA credit (percent of the monthly charge) of an availability: the lowest tier at or below the
+    SLA that it falls below, 0 when it falls below none."""
     credit = 0.0
-    for below, tier_credit in tiers:
-        if availability_percent < below:
+    for below, tier_credit in demand_tiers(tiers, sla_percent):
+        if round(availability_percent, 9) < below:
             credit = tier_credit
     return credit
 
@@ -382,9 +390,9 @@ def buyer_terms_json(plan, demand_plan, terms: DemandTerms) -> dict:
         "sla_terms": {
             "sla": a.sla_percent,
             "credit_tiers": [{"below_percent": below, "credit_percent_of_mrc": credit}
-                             for below, credit in spec.availability.credit_tiers],
+                             for below, credit in demand_tiers(spec.availability.credit_tiers, a.sla_percent)],
             "expected_credit_percent_of_mrc": credit_percent(spec.availability.credit_tiers,
-                                                             100.0 * a.availability),
+                                                             100.0 * a.availability, a.sla_percent),
             "mttr_h": spec.availability.mttr_h,
             "chronic_outages_per_12_months": spec.availability.chronic_outages_per_12_months,
         },

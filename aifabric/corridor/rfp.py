@@ -611,7 +611,8 @@ def _commitments(plan: CorridorPlan) -> list[str]:
     out = [
         "## 9. Commitments, handoff and acceptance",
         "",
-        f"SLA credits (percent of the monthly charge, UNSURE typical terms): {tiers}. Mean time to repair a fiber "
+        f"SLA credits (percent of the monthly charge, UNSURE typical terms; a demand earns the tiers at or below its "
+        f"own SLA): {tiers}. Mean time to repair a fiber "
         f"cut: {avail.mttr_h:g} h. A path with {avail.chronic_outages_per_12_months} or more outages in 12 months is "
         "chronic: the buyer may terminate it without penalty.",
         "",
@@ -630,12 +631,13 @@ def _commitments(plan: CorridorPlan) -> list[str]:
             pa = t.path(index)
             slots = plan.section_slots(d, p, 0)
             first = index == 0
+            credit_text = f"{credit_percent(avail.credit_tiers, 100 * a.availability, a.sla_percent):g} %"
             scheme = d.demand.protection + (
                 f" (restoration {avail.restoration_s:g} s)" if d.demand.protection == "restoration" else "")
             out.append(
                 f"| {d.demand.demand_id if first else ''} | {scheme if first else ''} | "
                 f"{('-' if a.sla_percent is None else f'{a.sla_percent:g} %') if first else ''} | "
-                f"{f'{credit_percent(avail.credit_tiers, 100 * a.availability):g} %' if first else ''} | "
+                f"{credit_text if first else ''} | "
                 f"{handoff_text if first else ''} | {p.role} | "
                 f"{math.ceil(round(2 * p.latency_ms, 6) * 10) / 10:.1f} | {pa.failures_per_year:.2f} | "
                 f"{'**yes**' if pa.failures_per_year >= avail.chronic_outages_per_12_months else 'no'} | "

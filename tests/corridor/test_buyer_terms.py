@@ -179,6 +179,17 @@ def test_restoration_without_a_third_diverse_path_is_a_one_line_error(write_spec
 # --- 7. RFP terms ---------------------------------------------------------------------------------------------
 
 
+def test_credit_tiers_apply_below_each_demands_own_sla():
+    from aifabric.corridor.commercial import credit_percent
+
+    tiers = [(99.99, 10.0), (99.9, 25.0), (99.5, 50.0), (99.0, 100.0)]
+    assert credit_percent(tiers, 99.95, 99.99) == 10.0
+    assert credit_percent(tiers, 99.7, 99.99) == 25.0 and credit_percent(tiers, 99.4, 99.99) == 50.0
+    # A 99.5 % demand at 99.87 % meets its SLA: no credit, though it is below the 99.99 % tier.
+    assert credit_percent(tiers, 99.87, 99.5) == 0.0
+    assert credit_percent(tiers, 99.2, 99.5) == 50.0 and credit_percent(tiers, 98.0, None) == 0.0
+
+
 def test_g694_slot_numbers():
     from aifabric.corridor.catalog import band, load_bands
     from aifabric.corridor.plan import slots_json
