@@ -643,8 +643,9 @@ def _commitments(plan: CorridorPlan) -> list[str]:
                 f"{'**yes**' if pa.failures_per_year >= avail.chronic_outages_per_12_months else 'no'} | "
                 f"{' '.join(f'[{n}, {m}]' for n, m in slots) or '-'} |"
             )
-    out += ["", "Slots: ITU-T G.694.1 flexible grid, centre 193.1 THz + n x 6.25 GHz, width m x 12.5 GHz; a regen "
-            "may move a wave to other slots on its next section (`--json` lists every section's).", ""]
+    out += ["", "Slots: ITU-T G.694.1 flexible grid, centre 193.1 THz + n x 6.25 GHz, width m x 12.5 GHz; a slot "
+            "listed twice is used on two fiber pairs; a regen may move a wave to other slots on its next section "
+            "(`--json` lists every section's).", ""]
     modes = sorted({p.mode for _, p in _paths(plan)}, key=lambda m: m.id)
     out += ["Alien waves (managed spectrum: the buyer's transponders on the carrier's line system, ITU-T G.698.2 "
             "black-link single-channel interface at the add/drop port):", ""]
