@@ -171,4 +171,12 @@ def _render(result) -> None:
             else "; GNPy check off"
         )
         + ("" if doc["feasible"] else "; INFEASIBLE sections marked FAIL")
+        + ("" if doc["buyer_terms_ok"] else "; buyer's terms missed (latency or SLA) marked FAIL")
     )
+    money = {k: totals.get(k) for k in ("dark_fiber_usd", "spectrum_usd", "waves_usd")}
+    if any(v is not None for v in money.values()):
+        console.print(
+            f"corridor TCO over {doc['term_years']} years (USD M, shared segments paid once): "
+            + ", ".join(f"{k.removesuffix('_usd').replace('_', ' ')} {'-' if v is None else f'{v / 1e6:,.1f}'}"
+                        for k, v in money.items())
+        )

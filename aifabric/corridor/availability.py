@@ -1,4 +1,8 @@
-"""Availability of corridor paths and demands: fiber cuts, equipment failures, 1+1 protection, SLA check.
+"""Availability of corridor paths and demands: fiber cuts, equipment failures, protection schemes, SLA check.
+
+Method: the series/parallel reliability-block calculation of ITU-T G.911 ("Parameters and calculation
+methodologies for reliability and availability of fibre optic systems", section 5) and Telcordia SR-332, with
+the rare-event approximations carriers use for long-haul protection (see each scheme's function).
 
 Steady-state unavailability of a repairable element is U = failure rate x mean time to repair (the rare-event
 form, exact to first order when U << 1, as every term here is). Fiber: cuts per year = cut rate per 1,000 route-km
@@ -6,6 +10,12 @@ per year x route km / 1,000, U = cuts x MTTR / 8,766 h. Equipment: U = FIT / 10^
 in series multiply their availabilities. A 1+1 pair on SRLG-disjoint paths is down when both paths are down, or
 when an element both share (a common site, the protection switch at each end) is down:
 U = 1 - (1 - U_working x U_protect) x (1 - U_common).
+
+Schemes: none (one path); 1+1 and 1:1 (the same two-path parallel system: 1:1 only lends the protect path to
+pre-emptible traffic); n-path (N diverse paths, each sized for capacity / (N - 1): full capacity is lost only
+while two or more are down); restoration (1+1 plus a third path: after the first cut the failed path is restored
+onto the third within the restoration time t_r, so the exposure window of the pair shrinks from the repair time to
+t_r: U = lambda_w x lambda_p x t_r^2 + U_w x U_p x U_r, capped at the 1+1 figure).
 
 Pure functions of numbers and catalog entries: no plan, no I/O.
 """
@@ -71,6 +81,8 @@ class PathAvailability:
     route_km: float
     cuts_per_year: float
     terms: dict[str, float]
+    # Failures per year of every element in series (fiber cuts plus equipment failures): expected outages.
+    failures_per_year: float = 0.0
 
     @property
     def unavailability(self) -> float:
@@ -93,14 +105,13 @@ def path_availability(
     (shared ones are common-mode terms); `regens` the regenerators on it. The wave crosses 2 terminal
     transponders plus 2 per regen, and the terminal line system (mux, booster, pre-amplifier) at both ends.
     """
-    terms = {
-        "fiber": fiber_unavailability(route_km, cut_rate_per_1000km_yr, fiber_mttr_h),
-        "amplifiers": equipment_unavailability(equipment["ila"], amplifiers),
-        "sites": equipment_unavailability(equipment["roadm"], sites),
-        "transponders": equipment_unavailability(equipment["transponder"], 2 + 2 * regens),
-        "terminals": equipment_unavailability(equipment["terminal"], 2),
-    }
-    return PathAvailability(route_km, cuts_per_year(route_km, cut_rate_per_1000km_yr), terms)
+    counts = {"amplifiers": ("ila", amplifiers), "sites": ("roadm", sites),
+              "transponders": ("transponder", 2 + 2 * regens), "terminals": ("terminal", 2)}
+    terms = {"fiber": fiber_unavailability(route_km, cut_rate_per_1000km_yr, fiber_mttr_h)}
+    terms.update({name: equipment_unavailability(equipment[role], n) for name, (role, n) in counts.items()})
+    cuts = cuts_per_year(route_km, cut_rate_per_1000km_yr)
+    failures = cuts + sum(equipment[role].fit / FIT_HOURS * HOURS_PER_YEAR * n for role, n in counts.values())
+    return PathAvailability(route_km, cuts, terms, failures)
 
 
 def common_mode_terms(shared_sites: int, equipment: Mapping[str, LineEquipment]) -> dict[str, float]:
@@ -115,6 +126,30 @@ def common_mode_terms(shared_sites: int, equipment: Mapping[str, LineEquipment])
 def protected_unavailability(u_working: float, u_protect: float, u_common: float) -> float:
     """Return a 1+1 pair's unavailability: 1 - (1 - U_working x U_protect) x (1 - U_common)."""
     return 1.0 - (1.0 - u_working * u_protect) * (1.0 - u_common)
+
+
+def n_path_unavailability(path_u: Iterable[float]) -> float:
+    """Return the unavailability of full capacity over N paths each sized for capacity / (N - 1): the chance
+    that two or more are down at once, 1 - P(none down) - P(exactly one down)."""
+    values = list(path_u)
+    none_down = 1.0
+    for u in values:
+        none_down *= 1.0 - u
+    one_down = sum(u * none_down / (1.0 - u) for u in values if u < 1.0)
+    return max(0.0, 1.0 - none_down - one_down)
+
+
+def restored_unavailability(
+    working: PathAvailability, protect: PathAvailability, restoration: PathAvailability, restoration_s: float
+) -> float:
+    """Return a 1+1 pair's unavailability when the first cut path is restored onto a third path within
+    restoration_s: both paths down only inside the restoration window (lambda_w x lambda_p x t_r^2, rates per
+    hour, t_r in hours), or with the third path down too (U_w x U_p x U_r); never worse than 1+1 alone."""
+    t_r = restoration_s / 3600.0
+    rate_w = working.failures_per_year / HOURS_PER_YEAR
+    rate_p = protect.failures_per_year / HOURS_PER_YEAR
+    u_w, u_p = working.unavailability, protect.unavailability
+    return min(u_w * u_p, rate_w * rate_p * t_r * t_r + u_w * u_p * restoration.unavailability)
 
 
 def minutes_per_year(unavailability: float) -> float:
@@ -173,11 +208,21 @@ def demand_availability(
     shared_sites: int,
     equipment: Mapping[str, LineEquipment],
     sla_percent: float | None,
+    scheme: str | None = None,
+    restoration_s: float | None = None,
 ) -> DemandAvailability:
-    """Return a demand's availability: one path alone, or a 1+1 pair with its common-mode terms."""
+    """Return a demand's availability under its protection scheme (none, 1+1, 1:1, restoration, n-path; by
+    default none for one path and 1+1 for two), with the common-mode terms no scheme protects."""
     if len(paths) == 1:
         return DemandAvailability(paths, {}, paths[0].unavailability, sla_percent, None)
-    working, protect = paths
+    scheme = scheme or "1+1"
     common = common_mode_terms(shared_sites, equipment)
-    total = protected_unavailability(working.unavailability, protect.unavailability, series(common.values()))
+    u_common = series(common.values())
+    if scheme == "n-path":
+        parallel = n_path_unavailability(p.unavailability for p in paths)
+    elif scheme == "restoration" and len(paths) == 3:
+        parallel = restored_unavailability(*paths, restoration_s if restoration_s is not None else 0.0)
+    else:
+        parallel = paths[0].unavailability * paths[1].unavailability
+    total = 1.0 - (1.0 - parallel) * (1.0 - u_common)
     return DemandAvailability(paths, common, total, sla_percent, equipment["protection"].switching_ms)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aifabric.corridor.availability import (
@@ -16,12 +16,22 @@ from aifabric.corridor.availability import (
     nines,
     path_availability,
 )
-from aifabric.corridor.cost import SERVICES, CorridorPriceBook, PathUse, ServiceCost, service_costs
+from aifabric.corridor.cost import (
+    SERVICES,
+    CorridorPriceBook,
+    PathUse,
+    SegmentMoney,
+    ServiceCost,
+    segment_money,
+    service_costs,
+    transponders_by_year,
+)
 from aifabric.corridor.darkfiber import (
     FiberCount,
     end_of_term_tbps,
     fiber_count,
-    segment_fibers_ghz,
+    growth_years,
+    segment_fibers_share,
     waves_by_year,
 )
 from aifabric.corridor.line_catalog import LineEquipment
@@ -38,6 +48,8 @@ class DemandTerms:
     fibers: FiberCount
     waves_by_year: tuple[int, ...]
     costs: dict[str, ServiceCost]
+    # Transponders bought in each year of the term (the year their wave is installed), all paths.
+    transponders_by_year: tuple[int, ...] = ()
 
     def path(self, index: int) -> PathAvailability:
         """Return the availability of the demand's index-th path (0 working, 1 protect)."""
@@ -70,6 +82,7 @@ def demand_terms(
     book: CorridorPriceBook,
     shared_sites: Sequence[str] | None = None,
     channels_at: Callable[[float], int] | None = None,
+    scheme: str | None = None,
 ) -> DemandTerms:
     """Return a demand's RFP terms. `paths` are objects with `route` (sites, segments, km), `amplifiers`,
     `regen_sites` and optionally their own `mode` (else `mode`, the demand's). Each wave takes the spec's fixed
@@ -93,8 +106,12 @@ def demand_terms(
         )
         for p in paths
     )
-    availability = demand_availability(path_terms, len(shared), equipment, sla_percent)
+    availability = demand_availability(path_terms, len(shared), equipment, sla_percent, scheme,
+                                       spec.availability.restoration_s)
     uses, counts = [], []
+    # Each path of an n-path split carries capacity / (N - 1).
+    if scheme == "n-path" and len(paths) > 2:
+        capacity_tbps = capacity_tbps / (len(paths) - 1)
     for p in paths:
         path_mode = _path_mode(p, mode)
         rate = path_mode.line_rate_gbps
@@ -102,13 +119,15 @@ def demand_terms(
         channels = channels_at(slot_ghz) if channels_at is not None else channels_per_pair(band_width_thz, slot_ghz)
         waves = tuple(waves_by_year(capacity_tbps, spec.growth_cagr, spec.term_years, rate))
         uses.append(PathUse(p.route.km, p.amplifiers, len(p.regen_sites), rate, slot_ghz, waves))
-        counts.append(fiber_count(capacity_tbps, spec.growth_cagr, spec.term_years, channels, rate,
+        counts.append(fiber_count(capacity_tbps, spec.growth_cagr, growth_years(spec.term_years), channels, rate,
                                   spec.spare_fiber_fraction))
     # Both routes of a 1+1 pair get the same count: the larger one, when their modes differ.
     fibers = max(counts, key=lambda c: (c.fibers, c.lit_pairs))
     services = SERVICES if spec.service == "compare" else (spec.service,)
-    costs = service_costs(book, services, uses, fibers.fibers, fibers.lit_pairs, spec.term_years)
-    return DemandTerms(availability, differential_delay_ms(latencies_ms), shared, fibers, uses[0].waves, costs)
+    costs = service_costs(book, services, uses, fibers.fibers, fibers.lit_pairs, spec.term_years,
+                          spec.om_escalator)
+    return DemandTerms(availability, differential_delay_ms(latencies_ms), shared, fibers, uses[0].waves, costs,
+                       tuple(transponders_by_year(uses)))
 
 
 def prices_path(spec_path, spec):
@@ -131,10 +150,33 @@ class CorridorTerms:
     equipment: dict[str, LineEquipment]
     # Per segment: (end-of-term waves, lit pairs, spare pairs, fibers to order, cable size).
     segments: dict[str, tuple[int, int, int, int, int | None]]
+    # Per segment: its dark-fiber IRU line (empty when the price book lacks a dark-fiber price).
+    segment_money: dict[str, SegmentMoney] = field(default_factory=dict)
+    term_years: int = 10
+
+    def totals(self) -> dict[str, float | None]:
+        """Return the corridor's totals per service over the term, USD: dark fiber per segment (each shared
+        segment paid once) plus every path's transponders; waves and spectrum summed over demands (priced per
+        wave-km, nothing shared); the per-demand dark-fiber sum, for comparison (it pays shared segments again)."""
+        def summed(service: str) -> float | None:
+            costs = [t.costs.get(service) for t in self.demands.values()]
+            return None if any(c is None for c in costs) else float(sum(c.total_usd for c in costs))
+
+        dark = None
+        if self.segment_money and all("dark-fiber" in t.costs for t in self.demands.values()):
+            transponders = sum(t.costs["dark-fiber"].items["transponders"] for t in self.demands.values())
+            dark = float(round(sum(m.total_usd for m in self.segment_money.values()) + transponders))
+        return {
+            "dark_fiber_usd": dark,
+            "spectrum_usd": summed("spectrum"),
+            "waves_usd": summed("waves"),
+            "dark_fiber_per_demand_usd": summed("dark-fiber"),
+        }
 
 
 def corridor_terms(
     spec_path, spec, catalog_dir, demand_plans, channels: int, slot_ghz: float, book: CorridorPriceBook | None = None,
+    network=None, spans=None,
 ) -> CorridorTerms:
     """Return the RFP terms of every planned demand (availability, delay, fibers, waves by year, costs).
 
@@ -151,33 +193,49 @@ def corridor_terms(
         book = load_corridor_prices(prices_path(spec_path, spec))
     chosen_band = band(load_bands(catalog_dir), spec.band)
     band_width_thz = chosen_band.width_thz
-    # Usable spectrum per fiber pair: whole fixed-grid channels, or the band's width on a flexible grid.
-    pair_ghz = channels * slot_ghz if spec.grid_ghz is not None else band_width_thz * 1000.0
     demands = {}
     for d in demand_plans:
-        sla = d.demand.sla if d.demand.sla is not None else spec.availability.sla
         diversity = getattr(d, "diversity", None)
         demands[d.demand.demand_id] = demand_terms(
             d.paths, [p.latency_ms for p in d.paths], d.demand.capacity_tbps, d.mode, band_width_thz, spec.grid_ghz,
-            spec, sla, equipment, book, diversity.shared_sites if diversity is not None else None,
-            chosen_band.channels,
+            spec, demand_sla(spec, d.demand), equipment, book,
+            diversity.shared_sites if diversity is not None else None, chosen_band.channels, d.demand.protection,
         )
     eot_waves: dict[str, int] = {}
-    eot_ghz: dict[str, float] = {}
+    # Fiber pairs each segment's end-of-term waves fill: a wave takes 1 / channels per pair of its mode, the same
+    # channel count the demands are sized with (a flexgrid pair holds whole channels of a mode, not GHz / spacing).
+    eot_pairs: dict[str, float] = {}
     for d in demand_plans:
-        eot_tbps = end_of_term_tbps(d.demand.capacity_tbps, spec.growth_cagr, spec.term_years)
+        eot_tbps = end_of_term_tbps(d.demand.capacity_tbps, spec.growth_cagr, growth_years(spec.term_years))
+        if d.demand.protection == "n-path" and len(d.paths) > 2:
+            eot_tbps /= len(d.paths) - 1
         for p in d.paths:
             path_mode = _path_mode(p, d.mode)
             waves = math.ceil(eot_tbps * 1000.0 / path_mode.line_rate_gbps - 1e-9)
-            ghz = waves * (spec.grid_ghz if spec.grid_ghz is not None else path_mode.spacing_ghz)
+            per_pair = chosen_band.channels(spec.grid_ghz if spec.grid_ghz is not None else path_mode.spacing_ghz)
             for seg_id in p.route.segments:
                 eot_waves[seg_id] = eot_waves.get(seg_id, 0) + waves
-                eot_ghz[seg_id] = eot_ghz.get(seg_id, 0.0) + ghz
+                eot_pairs[seg_id] = eot_pairs.get(seg_id, 0.0) + waves / per_pair
     segments = {
-        seg_id: (waves, *segment_fibers_ghz(eot_ghz[seg_id], pair_ghz, spec.spare_fiber_fraction))
+        seg_id: (waves, *segment_fibers_share(eot_pairs[seg_id], spec.spare_fiber_fraction))
         for seg_id, waves in sorted(eot_waves.items())
     }
-    return CorridorTerms(demands, book, dict(catalog), segments)
+    money = {}
+    if network is not None and spans is not None:
+        for seg_id, (_, lit, _spare, fibers, _cable) in segments.items():
+            line = segment_money(book, seg_id, network.segments[seg_id].length_km, fibers, lit,
+                                 len(spans[seg_id].huts), spec.term_years, spec.om_escalator)
+            if line is not None:
+                money[seg_id] = line
+    return CorridorTerms(demands, book, dict(catalog), segments, money, spec.term_years)
+
+
+def demand_sla(spec, demand) -> float | None:
+    """Return the SLA a demand is judged against: its own `sla`, else the spec's for protected demands
+    (`availability.sla`) or for unprotected ones (`availability.sla_unprotected`)."""
+    if demand.sla is not None:
+        return demand.sla
+    return spec.availability.sla if demand.protected else spec.availability.sla_unprotected
 
 
 def _r(value: float, digits: int) -> float:
@@ -212,6 +270,7 @@ def terms_json(terms: DemandTerms) -> dict:
             "why": f.why(),
         },
         "waves_by_year": list(terms.waves_by_year),
+        "transponders_by_year": list(terms.transponders_by_year),
         "cost": {service: cost.to_json() for service, cost in terms.costs.items()},
     }
 
@@ -240,11 +299,23 @@ def add_terms_json(doc: dict, plan) -> dict:
     }
     doc["prices"] = {"file": Path(plan.terms.book.file).name,
                      "indicative": plan.terms.book.indicative}
-    for demand in doc["demands"]:
+    doc["om_escalator"] = spec.om_escalator
+    doc["delivery"] = spec.delivery.model_dump(mode="json")
+    doc["money"] = {
+        "segments": {seg_id: m.to_json() for seg_id, m in plan.terms.segment_money.items()},
+        "totals": plan.terms.totals(),
+    }
+    for demand_plan, demand in zip(plan.demands, doc["demands"], strict=True):
         terms = plan.terms.demands[demand["id"]]
         demand.update(terms_json(terms))
+        demand.update(buyer_terms_json(plan, demand_plan, terms))
         for index, path in enumerate(demand["paths"]):
             path.update(path_terms_json(terms.path(index)))
+            p = demand_plan.paths[index]
+            path["slots"] = plan.section_slots(demand_plan, p, 0)
+            for number, section in enumerate(path["sections"]):
+                section["slots"] = plan.section_slots(demand_plan, p, number)
+            path.update(rfp_path_terms(plan, demand_plan, p, terms.path(index)))
     for segment in doc["segments"]:
         facts = plan.facts.get(segment["id"])
         segment["fiber"] = facts.fiber.id if facts is not None and facts.fiber is not None else "g652d"
@@ -255,3 +326,105 @@ def add_terms_json(doc: dict, plan) -> dict:
         segment["fibers"] = fibers
         segment["fiber_sizing"] = {"lit_pairs": lit, "spare_pairs": spare, "cable_fibers": cable}
     return doc
+
+
+# Client handoff per Ethernet rate when the spec names none: the IEEE 802.3 single-mode PMD a carrier hands off at
+# that rate and its connector (IEEE 802.3ba 100GBASE-LR4, 802.3bs 200GBASE-FR4, 802.3cu 400GBASE-FR4, 802.3df
+# 800GBASE-DR8 on an MPO-16); a wave above 800G is handed off as several 800G or 400G clients.
+CLIENT_HANDOFFS = {
+    800: ("800GBASE-DR8 (IEEE 802.3df)", "MPO-16 APC single-mode"),
+    400: ("400GBASE-FR4 (IEEE 802.3cu)", "LC duplex single-mode"),
+    200: ("200GBASE-FR4 (IEEE 802.3bs)", "LC duplex single-mode"),
+    100: ("100GBASE-LR4 (IEEE 802.3ba)", "LC duplex single-mode"),
+}
+
+
+def handoff(spec, demand, rate_gbps: float) -> dict:
+    """Return the handoff at each end of a demand's waves: the demand's or the spec's `handoff`, else the IEEE
+    802.3 client of the largest Ethernet rate that divides the line rate, one or several per wave."""
+    given = demand.handoff or spec.handoff
+    if given is not None:
+        return {"interface": given.interface, "connector": given.connector, "clients_per_wave": None,
+                "from": "spec"}
+    for client, (interface, connector) in CLIENT_HANDOFFS.items():
+        if rate_gbps >= client and rate_gbps % client == 0:
+            return {"interface": interface, "connector": connector,
+                    "clients_per_wave": int(rate_gbps // client), "from": "line rate"}
+    interface, connector = CLIENT_HANDOFFS[100]
+    return {"interface": interface, "connector": connector, "clients_per_wave": max(1, int(rate_gbps // 100)),
+            "from": "line rate"}
+
+
+def demand_tiers(tiers, sla_percent: float | None) -> list[tuple[float, float]]:
+    """Return the credit tiers that apply to a demand: those at or below its SLA (a demand that meets its SLA
+    earns no credit); none without an SLA."""
+    if sla_percent is None:
+        return []
+    return [(below, credit) for below, credit in tiers if below <= sla_percent + 1e-9]
+
+
+def credit_percent(tiers, availability_percent: float, sla_percent: float | None = 100.0) -> float:
+    """Return the SLA credit (percent of the monthly charge) of an availability: the lowest tier at or below the
+    SLA that it falls below, 0 when it falls below none."""
+    credit = 0.0
+    for below, tier_credit in demand_tiers(tiers, sla_percent):
+        if round(availability_percent, 9) < below:
+            credit = tier_credit
+    return credit
+
+
+def buyer_terms_json(plan, demand_plan, terms: DemandTerms) -> dict:
+    """Return the buyer's commercial terms of one demand: protection scheme, SLA credits, MTTR, handoff, and
+    whether it meets its own latency limit and SLA."""
+    spec = plan.spec
+    demand = demand_plan.demand
+    a = terms.availability
+    scheme = {"scheme": demand.protection, "paths": len(demand_plan.paths), "switching_ms": a.switching_ms,
+              "restoration_s": spec.availability.restoration_s if demand.protection == "restoration" else None,
+              "per_path_share": round(1.0 / (len(demand_plan.paths) - 1), 4)
+              if demand.protection == "n-path" else 1.0}
+    misses = [what for index, _field, what in plan.missed_terms()
+              if spec.demands[index].demand_id == demand.demand_id]
+    return {
+        "protection_scheme": scheme,
+        "sla_terms": {
+            "sla": a.sla_percent,
+            "credit_tiers": [{"below_percent": below, "credit_percent_of_mrc": credit}
+                             for below, credit in demand_tiers(spec.availability.credit_tiers, a.sla_percent)],
+            "expected_credit_percent_of_mrc": credit_percent(spec.availability.credit_tiers,
+                                                             100.0 * a.availability, a.sla_percent),
+            "mttr_h": spec.availability.mttr_h,
+            "chronic_outages_per_12_months": spec.availability.chronic_outages_per_12_months,
+        },
+        "handoff": handoff(spec, demand, demand_plan.mode.line_rate_gbps),
+        "meets_terms": not misses,
+        "missed_terms": misses,
+    }
+
+
+def rfp_path_terms(plan, demand_plan, path, availability: PathAvailability) -> dict:
+    """Return the per-path RFP commitments: round-trip delay to commit to, expected outages a year and whether
+    they make the path chronic, and the alien-wave parameters (ITU-T G.698.2 style black-link interface) a
+    spectrum buyer's transponders must meet."""
+    spec = plan.spec
+    mode = path.mode or demand_plan.mode
+    threshold = spec.availability.chronic_outages_per_12_months
+    width = (spec.grid_ghz if spec.grid_ghz is not None else mode.slots * 12.5)
+    return {
+        # Committed round trip: the computed one rounded up to the next 0.1 ms.
+        "rtt_commit_ms": math.ceil(round(2 * path.latency_ms, 6) * 10) / 10,
+        "expected_outages_per_year": round(availability.failures_per_year, 3),
+        "chronic": availability.failures_per_year >= threshold,
+        "alien_wave": {
+            "standard": "ITU-T G.698.2 black-link (single-channel interface at the carrier's ROADM add/drop)",
+            "channel_width_ghz": width,
+            "baud_gbd": mode.baud_gbd,
+            "modulation": mode.modulation,
+            "launch_power_dbm": mode.launch_power_dbm,
+            "min_tx_osnr_db": mode.tx_osnr_db,
+            "required_osnr_db": mode.required_osnr_db,
+            "min_rx_osnr_db": round(mode.required_osnr_db + plan.sys_margin_db, 2),
+            "worst_gsnr_db": None if path.gsnr_db is None or not math.isfinite(path.gsnr_db)
+            else round(path.gsnr_db, 2),
+        },
+    }

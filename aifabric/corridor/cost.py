@@ -6,8 +6,12 @@ Service types a buyer can order for a demand:
 - waves: managed waves at the demand's line rate, a monthly charge per wave scaled by route km, every month.
 - spectrum: managed spectrum on the carrier's line system (GHz per wave x a monthly price per GHz per 1,000 km),
   with the buyer's own transponders.
-Capacity grows at the spec's CAGR: waves and spectrum are paid for the waves of each year, transponders are bought
-for the most waves of the term, dark fiber is sized for the end of the term. No discounting: totals are sums.
+Capacity grows at the spec's CAGR: waves and spectrum are paid for the waves of each year of the term, transponders
+are bought in the year their wave is installed, dark fiber is sized for the term's last year (the year the most
+waves run). Recurring charges a buyer pays the carrier for dark fiber (O&M, hut leases) rise by the spec's yearly
+escalator. No discounting: totals are sums over the same years for every service.
+
+Dark fiber is also priced per segment (`segment_money`), so the corridor pays each shared segment's IRU once.
 
 A price book is a CSV (`#` comments): `item,usd,unit,note`. Money is counted in whole dollars.
 """
@@ -175,6 +179,69 @@ def transponder_prices(book: CorridorPriceBook, modes) -> dict[str, float]:
     return {mode_id: usd for mode_id, usd in sorted(prices.items()) if usd is not None}
 
 
+def escalated_years(term_years: int, escalator: float) -> float:
+    """Return the sum of a yearly charge over the term as multiples of year 1's: sum of (1 + escalator)^y."""
+    return sum((1.0 + escalator) ** year for year in range(term_years))
+
+
+def installs_by_year(waves: Sequence[int]) -> list[int]:
+    """Return the waves installed in each year: the growth over the year before (year 0: all of them)."""
+    return [w - (waves[y - 1] if y else 0) for y, w in enumerate(waves)]
+
+
+def transponders_by_year(paths: Sequence[PathUse]) -> list[int]:
+    """Return the transponders bought in each year of the term: each path's newly installed waves x (2 ends +
+    2 per regen)."""
+    years = max((len(p.waves) for p in paths), default=0)
+    out = [0] * years
+    for p in paths:
+        for year, added in enumerate(installs_by_year(p.waves)):
+            out[year] += max(0, added) * (2 + 2 * p.regens)
+    return out
+
+
+@dataclass(frozen=True)
+class SegmentMoney:
+    """One segment's dark-fiber IRU line: fibers x km x IRU, O&M per route-km-year, hut leases and in-line
+    amplifiers x lit pairs, line terminals per lit pair at both ends; paid once however many demands share it."""
+
+    segment_id: str
+    km: float
+    fibers: int
+    lit_pairs: int
+    huts: int
+    items: dict[str, float]
+
+    @property
+    def total_usd(self) -> float:
+        """Return the segment's total over the term: the sum of its items."""
+        return round(sum(self.items.values()))
+
+    def to_json(self) -> dict[str, float]:
+        """Return {"total_usd": x, "<item>_usd": y, ..., fibers, lit_pairs, huts, km} in whole dollars."""
+        return {"fibers": self.fibers, "lit_pairs": self.lit_pairs, "huts": self.huts, "km": round(self.km, 1),
+                "total_usd": self.total_usd, **{f"{k}_usd": round(v) for k, v in self.items.items()}}
+
+
+def segment_money(
+    book: CorridorPriceBook, segment_id: str, km: float, fibers: int, lit_pairs: int, huts: int, term_years: int,
+    escalator: float,
+) -> SegmentMoney | None:
+    """Return a segment's dark-fiber IRU line, or None when the book lacks a price it needs."""
+    fixed = _prices(book, ("dark-fiber-iru", "dark-fiber-om", "ila-hut-lease", "ila-amplifier", "terminal-line"))
+    if fixed is None:
+        return None
+    iru, om, lease, amp, terminal = fixed
+    years = escalated_years(term_years, escalator)
+    return SegmentMoney(segment_id, km, fibers, lit_pairs, huts, {
+        "iru": fibers * km * iru,
+        "om": km * om * years,
+        "hut_lease": huts * lease * years,
+        "amplifiers": huts * lit_pairs * amp,
+        "terminals": 2 * lit_pairs * terminal,
+    })
+
+
 def _transponders_usd(book: CorridorPriceBook, paths: Sequence[PathUse]) -> float | None:
     """Return the transponders' price: the most waves of the term on each path x (2 ends + 2 per regen) x the
     path's transponder price; None when a path's rate has no transponder price."""
@@ -186,9 +253,11 @@ def _transponders_usd(book: CorridorPriceBook, paths: Sequence[PathUse]) -> floa
 
 def dark_fiber_cost(
     book: CorridorPriceBook, paths: Sequence[PathUse], fibers: int, lit_pairs: int, term_years: int,
+    escalator: float = 0.0,
 ) -> ServiceCost | None:
-    """Return dark fiber's TCO: IRU on `fibers` per path route, O&M, huts and amplifiers, terminals, transponders;
-    None when the book lacks a price it needs."""
+    """Return dark fiber's TCO as if the demand were bought alone: IRU on `fibers` per path route, escalated O&M
+    and hut leases, an in-line amplifier per lit pair in every hut, terminals, transponders; None when the book
+    lacks a price it needs."""
     fixed = _prices(book, ("dark-fiber-iru", "dark-fiber-om", "ila-hut-lease", "ila-amplifier", "terminal-line"))
     transponders = _transponders_usd(book, paths)
     if fixed is None or transponders is None:
@@ -196,11 +265,13 @@ def dark_fiber_cost(
     iru, om, lease, amp, terminal = fixed
     huts = sum(p.amplifiers for p in paths)
     km = sum(p.km for p in paths)
+    years = escalated_years(term_years, escalator)
     return ServiceCost("dark-fiber", {
         "iru": fibers * km * iru,
-        "om": km * om * term_years,
-        "hut_lease": huts * lease * term_years,
-        "amplifiers": huts * amp,
+        "om": km * om * years,
+        "hut_lease": huts * lease * years,
+        # Each lit pair needs its own amplifier in every hut it passes.
+        "amplifiers": huts * lit_pairs * amp,
         "terminals": 2 * lit_pairs * len(paths) * terminal,
         "transponders": transponders,
     })
@@ -237,10 +308,11 @@ def service_costs(
     fibers: int,
     lit_pairs: int,
     term_years: int,
+    escalator: float = 0.0,
 ) -> dict[str, ServiceCost]:
     """Return {service: cost} for each requested service the price book can price, in SERVICES order."""
     costs = {
-        "dark-fiber": lambda: dark_fiber_cost(book, paths, fibers, lit_pairs, term_years),
+        "dark-fiber": lambda: dark_fiber_cost(book, paths, fibers, lit_pairs, term_years, escalator),
         "waves": lambda: waves_cost(book, paths),
         "spectrum": lambda: spectrum_cost(book, paths),
     }

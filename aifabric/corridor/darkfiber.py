@@ -56,7 +56,7 @@ class FiberCount:
         cable = f"; fits a {self.cable_fibers}-fiber cable" if self.cable_fibers else ""
         return (
             f"{self.capacity_tbps:g} Tb/s growing {self.growth_cagr:.0%} a year for {self.term_years:g} years "
-            f"is {self.end_of_term_tbps:,.1f} Tb/s at end of term; one pair carries "
+            f"(to the term's last year) is {self.end_of_term_tbps:,.1f} Tb/s at end of term; one pair carries "
             f"{self.pair_capacity_tbps:.1f} Tb/s, so 2 x ceil({self.end_of_term_tbps:,.1f} / "
             f"{self.pair_capacity_tbps:.1f}) = {self.lit_fibers} fibers lit, plus {2 * self.spare_pairs} spare "
             f"for restoration and maintenance, rounded up to whole {FIBERS_PER_TUBE}-fiber tubes: "
@@ -103,6 +103,21 @@ def waves_by_year(capacity_tbps: float, growth_cagr: float, term_years: int, lin
         max(1, math.ceil(end_of_term_tbps(capacity_tbps, growth_cagr, year) * 1000.0 / line_rate_gbps - _EPS))
         for year in range(max(1, int(term_years)))
     ]
+
+
+def growth_years(term_years: int) -> int:
+    """Return the years of growth to the term's last year: a 10-year term runs years 0-9 (the waves of its last
+    year are the most any year needs, so fibers and transponders are both sized for it)."""
+    return max(0, int(term_years) - 1)
+
+
+def segment_fibers_share(
+    pairs_needed: float, spare_fraction: float = DEFAULT_SPARE_FRACTION
+) -> tuple[int, int, int, int | None]:
+    """Return (lit pairs, spare pairs, fibers, cable size) for a segment whose waves fill `pairs_needed` fiber
+    pairs (each wave 1 / channels per pair of its mode): lit pairs = ceil(pairs_needed)."""
+    lit_pairs = max(1, math.ceil(pairs_needed - _EPS))
+    return (lit_pairs, *order_fibers(lit_pairs, spare_fraction))
 
 
 def segment_fibers_ghz(

@@ -108,7 +108,8 @@ def hut_sheet(plan, catalog: dict[str, LineEquipment]) -> list[HutRow]:
     for s in plan.segments:
         for hut in s.spans.huts:
             row = HutRow(hut.id, "ila", "in-line amplifier hut", hut.lat, hut.lon, s.segment_id)
-            _add(row, node_at.get(hut.id, "ila-amplifier"), s.fiber_pairs)
+            # Per-span counts: a hut amplifies the pairs lit on its piece of the segment, with the line system's node.
+            _add(row, node_at.get(hut.id, "ila-amplifier"), s.pairs_at_hut(hut.index))
             row.demarcation = "carrier ILA hut (no handoff)"
             row.used_by = {f"{d}" for d in s.demands}
             rows[hut.id] = row
@@ -130,7 +131,7 @@ def hut_sheet(plan, catalog: dict[str, LineEquipment]) -> list[HutRow]:
                 else:
                     row.transponder_w += count * p.mode.power_w
                 row.used_by.add(tag)
-            if d.demand.protection == "1+1" and p.role == "working":
+            if d.demand.protection in ("1+1", "1:1", "restoration") and p.role == "working":
                 for site_id in (d.demand.a, d.demand.z):
                     _add(rows[site_id], "protection-switch", d.waves)
     return sorted(rows.values(), key=lambda r: (KIND_ORDER[r.kind], r.site_id))

@@ -31,7 +31,7 @@ from aifabric.corridor.optical import (
     span_limit_km,
     waves_for,
 )
-from aifabric.corridor.route import Route, build_graph, diverse_pair, shortest
+from aifabric.corridor.route import Route, build_graph, diverse_pair, diverse_paths, shortest
 from aifabric.errors import AifabricError, DesignError, RoutingError, SpecError, SpecErrors
 from aifabric.spec.corridor import CorridorSpec, Demand, load_corridor_spec_with_lines, network_path
 from aifabric.units import FIBER_US_PER_KM, km_to_latency_ms
@@ -166,6 +166,19 @@ class SegmentPlan:
     fiber_pairs: int
     demands: tuple[str, ...]
     slots_used: int = 0
+    # Fiber pairs lit on each piece of the segment (cut at ROADM huts), and the indexes of those huts.
+    piece_pairs: tuple[int, ...] = ()
+    cuts: tuple[int, ...] = ()
+
+    def pairs_at_hut(self, index: int) -> int:
+        """Return the fiber pairs an in-line amplifier hut (1-based index from the a end) amplifies: its piece's,
+        or the larger of the two pieces a ROADM hut joins."""
+        if not self.piece_pairs:
+            return self.fiber_pairs
+        piece = sum(1 for c in self.cuts if c < index)
+        if index in self.cuts:
+            return max(self.piece_pairs[piece], self.piece_pairs[piece + 1])
+        return self.piece_pairs[piece]
 
 
 @dataclass
@@ -198,6 +211,20 @@ class CorridorPlan:
     # The catalog directory the plan read, and the line system: the amplifier after every span (line_system.py).
     catalog_dir: str | None = None
     line_system: dict[str, Any] = field(default_factory=dict)
+    # The first-fit spectrum assignment: per lightpath "demand/role/section", its channels' first slot and pairs.
+    assignment: Any = None
+
+    def section_slots(self, d: DemandPlan, p: PathPlan, index: int) -> list[list[int]]:
+        """Return the ITU-T G.694.1 [n, m] of every wave of a path's index-th section, lowest frequency first."""
+        if self.assignment is None:
+            return []
+        from aifabric.corridor.catalog import SLOT_GHZ
+
+        mode = p.mode or d.mode
+        width = math.ceil(self.spec.grid_ghz / SLOT_GHZ - 1e-9) if self.spec.grid_ghz is not None else mode.slots
+        channels = self.assignment.channels.get(f"{d.demand.demand_id}/{p.role}/{index}", [])
+        # Waves of a section are interchangeable: listed by frequency.
+        return sorted(slots_json(self.band, start, width) for start, _ in channels)
 
     def objective(self) -> dict[str, Any]:
         """Return what the regen and mode search minimised: {"objective": "price" | "count" | "mixed",
@@ -209,6 +236,10 @@ class CorridorPlan:
             "price_book": self.price_book,
             "unpriced_rates_gbps": unpriced,
         }
+
+    def missed_terms(self) -> list[tuple[int, str, str]]:
+        """Return (demand index, field, what it misses) per demand that misses its latency limit or SLA."""
+        return [] if self.terms is None else missed_terms(self.spec, self.demands, self.terms)
 
     @property
     def feasible(self) -> bool:
@@ -227,6 +258,7 @@ class CorridorPlan:
             "fiber_pair_km": round(
                 sum(s.fiber_pairs * self.network.segments[s.segment_id].length_km for s in self.segments), 1
             ),
+            **(self.terms.totals() if self.terms is not None else {}),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -250,10 +282,13 @@ class CorridorPlan:
             "sys_margin_db": self.sys_margin_db,
             "optics_objective": self.objective(),
             "feasible": self.feasible,
+            "buyer_terms_ok": not self.missed_terms(),
             "demands": [_demand_json(d) for d in self.demands],
             "segments": [_segment_json(self, s) for s in self.segments],
             "spectrum": {
-                s.segment_id: {"fiber_pairs": s.fiber_pairs, "slots_used": s.slots_used} for s in self.segments
+                s.segment_id: {"fiber_pairs": s.fiber_pairs, "slots_used": s.slots_used,
+                               "piece_fiber_pairs": list(s.piece_pairs), "roadm_huts": list(s.cuts)}
+                for s in self.segments
             },
             "slots_per_fiber_pair": self.slots_per_pair,
             "line_system": self.line_system,
@@ -463,12 +498,13 @@ def plan_corridor(
         return frozenset(r for d in demand_plans for p in d.paths for r in p.regen_sites if r not in network.sites)
 
     roadm_huts, demand_plans = settle_roadm_huts(plan_all, hut_regens)
-    slots_per_pair, assignment = _assign_spectrum(demand_plans, chosen_band, spec.grid_ghz)
-    segment_plans = _segment_plans(demand_plans, spans, assignment)
+    slots_per_pair, assignment = _assign_spectrum(demand_plans, chosen_band, spec.grid_ghz, spans, roadm_huts)
+    segment_plans = _segment_plans(demand_plans, spans, assignment, roadm_huts)
     # Terms read the price book: a bad input file is reported before a design that cannot close.
-    terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz, book)
+    terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz, book, network, spans)
     if not spec.allow_infeasible:
         _raise_infeasible(file, demand_plans, spec.sys_margin_db)
+        _raise_missed_terms(file, lines, spec, demand_plans, terms)
     line = _line_system(spec, catalog_dir, network, segment_plans, demand_plans, channels, book, roadm_huts)
     assumptions = _assumptions(
         spec, chosen_band, grid_ghz, channels, span_limit_km(spec.amplifiers), network, gnpy_version, line
@@ -495,6 +531,7 @@ def plan_corridor(
         prices,
         None if catalog_dir is None else str(catalog_dir),
         line,
+        assignment,
     )
 
 
@@ -625,22 +662,29 @@ def _plan_demand(
     gc_km, floor_ms = _latency_floor(network, facts, demand, allowed)
     level = demand.diversity or spec.diversity
     try:
-        if demand.protection == "1+1":
+        count = demand.path_count
+        if count == 1:
+            routes = [("working", shortest(graph, demand.a, demand.z))]
+        elif count == 2:
             working, protect = diverse_pair(network, graph, demand.a, demand.z, level)
             routes = [("working", working), ("protect", protect)]
         else:
-            routes = [("working", shortest(graph, demand.a, demand.z))]
+            found = diverse_paths(network, graph, demand.a, demand.z, count, level)
+            routes = list(zip(path_roles(demand), found, strict=True))
     except RoutingError as exc:
         line = lines.get(("demands", index))
         raise RoutingError(f"{file}{f':{line}' if line else ''}: {where}: {exc.message}") from None
     # The two paths of a 1+1 pair never share a regen site with each other (that site would be common to both).
     before = frozenset(shared or ())
+    # Each path of an n-path split carries capacity / (N - 1), so the others carry it all when one is cut.
+    carried = demand if demand.protection != "n-path" else demand.model_copy(
+        update={"capacity_tbps": demand.capacity_tbps / (len(routes) - 1)})
     paths = tuple(
-        _plan_path(network, spans, role, route, demand, allowed, judge, spec.sys_margin_db, facts, roadm_huts,
+        _plan_path(network, spans, role, route, carried, allowed, judge, spec.sys_margin_db, facts, roadm_huts,
                    prices or {}, before, spec.regen_at)
         for role, route in routes
     )
-    diversity = _diversity(network, level, paths) if len(paths) == 2 else None
+    diversity = _diversity(network, level, paths) if len(paths) >= 2 else None
     return DemandPlan(
         demand,
         paths[0].mode,
@@ -654,28 +698,38 @@ def _plan_demand(
 
 
 def _diversity(network: Network, level: str, paths: tuple[PathPlan, ...]) -> Diversity:
-    """Return what the two paths share (intermediate sites, segments, SRLGs, buildings)."""
-    working, protect = (p.route for p in paths)
-    inner = [set(r.sites[1:-1]) for r in (working, protect)]
-    srlgs = [set(p.srlgs) for p in paths]
-    buildings: list[dict[str, set[str]]] = []
-    for r in (working, protect):
-        by_building: dict[str, set[str]] = {}
-        for site_id in r.sites[1:-1]:
-            by_building.setdefault(network.sites[site_id].building, set()).add(site_id)
-        buildings.append(by_building)
-    shared_buildings = sorted(
-        f"{b}: {', '.join(sorted(buildings[0][b] | buildings[1][b]))}"
-        for b in set(buildings[0]) & set(buildings[1])
-        if buildings[0][b] | buildings[1][b] != buildings[0][b] or buildings[0][b] != buildings[1][b]
-    )
-    return Diversity(
-        level,
-        tuple(sorted(inner[0] & inner[1])),
-        tuple(sorted(set(working.segments) & set(protect.segments))),
-        tuple(sorted(srlgs[0] & srlgs[1])),
-        tuple(shared_buildings),
-    )
+    """Return what any two of the paths share (intermediate sites, segments, SRLGs, buildings)."""
+    from itertools import combinations
+
+    sites: set[str] = set()
+    segments: set[str] = set()
+    srlgs: set[str] = set()
+    buildings_shared: set[str] = set()
+    for first, second in combinations(paths, 2):
+        one, two = first.route, second.route
+        sites |= set(one.sites[1:-1]) & set(two.sites[1:-1])
+        segments |= set(one.segments) & set(two.segments)
+        srlgs |= set(first.srlgs) & set(second.srlgs)
+        buildings: list[dict[str, set[str]]] = []
+        for r in (one, two):
+            by_building: dict[str, set[str]] = {}
+            for site_id in r.sites[1:-1]:
+                by_building.setdefault(network.sites[site_id].building, set()).add(site_id)
+            buildings.append(by_building)
+        buildings_shared |= {
+            f"{b}: {', '.join(sorted(buildings[0][b] | buildings[1][b]))}"
+            for b in set(buildings[0]) & set(buildings[1])
+            if buildings[0][b] | buildings[1][b] != buildings[0][b] or buildings[0][b] != buildings[1][b]
+        }
+    return Diversity(level, tuple(sorted(sites)), tuple(sorted(segments)), tuple(sorted(srlgs)),
+                     tuple(sorted(buildings_shared)))
+
+
+def path_roles(demand: Demand) -> list[str]:
+    """Return the roles of a demand's paths: working (and protect), restoration third, path-1.. of an n-path."""
+    if demand.protection == "n-path":
+        return [f"path-{k}" for k in range(1, demand.path_count + 1)]
+    return ["working", "protect", "restoration"][: demand.path_count]
 
 
 # Passes of the plan with hut regens as ROADMs; three have sufficed on shipped specs.
@@ -934,9 +988,59 @@ def _raise_infeasible(file: str, demands: list[DemandPlan], sys_margin_db: float
                 )
 
 
-def _assign_spectrum(demands: list[DemandPlan], chosen_band: Band, grid_ghz: float | None):
+def missed_terms(spec: CorridorSpec, demands: list[DemandPlan], terms: CorridorTerms) -> list[tuple[int, str, str]]:
+    """Return (demand index, field, what it misses) for every demand whose paths break its own latency limit or
+    whose availability falls short of its SLA (its own `sla`, else the spec's for its protection)."""
+    misses = []
+    by_id = {d.demand_id: i for i, d in enumerate(spec.demands)}
+    for d in demands:
+        index = by_id[d.demand.demand_id]
+        limit = d.demand.max_latency_ms
+        for p in d.paths:
+            if limit is not None and p.latency_ms > limit:
+                longer = "" if p.role == "working" else ", or relax the diversity that forces this longer path"
+                misses.append((index, "max_latency_ms",
+                               f"{p.role} path {p.latency_ms:.3f} ms one way > demands[{index}].max_latency_ms "
+                               f"{limit:g} ms; raise the limit to at least {math.ceil(p.latency_ms * 100) / 100:g} "
+                               f"ms or plan it on a faster fiber (as_built fiber: hcf){longer}"))
+        a = terms.demands[d.demand.demand_id].availability
+        if a.meets_sla is False:
+            where = f"demands[{index}].sla" if d.demand.sla is not None else (
+                "availability.sla" if d.demand.protected else "availability.sla_unprotected")
+            misses.append((index, where,
+                           f"availability {100 * a.availability:.4f} % < the {a.sla_percent:g} % SLA ({where}); "
+                           f"give it a stronger protection (1+1, restoration, n-path), a lower `sla`, or a "
+                           "shorter cut repair (availability.mttr_h)"))
+    return misses
+
+
+def _raise_missed_terms(
+    file: str, lines: dict, spec: CorridorSpec, demands: list[DemandPlan], terms: CorridorTerms
+) -> None:
+    """Raise DesignError naming the first demand that misses its latency limit or SLA, and how many miss."""
+    misses = missed_terms(spec, demands, terms)
+    if not misses:
+        return
+    index, field_name, what = misses[0]
+    line = lines.get(("demands", index))
+    more = f"; {len(misses)} missed terms in all" if len(misses) > 1 else ""
+    raise DesignError(
+        f"{file}{f':{line}' if line else ''}: demand {spec.demands[index].demand_id} misses the buyer's terms: "
+        f"{what}{more}; pass --allow-infeasible to write the plan with FAIL marks",
+        field=field_name,
+    )
+
+
+def _assign_spectrum(
+    demands: list[DemandPlan], chosen_band: Band, grid_ghz: float | None, spans: dict[str, SegmentSpans],
+    roadm_huts: frozenset[str],
+):
     """Return (usable slots per fiber pair, first-fit assignment) over every section of every path; no channel
-    crosses the guard between the sub-bands of C+L."""
+    crosses the guard between the sub-bands of C+L.
+
+    A section holds its slots only on the pieces of segment it runs over: a segment is one piece, cut at each hut
+    that holds a ROADM (where some path regenerates), so a section ending at such a hut frees its slots beyond it
+    (fiber pairs continue through an in-line amplifier, so no other hut cuts a segment)."""
     from aifabric.corridor.catalog import SLOT_GHZ
     from aifabric.corridor.spectrum import Lightpath, first_fit
 
@@ -948,30 +1052,55 @@ def _assign_spectrum(demands: list[DemandPlan], chosen_band: Band, grid_ghz: flo
             m = p.mode or d.mode
             slots = grid_slots or m.slots
             index = {n.id: k for k, n in enumerate(p.nodes)}
+            pieces = path_pieces(p, spans, roadm_huts)
             for n, s in enumerate(p.sections):
-                # A section crosses every segment it touches, part of one when it ends at a hut.
-                first = index[s.start]
-                last = index[s.end]
-                segs = _segments_between(p, first, last)
+                hops = pieces[index[s.start] : index[s.end]]
                 lightpaths.append(
-                    Lightpath(f"{d.demand.demand_id}/{p.role}/{n}", segs, p.waves, slots, grid_slots or 1)
+                    Lightpath(f"{d.demand.demand_id}/{p.role}/{n}", tuple(dict.fromkeys(hops)), p.waves, slots,
+                              grid_slots or 1)
                 )
     return slots_per_pair - bin(guard).count("1"), first_fit(lightpaths, slots_per_pair, guard)
 
 
-def _segments_between(p: PathPlan, first: int, last: int) -> tuple[str, ...]:
-    """Return the route segments a section from node `first` to node `last` of a path runs over."""
-    segs: list[str] = []
-    seg_index = 0
-    for k in range(1, len(p.nodes)):
-        if first < k <= last and p.route.segments[seg_index] not in segs:
-            segs.append(p.route.segments[seg_index])
-        if p.nodes[k].kind == "site":
-            seg_index += 1
-    return tuple(segs)
+def piece_key(segment_id: str, piece: int, cuts: int) -> str:
+    """Return the spectrum resource of one piece of a segment: the segment id when no ROADM hut cuts it."""
+    return segment_id if cuts == 0 else f"{segment_id}#{piece}"
 
 
-def _segment_plans(demands: list[DemandPlan], spans: dict[str, SegmentSpans], assignment) -> list[SegmentPlan]:
+def segment_cuts(seg_spans: SegmentSpans, roadm_huts: frozenset[str]) -> list[int]:
+    """Return the indexes (1-based from the segment's a end) of the segment's huts that hold a ROADM."""
+    return [h.index for h in seg_spans.huts if h.id in roadm_huts]
+
+
+def path_pieces(p: PathPlan, spans: dict[str, SegmentSpans], roadm_huts: frozenset[str]) -> list[str]:
+    """Return, per hop between consecutive nodes of a path, the segment piece (spectrum resource) it runs on."""
+    out: list[str] = []
+    hop = 0
+    for seg_id in p.route.segments:
+        seg_spans = spans[seg_id]
+        cuts = segment_cuts(seg_spans, roadm_huts)
+        # Travelled a to z when the node after this site is the segment's first hut (no hut: one piece anyway).
+        forward = not seg_spans.huts or p.nodes[hop + 1].id == seg_spans.huts[0].id
+        for local in range(seg_spans.spans):
+            # Canonical span index from the segment's a end: the piece is the ROADM huts at or before it.
+            canonical = local if forward else seg_spans.spans - 1 - local
+            out.append(piece_key(seg_id, sum(1 for c in cuts if c <= canonical), len(cuts)))
+            hop += 1
+    return out
+
+
+def slots_json(band: Band, start: int, width: int) -> list[int]:
+    """Return a channel's ITU-T G.694.1 flexible-grid slot [n, m]: centre 193.1 THz + n x 6.25 GHz, width
+    m x 12.5 GHz, from its first 12.5 GHz slot `start` above the band's lowest edge and its width in slots."""
+    from aifabric.corridor.catalog import SLOT_GHZ
+
+    centre_ghz = band.ranges_thz[0][0] * 1000.0 + (start + width / 2.0) * SLOT_GHZ
+    return [round((centre_ghz - 193100.0) / 6.25), round(width * SLOT_GHZ / 12.5)]
+
+
+def _segment_plans(
+    demands: list[DemandPlan], spans: dict[str, SegmentSpans], assignment, roadm_huts: frozenset[str]
+) -> list[SegmentPlan]:
     waves: dict[str, int] = {}
     users: dict[str, set[str]] = {}
     for d in demands:
@@ -979,17 +1108,17 @@ def _segment_plans(demands: list[DemandPlan], spans: dict[str, SegmentSpans], as
             for seg_id in p.route.segments:
                 waves[seg_id] = waves.get(seg_id, 0) + p.waves
                 users.setdefault(seg_id, set()).add(d.demand.demand_id)
-    return [
-        SegmentPlan(
-            seg_id,
-            spans[seg_id],
-            waves[seg_id],
-            assignment.fiber_pairs.get(seg_id, 0),
-            tuple(sorted(users[seg_id])),
-            assignment.slots_used.get(seg_id, 0),
-        )
-        for seg_id in sorted(waves)
-    ]
+    plans = []
+    for seg_id in sorted(waves):
+        cuts = segment_cuts(spans[seg_id], roadm_huts)
+        keys = [piece_key(seg_id, k, len(cuts)) for k in range(len(cuts) + 1)]
+        # Fiber pairs per segment: the most any of its pieces needs (the cable is one; a piece ending at a ROADM
+        # hut may light fewer).
+        pairs = tuple(assignment.fiber_pairs.get(k, 0) for k in keys)
+        used = tuple(assignment.slots_used.get(k, 0) for k in keys)
+        plans.append(SegmentPlan(seg_id, spans[seg_id], waves[seg_id], max(pairs), tuple(sorted(users[seg_id])),
+                                 max(used), pairs, tuple(cuts)))
+    return plans
 
 
 def _line_text(line: dict[str, Any], family: str) -> str:
@@ -1045,12 +1174,19 @@ def _assumptions(
         "demand's path regenerates is shared, demands in spec order).",
         f"A section closes when GNPy's GSNR minus the mode's CD/PMD/PDL penalties clears the required OSNR by "
         f"the {spec.sys_margin_db:g} dB system margin on every channel, at full load of the mode on the band.",
-        "Waves = ceil(capacity / line rate) per path; working and protect paths each carry every wave of a 1+1 "
-        "demand.",
+        "Waves = ceil(capacity / line rate) per path; every path of a 1+1, 1:1 or restoration demand carries "
+        "every wave.",
         "Transponders = 2 per wave per regenerator section (terminals and back-to-back regens).",
         "Spectrum: first-fit flexgrid (12.5 GHz slots) with the same slots on every segment of a section "
-        "(wavelength continuity); a section ending at an ILA hut holds its slots on the whole segment; fiber "
-        "pairs per segment are those the assignment opened.",
+        "(wavelength continuity); a section holds its slots only on the pieces of segment it crosses (a segment "
+        "is cut at the huts that hold a ROADM, where a regen stands); fiber pairs per segment are the most any "
+        "of its pieces opened, and each ILA hut amplifies the pairs of its piece. Slots are given as ITU-T "
+        "G.694.1 [n, m]: centre 193.1 THz + n x 6.25 GHz, width m x 12.5 GHz.",
+        "Protection: 1+1 and 1:1 route two diverse paths (1:1 lends the protect path to pre-emptible traffic); "
+        "restoration adds a third diverse path with its own standby transponders and regens, onto which the "
+        "first cut path is restored within availability.restoration_s; n-path routes `paths` diverse paths, "
+        "each carrying capacity / (paths - 1). Further paths are found greedily (the shortest avoiding the "
+        "earlier ones).",
         f"1+1 diversity required: {spec.diversity} (srlg: no shared segment or SRLG; node: also no shared "
         "intermediate site; building: also no two sites in one building); the Diversity section states what "
         "each pair shares.",

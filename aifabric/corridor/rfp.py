@@ -66,6 +66,12 @@ RFP_HEADER = [
     "sys_margin_db",
     "optics",
     "express_roadms",
+    "protection_scheme",
+    "rtt_commit_ms",
+    "outages_per_year",
+    "chronic",
+    "handoff",
+    "g694_slots",
 ]
 SEGMENT_HEADER = [
     "segment_id",
@@ -150,9 +156,28 @@ def rfp_rows(plan: CorridorPlan) -> list[list]:
                 f"{p.sys_margin_db:g}",
                 "pass" if p.feasible else "FAIL",
                 ";".join(p.express_roadms),
+                *_commitment_cells(plan, d, p),
             ]
         )
     return rows
+
+
+def _commitment_cells(plan: CorridorPlan, d, p) -> list:
+    """Return a path's commitment cells: scheme, round trip to commit to, outages a year, chronic, handoff and
+    its first section's ITU-T G.694.1 slots as n:m."""
+    from aifabric.corridor.commercial import handoff
+
+    t = plan.terms.demands[d.demand.demand_id]
+    pa = t.path(d.paths.index(p))
+    h = handoff(plan.spec, d.demand, d.mode.line_rate_gbps)
+    return [
+        d.demand.protection,
+        f"{math.ceil(round(2 * p.latency_ms, 6) * 10) / 10:.1f}",
+        f"{pa.failures_per_year:.3f}",
+        "yes" if pa.failures_per_year >= plan.spec.availability.chronic_outages_per_12_months else "no",
+        f"{h['interface']} ({h['connector']})",
+        ";".join(f"{n}:{m}" for n, m in plan.section_slots(d, p, 0)),
+    ]
 
 
 def _terms_cells(plan: CorridorPlan, d, p) -> list:
@@ -313,6 +338,11 @@ def routes_geojson(plan: CorridorPlan) -> str:
     return frame.to_json(drop_id=True, sort_keys=True) + "\n"
 
 
+# Telecom sites run their equipment on a -48 V DC plant (ETSI EN 300 132-2 nominal voltage): the plant's current
+# is the site's power over 48 V.
+DC_PLANT_V = 48.0
+
+
 def _usd(value: float) -> str:
     return f"{value / 1e6:,.2f} M"
 
@@ -359,6 +389,16 @@ def _scope(plan: CorridorPlan) -> list[str]:
                 "",
             ]
         ),
+        *(
+            [f"**FAIL: {spec.demands[i].demand_id} misses the buyer's terms: {what}.**" for i, _f, what in
+             plan.missed_terms()] + [""]
+            if plan.missed_terms() else []
+        ),
+        "Delivery: ready for service "
+        f"{spec.delivery.ready_for_service or 'not given in the spec (the carrier states its date)'}; term starts "
+        f"{spec.delivery.term_start or 'at acceptance'}; acceptance tests within {spec.delivery.acceptance_days} days "
+        "of the carrier's notice of completion (section 9).",
+        "",
         *_table(["demand", "A", "Z", "capacity now (Tb/s)", "end of term (Tb/s)", "line rate", "waves now",
                  "protection", "availability SLA", "max one-way ms"]),
     ]
@@ -541,6 +581,98 @@ def _capacity(plan: CorridorPlan) -> list[str]:
     return out
 
 
+def _corridor_money(plan: CorridorPlan) -> list[str]:
+    """Return the per-segment IRU lines and the corridor totals (each shared segment paid once)."""
+    money = plan.terms.segment_money
+    if not money:
+        return []
+    out = ["", f"Dark fiber per segment (each segment paid once however many demands share it; O&M and hut leases "
+           f"escalate {plan.spec.om_escalator:.0%} a year):", ""]
+    out += _table(["segment", "km", "fibers", "lit pairs", "huts", "IRU", "O&M", "hut lease", "ILA amplifiers",
+                   "line terminals", "total"])
+    for seg_id, m in money.items():
+        i = m.items
+        out.append(f"| {seg_id} | {m.km:,.1f} | {m.fibers} | {m.lit_pairs} | {m.huts} | {_usd(i['iru'])} | "
+                   f"{_usd(i['om'])} | {_usd(i['hut_lease'])} | {_usd(i['amplifiers'])} | {_usd(i['terminals'])} | "
+                   f"{_usd(m.total_usd)} |")
+    totals = plan.terms.totals()
+    out += ["", "Corridor totals over the term (USD): " + "; ".join(
+        f"{key.removesuffix('_usd').replace('_', ' ')} {'-' if v is None else _usd(v)}" for key, v in totals.items())
+        + ". Dark fiber = the segment lines plus every path's transponders; per demand pays shared segments again."]
+    return out
+
+
+def _commitments(plan: CorridorPlan) -> list[str]:
+    """Return section 9: what the carrier commits to per demand and path (SLA credits, MTTR, chronic outages,
+    round-trip delay, handoff, G.694.1 slots, alien-wave interface) and the acceptance tests."""
+    spec = plan.spec
+    avail = spec.availability
+    tiers = ", ".join(f"below {b:g} %: {c:g} %" for b, c in avail.credit_tiers)
+    out = [
+        "## 9. Commitments, handoff and acceptance",
+        "",
+        f"SLA credits (percent of the monthly charge, UNSURE typical terms; a demand earns the tiers at or below its "
+        f"own SLA): {tiers}. Mean time to repair a fiber "
+        f"cut: {avail.mttr_h:g} h. A path with {avail.chronic_outages_per_12_months} or more outages in 12 months is "
+        "chronic: the buyer may terminate it without penalty.",
+        "",
+        *_table(["demand", "protection", "SLA", "expected credit", "handoff (each end)", "path", "RTT commit ms",
+                 "outages / year", "chronic", "G.694.1 slots [n, m] (first section)"]),
+    ]
+    from aifabric.corridor.commercial import credit_percent, handoff
+
+    for d in plan.demands:
+        t = plan.terms.demands[d.demand.demand_id]
+        a = t.availability
+        h = handoff(spec, d.demand, d.mode.line_rate_gbps)
+        clients = f"{h['clients_per_wave']} x " if h["clients_per_wave"] else ""
+        handoff_text = f"{clients}{h['interface']}, {h['connector']}"
+        for index, p in enumerate(d.paths):
+            pa = t.path(index)
+            slots = plan.section_slots(d, p, 0)
+            first = index == 0
+            credit_text = f"{credit_percent(avail.credit_tiers, 100 * a.availability, a.sla_percent):g} %"
+            scheme = d.demand.protection + (
+                f" (restoration {avail.restoration_s:g} s)" if d.demand.protection == "restoration" else "")
+            out.append(
+                f"| {d.demand.demand_id if first else ''} | {scheme if first else ''} | "
+                f"{('-' if a.sla_percent is None else f'{a.sla_percent:g} %') if first else ''} | "
+                f"{credit_text if first else ''} | "
+                f"{handoff_text if first else ''} | {p.role} | "
+                f"{math.ceil(round(2 * p.latency_ms, 6) * 10) / 10:.1f} | {pa.failures_per_year:.2f} | "
+                f"{'**yes**' if pa.failures_per_year >= avail.chronic_outages_per_12_months else 'no'} | "
+                f"{' '.join(f'[{n}, {m}]' for n, m in slots) or '-'} |"
+            )
+    out += ["", "Slots: ITU-T G.694.1 flexible grid, centre 193.1 THz + n x 6.25 GHz, width m x 12.5 GHz; a slot "
+            "listed twice is used on two fiber pairs; a regen may move a wave to other slots on its next section "
+            "(`--json` lists every section's).", ""]
+    modes = sorted({p.mode for _, p in _paths(plan)}, key=lambda m: m.id)
+    out += ["Alien waves (managed spectrum: the buyer's transponders on the carrier's line system, ITU-T G.698.2 "
+            "black-link single-channel interface at the add/drop port):", ""]
+    out += _table(["mode", "channel GHz", "baud GBd", "launch dBm", "min Tx OSNR dB", "required OSNR dB",
+                   "min Rx OSNR dB (with system margin)"])
+    for m in modes:
+        width = spec.grid_ghz if spec.grid_ghz is not None else m.slots * 12.5
+        out.append(f"| {m.id} | {width:g} | {m.baud_gbd:g} | {m.launch_power_dbm:g} | {m.tx_osnr_db:g} | "
+                   f"{m.required_osnr_db:g} | {m.required_osnr_db + plan.sys_margin_db:g} |")
+    switching = plan.terms.equipment["protection-switch"].switching_ms
+    out += [
+        "",
+        "Acceptance tests (the buyer runs them within the acceptance window; each must pass before the term starts):",
+        "",
+        "- Dark fiber: bidirectional OTDR trace and end-to-end loss of every fiber, each span's loss at most its "
+        "planned loss (section 5), connectors and splices within the carrier's stated limits.",
+        "- Waves: 24-hour error-free test of every wave (post-FEC BER 0, ITU-T M.2101-style bringing-into-service "
+        "limits); received OSNR at or above the alien-wave table's minimum.",
+        "- Latency: measured one-way delay of every path at or below the committed round trip / 2 (section 3).",
+        f"- Protection: a forced cut of each working path switches within {switching:g} ms (ITU-T G.873.1), and "
+        "restoration paths restore within the restoration time.",
+        "- Diversity: as-built route maps (KMZ) of every path confirm the shared sites, segments and SRLGs of "
+        "section 2.",
+    ]
+    return out
+
+
 def _tco(plan: CorridorPlan) -> list[str]:
     book = plan.terms.book
     out = [
@@ -564,6 +696,7 @@ def _tco(plan: CorridorPlan) -> list[str]:
             items = ", ".join(f"{k.replace('_', ' ')} {_usd(v)}" for k, v in cost.items.items())
             out.append(f"| {d.demand.demand_id} | {service} | {_usd(cost.total_usd)} | "
                        f"{'**yes**' if service == cheapest else ''} | {items} |")
+    out += _corridor_money(plan)
     return out
 
 
@@ -575,7 +708,8 @@ def _sites(plan: CorridorPlan) -> list[str]:
     out = [
         "## 7. Sites and huts",
         "",
-        *_table(["site", "kind", "lat", "lon", "equipment", "transponders", "rack units", "kW", "demarcation"]),
+        *_table(["site", "kind", "lat", "lon", "equipment", "transponders", "rack units", "kW", "DC A at -48 V",
+                 "demarcation"]),
     ]
     for row in rows:
         equipment = ", ".join(f"{count} x {item}" for item, count in sorted(row.equipment.items())) or "-"
@@ -584,14 +718,16 @@ def _sites(plan: CorridorPlan) -> list[str]:
         out.append(
             f"| {row.site_id} | {row.kind}{' + regen' if row.regen and row.kind != 'regen' else ''} | "
             f"{row.lat:.5f} | {row.lon:.5f} | {equipment} | {row.transponders} | {row.rack_units(catalog):.1f} | "
-            f"{row.power_kw(catalog):.2f}{unknown} | {row.demarcation} |"
+            f"{row.power_kw(catalog):.2f}{unknown} | {row.power_kw(catalog) * 1000 / DC_PLANT_V:,.0f} | "
+            f"{row.demarcation} |"
         )
     reasons = [(d, p, r) for d, p in _paths(plan) for r in p.regen_reasons]
     if reasons:
         out += ["", "Why each regen:", ""]
         out += [f"- {d.demand.demand_id} {p.role}: {r}" for d, p, r in reasons]
     totals = plan.totals()
-    out += ["", "Totals: " + "; ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in totals.items()) + "."]
+    out += ["", "Totals: " + "; ".join(f"{key.replace('_', ' ')} {'-' if value is None else f'{value:,}'}"
+                                       for key, value in totals.items()) + "."]
     return out
 
 
@@ -606,10 +742,12 @@ def _assumptions(plan: CorridorPlan) -> list[str]:
         f"- Availability: fiber cuts per year = {spec.availability.cut_rate_per_1000km_yr:g} per 1,000 route-km "
         f"x route km ({CUT_RATE_SOURCE}); unavailability U = cuts x MTTR {spec.availability.mttr_h:g} h / "
         f"8,766 h ({FIBER_MTTR_SOURCE}); each equipment item adds FIT / 10^9 x its MTTR; items in series "
-        "multiply availabilities; a wave crosses 2 transponders plus 2 per regen, the terminal line system at "
-        "each end, every ILA hut and every pass-through site. 1+1: U = 1 - (1 - U_working x U_protect) x "
-        "(1 - U_common), U_common = sites both paths pass through plus the protection switch at each end. "
-        "Minutes per year = U x 525,960.",
+        "multiply availabilities (the series/parallel method of ITU-T G.911); a wave crosses 2 transponders plus 2 "
+        "per regen, the terminal line system at each end, every ILA hut and every pass-through site. 1+1 and 1:1: "
+        "U = 1 - (1 - U_working x U_protect) x (1 - U_common), U_common = sites two paths share plus the "
+        "protection switch at each end; restoration: U_working x U_protect becomes lambda_w x lambda_p x t_r^2 + "
+        f"U_w x U_p x U_r (t_r = {spec.availability.restoration_s:g} s, failure rates per hour); n-path: full "
+        "capacity is down while two or more paths are. Minutes per year = U x 525,960.",
         "- Line equipment (FIT, MTTR, rack units, power; UNSURE values are planning defaults):",
         *[f"  - {e.id}: {e.fit:g} FIT (MTBF {e.mtbf_h:,.0f} h), MTTR {e.mttr_h:g} h, {e.rack_units:g} RU, "
           f"{'mode power' if e.power_w is None else f'{e.power_w:g} W'}. {' '.join(e.source.split())}"
@@ -645,8 +783,8 @@ def _assumptions(plan: CorridorPlan) -> list[str]:
             f"  - {m.id}: {m.source.strip()}"
             for m in sorted({p.mode for _, p in _paths(plan)}, key=lambda m: m.id)
         ],
-        "- Not covered: delivery date, building addresses not given in the spec, and minimum physical "
-        "separation between the 1+1 routes; the carrier states these.",
+        "- Not covered: building addresses not given in the spec, and minimum physical separation between the "
+        "diverse routes; the carrier states these.",
         "",
     ]
     return out
@@ -677,7 +815,7 @@ def rfp_markdown(plan: CorridorPlan) -> str:
         "in section 8.",
         "",
     ]
-    for section in (_scope, _routes, _latency, _availability, _capacity, _tco, _sites, _assumptions):
+    for section in (_scope, _routes, _latency, _availability, _capacity, _tco, _sites, _assumptions, _commitments):
         out += section(plan)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -206,3 +206,26 @@ def _no_pair_reason(network: Network, graph: nx.Graph, a: str, z: str, level: st
         f"{head}: every alternative shares {shared[0] if shared else 'a site'} with the shortest path; add a "
         "segment on another right-of-way, relax --diversity, or drop protection"
     )
+
+
+def diverse_paths(
+    network: Network, graph: nx.Graph, a: str, z: str, count: int, level: str = "node"
+) -> list[Route]:
+    """Return `count` routes from a to z, each as diverse from all the others as `level` asks: the shortest
+    diverse pair, then each further route the shortest that avoids everything the earlier ones may not share
+    (greedy: a joint optimum over all routes could be shorter in total, never more diverse)."""
+    routes = list(diverse_pair(network, graph, a, z, level))
+    while len(routes) < count:
+        banned: set[str] = set()
+        for route in routes:
+            banned |= _banned_nodes(network, graph, route, level)
+        view = nx.subgraph_view(graph, filter_node=lambda n, banned=banned: n not in banned)
+        try:
+            routes.append(_route_from_graph(graph, nx.dijkstra_path(view, a, z, weight="km")))
+        except nx.NetworkXNoPath:
+            raise RoutingError(
+                f"no {level}-diverse route number {len(routes) + 1} from '{a}' to '{z}': every further path "
+                f"crosses a segment, SRLG or site of the first {len(routes)}; add a route on another right-of-way, "
+                "use fewer paths, or relax --diversity"
+            ) from None
+    return routes

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 
 from aifabric.corridor.plan import CorridorPlan
-from aifabric.export.geo import ROLE_COLORS, corridor_geojson_document
+from aifabric.export.geo import ROLE_COLORS, corridor_geojson_document, role_colors
 from aifabric.units import count
 
 SITE_COLOR = "#222222"
@@ -139,7 +139,7 @@ def corridor_map_html(plan: CorridorPlan) -> str:
         "__LEAFLET_CSS__": _data("leaflet.css"),
         "__CORRIDOR__": _script_json(corridor_geojson_document(plan)),
         "__STATES__": _script_json(us_states()),
-        "__COLORS__": _script_json(ROLE_COLORS),
+        "__COLORS__": _script_json(role_colors(plan)),
         "__TITLE__": escape(plan.name),
         "__REGEN__": REGEN_COLOR,
         "__SITE__": SITE_COLOR,
@@ -220,6 +220,7 @@ def corridor_map_png(plan: CorridorPlan, dpi: int = 100) -> bytes:
 
 def corridor_map_figure(plan: CorridorPlan):
     """Return the matplotlib Figure of corridor_map_png (Agg canvas; the legend placed off every site)."""
+    colors = role_colors(plan)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -255,7 +256,7 @@ def corridor_map_figure(plan: CorridorPlan):
             xs = [c[0] for c in f["geometry"]["coordinates"]]
             ys = [c[1] for c in f["geometry"]["coordinates"]]
             working = props["role"] == "working"
-            ax.plot(xs, ys, color=ROLE_COLORS[props["role"]], linewidth=2.4 if working else 1.8,
+            ax.plot(xs, ys, color=colors[props["role"]], linewidth=2.4 if working else 1.8,
                     linestyle="-" if working else (0, (5, 3)), alpha=0.85, zorder=3 if working else 2)
         huts = [f["geometry"]["coordinates"] for f in features if f["properties"]["feature"] == "hut"]
         if huts:

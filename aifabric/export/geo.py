@@ -15,6 +15,16 @@ from aifabric.corridor.rfp import path_coords
 # Six decimals of a degree is ~0.1 m: plenty for a route map, and short enough to diff.
 DIGITS = 6
 ROLE_COLORS = {"working": "#1f77b4", "protect": "#d62728"}
+# Colours of the further roles (a restoration path, the paths of an n-path split), matplotlib's tab10 after the
+# two above.
+_MORE_COLORS = ("#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def role_colors(plan: CorridorPlan) -> dict[str, str]:
+    """Return {role: colour} of working and protect and of every further role the plan's paths use."""
+    roles = sorted({p.role for d in plan.demands for p in d.paths} - set(ROLE_COLORS))
+    extra = dict(zip(roles, _MORE_COLORS * (len(roles) // len(_MORE_COLORS) + 1), strict=False))
+    return {**ROLE_COLORS, **extra}
 
 
 def _pt(lon: float, lat: float) -> list[float]:
@@ -102,7 +112,7 @@ def corridor_kml(plan: CorridorPlan) -> str:
     """Return a KML 2.2 document with folders of paths (styled by role), sites and amplifier huts."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">', "<Document>",
            f"<name>{escape(plan.name)}</name>"]
-    for role, color in ROLE_COLORS.items():
+    for role, color in role_colors(plan).items():
         out.append(f'<Style id="{role}"><LineStyle><color>{_kml_color(color)}</color><width>3</width></LineStyle>'
                    "</Style>")
     out.append('<Style id="site"><IconStyle><scale>1.0</scale></IconStyle></Style>')

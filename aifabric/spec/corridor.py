@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,15 @@ from aifabric.errors import SpecError
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_DEMAND_TBPS = 10_000
+
+
+class Handoff(BaseModel):
+    """What the carrier hands the buyer at each end of a demand: the client interface and its connector."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interface: str = Field(min_length=1)
+    connector: str = Field(min_length=1)
 
 
 class Demand(BaseModel):
@@ -23,7 +33,13 @@ class Demand(BaseModel):
     z: str = Field(min_length=1)
     # 10 Pb/s: some 100 fully lit C+L fiber pairs; more in one demand is a typo (1e9 made 2.5 billion waves).
     capacity_tbps: float = Field(gt=0, le=MAX_DEMAND_TBPS)
-    protection: Literal["none", "1+1"] = "none"
+    # none; 1+1 (both paths carry every wave, ITU-T G.873.1 1+1); 1:1 (the protect path carries pre-emptible
+    # extra traffic until a switch, G.873.1 1:1 APS); restoration (1+1 plus a third node-diverse path the failed
+    # path is restored onto within `availability.restoration_s`); n-path (the capacity split over `paths` diverse
+    # paths, each sized so the others carry it all when one is cut).
+    protection: Literal["none", "1+1", "1:1", "restoration", "n-path"] = "none"
+    # Diverse paths of an n-path demand (each carries capacity / (paths - 1)).
+    paths: int | None = Field(default=None, ge=3, le=8)
     max_latency_ms: float | None = Field(default=None, gt=0)
     mode: str | None = None
     # Availability SLA of this demand in percent (e.g. 99.99); the spec's `availability.sla` when not given.
@@ -33,11 +49,26 @@ class Demand(BaseModel):
     # How diverse the 1+1 paths must be; unset = the spec's `diversity`.
     diversity: Literal["srlg", "node", "building"] | None = None
 
+    # Client interface and connector handed off at both ends (default: from the wave's line rate, see rfp).
+    handoff: Handoff | None = None
+
     @model_validator(mode="after")
     def _distinct_ends(self) -> Demand:
         if self.a == self.z:
             raise ValueError(f"a and z are the same site '{self.a}'; a demand needs two different sites")
+        if self.paths is not None and self.protection != "n-path":
+            raise ValueError(f"paths: {self.paths} needs protection: n-path (it is '{self.protection}')")
         return self
+
+    @property
+    def path_count(self) -> int:
+        """Return how many diverse paths the demand's protection routes: 1, 2, 3, or `paths` for n-path."""
+        return {"none": 1, "1+1": 2, "1:1": 2, "restoration": 3}.get(self.protection, self.paths or 3)
+
+    @property
+    def protected(self) -> bool:
+        """Return True when the demand survives a single cut (every scheme but none)."""
+        return self.protection != "none"
 
     @property
     def demand_id(self) -> str:
@@ -106,8 +137,42 @@ class Availability(BaseModel):
     cut_rate_per_1000km_yr: float = Field(default=2.13, ge=0)
     # Mean time to repair a fiber cut, hours (UNSURE planning default for rural long-haul buried cable).
     mttr_h: float = Field(default=12.0, gt=0)
-    # Availability SLA in percent; a demand may set its own `sla`.
+    # Availability SLA in percent of protected demands; a demand may set its own `sla`.
     sla: float | None = Field(default=99.99, gt=0, lt=100)
+    # Availability SLA of unprotected demands, none unless asked (carriers quote about 99.5-99.9 % for an
+    # unprotected long-haul wave; a buried route is down about cut rate x km x MTTR a year, ~10 h for 400 km).
+    sla_unprotected: float | None = Field(default=None, gt=0, lt=100)
+    # Time to restore a cut path onto the restoration path (protection: restoration), seconds. UNSURE: a
+    # GMPLS/WSON optical restoration (path computation, ROADM reconfiguration, amplifier settling) takes tens of
+    # seconds to minutes.
+    restoration_s: float = Field(default=120.0, gt=0)
+    # SLA credits: [availability below (percent), credit (percent of the monthly charge)] (UNSURE: typical
+    # carrier terms); outages in 12 months that make a path chronic (the buyer may then terminate it).
+    credit_tiers: list[tuple[float, float]] = Field(
+        default_factory=lambda: [(99.99, 10.0), (99.9, 25.0), (99.5, 50.0), (99.0, 100.0)], min_length=1
+    )
+    chronic_outages_per_12_months: int = Field(default=3, ge=1)
+
+    @field_validator("credit_tiers")
+    @classmethod
+    def _tiers(cls, tiers: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        if any(not 0 < below < 100 or not 0 < credit <= 100 for below, credit in tiers):
+            raise ValueError("each tier is [availability below, 0-100 %; credit, 0-100 % of the monthly charge]")
+        if any(b >= a for (a, _), (b, _) in zip(tiers, tiers[1:], strict=False)):
+            raise ValueError("tiers must list availabilities from highest to lowest")
+        return tiers
+
+
+class Delivery(BaseModel):
+    """When and how the service is delivered: ready-for-service date, term start, acceptance window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # ISO dates (YAML reads 2027-06-30 as a date).
+    ready_for_service: date | None = None
+    term_start: date | None = None
+    # Days the buyer has to run the acceptance tests after the carrier's notice of completion.
+    acceptance_days: int = Field(default=5, ge=1, le=90)
 
 
 class AsBuilt(BaseModel):
@@ -177,6 +242,11 @@ class CorridorSpec(BaseModel):
     spare_fiber_fraction: float = Field(default=0.25, ge=0, le=4)
     # Corridor price book CSV (relative to the spec file); the shipped INDICATIVE one when not given.
     prices: str | None = Field(default=None, min_length=1)
+    # Yearly escalator of recurring charges (O&M, hut leases) (UNSURE: IRU O&M commonly escalates ~3 % a year).
+    om_escalator: float = Field(default=0.03, ge=0, le=0.5)
+    delivery: Delivery = Field(default_factory=Delivery)
+    # Client interface and connector at every demand end, unless a demand names its own.
+    handoff: Handoff | None = None
     # Measured facts per segment id.
     as_built: dict[str, AsBuilt] = Field(default_factory=dict)
     # Hand-off building and meet-me room per site id.

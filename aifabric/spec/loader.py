@@ -83,6 +83,9 @@ def load_yaml(path: str | Path, what: str = "spec") -> tuple[Any, LineMap]:
         raise SpecError(str(path), None, f"YAML syntax error: {problem}", line=line) from None
     except yaml.YAMLError as exc:
         raise SpecError(str(path), None, f"YAML error: {exc}") from None
+    except ValueError as exc:
+        # A scalar YAML types but cannot build, such as the date 2027-13-30 (month 13).
+        raise SpecError(str(path), None, f"invalid value: {exc}; dates are YYYY-MM-DD") from None
     finally:
         loader.dispose()
     try:

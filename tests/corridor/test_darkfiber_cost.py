@@ -62,10 +62,10 @@ def test_service_costs_hand_computed():
     assert dark["iru"] == 24 * 1000 * 300
     assert dark["om"] == 1000 * 200
     assert dark["hut_lease"] == 2 * 24000
-    assert dark["amplifiers"] == 2 * 40000
+    assert dark["amplifiers"] == 2 * 8 * 40000  # an amplifier per lit pair in each hut
     assert dark["terminals"] == 2 * 8 * 60000
     assert dark["transponders"] == 32 * 2 * 12000
-    assert costs["dark-fiber"].total_usd == 7_200_000 + 200_000 + 48_000 + 80_000 + 960_000 + 768_000
+    assert costs["dark-fiber"].total_usd == 7_200_000 + 200_000 + 48_000 + 640_000 + 960_000 + 768_000
     assert costs["waves"].total_usd == 32 * 12 * 10000
     assert costs["spectrum"].total_usd == 32 * 75 * 12 * 80 + 768_000
     assert costs["waves"].to_json() == {"total_usd": 3_840_000, "waves_usd": 3_840_000}

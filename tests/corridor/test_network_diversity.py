@@ -94,10 +94,16 @@ def test_fort_worth_ashburn_no_longer_shares_the_dallas_pop():
     plan = plan_corridor(TTN)
     d = next(d for d in plan.demands if d.demand.demand_id == "fort-worth-ashburn")
     assert "dallas" not in set(d.paths[0].route.sites) & set(d.paths[1].route.sites)
-    srlg_only = plan_corridor(TTN, diversity="srlg")
+    srlg_only = plan_corridor(TTN, diversity="srlg", allow_infeasible=True)
     d = next(d for d in srlg_only.demands if d.demand.demand_id == "fort-worth-ashburn")
-    # At srlg level the shorter pair through Dallas is allowed, and the plan states the shared site.
+    # At srlg level the shorter pair through Dallas is allowed, and the plan states the shared site; the shared
+    # site is a common-mode term that costs the pair its 99.99 % SLA, which stops the plan unless allowed.
     assert d.diversity.shared_sites == ("dallas",)
+    assert srlg_only.terms.demands["fort-worth-ashburn"].availability.meets_sla is False
+    from aifabric.errors import DesignError
+
+    with pytest.raises(DesignError, match="demand fort-worth-ashburn misses the buyer's terms"):
+        plan_corridor(TTN, diversity="srlg")
 
 
 def test_santa_clara_counts_the_shared_i10_stretch_once():

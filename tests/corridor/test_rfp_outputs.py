@@ -59,14 +59,15 @@ def test_tco_and_fiber_counts_come_from_the_formulas(ttn):
     plan, out = ttn
     md = out["rfp.md"]
     t = plan.terms.demands["dallas-ashburn"]
-    # 12.8 Tb/s x 1.4^10 = 370.2 Tb/s; 800G at 212.5 GHz: 22 channels x 800G = 17.6 Tb/s a pair -> 22 lit pairs
-    # + 6 spare = 56 fibers -> 60 in whole 12-fiber tubes.
-    assert (t.fibers.lit_pairs, t.fibers.spare_pairs, t.fibers.fibers) == (22, 6, 60)
-    assert "2 x ceil(370.2 / 17.6) = 44 fibers lit, plus 12 spare" in md
+    # The term's last year (year 9 of a 10-year term): 12.8 Tb/s x 1.4^9 = 264.5 Tb/s; 800G at 212.5 GHz:
+    # 22 channels x 800G = 17.6 Tb/s a pair -> 16 lit pairs + 4 spare = 40 fibers -> 48 in whole 12-fiber tubes.
+    assert (t.fibers.lit_pairs, t.fibers.spare_pairs, t.fibers.fibers) == (16, 4, 48)
+    assert "2 x ceil(264.5 / 17.6) = 32 fibers lit, plus 8 spare" in md
     dark = t.costs["dark-fiber"]
     km = sum(p.route.km for p in plan.demands[0].paths)
-    assert dark.items["iru"] == pytest.approx(60 * km * 300)
-    assert dark.items["om"] == pytest.approx(km * 200 * 10)
+    assert dark.items["iru"] == pytest.approx(48 * km * 300)
+    # O&M escalates 3 % a year over the 10 years.
+    assert dark.items["om"] == pytest.approx(km * 200 * sum(1.03**y for y in range(10)))
     waves = t.costs["waves"]
     assert waves.total_usd == round(sum(t.waves_by_year) * 12 * 16000 * km / 1000)  # wave-800g
     assert f"| dallas-ashburn | dark-fiber | {dark.total_usd / 1e6:,.2f} M | **yes** |" in md
@@ -78,7 +79,7 @@ def test_rfp_csv_one_row_per_path_with_terms(ttn):
     assert len(rows) == sum(len(d.paths) for d in plan.demands)
     da = [r for r in rows if r["demand_id"] == "dallas-ashburn"]
     assert [r["path_role"] for r in da] == ["working", "protect"]
-    assert da[0]["meets_sla"] == "yes" and da[0]["fibers_per_route"] == "60"
+    assert da[0]["meets_sla"] == "yes" and da[0]["fibers_per_route"] == "48"
     assert float(da[0]["cuts_per_year"]) == pytest.approx(2.13 * float(da[0]["route_km"]) / 1000, abs=1e-3)
     assert float(da[0]["differential_delay_ms"]) == pytest.approx(
         float(da[1]["latency_one_way_ms"]) - float(da[0]["latency_one_way_ms"]), abs=2e-3)
@@ -96,15 +97,16 @@ def test_hut_sheet_has_coordinates_rack_units_power_and_demarcation(ttn):
     assert kinds == {"terminal", "roadm", "regen", "ila"}
     ila = [r for r in rows if r["kind"] == "ila"]
     assert len(ila) == plan.totals()["amplifier_sites"]
-    # One amplifier node per fiber pair of the hut's segment, of the line system's type there (a Raman hybrid
-    # node: 4 RU, 450 W; an EDFA node: 2 RU, 250 W); huts that also hold a regen add its transponders.
+    # One amplifier node per fiber pair lit on the hut's piece of segment, of the line system's type there (a Raman
+    # hybrid node: 4 RU, 450 W; an EDFA node: 2 RU, 250 W); huts that also hold a regen add its transponders.
     from aifabric.corridor.line_catalog import load_line_equipment
 
     catalog = load_line_equipment()
     types = {row["at"]: row["entry"] for row in plan.line_system["per_span"]}
     assert "ila-raman-hybrid" in {r["equipment"].split("=")[0] for r in ila}
     for r in (r for r in ila if not r["regen"]):
-        pairs = next(s.fiber_pairs for s in plan.segments if s.segment_id == r["segment"])
+        seg = next(s for s in plan.segments if s.segment_id == r["segment"])
+        pairs = seg.pairs_at_hut(next(h.index for h in seg.spans.huts if h.id == r["site_id"]))
         entry, count = r["equipment"].split("=")
         assert int(count) == pairs and entry in catalog and catalog[entry].role == "ila" and r["site_id"] in types
         node = catalog[entry]
@@ -114,12 +116,12 @@ def test_hut_sheet_has_coordinates_rack_units_power_and_demarcation(ttn):
     assert dallas["demarcation"] == "Infomart, 1950 N Stemmons Fwy, Dallas TX, meet-me room"
     ashburn = next(r for r in rows if r["site_id"] == "ashburn")
     assert "buyer names the building" in ashburn["demarcation"]
-    # Ashburn ends five 1+1 demands at 800G: 56 waves, one transponder per wave per path = 112; the catalog has
-    # no power for embedded 800G, so the sheet says so and counts only the 6 terminal lines and 56 switches.
+    # Ashburn ends five 1+1 demands at 800G: 56 waves, one transponder per wave per path = 112 at the catalog's
+    # 160 W for embedded 800G, with 6 terminal lines and 56 switches.
     assert ashburn["transponders"] == "112"
-    assert ashburn["power_not_in_catalog"] == "embedded-800g"
+    assert ashburn["power_not_in_catalog"] == ""
     assert ashburn["equipment"] == "protection-switch=56;terminal-line=6"
-    assert float(ashburn["power_kw"]) == pytest.approx((6 * 200 + 56 * 10) / 1000)
+    assert float(ashburn["power_kw"]) == pytest.approx((6 * 200 + 56 * 10 + 112 * 160) / 1000)
 
 
 def test_kmz_holds_the_corridor_kml(ttn):
@@ -155,7 +157,11 @@ def test_single_service_prices_only_that_service(write_spec):
 
 def test_unprotected_sla_is_checked_per_demand(write_spec):
     demand = {"a": "dallas", "z": "houston", "capacity_tbps": 6.4}
-    strict = plan_corridor(write_spec({"demands": [demand]}))
+    # Unprotected demands are judged against the unprotected SLA (none by default), never the protected one.
+    default = plan_corridor(write_spec({"demands": [demand]}))
+    assert default.to_json()["demands"][0]["availability"]["sla"] is None
+    strict = plan_corridor(write_spec({"demands": [demand], "allow_infeasible": True,
+                                       "availability": {"sla_unprotected": 99.9}}, name="strict.yaml"))
     loose = plan_corridor(write_spec({"demands": [{**demand, "sla": 99.8}]}, name="loose.yaml"))
     assert strict.to_json()["demands"][0]["availability"]["meets_sla"] is False
     assert loose.to_json()["demands"][0]["availability"]["meets_sla"] is True
