@@ -18,8 +18,12 @@ def plan_from(spec: Path | None, overrides: dict[str, Any], catalog: Path | None
     """Return the FabricResult of a spec file and/or spec flags (SpecError when neither gives a size)."""
     from aifabric.fabric.plan import plan_fabric
 
+    from aifabric.configs.attach import attach_addressing
+
     require_size(spec, overrides)
-    return plan_fabric(spec, overrides, catalog, prices)
+    result = plan_fabric(spec, overrides, catalog, prices)
+    attach_addressing(result, spec, overrides)
+    return result
 
 
 def export_simai(spec: Path | None, overrides: dict[str, Any], catalog: Path | None, output: Path) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ class FabricResult:
     counts: PartCounts
     latencies: list[PathLatency]
     prices: Any = None  # a PriceBook (aifabric.fabric.prices) when the plan is to be costed
+    # Blocks that packages above the fabric core add to the plan's document (e.g. `addressing`, by configs/).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def bom(self) -> list:
         """Return the BOM lines (BomLine), from the parts already counted."""
@@ -54,8 +56,10 @@ class FabricResult:
 
     def document(self) -> dict[str, Any]:
         """Return the `fabric plan --json` document (with `cost_usd` when priced)."""
-        return summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd(),
-                       self.site())
+        document = summary(self.plan, self.links, self.counts, self.latencies, self.hardware, self.cost_usd(),
+                           self.site())
+        document.update(self.extra)
+        return document
 
 
 def plan_fabric(spec_path: str | Path | None, overrides: dict[str, Any] | None = None,
