@@ -16,9 +16,8 @@ def require_size(spec: Path | None, overrides: dict[str, Any]) -> None:
 
 def plan_from(spec: Path | None, overrides: dict[str, Any], catalog: Path | None, prices: Path | None = None):
     """Return the FabricResult of a spec file and/or spec flags (SpecError when neither gives a size)."""
-    from aifabric.fabric.plan import plan_fabric
-
     from aifabric.configs.attach import attach_addressing
+    from aifabric.fabric.plan import plan_fabric
 
     require_size(spec, overrides)
     result = plan_fabric(spec, overrides, catalog, prices)

@@ -82,10 +82,8 @@ def fabric_devices(links: FabricLinks, hardware, addresses: AddressPlan) -> Devi
         for device in (*leaves, *(s for pod in spines for s in pod), *cores):
             switches[device.name] = device
         _add_nic_links(links, naming, addresses, plane, servers, leaves, hosts)
-        index = 0
-        for a, a_port, b, b_port, speed in _switch_links(links, naming, leaves, spines, cores):
+        for index, (a, a_port, b, b_port, speed) in enumerate(_switch_links(links, naming, leaves, spines, cores)):
             pair = addresses.p2p_pair(plane, index) if addresses.pools.p2p == "ipv4-31" else (None, None)
-            index += 1
             a.ports.append(Port(a_port, b.name, b_port, "fabric", speed, _cidr(pair[0], 31), pair[1], b.asn))
             b.ports.append(Port(b_port, a.name, a_port, "fabric", speed, _cidr(pair[1], 31), pair[0], a.asn))
     return Devices(switches, hosts, plan.switch_id)
