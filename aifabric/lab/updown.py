@@ -23,6 +23,7 @@ HOST_SYSCTLS = ("net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filte
 # member after a link flaps and comes back, while its own RIB holds both paths; routes with their next hops inline
 # (no kernel nexthop groups) keep the kernel's ECMP width equal to FRR's after `lab fail` and restore.
 LAB_FRR = "! lab only: next hops inline in each kernel route\nno zebra nexthop kernel enable\n!\n"
+AFTER = "service integrated-vtysh-config\n!\n"  # zebra reads it before any route is made
 # Policy-routing tables of a server's NIC ports: NIC i answers from table FIRST_TABLE + i.
 FIRST_TABLE = 100
 
@@ -45,7 +46,7 @@ def build_state(result, scale: Scale, name: str, spec_label: str) -> tuple[LabSt
     for sw in devices.switches.values():
         nodes[sw.name] = Node(sw.name, ns_prefix + hostname(sw.name), sw.role, sw.plane, sw.loopback, sw.asn,
                               {iface(p.name): _port(p) for p in sw.ports})
-        configs[sw.name] = frr_conf(sw, addresses, plan.name) + LAB_FRR
+        configs[sw.name] = frr_conf(sw, addresses, plan.name).replace(AFTER, AFTER + LAB_FRR, 1)
     for host in devices.hosts.values():
         nodes[host.name] = Node(host.name, ns_prefix + hostname(host.name), "host",
                                 ports={iface(p.name): _port(p) for p in host.ports})
