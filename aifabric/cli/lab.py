@@ -39,9 +39,14 @@ def _summary_lines(document: dict) -> list[str]:
     lines = [f"BGP sessions Established: {s['up']}/{s['expected']}",
              f"ECMP width leaf to leaf: min {e['min']}, planned {e['expected']}",
              f"host-to-host reachability: {r['ok']}/{r['tried']}"]
-    lines += [f"  down: {x}" for x in s["down"][:10]] + [f"  short: {x}" for x in e["short"][:10]]
-    lines += [f"  unreachable: {x}" for x in r["failed"][:10]]
+    for label, items in (("down", s["down"]), ("short", e["short"]), ("unreachable", r["failed"])):
+        lines += [f"  {label}: {x}" for x in items[:SHOWN]]
+        if len(items) > SHOWN:
+            lines.append(f"  ... {len(items) - SHOWN} more {label} (--json lists them all)")
     return lines
+
+
+SHOWN = 4  # problems of each kind listed on a terminal
 
 
 def _healthy(document: dict) -> bool:
