@@ -67,8 +67,10 @@ def up(
     catalog: Path | None = CATALOG,
     overrides: dict[str, Any] | None = None,
 ) -> None:
-    """Boot a scaled-down copy of the plan in network namespaces (FRR and lldpd per switch, veth cables) and check
-    it; exit 1 unless every session is up, every leaf has the planned ECMP width and every NIC reaches the others."""
+    """Boot a scaled-down copy of the plan in network namespaces and check it.
+
+    FRR and lldpd run per switch, veth pairs are the cables; exit 1 unless every session is up, every leaf has the
+    planned ECMP width and every NIC reaches the others."""
     from aifabric.cli.planning import plan_from
     from aifabric.lab.check import check
     from aifabric.lab.shape import parse_scale
@@ -91,8 +93,9 @@ def up(
 
 @app.command("check")
 def check_cmd(name: str = NAME, json_out: bool = JSON) -> None:
-    """Report BGP sessions, each leaf's ECMP width to every other leaf's prefixes, and host-to-host reachability;
-    exit 1 on any shortfall."""
+    """Report BGP sessions, leaf-to-leaf ECMP width and host-to-host reachability.
+
+    The ECMP width is each leaf's to every other leaf's prefixes; exit 1 on any shortfall."""
     from aifabric.lab.check import check
 
     document = check(_state(name))
@@ -147,7 +150,9 @@ def lldp(out: Path = typer.Option(..., "--out", "-o", help="Directory for <devic
 
 @app.command("down")
 def down(name: str = NAME) -> None:
-    """Stop every process and delete every namespace of the lab, and its state (idempotent; also after a crash)."""
+    """Stop every process and delete every namespace of the lab, and its state.
+
+    Idempotent, and complete after a crash: namespaces are found by the lab's state and by their prefix."""
     from aifabric.lab.state import check_name
     from aifabric.lab.updown import down as lab_down
 

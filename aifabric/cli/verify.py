@@ -26,8 +26,9 @@ def cabling(
     catalog: Path | None = CATALOG,
     overrides: dict[str, Any] | None = None,
 ) -> None:
-    """Report each cable as correct, miscabled (and where its ends belong), missing or unexpected; exit 1 on any
-    difference."""
+    """Compare LLDP neighbors with the plan's cabling, cable by cable.
+
+    Each cable is correct, miscabled (and where its ends belong), missing or unexpected; exit 1 on any difference."""
     from aifabric.errors import SpecError
     from aifabric.verify.cabling import compare, differences, planned_cables, read_links_csv
 
