@@ -72,6 +72,9 @@ def write_day_one(out: Path, result, configs: bool) -> list[Path]:
         files = write_configs(out, devices, addresses, result.hardware, result.plan.name)
         if files:
             written.append(out / "configs")  # reported once: a folder per switch, its files inside
+        else:
+            sys.stderr.write(f"note: no routing configurations for {result.plan.switch_id}: an InfiniBand fabric is "
+                             "routed by its subnet manager\n")
     return written
 
 
