@@ -19,7 +19,8 @@ SPEC = TOPOLOGIES / "dgx-h100-superpod-4su.yaml"
 def test_out_writes_all_files_that_agree(cli, tmp_path):
     code, _, err = cli("fabric", "plan", SPEC, "--out", tmp_path)
     assert code == 0, err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bom.csv", "graph.graphml", "links.csv", "summary.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["addressing.csv", "bom.csv", "graph.graphml", "links.csv",
+                                                          "summary.json"]
     summary = json.loads((tmp_path / "summary.json").read_text())
     with open(tmp_path / "links.csv") as stream:
         rows = list(csv.DictReader(stream))

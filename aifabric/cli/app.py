@@ -40,6 +40,12 @@ app.add_typer(corridor_cli.app, name="corridor", help="Route and size long-haul 
 app.add_typer(scale_across_cli.app, name="scale-across",
               help="Size the inter-site corridor from a training job; judge RoCE over the distance.")
 app.add_typer(export_cli.app, name="export", help="Export a fabric or corridor to other tools' formats.")
+from aifabric.cli import lab as lab_cli  # noqa: E402 - imports only typer at module level
+from aifabric.cli import verify as verify_cli  # noqa: E402
+
+app.add_typer(lab_cli.app, name="lab", help="Boot a scaled-down copy of a plan in network namespaces (FRR, lldpd) "
+                                            "and check its routing.")
+app.add_typer(verify_cli.app, name="verify", help="Check a built site against its plan (LLDP against links.csv).")
 app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
 app.command("validate", help="Check a fabric, corridor or scale-across spec against its schema and the catalog; "
                              "size nothing.")(validate_cli.validate)

@@ -23,6 +23,8 @@ def plan(
     json_out: bool = JSON,
     out: Path | None = out_option("Directory to write bom.csv, links.csv, summary.json and graph.graphml into."),
     no_graph: bool = typer.Option(False, "--no-graph", help="With --out, skip graph.graphml."),
+    configs: bool = typer.Option(False, "--configs", help="With --out, also write every switch's day-one "
+                                 "configuration: configs/<switch>/frr.conf, nvue.yaml, config_db.json."),
     catalog: Path | None = CATALOG,
     prices: Path | None = typer.Option(None, "--prices", help="Price book CSV (e.g. topologies/prices-indicative.csv)"
                                        ": adds cost per BOM line and a cost_usd block."),
@@ -45,6 +47,7 @@ def plan(
         with progress_bar(enabled=not json_out) as progress:
             written = write_outputs(out, result, graph=not no_graph,
                                     progress=lambda name: progress_callback(progress, f"writing {name}"))
+            written += write_day_one(out, result, configs)
     if json_out:
         print_json(document)  # --json: the document and nothing else
         return
@@ -53,6 +56,26 @@ def plan(
     render_plan(stdout_console(), result, document)
     if out is not None:
         report_written(written)
+
+
+def write_day_one(out: Path, result, configs: bool) -> list[Path]:
+    """Write addressing.csv and, when asked, every switch's configuration; return the paths written."""
+    from aifabric.configs.addressing import address_plan
+    from aifabric.configs.files import write_addressing, write_configs
+
+    addresses = address_plan(result.plan, result.spec.addressing)
+    written = [write_addressing(out / "addressing.csv", result, addresses)]
+    if configs:
+        from aifabric.configs.devices import fabric_devices
+
+        devices = fabric_devices(result.links, result.hardware, addresses)
+        files = write_configs(out, devices, addresses, result.hardware, result.plan.name)
+        if files:
+            written.append(out / "configs")  # reported once: a folder per switch, its files inside
+        else:
+            sys.stderr.write(f"note: no routing configurations for {result.plan.switch_id}: an InfiniBand fabric is "
+                             "routed by its subnet manager\n")
+    return written
 
 
 def _size(n_bytes: int) -> str:

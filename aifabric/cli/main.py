@@ -34,7 +34,9 @@ def run(argv: list[str] | None = None) -> None:
         if not _lean_done:
             from aifabric.cli.app import app
 
-            app(args=args, standalone_mode=False)
+            code = app(args=args, standalone_mode=False)
+            if isinstance(code, int) and code != 0:
+                sys.exit(code)  # a command's typer.Exit(n): click returns it when not standalone
     except AifabricError as exc:
         sys.stderr.write(f"error: {exc.message}\n" if "\n" not in exc.message else _many(exc.message))
         sys.exit(2)

@@ -16,10 +16,13 @@ def require_size(spec: Path | None, overrides: dict[str, Any]) -> None:
 
 def plan_from(spec: Path | None, overrides: dict[str, Any], catalog: Path | None, prices: Path | None = None):
     """Return the FabricResult of a spec file and/or spec flags (SpecError when neither gives a size)."""
+    from aifabric.configs.attach import attach_addressing
     from aifabric.fabric.plan import plan_fabric
 
     require_size(spec, overrides)
-    return plan_fabric(spec, overrides, catalog, prices)
+    result = plan_fabric(spec, overrides, catalog, prices)
+    attach_addressing(result, spec, overrides)
+    return result
 
 
 def export_simai(spec: Path | None, overrides: dict[str, Any], catalog: Path | None, output: Path) -> Path:

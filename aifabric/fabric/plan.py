@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ class FabricResult:
     counts: PartCounts
     latencies: list[PathLatency]
     prices: Any = None  # a PriceBook (aifabric.fabric.prices) when the plan is to be costed
+    # Blocks that packages above the fabric core add to the plan's document (e.g. `addressing`, by configs/).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def bom(self) -> list:
         """Return the BOM lines (BomLine), from the parts already counted."""
@@ -65,6 +67,7 @@ class FabricResult:
             from aifabric.fabric.latency import latency_budget
 
             document["latency_budget"] = latency_budget(self.latencies, self.spec.latency_budget_ns)
+        document.update(self.extra)
         return document
 
 

@@ -62,6 +62,42 @@ class LatencyOverrides(BaseModel):
     fiber_ns_per_m: float | None = Field(default=None, gt=0)
 
 
+class Addressing(BaseModel):
+    """Address and ASN pools of the fabric's day-one configuration (every field has a default that fits a
+    10M-GPU plan's loopbacks and NICs)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    # One /32 loopback per switch (router id and BGP next hop for host routes).
+    loopbacks: str = "10.0.0.0/12"
+    # Switch-to-switch links: unnumbered eBGP over IPv6 link-local addresses (RFC 5549), or a /31 per link.
+    p2p: Literal["unnumbered", "ipv4-31"] = "unnumbered"
+    p2p_pool: str = "10.64.0.0/10"
+    # NIC-to-leaf links: a /31 per NIC port, each rail of each plane in one contiguous block.
+    nics: str = "10.128.0.0/9"
+    # 4-byte private ASNs (RFC 6996): the first for the cores, then one per pod's spines, then one per leaf.
+    asn_first: int = Field(default=4_200_000_000, ge=1, le=4_294_967_294, strict=True)
+    asn_last: int = Field(default=4_294_967_294, ge=1, le=4_294_967_294, strict=True)
+    # RoCE QoS of the Spectrum switches' NVUE configuration (Cumulus Linux `nv set qos roce mode`).
+    roce: Literal["lossless", "lossy"] = "lossless"
+
+    @field_validator("loopbacks", "p2p_pool", "nics")
+    @classmethod
+    def _network(cls, value: str) -> str:
+        import ipaddress
+
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError:
+            raise ValueError(f"'{value}' is not an IPv4 network with its host bits zero (e.g. 10.0.0.0/16)") from None
+        return str(network)
+
+    @model_validator(mode="after")
+    def _asn_range(self):
+        if self.asn_last < self.asn_first:
+            raise ValueError(f"asn_last {self.asn_last} is below asn_first {self.asn_first}")
+        return self
+
+
 class FabricSpec(BaseModel):
     """A rail-optimized Clos GPU fabric to size and build."""
 
@@ -90,6 +126,7 @@ class FabricSpec(BaseModel):
     media: dict[str, str] = Field(default_factory=dict)
     latency_budget_ns: float | None = Field(default=None, gt=0)
     latency: LatencyOverrides = Field(default_factory=LatencyOverrides)
+    addressing: Addressing = Field(default_factory=Addressing)
 
     @field_validator("oversubscription", "spine_oversubscription", mode="before")
     @classmethod
