@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint fuzz clean venv readme readme-check
+.PHONY: demo test bench lint fuzz clean venv readme readme-check contracts
 
 venv: $(STAMP)
 
@@ -74,3 +74,7 @@ readme: $(STAMP)
 
 readme-check: $(STAMP)
 	$(BIN)/python scripts/readme_samples.py --check
+
+# docs/contracts.md is generated from the --json schemas (aifabric/schemas/*.json); tests/test_schemas.py checks it.
+contracts: $(STAMP)
+	$(BIN)/python scripts/schemas.py --docs

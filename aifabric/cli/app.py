@@ -9,6 +9,7 @@ from aifabric.cli import corridor as corridor_cli
 from aifabric.cli import export as export_cli
 from aifabric.cli import fabric as fabric_cli
 from aifabric.cli import scale_across as scale_across_cli
+from aifabric.cli import schema as schema_cli
 from aifabric.cli import validate as validate_cli
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
@@ -43,3 +44,5 @@ app.add_typer(export_cli.app, name="export", help="Export a fabric or corridor t
 app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
 app.command("validate", help="Check a fabric, corridor or scale-across spec against its schema and the catalog; "
                              "size nothing.")(validate_cli.validate)
+app.command("schema", help="Print the JSON Schema of a --json document (fabric-plan, corridor-plan, ...); "
+                           "none lists them.")(schema_cli.schema)
