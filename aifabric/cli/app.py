@@ -8,11 +8,14 @@ from aifabric.cli import catalog as catalog_cli
 from aifabric.cli import corridor as corridor_cli
 from aifabric.cli import export as export_cli
 from aifabric.cli import fabric as fabric_cli
+from aifabric.cli import help_style
 from aifabric.cli import scale_across as scale_across_cli
 from aifabric.cli import schema as schema_cli
 from aifabric.cli import validate as validate_cli
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+help_style.apply()
 
 app = typer.Typer(
     name="aifabric",
