@@ -60,13 +60,16 @@ def print_table(console, table, droppable: Sequence[str] = ()) -> None:
     _drop(table, list(reversed(list(droppable))), console.width, widest, text, dropped)
     _narrow_headers(table, widest, console.width, header_words=False)
     # Still too wide: rather than break an id, leave out more columns (never the first), last first.
-    _drop(table, [str(c.header) for c in reversed(table.columns[1:])], console.width, widest, text, dropped)
-    if _least_width(table) <= console.width:
+    _drop(table, [str(c.header) for c in reversed(table.columns[1:])], console.width, widest, text, dropped,
+          word_floor=ID_ONLY_WORD_FLOOR)
+    word_floor = TEXT_MIN_WIDTH if _least_width(table) <= console.width else ID_ONLY_WORD_FLOOR
+    if _least_width(table, word_floor) <= console.width:
         # Rich squeezes a flexible column to nothing when fixed ones take the width: keep a readable minimum.
+        text = {key: (column, _text_floor(column, word_floor)) for key, (column, _) in text.items()}
         for column, least in text.values():
             column.min_width = least
         if _natural_width(table) > console.width:
-            _share_width(table, text, console.width)
+            _share_width(table, text, console.width, word_floor)
     _wrap_headers(table)
     console.print(table)
     if dropped:
@@ -75,10 +78,11 @@ def print_table(console, table, droppable: Sequence[str] = ()) -> None:
                       "(a wider terminal or --json shows them)[/dim]")
 
 
-def _drop(table, names: list[str], width: int, widest: dict, text: dict, dropped: list[str]) -> None:
+def _drop(table, names: list[str], width: int, widest: dict, text: dict, dropped: list[str],
+          word_floor: int = 0) -> None:
     """Remove the named columns, in order, until the table fits the width; record each name in `dropped`."""
     for name in names:
-        if _least_width(table) <= width:
+        if _least_width(table, word_floor or TEXT_MIN_WIDTH) <= width:
             return
         column = next((c for c in table.columns if str(c.header) == name), None)
         if column is not None and column is not table.columns[0]:
@@ -97,14 +101,14 @@ def _longest_header_word(column) -> int:
     return max((len(w) for w in _header_words(column.header)), default=1)
 
 
-def _text_floor(column) -> int:
+def _text_floor(column, word_floor: int = 0) -> int:
     """Return the narrowest width a text column folds to: its longest id (a one-word cell) whole, other words to
-    TEXT_MIN_WIDTH, its header's longest word."""
+    word_floor (TEXT_MIN_WIDTH), its header's longest word too."""
+    word_floor = word_floor or TEXT_MIN_WIDTH
     ids = [len(str(cell).strip()) for cell in column._cells
            if str(cell).strip() and len(str(cell).split()) == 1 and len(str(cell).strip()) <= ID_MAX_WIDTH]
     words = [len(w) for cell in column._cells for w in str(cell).split()] or [1]
-    return max(max(ids, default=1), min(max(words), TEXT_MIN_WIDTH), min(_longest_header_word(column),
-                                                                         TEXT_MIN_WIDTH))
+    return max(max(ids, default=1), min(max(words), word_floor), min(_longest_header_word(column), word_floor))
 
 
 def _wrap_headers(table) -> None:
@@ -144,6 +148,7 @@ def _narrow_headers(table, widest: dict, width: int, header_words: bool) -> None
 HEADER_MIN_WIDTH = 5  # a numeric column's header folds to no less than this once columns are dropped
 TEXT_MIN_WIDTH = 8  # a text column folds to no less than this, so a word stays readable
 ID_MAX_WIDTH = 24  # a one-word cell up to this long is an id and is never broken
+ID_ONLY_WORD_FLOOR = 4  # before leaving a column out, other words may fold to this (ids stay whole)
 
 
 def _natural(column) -> int:
@@ -158,14 +163,14 @@ def _natural_width(table) -> int:
     return sum(_natural(c) + 2 for c in table.columns) + len(table.columns) + 1
 
 
-def _share_width(table, text: dict, width: int) -> None:
+def _share_width(table, text: dict, width: int, word_floor: int = 0) -> None:
     """Fix each text column's width: its floor, plus the spare width shared a character at a time to the column
     furthest from its natural width, so the table is exactly as wide as the terminal allows (rich, left alone,
     crops a table whose columns' longest words overfill it)."""
     columns = [(column, least) for column, least in text.values()]
     for column, least in columns:
         column.width = least
-    spare = width - _least_width(table)
+    spare = width - _least_width(table, word_floor)
     while spare > 0:
         wants = [(_natural_unfixed(column) - column.width, n, column) for n, (column, _) in enumerate(columns)
                  if _natural_unfixed(column) > column.width]
@@ -180,14 +185,15 @@ def _natural_unfixed(column) -> int:
     return max(lines)
 
 
-def _least_width(table) -> int:
-    """Return the narrowest width the table can take without cutting a number or an id (padding, borders too)."""
+def _least_width(table, word_floor: int = 0) -> int:
+    """Return the narrowest width the table can take without cutting a number or an id (padding, borders too),
+    other words folded to word_floor (TEXT_MIN_WIDTH)."""
     inner = 0
     for column in table.columns:
         if column.width is not None:
             inner += column.width + 2
             continue
-        inner += _text_floor(column) + 2
+        inner += _text_floor(column, word_floor) + 2
     return inner + len(table.columns) + 1
 
 
