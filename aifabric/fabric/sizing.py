@@ -535,7 +535,9 @@ def _three_tier_rail_groups(sus: int, leaf_uplinks: int, rails: int, radix_up: i
         # reaches it like any other pod.
         shapes.append(PodShape(last * rails, shape.spines, shape.links_per_leaf_spine,
                                last * shape.links_per_leaf_spine, shape.spine_uplinks, rails))
-        notes.append(f"last pod holds {last} of {per_rail} SUs; it is built with its full spines and uplinks")
+        # Rack-scale only: the group of trays one leaf takes is a "leaf group" (NVIDIA's GB200 SU is 8 racks).
+        notes.append(f"last pod holds {last} of {per_rail} leaf groups; it is built with its full spines and "
+                     "uplinks")
     if len(shapes) < 2:
         return None
     groups = full.spines
@@ -589,8 +591,9 @@ def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores
                      f"0-{rails_per_leaf - 1} of every server): {rails // rails_per_leaf} leaves per plane instead "
                      f"of {rails}")
     if res.servers % down:
+        unit, members = ("leaf group", "compute trays") if res.server.rack_scale else ("SU", "servers")
         notes.append(
-            f"last SU holds {res.servers % down} of {down} servers; it is built with its full leaves and uplinks"
+            f"last {unit} holds {res.servers % down} of {down} {members}; it is built with its full leaves and uplinks"
         )
     return Plan(
         name=spec.name, server_id=res.server.id, nic_id=res.nic_id, switch_id=res.switch.id,
