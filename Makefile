@@ -30,7 +30,7 @@ CORRIDORS   := $(basename $(notdir $(wildcard corridors/*.yaml)))
 SCALE       := $(basename $(notdir $(wildcard scale-across/*.yaml)))
 
 demo: $(STAMP)
-	@echo "make demo: plans $(words $(FABRICS) $(CORRIDORS) $(SCALE)) shipped examples into build/ (about 3-4 minutes, most of it checking README.md's samples, and 220 MB;"
+	@echo "make demo: plans $(words $(FABRICS) $(CORRIDORS) $(SCALE)) shipped examples into build/ (about 1 minute of CPU, 4-6 minutes on a busy 2-core machine, and 320 MB;"
 	@echo "the two largest fabrics are in make demo-big: about 30 s and 950 MB more)"
 	$(BIN)/aifabric catalog switches
 	@set -e; for name in $(FABRICS); do \
