@@ -4,6 +4,8 @@ compatible, every run within reach and loss budget, BOM module counts = what the
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -239,7 +241,8 @@ def test_sn5600_radix_at_100g_is_its_256_logical_ports(hardware):
      ["connectx-7 has no 2-port 200G", "planes: 1"]),
     ({"server": "dgx-b300", "switch": "sn5600", "planes": 1, "port_gbps": 800},
      ["connectx-8 has no single-port 800GbE mode", "planes: 2 with port_gbps: 400", "InfiniBand switch"]),
-    ({"switch": "q3400"}, ["bluefield-3-b3140h runs only ethernet", "q3400"]),
+    ({"switch": "q3400", "nic": "bluefield-3-b3140h"}, ["bluefield-3-b3140h runs only ethernet", "q3400",
+                                                         "NICs with 1 x 400G InfiniBand: connectx-7 (in dgx-h100"]),
     ({"server": "dgx-b300", "gpus_per_server": 7, "switch": "sn5600", "planes": 2, "port_gbps": 400},
      ["gpus_per_server 7", "holds 8 GPUs"]),
 ])
@@ -430,7 +433,7 @@ def test_plan_json_carries_parts_and_ports(cli):
 def test_validate_applies_the_port_mode_rules(cli, tmp_path):
     """validate runs the rules that need no sizing: an Ethernet-only NIC on an InfiniBand switch is refused."""
     spec = tmp_path / "ib.yaml"
-    spec.write_text("gpus: 2048\nswitch: q3400\n")
+    spec.write_text("gpus: 2048\nswitch: q3400\nnic: bluefield-3-b3140h\n")
     code, _, err = cli("validate", spec)
     assert code == 2 and err.count("\n") == 1 and "runs only ethernet" in err
     code, out, _ = cli("validate", TOPOLOGIES / "b300-twin-plane.yaml")
@@ -691,3 +694,24 @@ def test_structured_reach_is_the_longest_orderable_trunk_within_the_loss_budget(
     assert compat.structured_loss_db(option, 8000) <= compat.channel_budget_db(option) == 6.3
     assert compat.structured_loss_db(option, 10000) > 6.3
     check_invariants(result)
+
+
+def test_with_no_nic_given_the_servers_nic_for_the_switchs_protocol_is_chosen_and_said(cli):
+    """hgx-h100's default BlueField-3 is Ethernet-only: on an InfiniBand qm9700 its ConnectX-7 option is taken,
+    and the plan says so under its table (and in --json notes)."""
+    code, out, err = cli("fabric", "plan", "--gpus", "1024", "--server", "hgx-h100", "--switch", "qm9700", "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["nic_model"] == "connectx-7"
+    assert ("NIC connectx-7 chosen for qm9700's InfiniBand: hgx-h100's default bluefield-3-b3140h runs only "
+            "Ethernet (--nic sets it)") in document["notes"]
+    code, out, _ = cli("fabric", "plan", "--gpus", "1024", "--server", "hgx-h100", "--switch", "sn5600", "--json")
+    assert json.loads(out)["nic_model"] == "bluefield-3-b3140h"
+    assert not any("chosen" in n for n in json.loads(out)["notes"])
+
+
+def test_a_nic_mode_mismatch_lists_the_catalog_nics_and_servers_that_have_the_mode(cli):
+    code, _, err = cli("fabric", "plan", "--gpus", "1024", "--server", "hgx-h100", "--nic", "bluefield-3-b3140h",
+                       "--nic-gbps", "800", "--switch", "sn5600")
+    assert code == 2
+    assert err.rstrip().endswith("; catalog NICs with 1 x 800G Ethernet: connectx-9 (in dgx-rubin-nvl8)")

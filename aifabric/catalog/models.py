@@ -247,6 +247,9 @@ class Server(_Part):
     name: str
     gpus: int = Field(gt=0)
     nic: str
+    # Other backend NICs the system is offered with (an InfiniBand fabric takes a VPI card where the default NIC is
+    # Ethernet-only): with no NIC given, the first whose protocol is the switch's is chosen.
+    nic_options: list[str] = Field(default_factory=list)
     # The GPU model (a `gpus` catalog id): its peak FLOP/s size training step times.
     gpu: str | None = None
     nic_cage_form: str | None = None
@@ -568,6 +571,9 @@ def _validated_hardware(user_dir: str | Path | None) -> Hardware:
     for server in hardware.servers.values():
         if server.nic not in hardware.nics:
             raise dangling("servers", server.id, "nic", "nic", server.nic, hardware.nics)
+        for option in server.nic_options:
+            if option not in hardware.nics:
+                raise dangling("servers", server.id, "nic_options", "nic", option, hardware.nics)
         if server.gpu is not None and server.gpu not in hardware.gpus:
             raise dangling("servers", server.id, "gpu", "gpu", server.gpu, hardware.gpus)
         for option in server.nic_options:

@@ -8,10 +8,14 @@ from aifabric.cli import catalog as catalog_cli
 from aifabric.cli import corridor as corridor_cli
 from aifabric.cli import export as export_cli
 from aifabric.cli import fabric as fabric_cli
+from aifabric.cli import help_style
 from aifabric.cli import scale_across as scale_across_cli
+from aifabric.cli import schema as schema_cli
 from aifabric.cli import validate as validate_cli
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+help_style.apply()
 
 app = typer.Typer(
     name="aifabric",
@@ -49,3 +53,5 @@ app.add_typer(verify_cli.app, name="verify", help="Check a built site against it
 app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
 app.command("validate", help="Check a fabric, corridor or scale-across spec against its schema and the catalog; "
                              "size nothing.")(validate_cli.validate)
+app.command("schema", help="Print the JSON Schema of a --json document (fabric-plan, corridor-plan, ...); "
+                           "none lists them.")(schema_cli.schema)

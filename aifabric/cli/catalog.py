@@ -66,11 +66,22 @@ def catalog(
             table.add_column(col, overflow="fold")
         for entry in items.values():
             data = entry.model_dump()
-            table.add_row(*(_cell(data.get(col)) for col in columns))
+            table.add_row(*(_PRINTED.get(col, _cell)(data.get(col)) for col in columns))
         print_table(console, table)
         console.print(f"sources ({k}):", highlight=False)
         for entry in items.values():
             console.print(f"  {entry.id}: {_cell(entry.model_dump().get('source'))}", highlight=False, markup=False)
+
+
+def _port_modes(modes) -> str:
+    """Return '1×400G Eth · 2×200G Eth · 1×400G IB': each way the NIC's ports run, as a datasheet lists them."""
+    if not modes:
+        return "-"
+    return " · ".join(f"{m['ports']}×{m['gbps']}G {'IB' if m['protocol'] == 'infiniband' else 'Eth'}"
+                      for m in modes)
+
+
+_PRINTED = {"port_modes": _port_modes}  # structured fields printed as a person reads them
 
 
 def _cell(value) -> str:

@@ -18,18 +18,17 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
     head.add_column(style="bold")
     head.add_column()
     rows = [
-        ("GPUs / servers",
-         f"{count(d['gpus'], 'GPU')} on {d['servers']:,} {d['server_model']} ({count(d['gpus_per_server'], 'rail')})"
-         + (f"; {d['gpus_requested']:,} requested, rounded up to whole racks" if "gpus_requested" in d else "")),
+        ("GPUs / servers", _gpus_on(d)),
         ("NIC", f"{d['nic_model']} {d['nic_gbps']}G, {count(d['planes'], 'plane')} of {d['port_gbps']}G"),
         ("Switch", f"{d['switch_model']}: radix {plan.radix_down} at {d['port_gbps']}G"
                    + (f", {plan.radix_up} at {d['uplink_gbps']}G" if d['uplink_gbps'] != d['port_gbps'] else "")),
-        ("Tiers", f"{d['tiers']} ({count(d['sus'], 'SU')} of {count(d['servers_per_su'], 'server')}"
+        ("Tiers", f"{d['tiers']} ({_units(d)}"
                   + (f", {count(d['pods'], 'pod')} of {count(d['leaves_per_pod'], 'leaf', 'leaves')}"
                      if d['tiers'] == 3 else "")
                   + (f", {d['rails_per_leaf']} rails per leaf" if d['rails_per_leaf'] > 1 else "") + ")"),
         ("Oversubscription", f"{d['oversubscription']:g}:1 at the leaf ({d['servers_per_su']} down, "
-                             f"{d['leaf_uplinks']} up)"),
+                             f"{d['leaf_uplinks']} up)" if d['tiers'] > 1 else
+                             "none: one tier, every NIC port on its rail's leaf, no uplinks"),
         ("Bisection", f"{d['bisection_tbps']:,.1f} Tb/s"),
         ("Switches vs lower bound", f"{d['switches']['total']:,} vs {d['lower_bound_switches']:,.1f} "
                                     f"((2t-1)N/k) = {d['lower_bound_ratio']:.4f}"),
@@ -53,9 +52,11 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
     if "site" in d:
         s = d["site"]
         limit = f" (limit {s['max_site_mw']:,.1f} MW)" if "max_site_mw" in s else ""
-        rows.append(("Site", f"{s['facility_mw']:,.1f} MW facility{limit} = {s['it_mw']:,.1f} MW IT x PUE "
-                             f"{s['pue']:g} (compute {s['compute_mw']:,.1f}, network {s['network_mw']:,.3f}: the "
-                             f"Power (network) row)"))
+        # Below 1 MW the site is counted in kW: "0.0 MW" says nothing of an 8-GPU cluster's 12 kW.
+        scale, unit = (1, "MW") if s["facility_mw"] >= 1 else (1000, "kW")
+        rows.append(("Site", f"{s['facility_mw'] * scale:,.1f} {unit} facility{limit} = {s['it_mw'] * scale:,.1f} "
+                             f"{unit} IT x PUE {s['pue']:g} (compute {s['compute_mw'] * scale:,.1f}, network "
+                             f"{s['network_mw'] * scale:,.3f}: the Power (network) row)"))
         rows.append(("Campus", f"{count(s['racks'], 'rack')} ({s['compute_racks']:,} compute, "
                                f"{s['network_racks']:,} network) in {count(s['rows'], 'row')}, "
                                f"{count(s['halls'], 'hall')}, {count(s['buildings'], 'building')}"))
@@ -123,6 +124,30 @@ def _render_bom(console, lines) -> None:
         table.add_row(line.category, line.order_code, line.vendor, "yes" if line.verified else "no",
                       f"{line.quantity:,}", f"{line.spares:,}", lead)
     print_table(console, table)
+
+
+def _gpus_on(d: dict[str, Any]) -> str:
+    """Return '100,000 GPUs on 12,500 hgx-h100 (8 rails)', or for a rack-scale system '72 GPUs on 18 compute
+    trays of gb200-nvl72 in 1 rack (4 rails)': its catalog entry is a tray, and a rack holds many."""
+    from aifabric.cli.render import count
+
+    rails = count(d["gpus_per_server"], "rail")
+    racks = d.get("scale_up", {}).get("racks") if d.get("scale_up", {}).get("domain_gpus") else None
+    requested = f"; {d['gpus_requested']:,} requested, rounded up to whole racks" if "gpus_requested" in d else ""
+    if racks:
+        return (f"{count(d['gpus'], 'GPU')} on {count(d['servers'], 'compute tray')} of {d['server_model']} in "
+                f"{count(racks, 'rack')} ({rails}){requested}")
+    return f"{count(d['gpus'], 'GPU')} on {d['servers']:,} {d['server_model']} ({rails}){requested}"
+
+
+def _units(d: dict[str, Any]) -> str:
+    """Return '196 SUs of 64 servers'; for a rack-scale system '128 leaf groups of 18 trays', since NVIDIA's
+    scalable unit of rack-scale systems is a group of racks (8 GB200 NVL72 racks), not the trays one leaf takes."""
+    from aifabric.cli.render import count
+
+    if d.get("scale_up", {}).get("domain_gpus"):
+        return f"{count(d['sus'], 'leaf group')} of {count(d['servers_per_su'], 'tray')}"
+    return f"{count(d['sus'], 'SU')} of {count(d['servers_per_su'], 'server')}"
 
 
 def _ns(value) -> str:

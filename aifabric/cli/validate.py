@@ -16,6 +16,10 @@ def validate(
     from aifabric.spec.loader import load_yaml
 
     data, _ = load_yaml(spec)
+    from aifabric.spec.kind import check_kind, detect
+
+    if detect(data) in ("geojson", "gnpy-topology"):
+        check_kind(spec, data, "any")
     if isinstance(data, dict) and ("job" in data or "sites" in data):
         from aifabric.scale_across.plan import ring_order
         from aifabric.scale_across.spec import load_scale_across_spec

@@ -12,7 +12,8 @@ import math
 from pathlib import Path
 
 from aifabric.corridor.availability import nines
-from aifabric.corridor.plan import CorridorPlan, PathPlan
+from aifabric.corridor.geo import corridor_kml, path_coords
+from aifabric.corridor.plan import CorridorPlan
 
 RFP_HEADER = [
     "demand_id",
@@ -295,16 +296,6 @@ def sites_csv(plan: CorridorPlan) -> str:
                 ]
             )
     return _csv(SITE_HEADER, rows)
-
-
-def path_coords(plan: CorridorPlan, path: PathPlan) -> list[tuple[float, float]]:
-    """Return the (lon, lat) polyline of a path, each segment's geometry in the direction travelled."""
-    coords: list[tuple[float, float]] = []
-    for here, seg_id in zip(path.route.sites, path.route.segments, strict=False):
-        seg = plan.network.segments[seg_id]
-        points = list(seg.coords) if here == seg.a else list(reversed(seg.coords))
-        coords.extend(points if not coords else points[1:])
-    return coords
 
 
 def routes_geojson(plan: CorridorPlan) -> str:
@@ -851,8 +842,6 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 def routes_kmz(plan: CorridorPlan) -> bytes:
     """Return routes.kmz: the corridor KML (paths by role, sites, ILA huts) zipped as doc.kml (KMZ)."""
     import zipfile
-
-    from aifabric.export.geo import corridor_kml
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

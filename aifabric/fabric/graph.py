@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import networkx as nx
 
-from aifabric.export.fabric_rows import device_rows, link_rows, naming_for
 from aifabric.fabric.guards import check_graph
 from aifabric.fabric.links import FabricLinks
+from aifabric.fabric.rows import device_rows, link_rows, naming_for
 
 
 def build_graph(links: FabricLinks, hardware, progress: Callable[[int, int], None] | None = None) -> nx.MultiGraph:

@@ -187,13 +187,14 @@ class Resolved:
     scale_up_domain: int = 0
     trays_per_rack: int = 0
     gpus_requested: int = 0
+    nic_note: str = ""  # why the NIC is not the server's default, said under the plan's table
 
 
 def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
     """Return the spec's hardware and speeds, defaults from the catalog, checked against what the switch offers."""
     server = hardware.server(spec.server)
     switch = hardware.switch(spec.switch)
-    nic = hardware.nic(spec.nic or server.nic)
+    nic, nic_note = _nic_for(spec, server, switch, hardware)
     gpus_per_server = spec.gpus_per_server or server.gpus
     servers = spec.servers if spec.servers is not None else math.ceil(spec.gpus / gpus_per_server)
     nic_gbps = spec.nic_gbps or nic.rate_gbps
@@ -228,9 +229,13 @@ def resolve(spec: FabricSpec, hardware: Hardware) -> Resolved:
 
     if spec.gpus_per_server is not None:
         compat.check_server(server, gpus_per_server)
-    compat.nic_mode(nic, switch, port_gbps, spec.planes)
+    try:
+        compat.nic_mode(nic, switch, port_gbps, spec.planes)
+    except DesignError as exc:
+        raise DesignError(exc.message + _who_has(hardware, switch.family, spec.planes, port_gbps),
+                          field=exc.field) from None
     return Resolved(server, switch, nic.id, gpus_per_server, servers, nic_gbps, port_gbps, uplink_gbps, domain,
-                    trays_per_rack, requested)
+                    trays_per_rack, requested, nic_note)
 
 
 def _check_nic_fits(server: Server, nic) -> None:
@@ -240,6 +245,38 @@ def _check_nic_fits(server: Server, nic) -> None:
             f"{server.id} ships with its NICs built in ({', '.join(server.nic_options)}), so {nic.id} cannot be "
             f"ordered for it; use nic: {server.nic_options[0]}, or an HGX server that takes add-in NICs",
             field="nic")
+
+
+
+def _nic_for(spec: FabricSpec, server: Server, switch: Switch, hardware: Hardware):
+    """Return (NIC, note): the spec's NIC, else the server's default, else, when the default cannot speak the
+    switch's protocol, the first of the server's other NICs that can (and a note saying so)."""
+    if spec.nic:
+        return hardware.nic(spec.nic), ""
+    default = hardware.nic(server.nic)
+    if any(m.protocol == switch.family for m in default.port_modes):
+        return default, ""
+    for option in server.nic_options:
+        nic = hardware.nic(option)
+        if any(m.protocol == switch.family for m in nic.port_modes):
+            return nic, (f"NIC {nic.id} chosen for {switch.id}'s {_PROTOCOL[switch.family]}: {server.id}'s default "
+                         f"{default.id} runs only {_PROTOCOL[default.port_modes[0].protocol]} (--nic sets it)")
+    return default, ""
+
+
+_PROTOCOL = {"ethernet": "Ethernet", "infiniband": "InfiniBand"}
+
+
+def _who_has(hardware: Hardware, protocol: str, planes: int, port_gbps: int) -> str:
+    """Return '; catalog NICs with 1 x 400G InfiniBand: connectx-7 (in dgx-h100, ...)', or '' when none has it."""
+    nics = [n for n in hardware.nics.values()
+            if any(m.protocol == protocol and m.ports == planes and m.gbps == port_gbps for m in n.port_modes)]
+    if not nics:
+        return ""
+    ids = {n.id for n in nics}
+    servers = sorted(s.id for s in hardware.servers.values() if s.nic in ids or ids & set(s.nic_options))
+    return (f"; catalog NICs with {planes} x {port_gbps}G {_PROTOCOL[protocol]}: {', '.join(sorted(ids))}"
+            + (f" (in {', '.join(servers)})" if servers else ""))
 
 
 def _scale_up(spec: FabricSpec, server: Server, gpus_per_server: int) -> tuple[int, int]:
@@ -518,7 +555,9 @@ def _three_tier_rail_groups(sus: int, leaf_uplinks: int, rails: int, radix_up: i
         # reaches it like any other pod.
         shapes.append(PodShape(last * rails, shape.spines, shape.links_per_leaf_spine,
                                last * shape.links_per_leaf_spine, shape.spine_uplinks, rails))
-        notes.append(f"last pod holds {last} of {per_rail} SUs; it is built with its full spines and uplinks")
+        # Rack-scale only: the group of trays one leaf takes is a "leaf group" (NVIDIA's GB200 SU is 8 racks).
+        notes.append(f"last pod holds {last} of {per_rail} leaf groups; it is built with its full spines and "
+                     "uplinks")
     if len(shapes) < 2:
         return None
     groups = full.spines
@@ -559,6 +598,8 @@ def _one_tier(spec: FabricSpec, res: Resolved, radix_down: int, radix_up: int) -
 def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores, per_pair, radix_down,
           radix_up, notes, rails_per_leaf: int = 1, core_groups: int = 0) -> Plan:
     notes = list(notes)
+    if res.nic_note:
+        notes.append(res.nic_note)
     if res.trays_per_rack and res.gpus_requested != res.servers * res.gpus_per_server:
         racks = res.servers // res.trays_per_rack
         notes.append(f"{res.gpus_requested:,} GPUs rounded up to {racks:,} whole {res.server.id} racks "
@@ -575,8 +616,9 @@ def _plan(spec, res, tiers, down, up, sus, leaves, leaves_per_pod, shapes, cores
                      f"0-{rails_per_leaf - 1} of every server): {rails // rails_per_leaf} leaves per plane instead "
                      f"of {rails}")
     if res.servers % down:
+        unit, members = ("leaf group", "compute trays") if res.server.rack_scale else ("SU", "servers")
         notes.append(
-            f"last SU holds {res.servers % down} of {down} servers; it is built with its full leaves and uplinks"
+            f"last {unit} holds {res.servers % down} of {down} {members}; it is built with its full leaves and uplinks"
         )
     return Plan(
         name=spec.name, server_id=res.server.id, nic_id=res.nic_id, switch_id=res.switch.id,

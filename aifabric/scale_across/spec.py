@@ -190,9 +190,11 @@ def load_scale_across_spec(path: str | Path, overrides: dict[str, Any] | None = 
     """Return (validated spec, line map); `overrides` maps dotted fields (job.split) to values set before
     validation (the --vary comparisons)."""
     from aifabric.errors import SpecError
+    from aifabric.spec.kind import check_kind
     from aifabric.spec.loader import load_yaml, validate
 
     data, lines = load_yaml(path)
+    check_kind(path, data, "scale-across")
     if isinstance(data, dict) and overrides:
         data = _with_overrides(data, overrides)
     if data is not None and not isinstance(data, dict):

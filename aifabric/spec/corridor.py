@@ -278,9 +278,11 @@ class CorridorSpec(BaseModel):
 
 def load_corridor_spec(path: str | Path) -> CorridorSpec:
     """Return the validated corridor spec, or raise SpecError/SpecErrors naming file, line and field."""
+    from aifabric.spec.kind import check_kind
     from aifabric.spec.loader import load_yaml, validate
 
     data, lines = load_yaml(path)
+    check_kind(path, data, "corridor")
     spec = validate(CorridorSpec, data, lines, str(path))
     if not spec.network.strip():
         raise SpecError(
@@ -305,7 +307,9 @@ def network_path(spec_path: str | Path, spec: CorridorSpec, lines: dict | None =
 
 def load_corridor_spec_with_lines(path: str | Path) -> tuple[CorridorSpec, dict]:
     """Return (validated spec, {field path: line}) so later checks can name the line of a demand's field."""
+    from aifabric.spec.kind import check_kind
     from aifabric.spec.loader import load_yaml, validate
 
     data, lines = load_yaml(path)
+    check_kind(path, data, "corridor")
     return validate(CorridorSpec, data, lines, str(path)), lines

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from aifabric.errors import SpecError, SpecErrors
 from aifabric.spec.flags import FLAG_NAMES, expand
+from aifabric.spec.kind import check_kind
 from aifabric.spec.loader import LineMap, load_yaml, validate
 from aifabric.spec.plain import construct
 
@@ -178,6 +179,7 @@ def load_fabric_spec_with_lines(
             raise SpecError(file, None, "file is empty; expected a mapping of fields (gpus, switch, ...)")
         if not isinstance(data, dict):
             raise SpecError(file, None, f"top level must be a mapping of fields, got {type(data).__name__}", line=1)
+        check_kind(file, data, "fabric")
     merged = dict(data)
     if "gpus" in overrides:
         merged.pop("servers", None)

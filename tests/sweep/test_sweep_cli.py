@@ -22,8 +22,10 @@ def test_json_document(cli, tmp_path):
                                                               ("qm9700", 3)]
     for c in candidates:
         assert {"feasible", "reason", "cost", "power_kw", "switches", "worst_latency_ns", "pareto"} <= set(c)
-    # The spec's BlueField-3 is Ethernet only: the rules refuse it on the InfiniBand qm9700.
-    assert not candidates[2]["feasible"] and "runs only ethernet" in candidates[2]["reason"]
+    # The spec's server (hgx-h100) takes its ConnectX-7 on the InfiniBand qm9700 (its BlueField-3 is Ethernet
+    # only); two tiers of 64-port switches cannot hold 8,192 GPUs, three can.
+    assert not candidates[2]["feasible"] and "two-tier qm9700 fabric" in candidates[2]["reason"]
+    assert candidates[3]["feasible"]
     header = (tmp_path / "sweep.csv").read_text().splitlines()[0].split(",")
     assert header[:3] == ["index", "switch", "tiers"]
     assert (tmp_path / "sweep.png").stat().st_size > 1000
