@@ -64,7 +64,7 @@ def test_rack_scale_systems_count_trays_and_racks_and_no_su_of_one_rack(cli, mon
     assert "72 GPUs on 18 compute trays of gb200-nvl72 in 1 rack (4 rails)" in out
     assert "1 leaf group of 18 trays" in out and " SU" not in out
     code, out, _ = cli("fabric", "plan", str(ROOT / "topologies" / "colossus-100k.yaml"))
-    assert "100,000 GPUs on 12,500 hgx-h100 (8 rails)" in out and "196 SUs of 64 servers" in out
+    assert "100,000 GPUs on 12,500 hgx-h100-4u-lc (8 rails)" in out and "196 SUs of 64 servers" in out
 
 
 def test_a_small_site_is_counted_in_kw_and_one_tier_has_no_uplink_ratio(cli, monkeypatch):
@@ -74,7 +74,7 @@ def test_a_small_site_is_counted_in_kw_and_one_tier_has_no_uplink_ratio(cli, mon
     assert re.search(r"Site +│ [\d.]+ kW facility = [\d.]+ kW IT x PUE 1.2", out)
     assert "(1 down, 0 up)" not in out and "none: one tier" in out
     code, out, _ = cli("fabric", "plan", str(ROOT / "topologies" / "colossus-100k.yaml"))
-    assert "165.5 MW facility = 137.9 MW IT" in out and "1:1 at the leaf (64 down, 64 up)" in out
+    assert "165.4 MW facility = 137.8 MW IT" in out and "1:1 at the leaf (64 down, 64 up)" in out
 
 
 @pytest.mark.parametrize("command", [["fabric", "plan"], ["fabric", "failures"], ["fabric", "sweep"],
