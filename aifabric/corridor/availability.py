@@ -23,7 +23,7 @@ Pure functions of numbers and catalog entries: no plan, no I/O.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aifabric.corridor.line_catalog import LineEquipment
@@ -94,23 +94,31 @@ def path_availability(
     route_km: float,
     cut_rate_per_1000km_yr: float,
     fiber_mttr_h: float,
-    amplifiers: int,
+    amplifiers: int | Sequence[LineEquipment],
     sites: int,
     regens: int,
     equipment: Mapping[str, LineEquipment],
 ) -> PathAvailability:
     """Return one wave's availability on one path: fiber cuts, ILA huts, pass-through sites, transponders.
 
+    `amplifiers` is the number of ILA huts (each the `ila` role's node), or each hut's own node (the line
+    system's type there: a Raman hybrid has its own FIT), all in series.
+
     `sites` counts the intermediate sites the path passes through that it does not share with its 1+1 partner
     (shared ones are common-mode terms); `regens` the regenerators on it. The wave crosses 2 terminal
     transponders plus 2 per regen, and the terminal line system (mux, booster, pre-amplifier) at both ends.
     """
-    counts = {"amplifiers": ("ila", amplifiers), "sites": ("roadm", sites),
-              "transponders": ("transponder", 2 + 2 * regens), "terminals": ("terminal", 2)}
-    terms = {"fiber": fiber_unavailability(route_km, cut_rate_per_1000km_yr, fiber_mttr_h)}
+    huts = [equipment["ila"]] * amplifiers if isinstance(amplifiers, int) else list(amplifiers)
+    # N alike nodes in series: 1 - (1 - U)^N; nodes of several types: their terms in series.
+    alike = all(e == huts[0] for e in huts)
+    counts = {"sites": ("roadm", sites), "transponders": ("transponder", 2 + 2 * regens), "terminals": ("terminal", 2)}
+    terms = {"fiber": fiber_unavailability(route_km, cut_rate_per_1000km_yr, fiber_mttr_h),
+             "amplifiers": equipment_unavailability(huts[0], len(huts)) if huts and alike
+             else series(equipment_unavailability(e) for e in huts)}
     terms.update({name: equipment_unavailability(equipment[role], n) for name, (role, n) in counts.items()})
     cuts = cuts_per_year(route_km, cut_rate_per_1000km_yr)
     failures = cuts + sum(equipment[role].fit / FIT_HOURS * HOURS_PER_YEAR * n for role, n in counts.values())
+    failures += sum(e.fit / FIT_HOURS * HOURS_PER_YEAR for e in huts)
     return PathAvailability(route_km, cuts, terms, failures)
 
 

@@ -34,6 +34,7 @@ from aifabric.corridor.darkfiber import (
     segment_fibers_share,
     waves_by_year,
 )
+from aifabric.corridor.huts import hut_nodes
 from aifabric.corridor.line_catalog import LineEquipment
 from aifabric.corridor.optical import channels_per_pair
 
@@ -83,28 +84,31 @@ def demand_terms(
     shared_sites: Sequence[str] | None = None,
     channels_at: Callable[[float], int] | None = None,
     scheme: str | None = None,
+    hut_nodes: Mapping[str, LineEquipment] | None = None,
 ) -> DemandTerms:
     """Return a demand's RFP terms. `paths` are objects with `route` (sites, segments, km), `amplifiers`,
     `regen_sites` and optionally their own `mode` (else `mode`, the demand's). Each wave takes the spec's fixed
     `grid_ghz`, or its mode's spacing on a flexible grid (None); `shared_sites` are the sites both
     paths of a 1+1 pair pass through (the planner's diversity result; computed from the routes when not given);
     `channels_at(grid GHz)` counts a fiber pair's channels (a band's `channels`: whole channels per sub-band of
-    C+L), else floor(band width / grid)."""
+    C+L), else floor(band width / grid). `hut_nodes` maps each ILA hut to its amplifier node (the line system's
+    type there), which prices the hut's amplifiers and gives their FIT; without it every hut is the `ila` node."""
     shared = tuple(shared_sites) if shared_sites is not None else shared_intermediate_sites(
         [p.route.sites for p in paths]
     )
     cut_rate = spec.availability.cut_rate_per_1000km_yr
+    huts = [_path_huts(p, hut_nodes) for p in paths]
     path_terms = tuple(
         path_availability(
             p.route.km,
             cut_rate,
             spec.availability.mttr_h,
-            p.amplifiers,
+            p.amplifiers if nodes is None else nodes,
             len(set(p.route.sites[1:-1]) - set(shared)),
             len(p.regen_sites),
             equipment,
         )
-        for p in paths
+        for p, nodes in zip(paths, huts, strict=True)
     )
     availability = demand_availability(path_terms, len(shared), equipment, sla_percent, scheme,
                                        spec.availability.restoration_s)
@@ -112,13 +116,14 @@ def demand_terms(
     # Each path of an n-path split carries capacity / (N - 1).
     if scheme == "n-path" and len(paths) > 2:
         capacity_tbps = capacity_tbps / (len(paths) - 1)
-    for p in paths:
+    for p, nodes in zip(paths, huts, strict=True):
         path_mode = _path_mode(p, mode)
         rate = path_mode.line_rate_gbps
         slot_ghz = grid_ghz if grid_ghz is not None else path_mode.spacing_ghz
         channels = channels_at(slot_ghz) if channels_at is not None else channels_per_pair(band_width_thz, slot_ghz)
         waves = tuple(waves_by_year(capacity_tbps, spec.growth_cagr, spec.term_years, rate))
-        uses.append(PathUse(p.route.km, p.amplifiers, len(p.regen_sites), rate, slot_ghz, waves))
+        uses.append(PathUse(p.route.km, p.amplifiers, len(p.regen_sites), rate, slot_ghz, waves,
+                            () if nodes is None else tuple(e.id for e in nodes)))
         counts.append(fiber_count(capacity_tbps, spec.growth_cagr, growth_years(spec.term_years), channels, rate,
                                   spec.spare_fiber_fraction))
     # Both routes of a 1+1 pair get the same count: the larger one, when their modes differ.
@@ -128,6 +133,25 @@ def demand_terms(
                           spec.om_escalator)
     return DemandTerms(availability, differential_delay_ms(latencies_ms), shared, fibers, uses[0].waves, costs,
                        tuple(transponders_by_year(uses)))
+
+
+def _path_huts(path, hut_nodes: Mapping[str, LineEquipment] | None) -> list[LineEquipment] | None:
+    """Return the amplifier node of each ILA hut a path passes (its nodes that are not sites), or None when the
+    line system does not name every one."""
+    if hut_nodes is None:
+        return None
+    ids = [n.id for n in getattr(path, "nodes", ()) if n.kind != "site"]
+    if len(ids) != path.amplifiers or any(i not in hut_nodes for i in ids):
+        return None
+    return [hut_nodes[i] for i in ids]
+
+
+def hut_lit_pairs(lit_pairs: int, pairs_at_hut: int, fiber_pairs: int) -> int:
+    """Return the end-of-term pairs an ILA hut amplifies: the segment's lit pairs, on a piece cut at a ROADM hut
+    scaled by the share of the segment's planned pairs that piece lights (`SegmentPlan.pairs_at_hut`)."""
+    if fiber_pairs <= 0 or pairs_at_hut >= fiber_pairs:
+        return lit_pairs
+    return max(1, math.ceil(lit_pairs * pairs_at_hut / fiber_pairs - 1e-9))
 
 
 def prices_path(spec_path, spec):
@@ -176,13 +200,15 @@ class CorridorTerms:
 
 def corridor_terms(
     spec_path, spec, catalog_dir, demand_plans, channels: int, slot_ghz: float, book: CorridorPriceBook | None = None,
-    network=None, spans=None,
+    network=None, spans=None, line_system: dict | None = None, segment_plans=None,
 ) -> CorridorTerms:
     """Return the RFP terms of every planned demand (availability, delay, fibers, waves by year, costs).
 
     `channels` and `slot_ghz` are the plan's channels per pair and grid; with no fixed `grid_ghz` in the spec each
     wave takes its own mode's spacing (flexible grid) out of the band's width. `book` is the price book when the
-    caller has loaded it already (else the spec's, or the shipped one)."""
+    caller has loaded it already (else the spec's, or the shipped one). With the plan's `line_system` and
+    `segment_plans`, each hut's amplifier node is the line system's type there, priced per pair it amplifies, with
+    that type's FIT."""
     from aifabric.corridor.catalog import band, load_bands
     from aifabric.corridor.cost import load_corridor_prices
     from aifabric.corridor.line_catalog import equipment_by_role, load_line_equipment
@@ -193,6 +219,8 @@ def corridor_terms(
         book = load_corridor_prices(prices_path(spec_path, spec))
     chosen_band = band(load_bands(catalog_dir), spec.band)
     band_width_thz = chosen_band.width_thz
+    node_ids = hut_nodes(line_system, catalog) if line_system is not None else None
+    nodes = None if node_ids is None else {hut: catalog[entry] for hut, entry in node_ids.items()}
     demands = {}
     for d in demand_plans:
         diversity = getattr(d, "diversity", None)
@@ -200,6 +228,7 @@ def corridor_terms(
             d.paths, [p.latency_ms for p in d.paths], d.demand.capacity_tbps, d.mode, band_width_thz, spec.grid_ghz,
             spec, demand_sla(spec, d.demand), equipment, book,
             diversity.shared_sites if diversity is not None else None, chosen_band.channels, d.demand.protection,
+            nodes,
         )
     eot_waves: dict[str, int] = {}
     # Fiber pairs each segment's end-of-term waves fill: a wave takes 1 / channels per pair of its mode, the same
@@ -222,9 +251,16 @@ def corridor_terms(
     }
     money = {}
     if network is not None and spans is not None:
+        plans = {s.segment_id: s for s in segment_plans or ()}
         for seg_id, (_, lit, _spare, fibers, _cable) in segments.items():
+            hut_pairs = None
+            if node_ids is not None and seg_id in plans:
+                s = plans[seg_id]
+                hut_pairs = [(node_ids.get(h.id, "ila-amplifier"), hut_lit_pairs(lit, s.pairs_at_hut(h.index),
+                                                                                  s.fiber_pairs))
+                             for h in spans[seg_id].huts]
             line = segment_money(book, seg_id, network.segments[seg_id].length_km, fibers, lit,
-                                 len(spans[seg_id].huts), spec.term_years, spec.om_escalator)
+                                 len(spans[seg_id].huts), spec.term_years, spec.om_escalator, hut_pairs)
             if line is not None:
                 money[seg_id] = line
     return CorridorTerms(demands, book, dict(catalog), segments, money, spec.term_years)

@@ -36,6 +36,7 @@ FIXED_UNITS = {
     "ila-amplifier": "unit",
     "ila-edfa-low-gain": "unit",
     "ila-raman-hybrid": "unit",
+    "ila-raman-hybrid-low-gain": "unit",
     "terminal-line": "unit",
     "spectrum": "ghz-month-1000km",
 }
@@ -147,6 +148,9 @@ class PathUse:
     rate_gbps: float
     slot_ghz: float
     waves: tuple[int, ...]
+    # The amplifier node's catalog entry in each hut the path passes (the line system's type there); empty when
+    # the line system is not known, then every hut is priced as an `ila-amplifier`.
+    hut_entries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -223,21 +227,35 @@ class SegmentMoney:
                 "total_usd": self.total_usd, **{f"{k}_usd": round(v) for k, v in self.items.items()}}
 
 
+def hut_amplifiers_usd(book: CorridorPriceBook, hut_pairs: Sequence[tuple[str, int]]) -> float | None:
+    """Return the in-line amplifier nodes' price: each hut's node (its catalog entry, priced under the same id)
+    x the fiber pairs lit through that hut; None when the book lacks a node's price."""
+    prices = _prices(book, [entry for entry, _ in hut_pairs])
+    if prices is None:
+        return None
+    return sum(price * pairs for (_, pairs), price in zip(hut_pairs, prices, strict=True))
+
+
 def segment_money(
     book: CorridorPriceBook, segment_id: str, km: float, fibers: int, lit_pairs: int, huts: int, term_years: int,
-    escalator: float,
+    escalator: float, hut_pairs: Sequence[tuple[str, int]] | None = None,
 ) -> SegmentMoney | None:
-    """Return a segment's dark-fiber IRU line, or None when the book lacks a price it needs."""
+    """Return a segment's dark-fiber IRU line, or None when the book lacks a price it needs. `hut_pairs` gives
+    each hut's amplifier node (catalog entry of the line system's type there) and the pairs it amplifies; without
+    it every hut holds an `ila-amplifier` per lit pair."""
     fixed = _prices(book, ("dark-fiber-iru", "dark-fiber-om", "ila-hut-lease", "ila-amplifier", "terminal-line"))
     if fixed is None:
         return None
     iru, om, lease, amp, terminal = fixed
+    amplifiers = huts * lit_pairs * amp if hut_pairs is None else hut_amplifiers_usd(book, hut_pairs)
+    if amplifiers is None:
+        return None
     years = escalated_years(term_years, escalator)
     return SegmentMoney(segment_id, km, fibers, lit_pairs, huts, {
         "iru": fibers * km * iru,
         "om": km * om * years,
         "hut_lease": huts * lease * years,
-        "amplifiers": huts * lit_pairs * amp,
+        "amplifiers": amplifiers,
         "terminals": 2 * lit_pairs * terminal,
     })
 
@@ -266,12 +284,17 @@ def dark_fiber_cost(
     huts = sum(p.amplifiers for p in paths)
     km = sum(p.km for p in paths)
     years = escalated_years(term_years, escalator)
+    # Each lit pair needs its own amplifier node in every hut it passes, of the line system's type there.
+    amplifiers: float | None = huts * lit_pairs * amp
+    if paths and all(len(p.hut_entries) == p.amplifiers for p in paths):
+        amplifiers = hut_amplifiers_usd(book, [(e, lit_pairs) for p in paths for e in p.hut_entries])
+        if amplifiers is None:
+            return None
     return ServiceCost("dark-fiber", {
         "iru": fibers * km * iru,
         "om": km * om * years,
         "hut_lease": huts * lease * years,
-        # Each lit pair needs its own amplifier in every hut it passes.
-        "amplifiers": huts * lit_pairs * amp,
+        "amplifiers": amplifiers,
         "terminals": 2 * lit_pairs * len(paths) * terminal,
         "transponders": transponders,
     })

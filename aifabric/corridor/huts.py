@@ -65,10 +65,16 @@ def _add(row: HutRow, item: str, count: int) -> None:
 
 
 def _hut_nodes(plan, catalog: dict[str, LineEquipment]) -> dict[str, str]:
-    """Return {hut id: catalog entry of its amplifier node}: of the two directions' amplifiers there (the line
-    system), the Raman hybrid if either is one, else the entry of the larger power (one bidirectional node)."""
+    """Return {hut id: catalog entry of its amplifier node} of a plan's line system (`hut_nodes`)."""
+    return hut_nodes(getattr(plan, "line_system", None) or {}, catalog)
+
+
+def hut_nodes(line_system: dict, catalog: dict[str, LineEquipment]) -> dict[str, str]:
+    """Return {hut id: catalog entry of its amplifier node} from a line system's JSON (`per_span`): of the two
+    directions' amplifiers there, the Raman hybrid if either is one, else the entry of the larger power (one
+    bidirectional node). ROADM sites' preamps are not huts: only `at` ids the caller asks about matter."""
     entries: dict[str, set[str]] = {}
-    for row in (getattr(plan, "line_system", None) or {}).get("per_span", []):
+    for row in line_system.get("per_span", []):
         entries.setdefault(row["at"], set()).add(row["entry"])
 
     def rank(entry_id: str) -> tuple[bool, float, str]:

@@ -501,11 +501,13 @@ def plan_corridor(
     slots_per_pair, assignment = _assign_spectrum(demand_plans, chosen_band, spec.grid_ghz, spans, roadm_huts)
     segment_plans = _segment_plans(demand_plans, spans, assignment, roadm_huts)
     # Terms read the price book: a bad input file is reported before a design that cannot close.
-    terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz, book, network, spans)
+    # The line system names each hut's amplifier node, which the dark-fiber money and availability read.
+    line = _line_system(spec, catalog_dir, network, segment_plans, demand_plans, channels, book, roadm_huts)
+    terms = corridor_terms(spec_path, spec, catalog_dir, demand_plans, channels, grid_ghz, book, network, spans,
+                           line, segment_plans)
     if not spec.allow_infeasible:
         _raise_infeasible(file, demand_plans, spec.sys_margin_db)
         _raise_missed_terms(file, lines, spec, demand_plans, terms)
-    line = _line_system(spec, catalog_dir, network, segment_plans, demand_plans, channels, book, roadm_huts)
     assumptions = _assumptions(
         spec, chosen_band, grid_ghz, channels, span_limit_km(spec.amplifiers), network, gnpy_version, line
     )

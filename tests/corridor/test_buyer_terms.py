@@ -62,8 +62,15 @@ def test_ila_amplifiers_are_multiplied_by_lit_pairs(ttn):
     book = ttn.terms.book
     d = ttn.demands[0]
     t = ttn.terms.demands[d.demand.demand_id]
-    huts = sum(p.amplifiers for p in d.paths)
-    assert t.costs["dark-fiber"].items["amplifiers"] == huts * t.fibers.lit_pairs * book.usd("ila-amplifier")
+    # Each hut's node is the line system's type there (an EDFA or a Raman hybrid node), at its own price.
+    from aifabric.corridor.huts import hut_nodes
+    from aifabric.corridor.line_catalog import load_line_equipment
+
+    nodes = hut_nodes(ttn.line_system, load_line_equipment())
+    huts = [n.id for p in d.paths for n in p.nodes if n.kind != "site"]
+    assert len(huts) == sum(p.amplifiers for p in d.paths)
+    per_pair = sum(book.usd(nodes[h]) for h in huts)
+    assert t.costs["dark-fiber"].items["amplifiers"] == per_pair * t.fibers.lit_pairs
 
 
 def test_transponders_bought_for_the_same_year_the_fibers_are_sized_for(ttn):

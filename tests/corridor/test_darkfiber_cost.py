@@ -71,6 +71,19 @@ def test_service_costs_hand_computed():
     assert costs["waves"].to_json() == {"total_usd": 3_840_000, "waves_usd": 3_840_000}
 
 
+def test_dark_fiber_prices_each_huts_node_type_per_lit_pair():
+    # A path through a Raman hybrid hut and an EDFA hut: each node at its own price, per lit pair (every hut was an
+    # `ila-amplifier` before).
+    book = load_corridor_prices(default_corridor_prices_path())
+    paths = [PathUse(km=1000, amplifiers=2, regens=0, rate_gbps=400, slot_ghz=75, waves=(32,),
+                     hut_entries=("ila-raman-hybrid-low-gain", "ila-amplifier"))]
+    dark = service_costs(book, ("dark-fiber",), paths, 24, 8, 1)["dark-fiber"].items
+    assert dark["amplifiers"] == 8 * 70000 + 8 * 40000
+    # A book without the hybrid's price cannot price the dark fiber.
+    book.prices.pop("ila-raman-hybrid-low-gain")
+    assert "dark-fiber" not in service_costs(book, ("dark-fiber",), paths, 24, 8, 1)
+
+
 def test_protected_demand_pays_for_both_paths_and_regens_add_transponders():
     book = load_corridor_prices(default_corridor_prices_path())
     w = PathUse(1000, 2, 0, 400, 75, (10,) * 5)

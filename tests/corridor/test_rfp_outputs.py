@@ -103,7 +103,7 @@ def test_hut_sheet_has_coordinates_rack_units_power_and_demarcation(ttn):
 
     catalog = load_line_equipment()
     types = {row["at"]: row["entry"] for row in plan.line_system["per_span"]}
-    assert "ila-raman-hybrid" in {r["equipment"].split("=")[0] for r in ila}
+    assert "ila-raman-hybrid-low-gain" in {r["equipment"].split("=")[0] for r in ila}
     for r in (r for r in ila if not r["regen"]):
         seg = next(s for s in plan.segments if s.segment_id == r["segment"])
         pairs = seg.pairs_at_hut(next(h.index for h in seg.spans.huts if h.id == r["site_id"]))
