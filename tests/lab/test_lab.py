@@ -55,7 +55,20 @@ def _processes_of(name: str) -> list[str]:
 def _json(cli, *args: str) -> tuple[int, dict]:
     code, out, err = cli(*args, "--json")
     assert out, err
-    return code, json.loads(out)
+    document = json.loads(out)
+    if args[:2] in (("lab", "up"), ("lab", "check")):
+        _check_contract(document)
+    return code, document
+
+
+def _check_contract(document: dict) -> None:
+    """The published contract (aifabric/schemas/lab-check.json) holds for every lab document."""
+    from jsonschema import Draft202012Validator
+
+    from aifabric.schemas import schema_text
+
+    errors = list(Draft202012Validator(json.loads(schema_text("lab-check"))).iter_errors(document))
+    assert not errors, errors[0].message
 
 
 def _assert_gone(name: str) -> None:

@@ -113,6 +113,11 @@ def test_cli_reads_a_directory_against_the_plan(cli, tmp_path):
                        str(tmp_path), "--json")
     assert code == 1
     document = json.loads(out)
+    from jsonschema import Draft202012Validator
+
+    from aifabric.schemas import schema_text
+
+    assert not list(Draft202012Validator(json.loads(schema_text("verify-cabling"))).iter_errors(document))
     assert len(document["miscabled"]) == 2 and document["missing"] == [] and document["unexpected"] == []
     assert document["correct"] == len(rows) - 2
     tables, devices = read_tables(tmp_path)
