@@ -8,6 +8,7 @@ from aifabric.cli import catalog as catalog_cli
 from aifabric.cli import corridor as corridor_cli
 from aifabric.cli import export as export_cli
 from aifabric.cli import fabric as fabric_cli
+from aifabric.cli import netbox as netbox_cli
 from aifabric.cli import scale_across as scale_across_cli
 from aifabric.cli import validate as validate_cli
 
@@ -40,6 +41,7 @@ app.add_typer(corridor_cli.app, name="corridor", help="Route and size long-haul 
 app.add_typer(scale_across_cli.app, name="scale-across",
               help="Size the inter-site corridor from a training job; judge RoCE over the distance.")
 app.add_typer(export_cli.app, name="export", help="Export a fabric or corridor to other tools' formats.")
+app.add_typer(netbox_cli.app, name="netbox", help="Push a plan into a running NetBox and diff NetBox against it.")
 app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
 app.command("validate", help="Check a fabric, corridor or scale-across spec against its schema and the catalog; "
                              "size nothing.")(validate_cli.validate)
