@@ -142,20 +142,17 @@ migrate_and_token() {
   if [ ! -s "$STATE/token" ]; then
     # The superuser and a write-enabled API token, made in NetBox's own shell; the token goes to a 0600 file only.
     umask 077
-    manage nbshell >"$STATE/token.out" 2>"$LOG/token.log" <<'EOF'
+    manage shell --no-startup -c '
 from users.models import Token, User
-user, _ = User.objects.get_or_create(username="aifabric", defaults={"is_superuser": True, "is_staff": True})
+user, _ = User.objects.get_or_create(username="aifabric")
 user.is_superuser = True
 user.is_staff = True
 user.save()
 token = Token(user=user, write_enabled=True, description="aifabric tests")
 token.save()
-plain = getattr(token, "token", None) or token.key
-key = getattr(token, "key", "")
-if getattr(token, "version", 1) == 2:
-    plain = f"nbt_{key}.{plain}"
-print("TOKEN=" + plain)
-EOF
+prefix = f"nbt_{token.key}." if getattr(token, "version", 1) == 2 else ""
+print("TOKEN=" + prefix + token.token)
+' >"$STATE/token.out" 2>"$LOG/token.log"
     sed -n 's/^TOKEN=//p' "$STATE/token.out" | tail -1 > "$STATE/token"
     rm -f "$STATE/token.out"
     umask 022
@@ -177,7 +174,7 @@ api_ok() {
   token="$(cat "$STATE/token" 2>/dev/null)" || return 1
   local scheme=Token
   case "$token" in nbt_*) scheme=Bearer;; esac
-  curl -fsS -m 5 -o /dev/null -H "Authorization: $scheme $token" -H "Accept: application/json" "$URL/api/status/"
+  curl -fsS -m 60 -o /dev/null -H "Authorization: $scheme $token" -H "Accept: application/json" "$URL/api/status/" 2>/dev/null
 }
 
 up() {

@@ -169,6 +169,12 @@ def _refusal(response, method: str, path: str, what: str, labels: Sequence[str])
             if errors:
                 obj, problem = label, errors
                 break
+    elif isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        # NetBox >= 4.5 answers a bulk request with {"detail": ..., "errors": [{"index": i, "errors": {...}}]}.
+        first = body["errors"][0]
+        index = first.get("index") if isinstance(first, dict) else None
+        obj = labels[index] if isinstance(index, int) and index < len(labels) else None
+        problem = first.get("errors", first) if isinstance(first, dict) else first
     elif isinstance(body, dict):
         obj, problem = (labels[0] if len(labels) == 1 else None), body
     text = _field_errors(problem) if problem else (response.text.strip().splitlines() or [""])[0][:200]

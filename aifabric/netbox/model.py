@@ -207,7 +207,7 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
             servers.add(name)
 
     # Interfaces: the cages a switch's type holds (as templates, so NetBox makes them with each device), the NIC
-    # ports a server's type holds, then every breakout lane or plane port as a child of its cage or NIC.
+    # ports a server's type holds, then every breakout lane or plane port, which names its cage or NIC.
     cage_type = interface_type(switch.family, switch.cage_form,
                                plan.port_gbps if switch.family == "infiniband" else switch.cage_gbps)
     cages = [switch.port_name_unsplit.format(cage=c + 1) for c in range(switch.cages)]
@@ -235,9 +235,11 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
         from_template = not parent and device in servers and port in templated
         fields = {"device": devices[device], "name": port, "type": kind}
         if not from_template:
-            fields.update({"speed": int(speed), "description": description})
-            if parent:
-                fields["parent"] = Ref("dcim/interfaces", (devices[device].key, parent))
+            # NetBox >= 4.7 lets only virtual or channel interfaces have a parent, and a channel interface takes
+            # no cable of its own (its cage's profiled cable stands for it): a breakout lane is a physical
+            # interface that names its cage or NIC, so each lane keeps its own cable as the plan has it.
+            where = f"lane of {parent}" if parent else ""
+            fields.update({"speed": int(speed), "description": "; ".join(x for x in (where, description) if x)})
         out.add(Obj("dcim/interfaces", fields, f"{device} {port}", tagged=not from_template))
 
     for row in cable_rows(links, hardware, site_name, "4.6"):
