@@ -355,6 +355,12 @@ def push(client: NetboxClient, plan: NetboxPlan, dry_run: bool = False, progress
             if to_update:
                 changes.updated[model] += len(to_update)
                 if not dry_run:
+                    moving = [r["id"] for o, r in to_update if endpoint == "dcim/devices"
+                              and {"rack", "position"} & set(_differs(state, o, r, plan.tag))]
+                    if moving:
+                        # Devices trading rack units: free every unit first, or NetBox finds each one taken.
+                        client.update(endpoint, [{"id": i, "position": None, "face": ""} for i in moving],
+                                      [o.label for o, r in to_update if r["id"] in set(moving)])
                     bodies = []
                     for o, record in to_update:
                         body = _payload(state, o, tag_id, fake)
