@@ -98,7 +98,7 @@ install_netbox() {
   fi
   local py
   py="$(find_python)" || die "NetBox 4.7 needs Python >= 3.12: none found on PATH or in pyenv (set NETBOX_PYTHON)"
-  say "installing $NETBOX_SPEC in $VENV (python: $("$py" -V 2>&1))"
+  say "installing $NETBOX_SPEC in ${VENV#"$REPO"/} (python: $("$py" -V 2>&1))"
   rm -rf "$VENV"
   "$py" -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip >"$LOG/pip.log" 2>&1
@@ -193,7 +193,7 @@ up() {
       echo "$URL" > "$STATE/url"
       touch "$STATE/ready"
       rm -f "$STATE/up.pid"
-      say "NetBox answers at $URL (token in $STATE/token)"
+      say "NetBox answers at $URL (token in ${STATE#"$REPO"/}/token)"
       return 0
     fi
     sleep 1
