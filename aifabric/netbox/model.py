@@ -65,6 +65,7 @@ ROLE_COLORS = {"gpu-server": "4caf50", "leaf": "2196f3", "spine": "9c27b0", "cor
 STATUS = "planned"
 # NetBox's circuit type per corridor service (spec `service`); `compare` plans the capacity as waves.
 CIRCUIT_TYPES = {"dark-fiber": "Dark fiber", "waves": "Wave", "spectrum": "Spectrum"}
+KBPS_MAX = 2_147_483_647  # NetBox's circuit commit_rate (Kbps) is a 32-bit integer
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,8 @@ class _Placement:
 
 def corridor_objects(plan) -> NetboxPlan:
     """Return a corridor plan's NetBox objects: its end sites, a provider for the carrier the RFP awards, circuit
-    types, and one circuit per demand path (working, protect) with A/Z terminations and the demand's commit rate."""
+    types, and per demand path (working, protect) one circuit per wave (wave service, commit rate the wave's line
+    rate) or one circuit (dark fiber, spectrum), each with A/Z terminations at the demand's end sites."""
     out = NetboxPlan(plan.name, plan_tag(plan.name), CORRIDOR_ENDPOINTS)
     _tag(out)
     sites: dict[str, Ref] = {}
@@ -335,18 +337,28 @@ def corridor_objects(plan) -> NetboxPlan:
     for demand in plan.demands:
         d = demand.demand
         for path in demand.paths:
-            cid = f"{plan.name}/{d.a}-{d.z}/{path.role}"
-            mode = path.mode.id if path.mode is not None else demand.mode.id
-            circuit = out.add(Obj("circuits/circuits", {
-                "provider": provider, "cid": cid, "type": circuit_type, "status": STATUS,
-                "commit_rate": int(round(d.capacity_tbps * 1_000_000_000)),
-                "description": f"{path.role} path {path.route.km:.1f} km, {path.latency_ms:.2f} ms one-way, "
-                               f"{path.waves} x {mode}"}, cid))
-            circuit_ref = Ref("circuits/circuits", circuit.key)
-            for side, site_id in (("A", d.a), ("Z", d.z)):
-                out.add(Obj("circuits/circuit-terminations", {
-                    "circuit": circuit_ref, "term_side": side, "termination_type": "dcim.site",
-                    "termination_id": sites[site_id]}, f"{cid} {side}"))
+            mode = path.mode if path.mode is not None else demand.mode
+            base = f"{plan.name}/{d.a}-{d.z}/{path.role}"
+            about = f"{path.role} path {path.route.km:.1f} km, {path.latency_ms:.2f} ms one-way"
+            if service == "waves":
+                # A carrier sells each wave as a circuit; NetBox's commit rate is a 32-bit Kbps field (at most
+                # 2.1 Tbps), which one wave fits and a whole multi-Tbps demand does not.
+                circuits = [(f"{base}/w{w:02d}", int(mode.line_rate_gbps * 1_000_000),
+                             f"{about}, wave {w + 1} of {path.waves} ({mode.id}) for {d.capacity_tbps:g} Tbps")
+                            for w in range(path.waves)]
+            else:
+                kbps = int(round(d.capacity_tbps * 1_000_000_000))
+                circuits = [(base, kbps if kbps <= KBPS_MAX else None,
+                             f"{about}, {d.capacity_tbps:g} Tbps as {path.waves} x {mode.id}")]
+            for cid, commit_kbps, description in circuits:
+                circuit = out.add(Obj("circuits/circuits", {
+                    "provider": provider, "cid": cid, "type": circuit_type, "status": STATUS,
+                    "commit_rate": commit_kbps, "description": description}, cid))
+                circuit_ref = Ref("circuits/circuits", circuit.key)
+                for side, site_id in (("A", d.a), ("Z", d.z)):
+                    out.add(Obj("circuits/circuit-terminations", {
+                        "circuit": circuit_ref, "term_side": side, "termination_type": "dcim.site",
+                        "termination_id": sites[site_id]}, f"{cid} {side}"))
     return out
 
 

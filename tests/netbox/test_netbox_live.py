@@ -217,7 +217,7 @@ def test_killed_push_rerun_converges(netbox, client, tmp_path):
     # The killed push may have made one more chunk after the count was read.
     assert 0 < rerun["created"]["dcim.cable"] <= cables_planned - killed_at
     assert sum(rerun["deleted"].values()) == 0
-    diff = subprocess.run([*command[:4], "diff", *command[5:9], "--json"], env=env, capture_output=True, text=True,
+    diff = subprocess.run([*command[:4], "diff", *command[5:10], "--json"], env=env, capture_output=True, text=True,
                           timeout=600)
     assert diff.returncode == 0 and json.loads(diff.stdout)["equal"] is True
     counts = _site_counts(client, name)
@@ -235,7 +235,7 @@ def test_corridor_push_circuits_and_second_push_creates_nothing(nb, client):
     provider = client.list("circuits/providers", {"slug": objects.scope.key[0]})[0]
     circuits = client.list("circuits/circuits", {"provider_id": provider["id"]})
     assert len(circuits) == objects.count("circuits/circuits") == sum(
-        len(d.paths) for d in plan_corridor(spec).demands)
+        p.waves for d in plan_corridor(spec).demands for p in d.paths)
     assert all(c["commit_rate"] > 0 and c["termination_a"] and c["termination_z"] for c in circuits)
     code, out, err = nb("push", str(spec), "--json")
     assert code == 0, err
