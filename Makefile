@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo demo-big test bench lint fuzz clean venv readme readme-check contracts
+.PHONY: demo demo-big test bench lint fuzz clean venv readme readme-check contracts netbox-up netbox-down
 
 venv: $(STAMP)
 
@@ -69,6 +69,14 @@ SIMAI_GENERATOR ?=
 bench: $(STAMP)
 	$(WARM)
 	SIMAI_GENERATOR=$(SIMAI_GENERATOR) $(BIN)/python benchmarks/run.py
+
+# A real NetBox on 127.0.0.1:8765 (PostgreSQL, Redis and NetBox from PyPI, state in .netbox/) for `aifabric netbox
+# push|diff` and the live tests; the first `netbox-up` installs and migrates (minutes), later ones take seconds.
+netbox-up:
+	scripts/netbox.sh up
+
+netbox-down:
+	scripts/netbox.sh down
 
 lint: $(STAMP)
 	$(BIN)/ruff check aifabric tests benchmarks

@@ -55,3 +55,7 @@ class RoutingError(AifabricError):
 
 class OutputError(AifabricError):
     """An output path cannot be written."""
+
+
+class NetboxError(AifabricError):
+    """NetBox refused a request, cannot be reached, or lacks a model the plan needs; one line naming the object."""

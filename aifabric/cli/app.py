@@ -9,6 +9,7 @@ from aifabric.cli import corridor as corridor_cli
 from aifabric.cli import export as export_cli
 from aifabric.cli import fabric as fabric_cli
 from aifabric.cli import help_style
+from aifabric.cli import netbox as netbox_cli
 from aifabric.cli import scale_across as scale_across_cli
 from aifabric.cli import schema as schema_cli
 from aifabric.cli import validate as validate_cli
@@ -50,6 +51,7 @@ from aifabric.cli import verify as verify_cli  # noqa: E402
 app.add_typer(lab_cli.app, name="lab", help="Boot a scaled-down copy of a plan in network namespaces (FRR, lldpd) "
                                             "and check its routing.")
 app.add_typer(verify_cli.app, name="verify", help="Check a built site against its plan (LLDP against links.csv).")
+app.add_typer(netbox_cli.app, name="netbox", help="Push a plan into a running NetBox and diff NetBox against it.")
 app.command("catalog", help="List the hardware the tool knows, with sources.")(catalog_cli.catalog)
 app.command("validate", help="Check a fabric, corridor or scale-across spec against its schema and the catalog; "
                              "size nothing.")(validate_cli.validate)

@@ -34,9 +34,10 @@ def run(argv: list[str] | None = None) -> None:
         if not _lean_done:
             from aifabric.cli.app import app
 
+            # Without standalone mode click returns a command's typer.Exit code (netbox diff: 1 when it differs).
             code = app(args=args, standalone_mode=False)
-            if isinstance(code, int) and code != 0:
-                sys.exit(code)  # a command's typer.Exit(n): click returns it when not standalone
+            if isinstance(code, int) and code:
+                sys.exit(code)
     except AifabricError as exc:
         sys.stderr.write(f"error: {exc.message}\n" if "\n" not in exc.message else _many(exc.message))
         sys.exit(2)

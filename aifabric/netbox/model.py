@@ -1,0 +1,368 @@
+"""A finished plan as NetBox objects: what `netbox push` makes NetBox hold and what `netbox diff` checks.
+
+Every object has an endpoint (`dcim/devices`), a natural key (the fields NetBox keeps unique: a device's site and
+name, an interface's device and name, a cable's two interfaces) and its fields, where a reference to another
+planned object is a Ref by key (NetBox's ids are only known at push time). Names, roles, interface and cable types
+are the NetBox CSV exporter's (aifabric.export.netbox), so the CSVs and a pushed NetBox agree object for object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from aifabric.export.netbox import (
+    ROLES,
+    cable_rows,
+    device_rows_netbox,
+    interface_rows,
+    interface_type,
+    server_manufacturer_model,
+)
+
+# The order objects are made in (each refers only to endpoints before it, or to its own: a location's parent,
+# an interface's parent); deletes run in the reverse order.
+FABRIC_ENDPOINTS = ("extras/tags", "dcim/manufacturers", "dcim/device-roles", "dcim/sites", "dcim/locations",
+                    "dcim/racks", "dcim/device-types", "dcim/interface-templates", "dcim/devices", "dcim/interfaces",
+                    "dcim/cables")
+CORRIDOR_ENDPOINTS = ("extras/tags", "dcim/sites", "circuits/providers", "circuits/circuit-types",
+                      "circuits/circuits", "circuits/circuit-terminations")
+# NetBox's model name of each endpoint (the keys of push's created/updated/deleted counts).
+MODEL_NAMES = {
+    "extras/tags": "extras.tag", "dcim/manufacturers": "dcim.manufacturer", "dcim/device-roles": "dcim.devicerole",
+    "dcim/sites": "dcim.site", "dcim/locations": "dcim.location", "dcim/racks": "dcim.rack",
+    "dcim/device-types": "dcim.devicetype", "dcim/interface-templates": "dcim.interfacetemplate",
+    "dcim/devices": "dcim.device", "dcim/interfaces": "dcim.interface", "dcim/cables": "dcim.cable",
+    "circuits/providers": "circuits.provider", "circuits/circuit-types": "circuits.circuittype",
+    "circuits/circuits": "circuits.circuit", "circuits/circuit-terminations": "circuits.circuittermination",
+}
+# The fields that make an object's natural key, per endpoint (cables are keyed by their two interfaces).
+KEY_FIELDS = {
+    "extras/tags": ("slug",), "dcim/manufacturers": ("slug",), "dcim/device-roles": ("slug",),
+    "dcim/sites": ("slug",), "dcim/locations": ("site", "slug"), "dcim/racks": ("site", "name"),
+    "dcim/device-types": ("manufacturer", "model"), "dcim/interface-templates": ("device_type", "name"),
+    "dcim/devices": ("site", "name"), "dcim/interfaces": ("device", "name"),
+    "circuits/providers": ("slug",), "circuits/circuit-types": ("slug",), "circuits/circuits": ("provider", "cid"),
+    "circuits/circuit-terminations": ("circuit", "term_side"),
+}
+# Foreign keys per endpoint: field -> the endpoint it refers to.
+FOREIGN_KEYS = {
+    "dcim/locations": {"site": "dcim/sites", "parent": "dcim/locations"},
+    "dcim/racks": {"site": "dcim/sites", "location": "dcim/locations"},
+    "dcim/device-types": {"manufacturer": "dcim/manufacturers"},
+    "dcim/interface-templates": {"device_type": "dcim/device-types"},
+    "dcim/devices": {"site": "dcim/sites", "location": "dcim/locations", "rack": "dcim/racks",
+                     "device_type": "dcim/device-types", "role": "dcim/device-roles"},
+    "dcim/interfaces": {"device": "dcim/devices", "parent": "dcim/interfaces"},
+    "circuits/circuits": {"provider": "circuits/providers", "type": "circuits/circuit-types"},
+    "circuits/circuit-terminations": {"circuit": "circuits/circuits", "termination_id": "dcim/sites"},
+}
+# Endpoints whose objects belong to the plan's site or provider: what diff lists as extra and push may delete.
+SCOPED = ("dcim/locations", "dcim/racks", "dcim/devices", "dcim/interfaces", "dcim/cables", "circuits/circuits",
+          "circuits/circuit-terminations")
+ROLE_COLORS = {"gpu-server": "4caf50", "leaf": "2196f3", "spine": "9c27b0", "core": "f44336"}
+STATUS = "planned"
+# NetBox's circuit type per corridor service (spec `service`); `compare` plans the capacity as waves.
+CIRCUIT_TYPES = {"dark-fiber": "Dark fiber", "waves": "Wave", "spectrum": "Spectrum"}
+KBPS_MAX = 2_147_483_647  # NetBox's circuit commit_rate (Kbps) is a 32-bit integer
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to another planned (or existing) object by its endpoint and natural key."""
+
+    endpoint: str
+    key: tuple
+
+
+@dataclass
+class Obj:
+    """One NetBox object of the plan. `shared` objects (manufacturers, types, roles, corridor sites) are made when
+    missing and otherwise used as found: never changed, never deleted. `tagged` objects carry the plan's tag."""
+
+    endpoint: str
+    fields: dict
+    label: str
+    tagged: bool = True
+    shared: bool = False
+    key: tuple = ()
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            self.key = key_of(self.endpoint, self.fields)
+
+
+def key_of(endpoint: str, fields: dict) -> tuple:
+    """Return the natural key of an object from its fields (a Ref contributes the key it refers to)."""
+    if endpoint == "dcim/cables":
+        ends = [tuple(t.key for t in fields["a_terminations"]), tuple(t.key for t in fields["b_terminations"])]
+        return tuple(sorted(ends))
+    out = []
+    for name in KEY_FIELDS[endpoint]:
+        value = fields.get(name)
+        out.append(value.key if isinstance(value, Ref) else value)
+    return tuple(out)
+
+
+@dataclass
+class NetboxPlan:
+    """A plan as NetBox objects, in creation order; `tag` is the plan's tag slug (`aifabric-<plan name>`)."""
+
+    name: str
+    tag: str
+    endpoints: tuple[str, ...]
+    objects: dict[str, list[Obj]] = field(default_factory=dict)
+    scope: Ref | None = None  # the site (fabric) or provider (corridor) every scoped object belongs to
+
+    def add(self, obj: Obj) -> Obj:
+        """Add an object (the first with a key wins: a second identical one is the same object)."""
+        self.objects.setdefault(obj.endpoint, []).append(obj)
+        return obj
+
+    def count(self, endpoint: str) -> int:
+        """Return how many objects of an endpoint the plan holds."""
+        return len(self.objects.get(endpoint, ()))
+
+
+def slugify(text: str) -> str:
+    """Return NetBox's slug of a name: lowercase letters, digits, '-' and '_' ('DGX H100' -> 'dgx-h100')."""
+    slug = re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")
+    return slug[:100] or "x"
+
+
+def plan_tag(name: str) -> str:
+    """Return the plan's tag slug: `aifabric-<plan name>`."""
+    return f"aifabric-{slugify(name)}"
+
+
+def _tag(plan: NetboxPlan) -> None:
+    plan.add(Obj("extras/tags", {"name": plan.tag, "slug": plan.tag, "color": "607d8b",
+                                 "description": f"made by aifabric for plan {plan.name}"}, plan.tag, tagged=False,
+                 shared=True))
+
+
+# -- fabric --------------------------------------------------------------------------------------------------------
+
+
+def _device_type(plan: NetboxPlan, made: set, manufacturer: str, model: str, height_u: int) -> Ref:
+    """Add the manufacturer and device type (once) and return the device type's Ref."""
+    m_slug = slugify(manufacturer)
+    if ("m", m_slug) not in made:
+        made.add(("m", m_slug))
+        plan.add(Obj("dcim/manufacturers", {"name": manufacturer, "slug": m_slug}, manufacturer, shared=True))
+    m_ref = Ref("dcim/manufacturers", (m_slug,))
+    if ("t", m_slug, model) not in made:
+        made.add(("t", m_slug, model))
+        plan.add(Obj("dcim/device-types", {"manufacturer": m_ref, "model": model, "slug": slugify(model),
+                                           "u_height": height_u, "is_full_depth": True},
+                     f"{manufacturer} {model}", shared=True))
+    return Ref("dcim/device-types", (m_ref.key, model))
+
+
+def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
+    """Return a fabric plan's NetBox objects: types with interface templates, roles, the site, buildings and halls
+    as locations, racks, devices at their U positions, interfaces and one cable per link."""
+    plan = links.plan
+    site_name = site or plan.name
+    out = NetboxPlan(plan.name, plan_tag(plan.name), FABRIC_ENDPOINTS)
+    _tag(out)
+    switch = hardware.switch(plan.switch_id)
+    server = hardware.server(plan.server_id)
+    made: set = set()
+    server_make, server_model = server_manufacturer_model(server.name)
+    server_type = _device_type(out, made, server_make, server_model, server.height_u)
+    switch_type = _device_type(out, made, switch.manufacturer, switch.model, switch.height_u)
+    for role in ROLES.values():
+        out.add(Obj("dcim/device-roles", {"name": role, "slug": role, "color": ROLE_COLORS[role]}, role, shared=True))
+    site_ref = Ref("dcim/sites", (slugify(site_name),))
+    out.scope = site_ref
+    out.add(Obj("dcim/sites", {"name": site_name, "slug": slugify(site_name), "status": STATUS,
+                               "description": f"aifabric plan {plan.name}"}, site_name))
+    placement = _Placement(links, hardware)
+    for building in range(placement.buildings):
+        out.add(Obj("dcim/locations", {"site": site_ref, "name": f"building{building}", "slug": f"building{building}",
+                                       "status": STATUS}, f"building{building}"))
+    for hall in range(placement.halls):
+        building = hall // placement.halls_per_building
+        out.add(Obj("dcim/locations", {"site": site_ref, "name": f"hall{hall}", "slug": f"hall{hall}",
+                                       "parent": Ref("dcim/locations", (site_ref.key, f"building{building}")),
+                                       "status": STATUS}, f"hall{hall}"))
+
+    devices: dict[str, Ref] = {}
+    servers: set[str] = set()
+    racks_made: set[str] = set()
+    for name, role, _make, _model, _status, _site, description in device_rows_netbox(links, hardware, site_name):
+        rack, hall, position = placement.place(name, role)
+        if rack not in racks_made:
+            racks_made.add(rack)
+            out.add(Obj("dcim/racks", {"site": site_ref, "name": rack, "status": STATUS, "u_height": placement.rack_u,
+                                       "location": Ref("dcim/locations", (site_ref.key, f"hall{hall}"))}, rack))
+        fields = {"site": site_ref, "name": name, "role": Ref("dcim/device-roles", (role,)),
+                  "device_type": server_type if role == "gpu-server" else switch_type, "status": STATUS,
+                  "location": Ref("dcim/locations", (site_ref.key, f"hall{hall}")),
+                  "rack": Ref("dcim/racks", (site_ref.key, rack)), "position": position, "face": "front",
+                  "description": description}
+        devices[name] = Ref("dcim/devices", out.add(Obj("dcim/devices", fields, name)).key)
+        if role == "gpu-server":
+            servers.add(name)
+
+    # Interfaces: the cages a switch's type holds (as templates, so NetBox makes them with each device), the NIC
+    # ports a server's type holds, then every breakout lane or plane port, which names its cage or NIC.
+    cage_type = interface_type(switch.family, switch.cage_form,
+                               plan.port_gbps if switch.family == "infiniband" else switch.cage_gbps)
+    cages = [switch.port_name_unsplit.format(cage=c + 1) for c in range(switch.cages)]
+    for cage in cages:
+        out.add(Obj("dcim/interface-templates", {"device_type": switch_type, "name": cage, "type": cage_type},
+                    f"{switch.model} {cage}", tagged=False, shared=True))
+    rows = list(interface_rows(links, hardware))
+    first_server = next((r[0] for r in rows if r[0] in servers), None)
+    server_ports = [r for r in rows if r[0] == first_server and not r[2]]
+    for row in server_ports:
+        out.add(Obj("dcim/interface-templates", {"device_type": server_type, "name": row[1], "type": row[3]},
+                    f"{server_model} {row[1]}", tagged=False, shared=True))
+    templated = {r[1] for r in server_ports}
+    switch_names = [name for name in devices if name not in servers]
+    seen: set[tuple[str, str]] = set()
+    for name in switch_names:
+        for cage in cages:
+            seen.add((name, cage))
+            out.add(Obj("dcim/interfaces", {"device": devices[name], "name": cage, "type": cage_type},
+                        f"{name} {cage}", tagged=False))
+    for device, port, parent, kind, speed, _enabled, description in rows:
+        if (device, port) in seen:
+            continue
+        seen.add((device, port))
+        from_template = not parent and device in servers and port in templated
+        fields = {"device": devices[device], "name": port, "type": kind}
+        if not from_template:
+            # NetBox >= 4.7 lets only virtual or channel interfaces have a parent, and a channel interface takes
+            # no cable of its own (its cage's profiled cable stands for it): a breakout lane is a physical
+            # interface that names its cage or NIC, so each lane keeps its own cable as the plan has it.
+            where = f"lane of {parent}" if parent else ""
+            fields.update({"speed": int(speed), "description": "; ".join(x for x in (where, description) if x)})
+        out.add(Obj("dcim/interfaces", fields, f"{device} {port}", tagged=not from_template))
+
+    for row in cable_rows(links, hardware, site_name, "4.6"):
+        _s, a, _t, a_port, _s2, z, _t2, z_port, kind, status, label, length, unit, medium = row
+        a_ref = Ref("dcim/interfaces", (devices[a].key, a_port))
+        z_ref = Ref("dcim/interfaces", (devices[z].key, z_port))
+        out.add(Obj("dcim/cables", {"a_terminations": [a_ref], "b_terminations": [z_ref], "type": kind,
+                                    "status": status, "label": label, "length": float(length),
+                                    "length_unit": unit, "description": medium}, label))
+    return out
+
+
+class _Placement:
+    """Racks, halls and U positions of every device, from the plan's floor (aifabric.fabric.placement).
+
+    Servers fill their SU's racks bottom up (`su<k>-rack<r>`, servers_per_rack each, in the SU's hall); a rack-scale
+    system's trays fill its own rack. Switches stand in network racks of `switches_per_network_rack` each: leaves
+    of an SU in `su<k>-net<r>` in the SU's hall, spines of a pod in `pod<p>-net<r>` and cores in `core-net<r>` in
+    the campus core hall, as the floor places their rooms.
+    """
+
+    def __init__(self, links, hardware):
+        plan = links.plan
+        floor = links.floor
+        self.plan = plan
+        self.floor = floor
+        self.halls = floor.halls
+        self.halls_per_building = floor.placement.halls_per_building
+        self.buildings = floor.buildings
+        self.rack_u = floor.placement.rack_u
+        self.server_u = hardware.server(plan.server_id).height_u
+        self.switch_u = hardware.switch(plan.switch_id).height_u
+        self.spr = floor.servers_per_rack
+        self.per_net = floor.per_network_rack
+        self.slot_in_group: dict[str, int] = {}
+        self._leaf_index: dict[str, int] = {}
+
+    def _su_hall(self, su: int) -> int:
+        # As Floor._su_hall: SUs fill whole units (pods in three tiers), units fill halls.
+        return (su // self.floor.sus_per_unit) // self.floor.units_per_hall
+
+    def place(self, name: str, role: str) -> tuple[str, int, int]:
+        """Return (rack name, hall, U position) of a device by name and NetBox role."""
+        if role == "gpu-server":
+            su_text, slot_text = name.split("/")
+            su, slot = int(su_text[2:]), int(slot_text[len("server"):])
+            rack, in_rack = divmod(slot, self.spr)
+            return f"{su_text}-rack{rack}", self._su_hall(su), 1 + in_rack * self.server_u
+        if role == "leaf":
+            # Leaves of an SU stand together: plane/leaf index order within the SU.
+            leaf = int(name.rsplit("leaf", 1)[1])
+            su = leaf // self.plan.leaves_per_su
+            group, hall = f"su{su:03d}", self._su_hall(su)
+        elif role == "spine":
+            pod = int(name.split("pod", 1)[1].split("/")[0]) if "pod" in name else 0
+            group, hall = f"pod{pod:03d}", self.floor.core_hall
+        else:
+            group, hall = "core", self.floor.core_hall
+        index = self.slot_in_group.get(group, 0)
+        self.slot_in_group[group] = index + 1
+        rack, in_rack = divmod(index, self.per_net)
+        return f"{group}-net{rack}", hall, 1 + in_rack * self.switch_u
+
+
+# -- corridor ------------------------------------------------------------------------------------------------------
+
+
+def corridor_objects(plan) -> NetboxPlan:
+    """Return a corridor plan's NetBox objects: its end sites, a provider for the carrier the RFP awards, circuit
+    types, and per demand path (working, protect) one circuit per wave (wave service, commit rate the wave's line
+    rate) or one circuit (dark fiber, spectrum), each with A/Z terminations at the demand's end sites."""
+    out = NetboxPlan(plan.name, plan_tag(plan.name), CORRIDOR_ENDPOINTS)
+    _tag(out)
+    sites: dict[str, Ref] = {}
+    for demand in plan.demands:
+        for site_id in (demand.demand.a, demand.demand.z):
+            if site_id not in sites:
+                site = plan.network.sites[site_id]
+                sites[site_id] = Ref("dcim/sites", (slugify(site_id),))
+                out.add(Obj("dcim/sites", {"name": site.name, "slug": slugify(site_id), "status": "active",
+                                           "latitude": round(site.lat, 6), "longitude": round(site.lon, 6)},
+                            site.name, shared=True))
+    provider_slug = slugify(f"{plan.name}-carrier")
+    provider = Ref("circuits/providers", (provider_slug,))
+    out.scope = provider
+    out.add(Obj("circuits/providers", {"name": f"{plan.name} carrier", "slug": provider_slug,
+                                       "description": "the carrier the corridor RFP awards"}, f"{plan.name} carrier"))
+    for service, type_name in CIRCUIT_TYPES.items():
+        out.add(Obj("circuits/circuit-types", {"name": type_name, "slug": slugify(type_name),
+                                               "description": f"corridor service: {service}"}, type_name,
+                    shared=True))
+    service = plan.spec.service if plan.spec.service in CIRCUIT_TYPES else "waves"
+    circuit_type = Ref("circuits/circuit-types", (slugify(CIRCUIT_TYPES[service]),))
+    for demand in plan.demands:
+        d = demand.demand
+        for path in demand.paths:
+            mode = path.mode if path.mode is not None else demand.mode
+            base = f"{plan.name}/{d.a}-{d.z}/{path.role}"
+            about = f"{path.role} path {path.route.km:.1f} km, {path.latency_ms:.2f} ms one-way"
+            if service == "waves":
+                # A carrier sells each wave as a circuit; NetBox's commit rate is a 32-bit Kbps field (at most
+                # 2.1 Tbps), which one wave fits and a whole multi-Tbps demand does not.
+                circuits = [(f"{base}/w{w:02d}", int(mode.line_rate_gbps * 1_000_000),
+                             f"{about}, wave {w + 1} of {path.waves} ({mode.id}) for {d.capacity_tbps:g} Tbps")
+                            for w in range(path.waves)]
+            else:
+                kbps = int(round(d.capacity_tbps * 1_000_000_000))
+                circuits = [(base, kbps if kbps <= KBPS_MAX else None,
+                             f"{about}, {d.capacity_tbps:g} Tbps as {path.waves} x {mode.id}")]
+            for cid, commit_kbps, description in circuits:
+                circuit = out.add(Obj("circuits/circuits", {
+                    "provider": provider, "cid": cid, "type": circuit_type, "status": STATUS,
+                    "commit_rate": commit_kbps, "description": description}, cid))
+                circuit_ref = Ref("circuits/circuits", circuit.key)
+                for side, site_id in (("A", d.a), ("Z", d.z)):
+                    out.add(Obj("circuits/circuit-terminations", {
+                        "circuit": circuit_ref, "term_side": side, "termination_type": "dcim.site",
+                        "termination_id": sites[site_id]}, f"{cid} {side}"))
+    return out
+
+
+def iter_objects(plan: NetboxPlan) -> Iterator[Obj]:
+    """Yield every object of the plan in creation order."""
+    for endpoint in plan.endpoints:
+        yield from plan.objects.get(endpoint, ())
