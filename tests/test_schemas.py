@@ -21,7 +21,8 @@ _spec.loader.exec_module(schemas_script)
 
 EXAMPLES = schemas_script.examples()
 # Documents of running systems, validated by the tests that start them (a lab in network namespaces, LLDP tables).
-LIVE = {"lab-check": "tests/lab/test_lab.py", "verify-cabling": "tests/verify/test_verify.py"}
+LIVE = {"lab-check": "tests/lab/test_lab.py", "verify-cabling": "tests/verify/test_verify.py",
+        "netbox-push": "tests/netbox/test_netbox_live.py", "netbox-diff": "tests/netbox/test_netbox_live.py"}
 
 
 def _validator(name: str) -> Draft202012Validator:
@@ -48,8 +49,8 @@ def test_every_example_validates_against_its_schema(cli, in_repo, name, args):
 def test_every_schema_is_a_valid_draft_2020_12_schema_with_examples():
     names = schemas_script.names()
     assert names == ["catalog", "corridor-plan", "fabric-bisection", "fabric-ecmp", "fabric-failures",
-                     "fabric-latency", "fabric-plan", "fabric-sweep", "lab-check", "scale-across-plan", "validate",
-                     "verify-cabling"]
+                     "fabric-latency", "fabric-plan", "fabric-sweep", "lab-check", "netbox-diff", "netbox-push",
+                     "scale-across-plan", "validate", "verify-cabling"]
     for name in names:
         schema = schemas_script.load(name)
         Draft202012Validator.check_schema(schema)

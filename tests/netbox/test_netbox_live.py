@@ -43,6 +43,16 @@ def _name(kind: str) -> str:
     return f"nbt-{kind}-{uuid.uuid4().hex[:8]}"
 
 
+def _check_contract(name: str, document: dict) -> None:
+    """The published contract (aifabric/schemas/NAME.json) holds for every netbox --json document."""
+    from jsonschema import Draft202012Validator
+
+    from aifabric.schemas import schema_text
+
+    errors = list(Draft202012Validator(json.loads(schema_text(name))).iter_errors(document))
+    assert not errors, f"{name}: {errors[0].message}"
+
+
 @pytest.fixture
 def nb(netbox, monkeypatch, cli):
     """Return a runner of `aifabric netbox ...` against the live NetBox -> (code, stdout, stderr)."""
@@ -52,6 +62,8 @@ def nb(netbox, monkeypatch, cli):
     def run(*args: str) -> tuple[int, str, str]:
         code, out, err = cli("netbox", *args, "--url", url, "--token-env", "AIFABRIC_TEST_NETBOX_TOKEN")
         assert token not in out and token not in err
+        if "--json" in args and out:
+            _check_contract(f"netbox-{args[0]}", json.loads(out))
         return code, out, err
 
     return run
