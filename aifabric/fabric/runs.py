@@ -8,8 +8,10 @@ servers, or for a range of cores). Part counts, port tables, trunk routes and la
 runs, at a cost that grows with the runs, not the links; the link table is built only when an output needs it
 (FabricLinks.sets builds a class on first access, link by link as before).
 
-A class gets runs only where its layout is one of those below, for which the link-by-link result is proven to be
-the same (tests compare both on every shipped spec and on random specs); any other layout builds its links:
+Every class of a plan is counted from runs. Where its layout is one of those below, its runs are found without
+building its links; any other layout (e.g. rail-grouped spines, an SU's leaves standing apart) builds its links
+and takes each link as a run of its own (runs_from_link_set), so part counts, ports, trunks and latency read runs
+only. Covered layouts:
 - nic_leaf: an SU's rail leaves stand in one place (in-row, end-of-row): one run per rack of an SU's servers
   (cut at leaf cages when cages mix media);
 - leaf_spine: the same, not rail-optimized to the top: one run per (SU, rack of its pod's spines), cut at cage
@@ -25,7 +27,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from aifabric.catalog.models import Hardware
 from aifabric.fabric import links as L
+from aifabric.fabric.sizing import Plan
+from aifabric.spec.fabric import LINK_CLASSES, FabricSpec
 
 
 @dataclass
@@ -82,9 +87,10 @@ class ClassRuns:
     count: np.ndarray          # per run: links per plane
     room_a: np.ndarray         # per run: placement room of the a end
     room_z: np.ndarray         # per run: placement room of the z end
-    ends: list[EndRuns]        # the switch ends, in the order bom._switch_ends gives them
+    ends: list[EndRuns]        # switch ends: nic_leaf leaves; leaf_spine leaves, spines; spine_core spines, cores
     hist: np.ndarray = field(default=None)
     extra: dict = field(default_factory=dict)   # class-specific inputs of the latency chains
+    per_link: bool = False  # runs of one link each, in link-table order (the class's links are built)
 
     def pair_index(self, n_lengths: int) -> np.ndarray:
         """Return each run's (medium, ordered length) as one index, as LinkSet.pair_index."""
@@ -123,13 +129,69 @@ def _rechoose(ctx, link_class: str, run_m: np.ndarray, medium: np.ndarray, curre
     return current.astype(medium.dtype), length_index
 
 
+def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> L.FabricLinks:
+    """Return the cabling of one plane as runs of every link class, with its link table built per class on first
+    access: a class whose layout the runs model covers builds no links until an output lists them; any other class
+    builds its links now and takes each as a run of its own."""
+    ctx = L._context(plan, spec, hardware)
+    classes = [c for c in LINK_CLASSES if c in ctx.rules]
+    links = L.FabricLinks(plan, ctx.media, {}, ctx.all_lengths, ctx.rules, ctx.candidates_of, ctx.floor)
+    links.sets = L.LazySets(classes, lambda cls: L._build_class(ctx, links, cls))
+    for link_class in classes:
+        # In class order, so that a reach error names the same class as link by link.
+        found = class_runs(ctx, link_class, links.runs)
+        links.runs[link_class] = found if found is not None else runs_from_link_set(links, links.sets[link_class])
+    return links
+
+
 def class_runs(ctx, link_class: str, done: dict) -> ClassRuns | None:
     """Return the runs of a link class, or None when its layout is not one the runs model covers."""
     if link_class == "nic_leaf":
         return _nic_leaf(ctx)
     if link_class == "leaf_spine":
-        return _leaf_spine(ctx) if "nic_leaf" in done else None
+        return _leaf_spine(ctx) if not done["nic_leaf"].per_link else None
     return _spine_core(ctx)
+
+
+def runs_from_link_set(links: L.FabricLinks, link_set: L.LinkSet) -> ClassRuns:
+    """Return a built link set as runs of one link each, in link order: the fallback of a layout the runs model
+    does not cover, so that every count reads runs (each run's ends, rooms and latency inputs are its link's)."""
+    plan, floor = links.plan, links.floor
+    n = len(link_set.medium)
+    ones = np.ones(n, dtype=np.int64)
+    pods = np.arange(len(plan.pods))
+    spine_base = np.cumsum([0] + [p.spines for p in plan.pods]).astype(np.int64)
+    spines = int(spine_base[-1])
+    cls = link_set.link_class
+    extra: dict = {}
+    if cls == "nic_leaf":
+        ends = [EndRuns([EndPart(slice(None), link_set.z, ones)], plan.leaves_per_plane)]
+        room_a = floor.server_room(np.arange(plan.servers))[link_set.a]
+        room_z = floor.leaf_room(np.arange(plan.leaves_per_plane))[link_set.z]
+        extra = {"server": link_set.a, "rail": link_set.a_port}
+    elif cls == "leaf_spine":
+        spine = spine_base[link_set.z_pod] + link_set.z
+        ends = [EndRuns([EndPart(slice(None), link_set.a, ones)], plan.leaves_per_plane),
+                EndRuns([EndPart(slice(None), spine, ones)], spines)]
+        room_a = floor.leaf_room(np.arange(plan.leaves_per_plane))[link_set.a]
+        room_z = floor.spine_room(pods)[link_set.z_pod]
+    else:
+        spine = spine_base[link_set.a_pod] + link_set.a
+        cores = plan.cores_per_plane
+        ends = [EndRuns([EndPart(slice(None), spine, ones)], spines),
+                EndRuns([EndPart(slice(None), link_set.z, ones)], cores)]
+        room_a = floor.spine_room(pods)[link_set.a_pod]
+        room_z = floor.core_room(np.arange(cores))[link_set.z]
+        # Every link a tail run of _spine_core's (no region of whole blocks): the cross-pod chains take each
+        # link's (pod, core) as they come.
+        empty = np.zeros(0, dtype=np.int64)
+        extra = {"n_runs": 0, "first": empty, "length": empty, "region": 0, "spine": spine, "pod": link_set.a_pod,
+                 "tail_core": link_set.z,
+                 "pod_slots": np.cumsum([0] + [p.spines * p.spine_uplinks for p in plan.pods])}
+        if n:
+            extra["core_ports"] = int(link_set.z_port.max()) + 1
+    return ClassRuns(cls, link_set.speed_gbps, link_set.medium, link_set.length_index, ones, room_a, room_z, ends,
+                     hist=link_set.histogram(links.lengths_m, len(links.media)), extra=extra, per_link=True)
 
 
 def _nic_leaf(ctx) -> ClassRuns | None:
