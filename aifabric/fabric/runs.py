@@ -40,7 +40,7 @@ class EndPart:
 
     runs: slice
     key: np.ndarray
-    ports: np.ndarray
+    ports: np.ndarray | None  # None: one port each (runs of one link)
     spread: int | np.ndarray = 1  # devices per key: one number, or one per key (consecutive devices in key order)
     width: np.ndarray | None = None  # or: run i reaches the devices key[i] .. key[i] + width[i] - 1
 
@@ -69,7 +69,8 @@ class EndRuns:
                 continue
             keys = part.key.astype(np.int64) * n_columns + columns[part.runs]
             size = (int(part.key.max()) + 1 if len(part.key) else 0) * n_columns
-            counts = np.bincount(keys, weights=part.ports, minlength=size).astype(np.int64).reshape(-1, n_columns)
+            counts = np.bincount(keys, weights=part.ports, minlength=size).astype(np.int64, copy=False).reshape(
+                -1, n_columns)
             if not np.isscalar(part.spread) or part.spread > 1:
                 counts = np.repeat(counts, part.spread, axis=0)
             table[: counts.shape[0]] += counts
@@ -158,28 +159,27 @@ def runs_from_link_set(links: L.FabricLinks, link_set: L.LinkSet) -> ClassRuns:
     does not cover, so that every count reads runs (each run's ends, rooms and latency inputs are its link's)."""
     plan, floor = links.plan, links.floor
     n = len(link_set.medium)
-    ones = np.ones(n, dtype=np.int64)
     pods = np.arange(len(plan.pods))
     spine_base = np.cumsum([0] + [p.spines for p in plan.pods]).astype(np.int64)
     spines = int(spine_base[-1])
     cls = link_set.link_class
     extra: dict = {}
     if cls == "nic_leaf":
-        ends = [EndRuns([EndPart(slice(None), link_set.z, ones)], plan.leaves_per_plane)]
+        ends = [EndRuns([EndPart(slice(None), link_set.z, None)], plan.leaves_per_plane)]
         room_a = floor.server_room(np.arange(plan.servers))[link_set.a]
         room_z = floor.leaf_room(np.arange(plan.leaves_per_plane))[link_set.z]
         extra = {"server": link_set.a, "rail": link_set.a_port}
     elif cls == "leaf_spine":
         spine = spine_base[link_set.z_pod] + link_set.z
-        ends = [EndRuns([EndPart(slice(None), link_set.a, ones)], plan.leaves_per_plane),
-                EndRuns([EndPart(slice(None), spine, ones)], spines)]
+        ends = [EndRuns([EndPart(slice(None), link_set.a, None)], plan.leaves_per_plane),
+                EndRuns([EndPart(slice(None), spine, None)], spines)]
         room_a = floor.leaf_room(np.arange(plan.leaves_per_plane))[link_set.a]
         room_z = floor.spine_room(pods)[link_set.z_pod]
     else:
         spine = spine_base[link_set.a_pod] + link_set.a
         cores = plan.cores_per_plane
-        ends = [EndRuns([EndPart(slice(None), spine, ones)], spines),
-                EndRuns([EndPart(slice(None), link_set.z, ones)], cores)]
+        ends = [EndRuns([EndPart(slice(None), spine, None)], spines),
+                EndRuns([EndPart(slice(None), link_set.z, None)], cores)]
         room_a = floor.spine_room(pods)[link_set.a_pod]
         room_z = floor.core_room(np.arange(cores))[link_set.z]
         # Every link a tail run of _spine_core's (no region of whole blocks): the cross-pod chains take each
@@ -190,7 +190,8 @@ def runs_from_link_set(links: L.FabricLinks, link_set: L.LinkSet) -> ClassRuns:
                  "pod_slots": np.cumsum([0] + [p.spines * p.spine_uplinks for p in plan.pods])}
         if n:
             extra["core_ports"] = int(link_set.z_port.max()) + 1
-    return ClassRuns(cls, link_set.speed_gbps, link_set.medium, link_set.length_index, ones, room_a, room_z, ends,
+    return ClassRuns(cls, link_set.speed_gbps, link_set.medium, link_set.length_index, np.ones(n, dtype=np.int64),
+                     room_a, room_z, ends,
                      hist=link_set.histogram(links.lengths_m, len(links.media)), extra=extra, per_link=True)
 
 
