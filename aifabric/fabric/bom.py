@@ -287,17 +287,11 @@ def _room_table(links: FabricLinks, runs) -> tuple[np.ndarray, np.ndarray, np.nd
     """Return (room ids of the a ends, room ids of the z ends, links per (room pair, medium, ordered length)) of a
     link class from its runs, the room pair p being a-room index p // len(z rooms), z-room index p % len(z rooms)."""
     n_lengths, n_media = len(links.lengths_m), len(links.media)
-    used_a, room_a = _small_unique(runs.room_a)
-    used_z, room_z = _small_unique(runs.room_z)
+    used_a, room_a, used_z, room_z = runs.rooms()
     cell = ((room_a.astype(np.int64) * len(used_z) + room_z) * n_media + runs.medium) * n_lengths + runs.length_index
-    table = np.bincount(cell, weights=runs.count, minlength=len(used_a) * len(used_z) * n_media * n_lengths)
-    return used_a, used_z, table.astype(np.int64).reshape(-1, n_media, n_lengths)
-
-
-def _small_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return np.unique(values, return_inverse=True) of small non-negative integers (room ids), without a sort."""
-    present = np.bincount(values) > 0
-    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
+    weights = None if runs.per_link else runs.count  # (a run of one link counts once: no float weights)
+    table = np.bincount(cell, weights=weights, minlength=len(used_a) * len(used_z) * n_media * n_lengths)
+    return used_a, used_z, table.astype(np.int64, copy=False).reshape(-1, n_media, n_lengths)
 
 
 def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, panels: dict) -> None:

@@ -86,16 +86,34 @@ class ClassRuns:
     medium: np.ndarray         # per run: medium index
     length_index: np.ndarray   # per run: index into FabricLinks.lengths_m
     count: np.ndarray          # per run: links per plane
-    room_a: np.ndarray         # per run: placement room of the a end
-    room_z: np.ndarray         # per run: placement room of the z end
+    room_a: np.ndarray | None  # per run: placement room of the a end (None: see room_keys)
+    room_z: np.ndarray | None  # per run: placement room of the z end
     ends: list[EndRuns]        # switch ends: nic_leaf leaves; leaf_spine leaves, spines; spine_core spines, cores
     hist: np.ndarray = field(default=None)
     extra: dict = field(default_factory=dict)   # class-specific inputs of the latency chains
     per_link: bool = False  # runs of one link each, in link-table order (the class's links are built)
+    # Runs of one link each: (room per a-end device, a device per run, room per z-end device, z device per run),
+    # so a run's rooms are looked up only when trunks need them (room_a and room_z are then None).
+    room_keys: tuple | None = None
+
+    def rooms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return (room ids used at the a ends, each run's index among them, the same for the z ends)."""
+        if self.room_keys is None:
+            return (*_small_unique(self.room_a), *_small_unique(self.room_z))
+        rooms_a, key_a, rooms_z, key_z = self.room_keys
+        used_a, index_a = _small_unique(rooms_a)
+        used_z, index_z = _small_unique(rooms_z)
+        return used_a, index_a[key_a], used_z, index_z[key_z]
 
     def pair_index(self, n_lengths: int) -> np.ndarray:
         """Return each run's (medium, ordered length) as one index, as LinkSet.pair_index."""
         return self.medium.astype(np.int64) * n_lengths + self.length_index
+
+
+def _small_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return np.unique(values, return_inverse=True) of small non-negative integers (room ids), without a sort."""
+    present = np.bincount(values) > 0
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
 
 
 def _finish(runs: ClassRuns, n_media: int, n_lengths: int) -> ClassRuns:
@@ -160,28 +178,26 @@ def runs_from_link_set(links: L.FabricLinks, link_set: L.LinkSet) -> ClassRuns:
     plan, floor = links.plan, links.floor
     n = len(link_set.medium)
     pods = np.arange(len(plan.pods))
-    spine_base = np.cumsum([0] + [p.spines for p in plan.pods]).astype(np.int64)
+    spine_base = np.cumsum([0] + [p.spines for p in plan.pods]).astype(link_set.a.dtype)  # (the table's int type)
     spines = int(spine_base[-1])
     cls = link_set.link_class
     extra: dict = {}
     if cls == "nic_leaf":
         ends = [EndRuns([EndPart(slice(None), link_set.z, None)], plan.leaves_per_plane)]
-        room_a = floor.server_room(np.arange(plan.servers))[link_set.a]
-        room_z = floor.leaf_room(np.arange(plan.leaves_per_plane))[link_set.z]
+        rooms = (floor.server_room(np.arange(plan.servers)), link_set.a,
+                 floor.leaf_room(np.arange(plan.leaves_per_plane)), link_set.z)
         extra = {"server": link_set.a, "rail": link_set.a_port}
     elif cls == "leaf_spine":
         spine = spine_base[link_set.z_pod] + link_set.z
         ends = [EndRuns([EndPart(slice(None), link_set.a, None)], plan.leaves_per_plane),
                 EndRuns([EndPart(slice(None), spine, None)], spines)]
-        room_a = floor.leaf_room(np.arange(plan.leaves_per_plane))[link_set.a]
-        room_z = floor.spine_room(pods)[link_set.z_pod]
+        rooms = floor.leaf_room(np.arange(plan.leaves_per_plane)), link_set.a, floor.spine_room(pods), link_set.z_pod
     else:
         spine = spine_base[link_set.a_pod] + link_set.a
         cores = plan.cores_per_plane
         ends = [EndRuns([EndPart(slice(None), spine, None)], spines),
                 EndRuns([EndPart(slice(None), link_set.z, None)], cores)]
-        room_a = floor.spine_room(pods)[link_set.a_pod]
-        room_z = floor.core_room(np.arange(cores))[link_set.z]
+        rooms = floor.spine_room(pods), link_set.a_pod, floor.core_room(np.arange(cores)), link_set.z
         # Every link a tail run of _spine_core's (no region of whole blocks): the cross-pod chains take each
         # link's (pod, core) as they come.
         empty = np.zeros(0, dtype=np.int64)
@@ -190,9 +206,11 @@ def runs_from_link_set(links: L.FabricLinks, link_set: L.LinkSet) -> ClassRuns:
                  "pod_slots": np.cumsum([0] + [p.spines * p.spine_uplinks for p in plan.pods])}
         if n:
             extra["core_ports"] = int(link_set.z_port.max()) + 1
-    return ClassRuns(cls, link_set.speed_gbps, link_set.medium, link_set.length_index, np.ones(n, dtype=np.int64),
-                     room_a, room_z, ends,
-                     hist=link_set.histogram(links.lengths_m, len(links.media)), extra=extra, per_link=True)
+    # One link a run: the counts a read-only view of a single 1, not an array the size of the link table.
+    return ClassRuns(cls, link_set.speed_gbps, link_set.medium, link_set.length_index,
+                     np.broadcast_to(np.int64(1), (n,)), None, None, ends,
+                     hist=link_set.histogram(links.lengths_m, len(links.media)), extra=extra, per_link=True,
+                     room_keys=rooms)
 
 
 def _nic_leaf(ctx) -> ClassRuns | None:
