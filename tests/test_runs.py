@@ -176,14 +176,16 @@ def test_plan_json_builds_no_link_table(spec_path, overrides, cli, monkeypatch):
 
 
 def test_links_outside_the_runs_model_are_runs_of_one_link_each():
-    """Colossus 2's rail-grouped spines are not a layout the runs model covers: its leaf-spine and spine-core links
-    are built at planning and counted as runs of one link each, in link order (the counts above then hold)."""
+    """Colossus 2's core groups are not a layout the runs model covers: its spine-core links are built at planning
+    and counted as runs of one link each, in link order (the counts above then hold); its rail-grouped spines are
+    runs of (leaf, spines in one place), whose links are not built."""
     links = plan_fabric(TOPOLOGIES / "colossus-2.yaml").links
-    for link_class in ("leaf_spine", "spine_core"):
-        runs = links.runs[link_class]
-        assert runs.per_link and links.sets.built(link_class)
-        assert np.array_equal(runs.medium, links.sets[link_class].medium)
-        assert bool((runs.count == 1).all())
+    runs = links.runs["spine_core"]
+    assert runs.per_link and links.sets.built("spine_core")
+    assert np.array_equal(runs.medium, links.sets["spine_core"].medium)
+    assert bool((runs.count == 1).all())
+    assert not links.runs["leaf_spine"].per_link and not links.sets.built("leaf_spine")
+    assert len(links.runs["leaf_spine"].count) < len(links.sets["leaf_spine"].medium)
 
 
 def test_links_csv_lists_what_the_runs_count(tmp_path, cli):
@@ -215,3 +217,15 @@ def test_plan_json_of_a_million_gpus_skips_numpy_ma():
              "print('numpy.ma' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("placement", [None, {"hall_mw_max": 20.0, "halls_per_building": 4},
+                                       {"racks_per_row": 64, "leaf_location": "end-of-row"},
+                                       {"leaf_location": "central", "racks_per_row": 8}])
+def test_rail_grouped_spines_runs_describe_the_links(placement):
+    """Rail-grouped spines (GB200 NVL72 at 200k GPUs): runs per (leaf, spines in one place) where an SU's leaves
+    stand together, the links one run each where they stand apart (central); either way the runs describe the
+    links (and so every count equals the link table's)."""
+    overrides = {"gpus": 200_000, "server": "gb200-nvl72", "switch": "sn5600"}
+    covered = _assert_runs_describe_the_links(_write({"placement": placement}) if placement else None, overrides)
+    assert ("leaf_spine" in covered) == (placement is None or placement.get("leaf_location") != "central")

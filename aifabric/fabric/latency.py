@@ -201,7 +201,10 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
     same_pod = []
     offset = 0
     leaf0 = 0
-    per_link = links.runs["leaf_spine"].per_link if "leaf_spine" in links.runs else True
+    ls_runs = links.runs.get("leaf_spine")
+    per_link = ls_runs is None or ls_runs.per_link or ls_runs.extra.get("in_link_order", False)
+    if per_link and ls_runs is not None and not ls_runs.per_link:
+        ls = np.repeat(ls, ls_runs.count)  # runs that tile the link table in order: each link's value in order
     for start, end, shape in (pod_runs(plan) if per_link else ()):
         # Pods of one shape at once: (pods, leaves, spines, parallel links).
         pods = end - start

@@ -168,7 +168,9 @@ def class_runs(ctx, link_class: str, done: dict) -> ClassRuns | None:
     if link_class == "nic_leaf":
         return _nic_leaf(ctx)
     if link_class == "leaf_spine":
-        return _leaf_spine(ctx) if not done["nic_leaf"].per_link else None
+        if done["nic_leaf"].per_link:
+            return None
+        return _leaf_spine_rails(ctx) if ctx.plan.rail_pods else _leaf_spine(ctx)
     return _spine_core(ctx)
 
 
@@ -340,6 +342,58 @@ def _leaf_spine(ctx) -> ClassRuns | None:
     runs = ClassRuns("leaf_spine", plan.uplink_gbps, medium, length_index, ports_leaf * lps, leaf_room[su],
                      floor.spine_room(np.arange(len(plan.pods)))[pod], ends)
     runs.extra = {"segments": [(len(cuts), lengths) for _, _, cuts, lengths, _, _ in found]}
+    return _finish(runs, len(ctx.media), len(ctx.all_lengths))
+
+
+def _leaf_spine_rails(ctx) -> ClassRuns | None:
+    """Rail-optimized to the top (rail-grouped spines): the rail-r leaf of an SU joins each spine of its pod's rail
+    group r over links_per_leaf_spine links. One run per (leaf, segment of its group's spines standing in one
+    place), in link-table order (leaf-major, then uplink), when every run takes one medium (a cage then holds one
+    medium whatever it groups, so no medium is raised); otherwise the links are built."""
+    plan, floor = ctx.plan, ctx.floor
+    if not ctx.su_in_one_place or plan.leaf_uplinks == 0:
+        return None
+    lps, spg = plan.leaves_per_su, plan.pods[0].spines_per_group
+    per_pair = {p.links_per_leaf_spine for p in plan.pods}
+    if len(per_pair) != 1 or any(p.leaves % lps or p.spines != spg * lps for p in plan.pods):
+        return None
+    per_pair = per_pair.pop()
+    if plan.leaf_uplinks != spg * per_pair:
+        return None
+    spine_x, spine_y, spine_base = L._spine_table(plan, floor)
+    # A segment starts at each rail group's first spine and wherever the next spine stands elsewhere.
+    n_spines = len(spine_x)
+    pod_of = np.repeat(np.arange(len(plan.pods)), [p.spines for p in plan.pods])
+    j = np.arange(n_spines) - spine_base[pod_of]
+    starts = (j % spg == 0) | np.append(True, (spine_x[1:] != spine_x[:-1]) | (spine_y[1:] != spine_y[:-1]))
+    seg_first = np.flatnonzero(starts)
+    seg_len = np.diff(np.append(seg_first, n_spines))
+    seg_rail = (j[seg_first] // spg).astype(np.int64)
+    seg_pod = pod_of[seg_first]
+    leaf_list, seg_list = [], []
+    for pod, shape in enumerate(plan.pods):
+        mine = np.flatnonzero(seg_pod == pod)
+        # Per leaf of an SU (rail r), its group's segments in spine order; the pattern repeats for every SU.
+        pattern = np.concatenate([mine[seg_rail[mine] == r] for r in range(lps)])
+        rail = seg_rail[pattern]
+        n_su = shape.leaves // lps
+        first_leaf = pod * plan.leaves_per_pod
+        leaf_list.append(first_leaf + (np.repeat(np.arange(n_su), len(pattern)) * lps + np.tile(rail, n_su)))
+        seg_list.append(np.tile(pattern, n_su))
+    leaf, seg = np.concatenate(leaf_list).astype(np.int64), np.concatenate(seg_list)
+    first = seg_first[seg]
+    run_m = floor.run_m(ctx.leaf_x[leaf], ctx.leaf_y[leaf], spine_x[first], spine_y[first])
+    medium, _, length_index = L._choose(run_m, ctx.candidates_of["leaf_spine"], ctx.media_index, "leaf_spine",
+                                        ctx.hardware, ctx.all_lengths)
+    if int(medium.min()) != int(medium.max()):
+        return None  # (cages may then mix media: the links are built and grouped by cage)
+    count = seg_len[seg] * per_pair
+    ends = [EndRuns([EndPart(slice(None), leaf, count)], plan.leaves_per_plane),
+            EndRuns([EndPart(slice(None), seg, np.full(len(seg), per_pair, dtype=np.int64), seg_len)], n_spines)]
+    runs = ClassRuns("leaf_spine", plan.uplink_gbps, medium, length_index, count,
+                     floor.leaf_room(np.arange(plan.leaves_per_plane))[leaf],
+                     floor.spine_room(np.arange(len(plan.pods)))[seg_pod[seg]], ends)
+    runs.extra = {"in_link_order": True}
     return _finish(runs, len(ctx.media), len(ctx.all_lengths))
 
 
