@@ -16,6 +16,8 @@ only. Covered layouts:
   (cut at leaf cages when cages mix media);
 - leaf_spine: the same, not rail-optimized to the top: one run per (SU, rack of its pod's spines), cut at cage
   blocks when cages mix media;
+- leaf_spine, rail-grouped spines: one run per (leaf, segment of its rail group's spines standing in one place),
+  in link order, when one medium serves every run;
 - spine_core: striped cores (no core groups), cages dividing the cores, every spine's uplinks whole cages in the
   leading pods: one run per piece of a row of core ports with one spine and one rack of cores (see _spine_core),
   and the slots past the last whole block of P rows one run per link.
