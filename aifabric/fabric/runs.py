@@ -9,7 +9,7 @@ runs, at a cost that grows with the runs, not the links; the link table is built
 (FabricLinks.sets builds a class on first access, link by link as before).
 
 Every class of a plan is counted from runs. Where its layout is one of those below, its runs are found without
-building its links; any other layout (e.g. rail-grouped spines, an SU's leaves standing apart) builds its links
+building its links; any other layout (e.g. core groups, an SU's leaves standing apart) builds its links
 and takes each link as a run of its own (runs_from_link_set), so part counts, ports, trunks and latency read runs
 only. Covered layouts:
 - nic_leaf: an SU's rail leaves stand in one place (in-row, end-of-row): one run per rack of an SU's servers
