@@ -22,9 +22,8 @@ LAYERS = {
     "cli": 4, "__main__": 4,
 }
 
-# The one circle left: runs are built from the link table and the link table from runs; the refactor to one
-# representation (issue 23, item 1) removes it, and this entry with it.
-KNOWN_CYCLES = [{"aifabric.fabric.links", "aifabric.fabric.runs"}]
+# No circle is allowed (runs are built from the link table's helpers, never the other way round).
+KNOWN_CYCLES: list[set[str]] = []
 
 
 def _modules() -> dict[str, Path]:

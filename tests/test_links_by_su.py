@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from aifabric.errors import DesignError
 from aifabric.fabric import links as links_module
+from aifabric.fabric.runs import generate
 from aifabric.fabric.sizing import size
 from aifabric.spec.fabric import FabricSpec
 
@@ -19,10 +20,10 @@ COLUMNS = [f.name for f in dataclasses.fields(links_module.LinkSet)]
 
 def _both(spec: FabricSpec, hardware, monkeypatch):
     plan = size(spec, hardware)
-    fast = links_module.generate(plan, spec, hardware)
+    fast = generate(plan, spec, hardware)
     with monkeypatch.context() as patch:
         patch.setattr(links_module, "GROUP_RUNS", False)
-        slow = links_module.generate(plan, spec, hardware)
+        slow = generate(plan, spec, hardware)
     return fast, slow
 
 
@@ -83,7 +84,7 @@ def test_reach_error_is_the_same_both_ways(hardware, monkeypatch):
     for grouped in (True, False):
         monkeypatch.setattr(links_module, "GROUP_RUNS", grouped)
         with pytest.raises(DesignError) as exc:
-            links_module.generate(size(spec, hardware), spec, hardware)
+            generate(size(spec, hardware), spec, hardware)
         messages.append(exc.value.message)
     assert messages[0] == messages[1]
     assert "exceed the reach" in messages[0]
@@ -94,7 +95,7 @@ def test_rails_sharing_a_nic_cage_take_the_widest_medium(hardware):
     a cage), each with the shortest orderable length of that medium covering its own run."""
     spec = FabricSpec(servers=4, server="dgx-h100", switch="qm9700")
     plan = size(spec, hardware)
-    links = links_module.generate(plan, spec, hardware)
+    links = generate(plan, spec, hardware)
     link_set = links.sets["nic_leaf"]
     index = {m.id: i for i, m in enumerate(links.media)}
     lengths = links.lengths_m
@@ -145,7 +146,7 @@ def test_cage_groups_by_block_equal_whole(gpus, port, switch, hardware):
                       gpus_per_server=8)
     try:
         plan = size(spec, hardware)
-        links = links_module.generate(plan, spec, hardware)
+        links = generate(plan, spec, hardware)
     except DesignError:
         return
     for link_class, (period, blocks) in links_module.cage_periods(plan, links.rules).items():

@@ -550,14 +550,19 @@ def test_trunk_sizes_fill_the_largest_then_the_smallest_that_holds_the_rest():
 
 
 @pytest.mark.parametrize("spec", ["four-halls", "colossus-100k.yaml"])
-def test_trunk_routes_by_segment_equal_routes_by_link(spec, monkeypatch):
-    """The room-pair count from runs of links (every far end in one room) and the per-link lookup agree."""
-    from aifabric.fabric import bom
+def test_trunk_routes_from_runs_equal_routes_by_link(spec):
+    """The room-pair count from runs of many links and from the links taken one run each agree."""
+    import copy
+
+    from aifabric.fabric.bom import count_parts
+    from aifabric.fabric.runs import runs_from_link_set
 
     path = _write(FOUR_HALLS) if spec == "four-halls" else TOPOLOGIES / spec
-    fast = plan_fabric(path).counts
-    monkeypatch.setattr(bom, "ROUTE_BY_SEGMENT", False)
-    slow = plan_fabric(path).counts
+    result = plan_fabric(path)
+    fast = result.counts
+    flat = copy.copy(result.links)
+    flat.runs = {c: runs_from_link_set(result.links, result.links.sets[c]) for c in result.links.sets}
+    slow = count_parts(flat, result.hardware)
     assert fast.trunk_routes and fast.trunk_routes == slow.trunk_routes
     assert fast.structured == slow.structured
 

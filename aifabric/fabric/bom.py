@@ -9,13 +9,9 @@ import numpy as np
 from aifabric.catalog.models import Hardware
 from aifabric.errors import DesignError
 from aifabric.fabric import compat
-from aifabric.fabric.links import FabricLinks, LinkSet, nic_cage_rails
+from aifabric.fabric.links import FabricLinks, nic_cage_rails
 from aifabric.fabric.sizing import Plan
 from aifabric.io import plain_number
-
-# Count a link class's room pairs from runs of links in a-device order when every far end stands in one room (no
-# per-link room lookup); tests turn it off to check both ways give the same routes.
-ROUTE_BY_SEGMENT = True
 
 BOM_HEADER = ("category", "catalog_id", "part", "description", "quantity", "unit_power_w", "total_power_w", "source")
 # Added after the columns above (and after the price columns of a priced BOM): what a buyer orders by.
@@ -77,33 +73,6 @@ class BomLine:
         if self.lead_time_weeks is not None:
             entry["lead_time_weeks"] = self.lead_time_weeks
         return entry
-
-
-def _spine_keys(plan: Plan, pod: np.ndarray, spine: np.ndarray) -> np.ndarray:
-    base = np.cumsum([0] + [p.spines for p in plan.pods])[:-1].astype(spine.dtype)
-    return base[pod] + spine
-
-
-def _ports_per_device_and_medium(keys: np.ndarray, medium: np.ndarray, n_media: int,
-                                 only: int | None = None) -> np.ndarray:
-    """Return a (devices x media) table of how many ports each device has on each medium (only: the one medium of
-    a class that uses one, which needs a plain count per device)."""
-    devices = int(keys.max()) + 1 if keys.size else 0
-    if only is not None:
-        table = np.zeros((devices, n_media), dtype=np.int64)
-        table[:, only] = np.bincount(keys, minlength=devices)
-        return table
-    table = np.bincount(keys.astype(np.int64) * n_media + medium, minlength=devices * n_media)
-    return table.reshape(devices, n_media)
-
-
-def _switch_ends(plan: Plan, link_set: LinkSet) -> list[np.ndarray]:
-    """Return the switch keys at each switch end of a link set (one array per switch end)."""
-    if link_set.link_class == "nic_leaf":
-        return [link_set.z]
-    if link_set.link_class == "leaf_spine":
-        return [link_set.a, _spine_keys(plan, link_set.z_pod, link_set.z)]
-    return [_spine_keys(plan, link_set.a_pod, link_set.a), link_set.z]
 
 
 @dataclass(frozen=True)
@@ -193,16 +162,10 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
         hist = links.histogram(link_class)
         present = np.flatnonzero(hist.sum(axis=1))
         only = int(present[0]) if len(present) == 1 else None
-        runs = links.runs.get(link_class)
-        if runs is not None:
-            # Counted from the class's runs: a key may stand for several identical switches (mult).
-            link_set, speed = None, runs.speed_gbps
-            ends = [(end.table(runs.medium, n_media), end.mult) for end in runs.ends]
-        else:
-            link_set = links.sets[link_class]
-            speed = link_set.speed_gbps
-            switch_ends = _switch_ends(plan, link_set)
-            ends = [(_ports_per_device_and_medium(k, link_set.medium, n_media, only), None) for k in switch_ends]
+        # Counted from the class's runs: a key may stand for several identical switches (mult).
+        runs = links.runs[link_class]
+        speed = runs.speed_gbps
+        ends = [(end.table(runs.medium, n_media), end.mult) for end in runs.ends]
         structured = []
         for index in range(n_media):
             n_links = int(hist[index].sum())
@@ -211,11 +174,7 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
             option = links.option(link_class, index)
             add(counts.media_links, option.medium.id, n_links * planes)
             if option.copper is not None:
-                if runs is not None:
-                    _count_copper_runs(option.copper, runs, index, hist, links.lengths_m, planes, counts.cables)
-                else:
-                    _count_copper(option.copper, link_set, switch_ends[0], index, hist, links.lengths_m, speed,
-                                  planes, counts.cables)
+                _count_copper(option.copper, runs, index, hist, links.lengths_m, planes, counts.cables)
                 continue
             # One module fills each cage: per switch, its ports on this medium over the ports one cage carries.
             for (table, mult), end in zip(ends, (option.a, option.b), strict=False):
@@ -223,11 +182,7 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
                     n = _ceil_sum(table[:, index] * speed / end.module.module_gbps, mult) * planes
                     add(counts.transceivers["switch"], end.module.id, n)
             if link_class == "nic_leaf":
-                if runs is not None:
-                    n = _nic_modules_runs(plan, hardware, option.b.module, runs, None if only is not None else index)
-                else:
-                    n = _nic_modules(plan, hardware, option.b.module, link_set, None if only is not None else
-                                     link_set.medium == index)
+                n = _nic_modules(plan, hardware, option.b.module, runs, None if only is not None else index)
                 add(counts.transceivers["nic"], option.b.module.id, n)
                 if option.b.split_lanes:
                     add(counts.split_modules, option.b.module.id, n)
@@ -244,25 +199,11 @@ def count_parts(links: FabricLinks, hardware: Hardware) -> PartCounts:
                 _count_jumpers(option, sum(n for _, n in beyond), counts)
                 structured.append((index, option))
         if structured:
-            table = _room_table_runs(links, runs) if runs is not None else _room_table(links, link_set)
+            table = _room_table(links, runs)
             _route_pairs(links, table, structured, pairs, panels)
     _count_trunks(hardware, pairs, panels, counts, links.floor.rooms() if pairs else 1)
     counts.media_links = dict(sorted(counts.media_links.items()))
     return counts
-
-
-def _count_copper(cable, link_set: LinkSet, keys: np.ndarray, index: int, hist: np.ndarray, lengths_m: np.ndarray,
-                  speed: int, planes: int, bucket: dict) -> None:
-    """Add copper cables: one per switch cage's worth of links (an 800G splitter carries two 400G NIC links)."""
-    mask = link_set.medium == index
-    keys = keys[mask]
-    length_of_link = link_set.length_index[mask]
-    for length_index in np.nonzero(hist[index])[0].tolist():
-        ports = np.bincount(keys[length_of_link == length_index])
-        n = int(np.ceil(ports * speed / cable.cable_gbps).sum()) * planes
-        # Keyed by the length as the cable_m column holds it (float32), as the cabling plan shows it.
-        key = (cable.id, float(np.float32(lengths_m[length_index])))
-        bucket[key] = bucket.get(key, 0) + n
 
 
 def _ceil_sum(values: np.ndarray, mult: np.ndarray | None) -> int:
@@ -271,9 +212,10 @@ def _ceil_sum(values: np.ndarray, mult: np.ndarray | None) -> int:
     return int((units * mult).sum() if mult is not None else units.sum())
 
 
-def _count_copper_runs(cable, runs, index: int, hist: np.ndarray, lengths_m: np.ndarray, planes: int,
-                       bucket: dict) -> None:
-    """Add copper cables from a class's runs, as _count_copper does from its links."""
+def _count_copper(cable, runs, index: int, hist: np.ndarray, lengths_m: np.ndarray, planes: int,
+                  bucket: dict) -> None:
+    """Add copper cables from a class's runs: one per switch cage's worth of links (an 800G splitter carries two
+    400G NIC links), keyed by the length as the cable_m column holds it (float32), as the cabling plan shows it."""
     n_lengths = len(lengths_m)
     end = runs.ends[0]
     columns = np.where(runs.medium == index, runs.length_index, n_lengths)
@@ -341,65 +283,15 @@ def _count_jumpers(option, n_links: int, counts: PartCounts) -> None:
             _add(counts.structured, (option.jumper.id, min(option.jumper.lengths_m), None), optical_ports)
 
 
-def _room_tables(links: FabricLinks, link_set: LinkSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return (room of each a-end device, a-end device key per link, room of each z-end device, z key per link):
-    per-device tables, so the per-link work is one lookup."""
-    floor, plan = links.floor, links.plan
-    cls = link_set.link_class
-    pods = np.arange(len(plan.pods))
-    if cls == "nic_leaf":
-        return (floor.server_room(np.arange(plan.servers)), link_set.a,
-                floor.leaf_room(np.arange(plan.leaves_per_plane)), link_set.z)
-    if cls == "leaf_spine":
-        return floor.leaf_room(np.arange(plan.leaves_per_plane)), link_set.a, floor.spine_room(pods), link_set.z_pod
-    return floor.spine_room(pods), link_set.a_pod, floor.core_room(np.arange(plan.cores_per_plane)), link_set.z
-
-
-def _room_table(links: FabricLinks, link_set: LinkSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _room_table(links: FabricLinks, runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (room ids of the a ends, room ids of the z ends, links per (room pair, medium, ordered length)) of a
-    link class, the room pair p being a-room index p // len(z rooms), z-room index p % len(z rooms)."""
-    room_a, key_a, room_z, key_z = _room_tables(links, link_set)
+    link class from its runs, the room pair p being a-room index p // len(z rooms), z-room index p % len(z rooms)."""
     n_lengths, n_media = len(links.lengths_m), len(links.media)
-    # Compact the room ids each end uses, so one (pair, medium, length) count table stays small.
-    used_a, room_a = np.unique(room_a, return_inverse=True)
-    used_z, room_z = np.unique(room_z, return_inverse=True)
-    if ROUTE_BY_SEGMENT and len(used_z) == 1 and bool((key_a[1:] >= key_a[:-1]).all()):
-        # Every far end in one room and the links in a-device order: the pair changes only where the a-device's
-        # room does, so each run of links is counted from its slice, with no per-link lookup.
-        first_dev = np.concatenate(([0], np.flatnonzero(room_a[1:] != room_a[:-1]) + 1))
-        bounds = np.append(np.searchsorted(key_a, first_dev), len(key_a)).tolist()
-        table = np.zeros((len(used_a), n_media, n_lengths), dtype=np.int64)
-        # (medium, length) cell per link in the link table's own small integers when they fit (no widening copy).
-        small = link_set.medium.dtype if n_media * n_lengths < np.iinfo(link_set.medium.dtype).max else np.int64
-        cell = link_set.medium.astype(small, copy=True)
-        cell *= n_lengths
-        cell += link_set.length_index
-        for dev, lo, hi in zip(first_dev.tolist(), bounds[:-1], bounds[1:], strict=False):
-            if hi > lo:
-                table[room_a[dev]] += np.bincount(cell[lo:hi], minlength=n_media * n_lengths).reshape(
-                    n_media, n_lengths)
-    else:
-        cell = link_set.medium.astype(np.int64) * n_lengths + link_set.length_index
-        cell += (room_a[key_a] * len(used_z) + room_z[key_z]) * (n_media * n_lengths)
-        table = np.bincount(cell, minlength=len(used_a) * len(used_z) * n_media * n_lengths)
-        table = table.reshape(-1, n_media, n_lengths)
-    return used_a, used_z, table
-
-
-def _room_table_runs(links: FabricLinks, runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return what _room_table returns, from a class's runs."""
-    n_lengths, n_media = len(links.lengths_m), len(links.media)
-    used_a, room_a = _small_unique(runs.room_a)
-    used_z, room_z = _small_unique(runs.room_z)
+    used_a, room_a, used_z, room_z = runs.rooms()
     cell = ((room_a.astype(np.int64) * len(used_z) + room_z) * n_media + runs.medium) * n_lengths + runs.length_index
-    table = np.bincount(cell, weights=runs.count, minlength=len(used_a) * len(used_z) * n_media * n_lengths)
-    return used_a, used_z, table.astype(np.int64).reshape(-1, n_media, n_lengths)
-
-
-def _small_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return np.unique(values, return_inverse=True) of small non-negative integers (room ids), without a sort."""
-    present = np.bincount(values) > 0
-    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
+    weights = None if runs.per_link else runs.count  # (a run of one link counts once: no float weights)
+    table = np.bincount(cell, weights=weights, minlength=len(used_a) * len(used_z) * n_media * n_lengths)
+    return used_a, used_z, table.astype(np.int64, copy=False).reshape(-1, n_media, n_lengths)
 
 
 def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, panels: dict) -> None:
@@ -486,23 +378,17 @@ def _count_trunks(hardware: Hardware, pairs: dict, panels: dict, counts: PartCou
         _add(counts.structured, (panel_id, None, None), -(-ports // hardware.cables[panel_id].ports))
 
 
-def _nic_modules(plan: Plan, hardware: Hardware, module, link_set: LinkSet, mask: np.ndarray | None) -> int:
-    """Return the NIC-side modules over all planes: one module fills each NIC cage, and a NIC's ports of every
-    plane share its cage (mask None: every NIC link on this medium, so every cage is full)."""
+def _nic_modules(plan: Plan, hardware: Hardware, module, runs, index: int | None) -> int:
+    """Return the NIC-side modules over all planes from the NIC-leaf runs: one module fills each NIC cage, and a
+    NIC's ports of every plane share its cage (index None: every NIC link on the medium, so every cage is full)."""
     rails_per_cage = nic_cage_rails(plan, hardware)
-    if mask is None:
-        cages = plan.servers * (plan.rails // rails_per_cage)
-        return cages * -(-rails_per_cage * plan.planes * link_set.speed_gbps // module.module_gbps)
-    cage_keys = link_set.a * (plan.rails // rails_per_cage) + link_set.a_port // rails_per_cage
-    cage_ports = np.bincount(cage_keys[mask])
-    cage_ports = cage_ports[cage_ports > 0] * plan.planes
-    return int(np.ceil(cage_ports * link_set.speed_gbps / module.module_gbps).sum())
-
-
-def _nic_modules_runs(plan: Plan, hardware: Hardware, module, runs, index: int | None) -> int:
-    """Return the NIC-side modules over all planes from the NIC-leaf runs (one per server, every rail of a server
-    on one medium, so each cage of a server on the medium is full); index None: every server."""
-    rails_per_cage = nic_cage_rails(plan, hardware)
+    if index is not None and runs.per_link:
+        # Runs of one link each: a cage may hold rails on two media, each medium's ports counted per cage.
+        cage_keys = runs.extra["server"] * (plan.rails // rails_per_cage) + runs.extra["rail"] // rails_per_cage
+        cage_ports = np.bincount(cage_keys[runs.medium == index])
+        cage_ports = cage_ports[cage_ports > 0] * plan.planes
+        return int(np.ceil(cage_ports * runs.speed_gbps / module.module_gbps).sum())
+    # Runs of whole servers, every rail of a server on one medium: each cage of a server on the medium is full.
     servers = plan.servers if index is None else int(runs.extra["servers"][runs.medium == index].sum())
     cages = servers * (plan.rails // rails_per_cage)
     return cages * -(-rails_per_cage * plan.planes * runs.speed_gbps // module.module_gbps)

@@ -377,11 +377,9 @@ def port_usage(links) -> dict[str, dict]:
     if plan.tiers >= 2:
         used["spine"] = max(((math.ceil(p.spine_downlinks / ppc_up) + math.ceil(p.spine_uplinks / ppc_up),
                               p.spine_downlinks + p.spine_uplinks) for p in plan.pods), default=(0, 0))
-    if plan.tiers == 3 and "spine_core" in links.runs:
-        core_ports = links.runs["spine_core"].extra["core_ports"]
-        used["core"] = (math.ceil(core_ports / ppc_up), core_ports)
-    elif plan.tiers == 3 and "spine_core" in links.sets and len(links.sets["spine_core"]):
-        core_ports = int(links.sets["spine_core"].z_port.max()) + 1
+    core_runs = links.runs.get("spine_core")
+    if plan.tiers == 3 and core_runs is not None and "core_ports" in core_runs.extra:
+        core_ports = core_runs.extra["core_ports"]  # (absent when the class has no links)
         used["core"] = (math.ceil(core_ports / ppc_up), core_ports)
     result = {}
     for tier, (cages, ports) in used.items():

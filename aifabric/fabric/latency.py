@@ -150,8 +150,8 @@ def _leaf_ports_sorted(links: FabricLinks, pair_ns: np.ndarray) -> tuple[np.ndar
     rank = rank.reshape(-1).astype(np.int16 if len(distinct) < 2**15 else np.int32)
     whole = plan.servers // plan.leaf_downlinks
     blocks = []
-    runs = links.runs.get("nic_leaf")
-    if runs is not None:
+    runs = links.runs["nic_leaf"]
+    if not runs.per_link:
         # One run per server, whose rails all land alike on the SU's rail leaves: every leaf of an SU sees the
         # same ports (a server's value once per rail it sends there), so one SU's sort serves all its leaves.
         ranks = np.repeat(rank[runs.pair_index(len(links.lengths_m))], runs.extra["servers"])
@@ -163,7 +163,8 @@ def _leaf_ports_sorted(links: FabricLinks, pair_ns: np.ndarray) -> tuple[np.ndar
             block = np.sort(np.repeat(block, plan.rails_per_leaf, axis=2), axis=2, kind="stable")
             blocks.append(np.broadcast_to(block, (sus, plan.leaves_per_su, servers * plan.rails_per_leaf)))
         return distinct, blocks
-    ranks = rank[links.sets["nic_leaf"].pair_index(len(links.lengths_m))]
+    # Runs of one link each, in link order (server-major, rail-minor).
+    ranks = rank[runs.pair_index(len(links.lengths_m))]
     for first, sus, servers in ((0, whole, plan.leaf_downlinks), (whole, 1, plan.servers % plan.leaf_downlinks)):
         if not sus or not servers:
             continue
@@ -200,7 +201,11 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
     same_pod = []
     offset = 0
     leaf0 = 0
-    for start, end, shape in (pod_runs(plan) if "leaf_spine" not in links.runs else ()):
+    ls_runs = links.runs.get("leaf_spine")
+    per_link = ls_runs is None or ls_runs.per_link or ls_runs.extra.get("in_link_order", False)
+    if per_link and ls_runs is not None and not ls_runs.per_link:
+        ls = np.repeat(ls, ls_runs.count)  # runs that tile the link table in order: each link's value in order
+    for start, end, shape in (pod_runs(plan) if per_link else ()):
         # Pods of one shape at once: (pods, leaves, spines, parallel links).
         pods = end - start
         count = pods * shape.leaves * plan.leaf_uplinks
@@ -220,7 +225,7 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
             leaf_to_spine_chain.extend(pick(chain, axis=1))
         offset += count
         leaf0 += pods * shape.leaves
-    if "leaf_spine" in links.runs:
+    if not per_link:
         # One run per (SU, spine), the same for every rail leaf of the SU (and its parallel links): a leaf's
         # chain is its SU's, and the best two leaves of a pod at a spine are one SU's twice when an SU has two.
         lps = plan.leaves_per_su
@@ -239,37 +244,15 @@ def _chains(links: FabricLinks, model: LatencyModel, worst: bool, link_ns: dict[
             offset += count
             su0 += pods * sus
     results["same_pod"] = float(pick(np.array(same_pod)))
-    if plan.tiers == 3 and "spine_core" in links.runs:
-        results["cross_pod"] = _cross_pod_runs(links, worst, link_ns["spine_core"], leaf_to_spine_chain)
-    elif plan.tiers == 3:
-        sc = link_ns["spine_core"]
-        cores = plan.cores_per_plane
-        per_pod_core = np.full((len(plan.pods), cores), fill)
-        base = 0
-        if plan.core_groups:
-            # Core groups: each link's core comes from the link table (spine j of a rail group reaches group j).
-            link_set = links.sets["spine_core"]
-            spine_base = np.cumsum([0] + [p.spines for p in plan.pods])
-            chains = np.concatenate(leaf_to_spine_chain)
-            values = sc + chains[spine_base[link_set.a_pod] + link_set.a]
-            (np.maximum if worst else np.minimum).at(per_pod_core, (link_set.a_pod, link_set.z), values)
-        for pod, shape in enumerate(plan.pods if not plan.core_groups else ()):
-            count = shape.spines * shape.spine_uplinks
-            spine_chain = np.repeat(leaf_to_spine_chain[pod], shape.spine_uplinks)
-            values = sc[base: base + count] + spine_chain
-            # Slot s goes to core s mod C: pad to whole rows of C so column j is core j.
-            shift = base % cores
-            padded = np.concatenate([np.full(shift, fill), values,
-                                     np.full((-(shift + count)) % cores, fill)]).reshape(-1, cores)
-            per_pod_core[pod] = pick(padded, axis=0)
-            base += count
-        results["cross_pod"] = float(pick(_top2(per_pod_core, axis=0, worst=worst)))
+    if plan.tiers == 3:
+        results["cross_pod"] = _cross_pod(links, worst, link_ns["spine_core"], leaf_to_spine_chain)
     return results
 
 
-def _cross_pod_runs(links: FabricLinks, worst: bool, sc: np.ndarray, leaf_to_spine_chain: list) -> float:
+def _cross_pod(links: FabricLinks, worst: bool, sc: np.ndarray, leaf_to_spine_chain: list) -> float:
     """Return the worst (best) cross-pod link-latency sum from the spine-core runs: per (pod, core) the worst
-    (best) chain up to a spine and over one of its core links."""
+    (best) chain up to a spine and over one of its core links. Runs of whole rows tile the region of whole cage
+    blocks; the runs past it (every run, when they are runs of one link each) name their own pod and core."""
     plan = links.plan
     extra = links.runs["spine_core"].extra
     cores = plan.cores_per_plane
@@ -307,7 +290,7 @@ def path_latencies(links: FabricLinks, hardware: Hardware, overrides: LatencyOve
     # NIC links enter the chains through their leaf's sorted ranks only, so they need no per-link latency column.
     pair_ns = _pair_ns(links, model)
     n_lengths = len(links.lengths_m)
-    link_ns = {name: pair_ns[(links.runs[name] if name in links.runs else links.sets[name]).pair_index(n_lengths)]
+    link_ns = {name: pair_ns[links.runs[name].pair_index(n_lengths)]
                for name in links.sets if name != "nic_leaf"}
     leaf_ports = _leaf_ports_sorted(links, pair_ns)
     worst = _chains(links, model, True, link_ns, leaf_ports)

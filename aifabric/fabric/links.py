@@ -23,9 +23,6 @@ from aifabric.spec.fabric import LINK_CLASSES, FabricSpec
 # Find runs and media once per place rather than per link (per SU when an SU's leaves stand together, per pair of
 # spine and core racks); tests turn it off to check that both ways give the same table.
 GROUP_RUNS = True
-# Plan from runs (aifabric.fabric.runs) where the layout allows, building links only when an output needs them;
-# tests turn it off to check that runs and links give the same counts.
-RUNS = True
 
 
 @dataclass
@@ -86,7 +83,7 @@ class FabricLinks:
     rules: dict[str, ClassRules] = field(default_factory=dict)
     options: dict[str, list[Option]] = field(default_factory=dict)
     floor: Floor | None = None  # the campus the lengths come from (racks, halls, buildings)
-    runs: dict = field(default_factory=dict)  # link class -> ClassRuns (aifabric.fabric.runs), when planned from runs
+    runs: dict = field(default_factory=dict)  # link class -> ClassRuns (aifabric.fabric.runs): every class has runs
 
     def cable_ids(self, link_class: str) -> list[tuple[str, float, str]]:
         """Return per medium index (cable or cord id, longest cord in m, id beyond it): the part a link of this class
@@ -109,15 +106,8 @@ class FabricLinks:
         return next(o for o in self.options[link_class] if o.medium.id == medium_id)
 
     def histogram(self, link_class: str) -> np.ndarray:
-        """Return link counts of one class per (medium index, index into lengths_m), from its runs when it has
-        them (the same counts as its links)."""
-        if link_class in self.runs:
-            return self.runs[link_class].hist
-        return self.sets[link_class].histogram(self.lengths_m, len(self.media))
-
-    def from_runs(self, link_class: str) -> bool:
-        """Return True when a class's counts come from its runs (its links are built only on demand)."""
-        return link_class in self.runs
+        """Return link counts of one class per (medium index, index into lengths_m), from its runs."""
+        return self.runs[link_class].hist
 
 
 def _candidates(spec: FabricSpec, hardware: Hardware, link_class: str, rules: ClassRules) -> list[Option]:
@@ -296,25 +286,6 @@ class LazySets(Mapping):
         self._sets[link_class] = link_set
 
 
-def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> FabricLinks:
-    """Return every link of one plane with ports, lengths and media. Classes the runs model covers
-    (aifabric.fabric.runs) keep their runs and build their links on first access; the others are built now."""
-    ctx = _context(plan, spec, hardware)
-    classes = [c for c in LINK_CLASSES if c in ctx.rules]
-    links = FabricLinks(plan, ctx.media, {}, ctx.all_lengths, ctx.rules, ctx.candidates_of, ctx.floor)
-    links.sets = LazySets(classes, lambda cls: _build_class(ctx, links, cls))
-    from aifabric.fabric import runs as runs_module
-
-    for link_class in classes:
-        # In class order, so that a reach error names the same class as link by link.
-        found = runs_module.class_runs(ctx, link_class, links.runs) if RUNS else None
-        if found is None:
-            links.sets[link_class]
-        else:
-            links.runs[link_class] = found
-    return links
-
-
 def _build_class(ctx: _Context, links: FabricLinks, link_class: str) -> LinkSet:
     """Return the links of one class, media chosen per run and one module per cage."""
     builder = {"nic_leaf": _nic_leaf_set, "leaf_spine": _leaf_spine_set, "spine_core": _spine_core_set}[link_class]
@@ -352,7 +323,7 @@ def link_ends(links: FabricLinks, link_class: str) -> tuple:
     the built set's columns, or for a class not yet built (planned from runs) the same columns without choosing any
     medium or module (for an export that needs only who joins whom at what speed, e.g. SimAI's topology)."""
     sets = links.sets
-    if not isinstance(sets, LazySets) or sets.built(link_class) or link_class not in links.runs:
+    if not isinstance(sets, LazySets) or sets.built(link_class) or links.runs[link_class].per_link:
         s = sets[link_class]
         return s.speed_gbps, s.a, s.a_pod, s.a_port, s.z, s.z_pod
     ends = {"nic_leaf": _nic_leaf_ends, "leaf_spine": _leaf_spine_ends, "spine_core": _spine_core_ends}[link_class]
@@ -769,4 +740,4 @@ def _core_groups(plan: Plan, pod: np.ndarray, spine: np.ndarray, uplink: np.ndar
     return core, core_port
 
 
-__all__ = ["LINK_CLASSES", "FabricLinks", "LinkSet", "generate"]
+__all__ = ["LINK_CLASSES", "FabricLinks", "LinkSet"]

@@ -12,7 +12,8 @@ from aifabric.fabric import compat
 from aifabric.fabric.bom import PartCounts, count_parts
 from aifabric.fabric.guards import check_link_table
 from aifabric.fabric.latency import PathLatency, path_latencies
-from aifabric.fabric.links import FabricLinks, generate
+from aifabric.fabric.links import FabricLinks
+from aifabric.fabric.runs import generate
 from aifabric.fabric.sizing import Plan, size
 from aifabric.fabric.summary import summary
 from aifabric.spec.fabric import FabricSpec, check_catalog_ids, load_fabric_spec_with_lines

@@ -8,12 +8,16 @@ servers, or for a range of cores). Part counts, port tables, trunk routes and la
 runs, at a cost that grows with the runs, not the links; the link table is built only when an output needs it
 (FabricLinks.sets builds a class on first access, link by link as before).
 
-A class gets runs only where its layout is one of those below, for which the link-by-link result is proven to be
-the same (tests compare both on every shipped spec and on random specs); any other layout builds its links:
+Every class of a plan is counted from runs. Where its layout is one of those below, its runs are found without
+building its links; any other layout (e.g. core groups, an SU's leaves standing apart) builds its links
+and takes each link as a run of its own (runs_from_link_set), so part counts, ports, trunks and latency read runs
+only. Covered layouts:
 - nic_leaf: an SU's rail leaves stand in one place (in-row, end-of-row): one run per rack of an SU's servers
   (cut at leaf cages when cages mix media);
 - leaf_spine: the same, not rail-optimized to the top: one run per (SU, rack of its pod's spines), cut at cage
   blocks when cages mix media;
+- leaf_spine, rail-grouped spines: one run per (leaf, segment of its rail group's spines standing in one place),
+  in link order, when one medium serves every run;
 - spine_core: striped cores (no core groups), cages dividing the cores, every spine's uplinks whole cages in the
   leading pods: one run per piece of a row of core ports with one spine and one rack of cores (see _spine_core),
   and the slots past the last whole block of P rows one run per link.
@@ -25,7 +29,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from aifabric.catalog.models import Hardware
 from aifabric.fabric import links as L
+from aifabric.fabric.sizing import Plan
+from aifabric.spec.fabric import LINK_CLASSES, FabricSpec
 
 
 @dataclass
@@ -35,7 +42,7 @@ class EndPart:
 
     runs: slice
     key: np.ndarray
-    ports: np.ndarray
+    ports: np.ndarray | None  # None: one port each (runs of one link)
     spread: int | np.ndarray = 1  # devices per key: one number, or one per key (consecutive devices in key order)
     width: np.ndarray | None = None  # or: run i reaches the devices key[i] .. key[i] + width[i] - 1
 
@@ -64,7 +71,8 @@ class EndRuns:
                 continue
             keys = part.key.astype(np.int64) * n_columns + columns[part.runs]
             size = (int(part.key.max()) + 1 if len(part.key) else 0) * n_columns
-            counts = np.bincount(keys, weights=part.ports, minlength=size).astype(np.int64).reshape(-1, n_columns)
+            counts = np.bincount(keys, weights=part.ports, minlength=size).astype(np.int64, copy=False).reshape(
+                -1, n_columns)
             if not np.isscalar(part.spread) or part.spread > 1:
                 counts = np.repeat(counts, part.spread, axis=0)
             table[: counts.shape[0]] += counts
@@ -80,15 +88,34 @@ class ClassRuns:
     medium: np.ndarray         # per run: medium index
     length_index: np.ndarray   # per run: index into FabricLinks.lengths_m
     count: np.ndarray          # per run: links per plane
-    room_a: np.ndarray         # per run: placement room of the a end
-    room_z: np.ndarray         # per run: placement room of the z end
-    ends: list[EndRuns]        # the switch ends, in the order bom._switch_ends gives them
+    room_a: np.ndarray | None  # per run: placement room of the a end (None: see room_keys)
+    room_z: np.ndarray | None  # per run: placement room of the z end
+    ends: list[EndRuns]        # switch ends: nic_leaf leaves; leaf_spine leaves, spines; spine_core spines, cores
     hist: np.ndarray = field(default=None)
     extra: dict = field(default_factory=dict)   # class-specific inputs of the latency chains
+    per_link: bool = False  # runs of one link each, in link-table order (the class's links are built)
+    # Runs of one link each: (room per a-end device, a device per run, room per z-end device, z device per run),
+    # so a run's rooms are looked up only when trunks need them (room_a and room_z are then None).
+    room_keys: tuple | None = None
+
+    def rooms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return (room ids used at the a ends, each run's index among them, the same for the z ends)."""
+        if self.room_keys is None:
+            return (*_small_unique(self.room_a), *_small_unique(self.room_z))
+        rooms_a, key_a, rooms_z, key_z = self.room_keys
+        used_a, index_a = _small_unique(rooms_a)
+        used_z, index_z = _small_unique(rooms_z)
+        return used_a, index_a[key_a], used_z, index_z[key_z]
 
     def pair_index(self, n_lengths: int) -> np.ndarray:
         """Return each run's (medium, ordered length) as one index, as LinkSet.pair_index."""
         return self.medium.astype(np.int64) * n_lengths + self.length_index
+
+
+def _small_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return np.unique(values, return_inverse=True) of small non-negative integers (room ids), without a sort."""
+    present = np.bincount(values) > 0
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
 
 
 def _finish(runs: ClassRuns, n_media: int, n_lengths: int) -> ClassRuns:
@@ -123,13 +150,71 @@ def _rechoose(ctx, link_class: str, run_m: np.ndarray, medium: np.ndarray, curre
     return current.astype(medium.dtype), length_index
 
 
+def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> L.FabricLinks:
+    """Return the cabling of one plane as runs of every link class, with its link table built per class on first
+    access: a class whose layout the runs model covers builds no links until an output lists them; any other class
+    builds its links now and takes each as a run of its own."""
+    ctx = L._context(plan, spec, hardware)
+    classes = [c for c in LINK_CLASSES if c in ctx.rules]
+    links = L.FabricLinks(plan, ctx.media, {}, ctx.all_lengths, ctx.rules, ctx.candidates_of, ctx.floor)
+    links.sets = L.LazySets(classes, lambda cls: L._build_class(ctx, links, cls))
+    for link_class in classes:
+        # In class order, so that a reach error names the same class as link by link.
+        found = class_runs(ctx, link_class, links.runs)
+        links.runs[link_class] = found if found is not None else runs_from_link_set(links, links.sets[link_class])
+    return links
+
+
 def class_runs(ctx, link_class: str, done: dict) -> ClassRuns | None:
     """Return the runs of a link class, or None when its layout is not one the runs model covers."""
     if link_class == "nic_leaf":
         return _nic_leaf(ctx)
     if link_class == "leaf_spine":
-        return _leaf_spine(ctx) if "nic_leaf" in done else None
+        if done["nic_leaf"].per_link:
+            return None
+        return _leaf_spine_rails(ctx) if ctx.plan.rail_pods else _leaf_spine(ctx)
     return _spine_core(ctx)
+
+
+def runs_from_link_set(links: L.FabricLinks, link_set: L.LinkSet) -> ClassRuns:
+    """Return a built link set as runs of one link each, in link order: the fallback of a layout the runs model
+    does not cover, so that every count reads runs (each run's ends, rooms and latency inputs are its link's)."""
+    plan, floor = links.plan, links.floor
+    n = len(link_set.medium)
+    pods = np.arange(len(plan.pods))
+    spine_base = np.cumsum([0] + [p.spines for p in plan.pods]).astype(link_set.a.dtype)  # (the table's int type)
+    spines = int(spine_base[-1])
+    cls = link_set.link_class
+    extra: dict = {}
+    if cls == "nic_leaf":
+        ends = [EndRuns([EndPart(slice(None), link_set.z, None)], plan.leaves_per_plane)]
+        rooms = (floor.server_room(np.arange(plan.servers)), link_set.a,
+                 floor.leaf_room(np.arange(plan.leaves_per_plane)), link_set.z)
+        extra = {"server": link_set.a, "rail": link_set.a_port}
+    elif cls == "leaf_spine":
+        spine = spine_base[link_set.z_pod] + link_set.z
+        ends = [EndRuns([EndPart(slice(None), link_set.a, None)], plan.leaves_per_plane),
+                EndRuns([EndPart(slice(None), spine, None)], spines)]
+        rooms = floor.leaf_room(np.arange(plan.leaves_per_plane)), link_set.a, floor.spine_room(pods), link_set.z_pod
+    else:
+        spine = spine_base[link_set.a_pod] + link_set.a
+        cores = plan.cores_per_plane
+        ends = [EndRuns([EndPart(slice(None), spine, None)], spines),
+                EndRuns([EndPart(slice(None), link_set.z, None)], cores)]
+        rooms = floor.spine_room(pods), link_set.a_pod, floor.core_room(np.arange(cores)), link_set.z
+        # Every link a tail run of _spine_core's (no region of whole blocks): the cross-pod chains take each
+        # link's (pod, core) as they come.
+        empty = np.zeros(0, dtype=np.int64)
+        extra = {"n_runs": 0, "first": empty, "length": empty, "region": 0, "spine": spine, "pod": link_set.a_pod,
+                 "tail_core": link_set.z,
+                 "pod_slots": np.cumsum([0] + [p.spines * p.spine_uplinks for p in plan.pods])}
+        if n:
+            extra["core_ports"] = int(link_set.z_port.max()) + 1
+    # One link a run: the counts a read-only view of a single 1, not an array the size of the link table.
+    return ClassRuns(cls, link_set.speed_gbps, link_set.medium, link_set.length_index,
+                     np.broadcast_to(np.int64(1), (n,)), None, None, ends,
+                     hist=link_set.histogram(links.lengths_m, len(links.media)), extra=extra, per_link=True,
+                     room_keys=rooms)
 
 
 def _nic_leaf(ctx) -> ClassRuns | None:
@@ -259,6 +344,58 @@ def _leaf_spine(ctx) -> ClassRuns | None:
     runs = ClassRuns("leaf_spine", plan.uplink_gbps, medium, length_index, ports_leaf * lps, leaf_room[su],
                      floor.spine_room(np.arange(len(plan.pods)))[pod], ends)
     runs.extra = {"segments": [(len(cuts), lengths) for _, _, cuts, lengths, _, _ in found]}
+    return _finish(runs, len(ctx.media), len(ctx.all_lengths))
+
+
+def _leaf_spine_rails(ctx) -> ClassRuns | None:
+    """Rail-optimized to the top (rail-grouped spines): the rail-r leaf of an SU joins each spine of its pod's rail
+    group r over links_per_leaf_spine links. One run per (leaf, segment of its group's spines standing in one
+    place), in link-table order (leaf-major, then uplink), when every run takes one medium (a cage then holds one
+    medium whatever it groups, so no medium is raised); otherwise the links are built."""
+    plan, floor = ctx.plan, ctx.floor
+    if not ctx.su_in_one_place or plan.leaf_uplinks == 0:
+        return None
+    lps, spg = plan.leaves_per_su, plan.pods[0].spines_per_group
+    per_pair = {p.links_per_leaf_spine for p in plan.pods}
+    if len(per_pair) != 1 or any(p.leaves % lps or p.spines != spg * lps for p in plan.pods):
+        return None
+    per_pair = per_pair.pop()
+    if plan.leaf_uplinks != spg * per_pair:
+        return None
+    spine_x, spine_y, spine_base = L._spine_table(plan, floor)
+    # A segment starts at each rail group's first spine and wherever the next spine stands elsewhere.
+    n_spines = len(spine_x)
+    pod_of = np.repeat(np.arange(len(plan.pods)), [p.spines for p in plan.pods])
+    j = np.arange(n_spines) - spine_base[pod_of]
+    starts = (j % spg == 0) | np.append(True, (spine_x[1:] != spine_x[:-1]) | (spine_y[1:] != spine_y[:-1]))
+    seg_first = np.flatnonzero(starts)
+    seg_len = np.diff(np.append(seg_first, n_spines))
+    seg_rail = (j[seg_first] // spg).astype(np.int64)
+    seg_pod = pod_of[seg_first]
+    leaf_list, seg_list = [], []
+    for pod, shape in enumerate(plan.pods):
+        mine = np.flatnonzero(seg_pod == pod)
+        # Per leaf of an SU (rail r), its group's segments in spine order; the pattern repeats for every SU.
+        pattern = np.concatenate([mine[seg_rail[mine] == r] for r in range(lps)])
+        rail = seg_rail[pattern]
+        n_su = shape.leaves // lps
+        first_leaf = pod * plan.leaves_per_pod
+        leaf_list.append(first_leaf + (np.repeat(np.arange(n_su), len(pattern)) * lps + np.tile(rail, n_su)))
+        seg_list.append(np.tile(pattern, n_su))
+    leaf, seg = np.concatenate(leaf_list).astype(np.int64), np.concatenate(seg_list)
+    first = seg_first[seg]
+    run_m = floor.run_m(ctx.leaf_x[leaf], ctx.leaf_y[leaf], spine_x[first], spine_y[first])
+    medium, _, length_index = L._choose(run_m, ctx.candidates_of["leaf_spine"], ctx.media_index, "leaf_spine",
+                                        ctx.hardware, ctx.all_lengths)
+    if int(medium.min()) != int(medium.max()):
+        return None  # (cages may then mix media: the links are built and grouped by cage)
+    count = seg_len[seg] * per_pair
+    ends = [EndRuns([EndPart(slice(None), leaf, count)], plan.leaves_per_plane),
+            EndRuns([EndPart(slice(None), seg, np.full(len(seg), per_pair, dtype=np.int64), seg_len)], n_spines)]
+    runs = ClassRuns("leaf_spine", plan.uplink_gbps, medium, length_index, count,
+                     floor.leaf_room(np.arange(plan.leaves_per_plane))[leaf],
+                     floor.spine_room(np.arange(len(plan.pods)))[seg_pod[seg]], ends)
+    runs.extra = {"in_link_order": True}
     return _finish(runs, len(ctx.media), len(ctx.all_lengths))
 
 

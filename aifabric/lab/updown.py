@@ -9,7 +9,7 @@ from aifabric.configs.addressing import address_plan
 from aifabric.configs.devices import fabric_devices
 from aifabric.configs.render import frr_conf, hostname
 from aifabric.errors import SpecError
-from aifabric.fabric.links import generate
+from aifabric.fabric.runs import generate
 from aifabric.lab import netns
 from aifabric.lab.daemons import start_frr, start_lldpd, wait_started
 from aifabric.lab.netns import LabError, iface

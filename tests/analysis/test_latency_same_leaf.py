@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from aifabric.errors import DesignError
 from aifabric.fabric.latency import _pair_ns, latency_model, path_latencies
-from aifabric.fabric.links import generate
+from aifabric.fabric.runs import generate
 from aifabric.fabric.sizing import size
 from aifabric.spec.fabric import FabricSpec
 

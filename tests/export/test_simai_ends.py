@@ -30,7 +30,7 @@ DESIGNS = [
 def test_link_ends_equal_the_link_table(spec, flags):
     result = plan_fabric(spec, flags)
     links = result.links
-    planned_from_runs = [c for c in links.sets if c in links.runs]
+    planned_from_runs = [c for c in links.sets if not links.runs[c].per_link]
     ends = {c: links_module.link_ends(links, c) for c in links.sets}
     # Asking for the ends builds no link set of a class planned from runs.
     assert not any(links.sets.built(c) for c in planned_from_runs)
@@ -60,7 +60,7 @@ def test_export_without_link_sets_equals_export_from_the_link_table(spec, flags,
     out = export_simai(spec, dict(flags or {}), None, tmp_path / "x.topo")
     assert out.read_bytes() == expected.encode("ascii")
     # Only classes the runs model does not cover are built, as planning builds them anyway.
-    assert not [c for c in built if c in full.links.runs]
+    assert not [c for c in built if not full.links.runs[c].per_link]
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["x.topo"]  # no temp file left
 
