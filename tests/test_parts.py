@@ -520,7 +520,7 @@ def test_trunks_are_routed_per_room_pair_by_hand():
 def test_trunk_bom_is_what_links_csv_implies():
     """links.csv names the part of every link (a trunk id past the longest cord): its structured rows, grouped by
     the spine's pod (one room each here), are the routes' links; each row takes a jumper at both ends."""
-    from aifabric.export.fabric_rows import link_rows
+    from aifabric.fabric.rows import link_rows
 
     result = plan_fabric(_write(FOUR_HALLS))
     by_pod: dict[str, int] = {}

@@ -104,9 +104,9 @@ def export_corridor(
     check_file_target(output)
     plan = plan_corridor(spec, catalog_dir=catalog)
     if fmt == "geojson":
-        from aifabric.export.geo import corridor_geojson as render
+        from aifabric.corridor.geo import corridor_geojson as render
     elif fmt == "kml":
-        from aifabric.export.geo import corridor_kml as render
+        from aifabric.corridor.geo import corridor_kml as render
     else:
         from aifabric.export.gnpy_topology import gnpy_topology_text as render
     write_text(output, render(plan))

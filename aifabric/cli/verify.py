@@ -53,7 +53,7 @@ def cabling(
             rows = list(read_links_csv(links))
         else:
             from aifabric.cli.planning import plan_from
-            from aifabric.export.fabric_rows import link_rows
+            from aifabric.fabric.rows import link_rows
 
             result = plan_from(spec, overrides or {}, catalog)
             rows = link_rows(result.links, result.hardware)

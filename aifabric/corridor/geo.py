@@ -1,7 +1,7 @@
 """GeoJSON and KML of a corridor plan: demand paths (working, protect), sites and in-line amplifier huts.
 
-In the corridor core because the RFP outputs (routes.kmz) are built from them; aifabric/export/geo.py is the
-exporters' name for this module.
+In the corridor core because the RFP outputs (routes.kmz) are built from them as well as `export corridor --format
+geojson|kml`.
 
 WGS84 throughout; GeoJSON coordinates are [longitude, latitude] (RFC 7946), KML's are "lon,lat,0".
 """

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from aifabric.errors import SpecError
-from aifabric.export.fabric_rows import device_rows, link_rows
 from aifabric.fabric.links import FabricLinks
+from aifabric.fabric.rows import device_rows, link_rows
 from aifabric.units import count
 
 KINDS = {

@@ -14,8 +14,8 @@ import math
 from functools import cache
 from importlib import resources
 
+from aifabric.corridor.geo import ROLE_COLORS, corridor_geojson_document, role_colors
 from aifabric.corridor.plan import CorridorPlan
-from aifabric.export.geo import ROLE_COLORS, corridor_geojson_document, role_colors
 from aifabric.units import count
 
 SITE_COLOR = "#222222"

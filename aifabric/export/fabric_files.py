@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from aifabric.export.fabric_rows import LINK_HEADER, naming_for
 from aifabric.export.graphml import write_graphml
 from aifabric.export.link_columns import BackgroundWrites, join_rows, plane_link_columns
 from aifabric.fabric.bom import BOM_HEADER, ORDER_COLUMNS, trunk_part
 from aifabric.fabric.links import FabricLinks
 from aifabric.fabric.plan import FabricResult
+from aifabric.fabric.rows import LINK_HEADER, naming_for
 from aifabric.io import AtomicWriter, ensure_dir, write_csv, write_json
 
 Progress = Callable[[str], Callable[[int, int], None] | None]
@@ -49,7 +49,7 @@ def _cells(table) -> list[str]:
 
 
 def links_csv_chunks(links: FabricLinks, hardware) -> Iterator[bytes]:
-    """Yield the UTF-8 text of links.csv after its header, in chunks: the rows of fabric_rows.link_rows as Python's csv
+    """Yield the UTF-8 text of links.csv after its header, in chunks: the rows of fabric.rows.link_rows as Python's csv
     writer writes them, built column by column (export/link_columns.py)."""
     for plane, link_set, columns in plane_link_columns(links, hardware):
         tails = columns.tails

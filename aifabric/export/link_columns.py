@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aifabric.export.fabric_rows import naming_for
 from aifabric.fabric.links import FabricLinks, LinkSet
+from aifabric.fabric.rows import naming_for
 
 # Rows per joined chunk: ~2-8 MB of text per write (under glibc's 32 MiB mmap threshold, see keep_freed_memory).
 CHUNK_ROWS = 1 << 14
@@ -189,7 +189,7 @@ def link_tails(links: FabricLinks, link_set: LinkSet) -> Tails:
     for k in present.tolist():
         link = int(first[k])
         medium_index = int(link_set.medium[link])
-        # The same float and comparison as fabric_rows.link_rows, so the text and the part match it exactly.
+        # The same float and comparison as fabric.rows.link_rows, so the text and the part match it exactly.
         length = link_set.cable_m[link].item()
         cord, cord_max, beyond = parts[medium_index]
         names.append(media[medium_index])
@@ -269,7 +269,7 @@ class LinkColumns:
 
 
 def link_columns(link_set: LinkSet, names: FabricNames, plane: int, tails: Tails) -> LinkColumns:
-    """Return the name columns of a link set in one plane (the order and names of fabric_rows.link_rows)."""
+    """Return the name columns of a link set in one plane (the order and names of fabric.rows.link_rows)."""
     tables = names.planes[plane]
     if link_set.link_class == "nic_leaf":
         return LinkColumns((names.servers, link_set.a), (tables.nic_ports, link_set.a_port),

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from aifabric.errors import SpecError
 from aifabric.export.containerlab import port_cage_lane
-from aifabric.export.fabric_rows import device_rows, link_rows, naming_for
 from aifabric.fabric.links import FabricLinks
+from aifabric.fabric.rows import device_rows, link_rows, naming_for
 from aifabric.io import ensure_dir, write_csv
 
 DEFAULT_VERSION = "4.6"

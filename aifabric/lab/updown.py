@@ -92,7 +92,7 @@ def up(result, scale: Scale, name: str, spec_label: str, timeout_s: float = 90.0
 
 def _write_files(state: LabState, configs: dict[str, str], links, hardware) -> None:
     from aifabric.export.fabric_files import links_csv_chunks
-    from aifabric.export.fabric_rows import LINK_HEADER
+    from aifabric.fabric.rows import LINK_HEADER
 
     with open(state.directory / "links.csv", "wb") as stream:
         stream.write((",".join(LINK_HEADER) + "\n").encode())

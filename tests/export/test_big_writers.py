@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aifabric.export.fabric_rows import LINK_HEADER, device_rows, link_rows, naming_for
 from aifabric.export.link_columns import join_rows
+from aifabric.fabric.rows import LINK_HEADER, device_rows, link_rows, naming_for
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
 SPECS = ("dgx-h100-superpod-4su", "gb300-nvl72-spectrum-x", "dgx-h100-superpod-16su", "gb200-nvl72-superpod")
@@ -43,7 +43,7 @@ def uneven_pods():
 
 
 def _reference_links_csv(result) -> bytes:
-    """links.csv as the writer before the column writer made it: csv.writer over fabric_rows.link_rows."""
+    """links.csv as the writer before the column writer made it: csv.writer over fabric.rows.link_rows."""
     stream = io.StringIO(newline="")
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(LINK_HEADER)

@@ -86,7 +86,7 @@ def _check_lon_lat(coords):
 def test_geojson_reads_back_in_epsg4326_lon_lat(small_corridor, tmp_path):
     import geopandas as gpd
 
-    from aifabric.export.geo import corridor_geojson
+    from aifabric.corridor.geo import corridor_geojson
 
     path = tmp_path / "corridor.geojson"
     path.write_text(corridor_geojson(small_corridor), encoding="utf-8")
@@ -108,7 +108,7 @@ def test_geojson_reads_back_in_epsg4326_lon_lat(small_corridor, tmp_path):
 
 
 def test_kml_parses_with_paths_sites_and_huts(small_corridor):
-    from aifabric.export.geo import corridor_kml
+    from aifabric.corridor.geo import corridor_kml
 
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     root = ET.fromstring(corridor_kml(small_corridor).encode("utf-8"))

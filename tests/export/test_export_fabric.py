@@ -152,7 +152,7 @@ def test_netbox_version_gates_columns(small_fabric, tmp_path):
 
 
 def test_netbox_names_agree_with_the_cabling_plan(small_fabric, tmp_path):
-    from aifabric.export.fabric_rows import link_rows
+    from aifabric.fabric.rows import link_rows
 
     cables = _netbox_files(small_fabric, tmp_path)["cables"]
     rows = list(link_rows(small_fabric.links, small_fabric.hardware))

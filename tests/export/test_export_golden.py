@@ -62,7 +62,7 @@ def test_fabric_golden(name, small_fabric, tmp_path):
 
 
 def test_corridor_golden(small_corridor):
-    from aifabric.export.geo import corridor_geojson, corridor_kml
+    from aifabric.corridor.geo import corridor_geojson, corridor_kml
     from aifabric.export.gnpy_topology import gnpy_topology_text
 
     check_golden("small-corridor.geojson", corridor_geojson(small_corridor))

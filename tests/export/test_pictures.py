@@ -93,9 +93,9 @@ def test_footer_wraps_and_the_maker_is_spelled_nvidia(drawn):
 def test_corridor_map_legend_covers_no_site(name):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    from aifabric.corridor.geo import corridor_geojson_document
     from aifabric.corridor.plan import plan_corridor
     from aifabric.export.corridor_map import corridor_map_figure
-    from aifabric.export.geo import corridor_geojson_document
 
     plan = plan_corridor(ROOT / "corridors" / name)
     fig = corridor_map_figure(plan)

@@ -100,7 +100,7 @@ def test_a_cable_seen_from_one_end_only_counts_once_and_unread_devices_are_not_m
 def test_cli_reads_a_directory_against_the_plan(cli, tmp_path):
     """`verify cabling SPEC --lldp DIR`: the plan's own links (from flags) against tables written per device."""
     from aifabric.cli.planning import plan_from
-    from aifabric.export.fabric_rows import link_rows
+    from aifabric.fabric.rows import link_rows
 
     result = plan_from(None, {"gpus": 64, "servers_per_su": 4, "tiers": 2}, None)
     rows = [row[:4] for row in link_rows(result.links, result.hardware)]
