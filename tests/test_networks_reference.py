@@ -157,8 +157,8 @@ def test_network_matches_the_published_counts(entry_id, network, spec_dir):
 
 def test_every_entry_is_cited_and_well_formed():
     """Every entry names a known source and the table or section it reads; every network key is one of the
-    contract's (or a recorded-only block); a spec is either a shipped topology or overrides, else the entry says
-    why it has none."""
+    contract's; a spec is either a shipped topology or overrides, else the entry says why it has none; every
+    per-node attachment note names its source."""
     for entry in ENTRIES.values():
         assert entry["source"] in REFERENCE["sources"], entry["id"]
         assert entry["tables"].strip(), entry["id"]
@@ -169,6 +169,8 @@ def test_every_entry_is_cited_and_well_formed():
             assert set(entry["spec"]) in ({"topology"}, {"overrides"}), entry["id"]
         else:
             assert entry["why_no_spec"].strip(), entry["id"]
+    for attachment in REFERENCE["node_attachment"]:
+        assert attachment["source"] in REFERENCE["sources"], attachment["system"]
     for source in REFERENCE["sources"].values():
         assert source["title"].strip() and (source.get("url") or source.get("note")), source
 
