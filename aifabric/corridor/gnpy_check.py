@@ -268,6 +268,23 @@ def _multiband_edfas() -> str:
     return json.dumps(json.loads(gnpy_example_file("eqpt_config_multiband.json").read_text(encoding="utf-8"))["Edfa"])
 
 
+@lru_cache(maxsize=1)
+def _roadm_out_mw_per_ghz() -> float:
+    library = json.loads(_base_equipment_json())
+    per_channel_dbm = next(r for r in library["Roadm"] if "type_variety" not in r)["target_pch_out_db"]
+    return 10 ** (per_channel_dbm / 10) / (library["SI"][0]["spacing"] / 1e9)
+
+
+def roadm_equalization() -> dict[str, float]:
+    """Return the ROADM output equalization GNPy is handed (equipment and exported ROADMs): power per slot width,
+    GNPy's `target_out_mWperSlotWidth`, at its example library's point (-20 dBm per channel of its 50 GHz
+    reference, so -20 dBm per 50 GHz of slot). The launch is set per slot width too (0 dBm per 50 GHz,
+    coherent.yaml), so every channel leaves a ROADM 20 dB under its line launch, as in GNPy's example; kept per
+    channel, a 212.5 GHz channel would leave it 26.3 dB under, and each ROADM booster would add that much more
+    noise. A flexgrid ROADM equalizes power per slot width (GNPy's json_structure_description: Roadm)."""
+    return {"target_out_mWperSlotWidth": _roadm_out_mw_per_ghz()}
+
+
 def multiband(band: str) -> bool:
     """Return True when a catalog band id is simulated on GNPy's multiband model (C+L)."""
     return band == "C+L"
@@ -314,6 +331,11 @@ def equipment_json(
     equipment = json.loads(_base_equipment_json())
     spacing_hz = spacing_ghz * 1e9
     si = equipment["SI"][0]
+    # Every library ROADM equalizes per slot width at its own per-channel figure (see `roadm_equalization`).
+    for roadm in equipment["Roadm"]:
+        per_channel_dbm = roadm.pop("target_pch_out_db", None)
+        if per_channel_dbm is not None:
+            roadm["target_out_mWperSlotWidth"] = 10 ** (per_channel_dbm / 10) / (si["spacing"] / 1e9)
     edges = band_edges_hz(band)
     _, c_min, c_max = edges[-1]
     si.update(

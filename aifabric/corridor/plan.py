@@ -1164,7 +1164,8 @@ def _assumptions(
         f"{amps.connector_loss_db:g} dB, aging margin {amps.margin_db:g} dB): longest span "
         f"{limit_km:.1f} km; huts evenly spaced on the route geometry.",
         "Every intermediate site is a ROADM: an express ROADM (GNPy Roadm with its booster and preamp) where "
-        "the signal passes, a terminal where it is regenerated.",
+        "the signal passes, a terminal where it is regenerated. ROADMs equalize power per slot width, -20 dBm per "
+        "50 GHz (GNPy's example point, 20 dB under the launch of 0 dBm per 50 GHz).",
         _line_text(line or {}, amps.type),
         "Mode and regens per path: an exact search (shortest path over "
         + ("every site and ILA hut" if spec.regen_at == "sites+huts" else

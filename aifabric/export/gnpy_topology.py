@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aifabric.corridor.gnpy_check import fiber_element, line_model, multiband, multiband_topology
+from aifabric.corridor.gnpy_check import fiber_element, line_model, multiband, multiband_topology, roadm_equalization
 from aifabric.corridor.optical import point_along
 from aifabric.corridor.plan import CorridorPlan
 
@@ -51,12 +51,15 @@ def _single_band_document(plan: CorridorPlan) -> dict[str, Any]:
     sites = sorted({end for seg in segments for end in (seg.a, seg.z)} | sites_only)
     elements: list[dict[str, Any]] = []
     connections: list[dict[str, str]] = []
+    # Each ROADM carries the planner's equalization, so a GNPy run with GNPy's own library sees the same ROADMs.
+    equalization = roadm_equalization()
     for site_id in sites:
         site = network.sites[site_id]
-        elements.append({"uid": f"roadm {site_id}", "type": "Roadm", "metadata": _location(site.lat, site.lon,
-                                                                                              site_id)})
+        elements.append({"uid": f"roadm {site_id}", "type": "Roadm", "params": dict(equalization),
+                         "metadata": _location(site.lat, site.lon, site_id)})
     for hut in sorted(regen_huts.values(), key=lambda h: h.id):
-        elements.append({"uid": f"roadm {hut.id}", "type": "Roadm", "metadata": _location(hut.lat, hut.lon, hut.id)})
+        elements.append({"uid": f"roadm {hut.id}", "type": "Roadm", "params": dict(equalization),
+                         "metadata": _location(hut.lat, hut.lon, hut.id)})
     for site_id in terminals:
         site = network.sites[site_id] if site_id in network.sites else regen_huts[site_id]
         elements.append({"uid": f"trx {site_id}", "type": "Transceiver",

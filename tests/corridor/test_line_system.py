@@ -126,8 +126,8 @@ def test_why_regen_never_says_a_margin_above_the_system_margin_is_below_it():
 
 def test_auto_line_is_gnpys_own_autodesign_on_dallas_houston():
     # Dallas-Houston's four 97.9 km spans (25.5 dB each with connectors and aging margin): the catalog named the
-    # medium-gain hybrid, whose EDFA stage runs 13.5 dB below its 15 dB minimum (GNPy NF 2.25 dB, GSNR 26.60 dB);
-    # GNPy's autodesign installs the low-gain hybrid (NF 0.43 dB, GSNR 26.94 dB). `auto` now hands GNPy the same.
+    # medium-gain hybrid, whose EDFA stage runs 13.5 dB below its 15 dB minimum (GNPy NF 2.25 dB, 0.34 dB less GSNR);
+    # GNPy's autodesign installs the low-gain hybrid (NF 0.43 dB). `auto` now hands GNPy the same.
     from aifabric.corridor import gnpy_check
     from aifabric.corridor.catalog import load_modes
     from aifabric.spec.corridor import Amplifiers
