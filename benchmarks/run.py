@@ -46,15 +46,23 @@ def main() -> int:
     """Run every benchmark, print a table and a JSON line; return 1 when a target is missed."""
     out = Path(tempfile.mkdtemp(prefix="aifabric-bench-"))
     results = []
+    # The machine may be shared: the load beside the figures says how far they stand from a quiet machine's.
+    load_before = os.getloadavg()[0]
     try:
-        results.append(measure("fabric plan --json, 1,000,000 GPUs (cold process)",
-                               ["fabric", "plan", "topologies/million-gpu.yaml", "--json"], 7, 0.5))
-        results.append(measure("fabric plan --json, 1,000,000 GPUs from flags, 2 planes of 200G (cold process)",
+        # The standing targets (DESIGN.md, performance): 1M GPUs `plan --json` <= 0.3 s; Colossus 2 full build with
+        # every network <= 10 s; 100k full build <= 5 s. A full build is `fabric plan --out`: summary, BOM,
+        # links.csv of every network, trunks and rooms, graph.graphml and addressing.csv.
+        results.append(measure("1M GPUs plan --json (million-gpu.yaml, cold process)",
+                               ["fabric", "plan", "topologies/million-gpu.yaml", "--json"], 7, 0.3))
+        results.append(measure("1M GPUs plan --json from flags, 2 planes of 200G (cold process)",
                                ["fabric", "plan", "--gpus", "1000000", "--gpus-per-server", "8", "--switch", "sn5600",
-                                "--nic-gbps", "400", "--planes", "2", "--port-gbps", "200", "--json"], 7, 0.5))
-        results.append(measure("fabric plan --out, 100,000 GPUs (graph + cabling)",
+                                "--nic-gbps", "400", "--planes", "2", "--port-gbps", "200", "--json"], 7, 0.3))
+        results.append(measure("100k full build (colossus-100k.yaml --out)",
                                ["fabric", "plan", "topologies/colossus-100k.yaml", "--out", str(out / "c"), "--json"],
-                               3, 5.0, 3072))
+                               5, 5.0, 3072))
+        results.append(measure("Colossus 2 full build with every network (colossus-2.yaml --out, 550,000 GPUs)",
+                               ["fabric", "plan", "topologies/colossus-2.yaml", "--out", str(out / "c2"), "--json"],
+                               5, 10.0, 3072))
         results.append(measure("fabric failures, Colossus-100k, 1,000 trials",
                                ["fabric", "failures", "topologies/colossus-100k.yaml", "--trials", "1000",
                                 "--fail", "leaf=1,spine=1,core=1,link=0.1%", "--json"], 3, 30.0))
@@ -64,10 +72,7 @@ def main() -> int:
         results.append(measure("fabric ecmp, Colossus-100k, all-to-all x2 flows, static hash, 10 trials",
                                ["fabric", "ecmp", "topologies/colossus-100k.yaml", "--traffic", "all-to-all",
                                 "--flows-per-nic", "2", "--trials", "10", "--json"], 3, 30.0))
-        results.append(measure("fabric plan --out, 550,000 GPUs in GB200 NVL72 racks (Colossus 2, graph + cabling)",
-                               ["fabric", "plan", "topologies/colossus-2.yaml", "--out", str(out / "c2"), "--json"],
-                               3, 15.0, 3072))
-        results.append(measure("fabric plan --out, 1,000,000 GPUs (graph + cabling)",
+        results.append(measure("1M GPUs full build (million-gpu.yaml --out)",
                                ["fabric", "plan", "topologies/million-gpu.yaml", "--out", str(out / "m"), "--json"],
                                1, 150.0, 16384))
         for extra in sorted((ROOT / "benchmarks").glob("bench_*.py")):
@@ -85,7 +90,10 @@ def main() -> int:
         memory = f"  peak {r['peak_mb']:>8.1f} MB" if "peak_mb" in r else ""
         print(f"{r['name']:<{width}}  median {r['median_s']:>8.3f} s (target {r['target_s']} s){memory}  "
               f"{'ok' if r['ok'] else 'MISSED'}")
-    print(json.dumps(results))
+    load = {"load_1min_before": load_before, "load_1min_after": os.getloadavg()[0], "cores": os.cpu_count()}
+    print(f"load average (1 min): {load['load_1min_before']:.2f} before, {load['load_1min_after']:.2f} after, "
+          f"{load['cores']} cores")
+    print(json.dumps(results + [load]))
     return 0 if all(r["ok"] for r in results) else 1
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from aifabric.configs.addressing import AddressPlan
 from aifabric.configs.devices import Devices
 from aifabric.configs.render import frr_conf, nvue_yaml, sonic_config_db
-from aifabric.io import ensure_dir, write_csv, write_text
+from aifabric.io import AtomicWriter, ensure_dir, write_text
 
 ADDRESSING_HEADER = ("device", "interface", "address", "asn", "role", "peer_device", "peer_interface", "peer_address")
 
@@ -31,82 +31,119 @@ def _dotted(values) -> list[str]:
 _LOW16 = [f"{i >> 8}.{i & 255}" for i in range(65536)]
 
 
-def addressing_rows(result, addresses: AddressPlan) -> Iterator[tuple]:
-    """Yield addressing.csv's rows, streamed from the link table: every switch's loopback and ASN, the /31 of each
-    end of a switch-to-switch link (ipv4-31 mode; unnumbered links have no address to list), and each NIC port's
-    /31 with its leaf's end as gateway."""
+def _address(values) -> list:
+    """Return the pieces (export/link_columns.py) of one dotted-quad column: its upper 16 bits from a table of the
+    few values present, its lower 16 bits from the table of all 65,536."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.int64)
+    top = values >> 16
+    first = int(top.min()) if len(top) else 0
+    last = int(top.max()) if len(top) else 0
+    return [([f"{t >> 8}.{t & 255}." for t in range(first, last + 1)], top - first), (_LOW16, values & 0xFFFF)]
+
+
+def _cells(table) -> list[str]:
+    """Return a table of names as CSV cells (the table itself when none needs quoting: the usual case)."""
+    from aifabric.export.fabric_files import csv_cell
+
+    return table if not any(char in "\0".join(table) for char in ',"\r\n') else [csv_cell(t) for t in table]
+
+
+def addressing_chunks(result, addresses: AddressPlan) -> Iterator[bytes]:
+    """Yield the UTF-8 text of addressing.csv after its header, in chunks, plane by plane: every switch's loopback
+    and ASN (leaves, spines pod by pod, cores), the /31 of each end of a switch-to-switch link (ipv4-31 mode, in
+    links.csv order; unnumbered links have no address to list), and each NIC port's /31 with its leaf's end as
+    gateway. Rows are joined column by column from name tables (export/link_columns.py): Colossus 2's 1.1 M rows
+    in a fraction of a second; each address is the formula of AddressPlan (loopback, p2p_pair, nic_pair)."""
     import ipaddress
 
     import numpy as np
 
-    from aifabric.fabric.naming import Naming
+    from aifabric.export.link_columns import fabric_columns, join_rows
 
     plan, links = result.plan, result.links
-    naming = Naming(plan, result.hardware.switch(plan.switch_id))
+    names = fabric_columns(links, result.hardware).names
+    servers, down = _cells(names.servers), _cells(names.leaf_down)
+    loopback_base = int(ipaddress.IPv4Network(addresses.pools.loopbacks).network_address)
     nic_base = int(ipaddress.IPv4Network(addresses.pools.nics).network_address)
-    servers = naming.server_names()
-    down = [naming.leaf_down_port(i) for i in range(plan.leaf_down_ports)]
-    for plane in range(plan.planes):
-        leaves = [naming.leaf(plane, i) for i in range(plan.leaves_per_plane)]
-        for i, name in enumerate(leaves):
-            yield (name, "lo", f"{addresses.loopback(plane, i)}/32", addresses.asn_leaf(i), "loopback-leaf", "", "",
-                   "")
-        spines = []
-        for pod, shape in enumerate(plan.pods):
-            spines.append([naming.spine(plane, pod, s) for s in range(shape.spines)])
-            for s, name in enumerate(spines[-1]):
-                yield (name, "lo", f"{addresses.loopback(plane, addresses.spine_index(plane, pod, s))}/32",
-                       addresses.asn_spine(pod), "loopback-spine", "", "", "")
-        cores = [naming.core(plane, c) for c in range(plan.cores_per_plane)]
-        for c, name in enumerate(cores):
-            yield (name, "lo", f"{addresses.loopback(plane, addresses.core_index(plane, c))}/32",
-                   addresses.asn_core(), "loopback-core", "", "", "")
+    asn_leaf = [str(addresses.asn_leaf(i)) for i in range(plan.leaves_per_plane)]
+    asn_spine = [str(addresses.asn_spine(pod)) for pod in range(len(plan.pods))]
+    for plane, tables in enumerate(names.planes):
+        leaves, spines, cores = _cells(tables.leaves), _cells(tables.spines), _cells(tables.cores)
+        spine_pods = [pod for pod, shape in enumerate(plan.pods) for _ in range(shape.spines)]
+        tails = [f"{asn},loopback-leaf,,,\n" for asn in asn_leaf]
+        tails += [f"{asn_spine[pod]},loopback-spine,,,\n" for pod in spine_pods]
+        tails += [f"{addresses.asn_core()},loopback-core,,,\n"] * len(cores)
+        switches = leaves + spines + cores
+        # A plane's loopbacks are consecutive in this order (AddressPlan.leaf_index, spine_index, core_index).
+        first = loopback_base + plane * addresses.switches_per_plane
+        loopbacks = _dotted(range(first, first + len(switches)))
+        yield "".join(f"{name},lo,{address}/32,{tail}" for name, address, tail in zip(switches, loopbacks, tails,
+                                                                                       strict=True)).encode("utf-8")
         if addresses.pools.p2p == "ipv4-31":
-            yield from _p2p_rows(result, addresses, naming, plane, leaves, spines, cores)
+            yield from _p2p_chunks(result, addresses, names, plane, leaves, spines, cores)
         nic = links.sets["nic_leaf"]
         server, rail = nic.a.astype(np.int64), nic.a_port.astype(np.int64)
         su, slot = np.divmod(server, plan.leaf_downlinks)
         leaf_int = nic_base + ((plane * plan.rails + rail) * plan.sus + su) * addresses.su_block + 2 * slot
-        leaf_text = _dotted(leaf_int.tolist())
-        nic_text = _dotted((leaf_int + 1).tolist())
-        nic_ports = [naming.nic_port(r, plane) for r in range(plan.rails)]
-        for i, (s, r, z, port) in enumerate(zip(nic.a.tolist(), nic.a_port.tolist(), nic.z.tolist(),
-                                                nic.z_port.tolist(), strict=True)):
-            yield (servers[s], nic_ports[r], f"{nic_text[i]}/31", "", "nic", leaves[z], down[port], leaf_text[i])
+        pieces = [(servers, server), ",", (_cells(tables.nic_ports), rail), ",", *_address(leaf_int + 1), "/31,,nic,",
+                  (leaves, nic.z), ",", (down, nic.z_port), ",", *_address(leaf_int), "\n"]
+        for _, text in join_rows(pieces, len(nic)):
+            yield text
 
 
-def _p2p_rows(result, addresses: AddressPlan, naming, plane: int, leaves, spines, cores) -> Iterator[tuple]:
-    """Yield both ends' rows of every switch-to-switch /31 of a plane, in links.csv order."""
+def _p2p_chunks(result, addresses: AddressPlan, names, plane: int, leaves, spines, cores) -> Iterator[bytes]:
+    """Yield both ends' rows of every switch-to-switch /31 of a plane, in links.csv order (AddressPlan.p2p_pair)."""
+    import ipaddress
+
+    import numpy as np
+
+    from aifabric.export.link_columns import join_rows
+
     plan, sets = result.plan, result.links.sets
-    index = 0
-    if "leaf_spine" in sets:
-        s = sets["leaf_spine"]
-        up = [naming.leaf_up_port(i) for i in range(plan.leaf_uplinks)]
-        for a, a_port, z, z_pod, z_port in zip(s.a.tolist(), s.a_port.tolist(), s.z.tolist(), s.z_pod.tolist(),
-                                               s.z_port.tolist(), strict=True):
-            ends = addresses.p2p_pair(plane, index)
-            index += 1
-            spine_port = naming.spine_down_port(z_pod, z_port)
-            yield (leaves[a], up[a_port], f"{ends[0]}/31", addresses.asn_leaf(a), "fabric", spines[z_pod][z],
-                   spine_port, ends[1])
-            yield (spines[z_pod][z], spine_port, f"{ends[1]}/31", addresses.asn_spine(z_pod), "fabric", leaves[a],
-                   up[a_port], ends[0])
-    if "spine_core" in sets:
-        s = sets["spine_core"]
-        for a, a_pod, a_port, z, z_port in zip(s.a.tolist(), s.a_pod.tolist(), s.a_port.tolist(), s.z.tolist(),
-                                               s.z_port.tolist(), strict=True):
-            ends = addresses.p2p_pair(plane, index)
-            index += 1
-            spine_port, core_port = naming.spine_up_port(a_pod, a_port), naming.core_port(z_port)
-            yield (spines[a_pod][a], spine_port, f"{ends[0]}/31", addresses.asn_spine(a_pod), "fabric", cores[z],
-                   core_port, ends[1])
-            yield (cores[z], core_port, f"{ends[1]}/31", addresses.asn_core(), "fabric", spines[a_pod][a],
-                   spine_port, ends[0])
+    tables = names.planes[plane]
+    per_plane = plan.leaves_per_plane * plan.leaf_uplinks + plan.spine_core_links_per_plane
+    first = int(ipaddress.IPv4Network(addresses.pools.p2p_pool).network_address) + 2 * plane * per_plane
+    asn_leaf = [str(addresses.asn_leaf(i)) for i in range(plan.leaves_per_plane)]
+    asn_spine = [str(addresses.asn_spine(pod)) for pod in range(len(plan.pods))]
+    core_ports, leaf_up, spine_up = _cells(names.core_ports), _cells(names.leaf_up), _cells(names.spine_up)
+    done = 0
+    for cls in ("leaf_spine", "spine_core"):
+        if cls not in sets:
+            continue
+        s = sets[cls]
+        a_end = first + 2 * (done + np.arange(len(s), dtype=np.int64))
+        done += len(s)
+        if cls == "leaf_spine":
+            # A spine's downlink is named as a core port (Naming.spine_down_port).
+            a_name, a_port, a_asn = (leaves, s.a), (leaf_up, s.a_port), (asn_leaf, s.a)
+            z_name, z_port = (spines, tables.spine_base[s.z_pod] + s.z), (core_ports, s.z_port)
+            z_asn = (asn_spine, s.z_pod)
+        else:
+            a_name, a_asn = (spines, tables.spine_base[s.a_pod] + s.a), (asn_spine, s.a_pod)
+            a_port = (spine_up, names.spine_up_base[s.a_pod] + s.a_port)
+            z_name, z_port = (cores, s.z), (core_ports, s.z_port)
+            z_asn = ([str(addresses.asn_core())], np.zeros(len(s), dtype=np.int64))
+        a_text, z_text = _address(a_end), _address(a_end + 1)
+        pieces = [a_name, ",", a_port, ",", *a_text, "/31,", a_asn, ",fabric,", z_name, ",", z_port, ",", *z_text,
+                  "\n", z_name, ",", z_port, ",", *z_text, "/31,", z_asn, ",fabric,", a_name, ",", a_port, ",",
+                  *a_text, "\n"]
+        for _, text in join_rows(pieces, len(s)):
+            yield text
 
 
 def write_addressing(path: str | Path, result, addresses: AddressPlan) -> Path:
     """Write addressing.csv, streamed; return its path."""
-    return write_csv(path, ADDRESSING_HEADER, addressing_rows(result, addresses))
+    from aifabric.export.fabric_files import csv_cell
+    from aifabric.export.link_columns import BackgroundWrites
+
+    with AtomicWriter(path, newline="") as stream, BackgroundWrites(stream.buffer) as binary:
+        # Chunks are UTF-8 bytes already: they go to the binary layer beneath the (still empty) text stream.
+        binary.write((",".join(csv_cell(name) for name in ADDRESSING_HEADER) + "\n").encode("utf-8"))
+        for chunk in addressing_chunks(result, addresses):
+            binary.write(chunk)
+    return Path(path)
 
 
 def write_configs(out_dir: str | Path, devices: Devices, addresses: AddressPlan, hardware,
