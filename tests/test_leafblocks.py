@@ -155,3 +155,17 @@ def test_colossus_2_fills_its_leaves_because_its_campus_power_says_so(hardware):
     assert spec.racks_per_leaf == 7
     with pytest.raises(DesignError, match="above max_site_mw 1200"):
         plan_spec(load_fabric_spec("topologies/colossus-2.yaml", {"racks_per_leaf": 4}), hardware)
+
+
+@pytest.mark.parametrize("racks", [68, 100, 128])
+def test_between_two_tiers_and_a_full_pod_three_tiers_of_two_pods(racks, hardware):
+    """Two-rack blocks put 4 x racks/2 leaves in a plane: above 64 racks that is more than a 128-port spine joins
+    in two tiers, yet fewer leaf groups than one pod takes. The plan is three tiers: a full pod of 32 leaf groups
+    (a power of two, so spine uplinks divide evenly over the cores) and a partial pod with its full spines. (Before,
+    this range was an error saying the GPUs do not fit three tiers.)"""
+    plan = _plan(hardware, racks).plan
+    assert plan.tiers == 3 and len(plan.pods) == 2 and plan.racks_per_leaf == 2
+    assert plan.pods[0].leaves == 32 * 4 and plan.pods[1].leaves == (racks // 2 - 32) * 4
+    assert plan.switch_counts() == {"leaf": 2 * 4 * racks // 2, "spine": 2 * 2 * 72, "core": 2 * 72,
+                                    "total": 4 * racks + 288 + 144}
+    assert plan.link_counts()["spine_core"] == 2 * 2 * 72 * 64

@@ -587,6 +587,12 @@ def _three_tier_rail_groups(sus: int, leaf_uplinks: int, rails: int, radix_up: i
         raise DesignError(f"sus_per_pod {per_rail}: a spine takes at most {spine_down} leaves of one rail; use at "
                           f"most {spine_down}", field="sus_per_pod")
     per_rail = min(per_rail, sus)
+    if per_rail == sus and not asked and sus > 1:
+        # Too many leaves for two tiers but few enough for one pod: the spines of one pod split by rail would join
+        # no rail to another, so the leaf groups go into pods of the largest power of two below their count (a
+        # full pod and a partial one, which the cores join); a power of two keeps the spine uplinks divisible
+        # over few cores (pods of an odd count need a core per spine uplink).
+        per_rail = 1 << ((sus - 1).bit_length() - 1)
     full = _pod_shape(per_rail, leaf_uplinks, spine_down, spine_ratio)
     shape = PodShape(per_rail * rails, full.spines * rails, full.links_per_leaf_spine, full.spine_downlinks,
                      full.spine_uplinks, rails)
