@@ -180,8 +180,9 @@ def test_million_gpus_from_flags_reach_placement(cli):
     assert json.loads(out)["gpus"] == 1_000_000
 
 
-# Every spec flag of the table at once (--servers is the alternative to --gpus), each with a value a 256-GPU
-# two-tier fabric accepts; a flag added to the table must be added here, so every command is run with it.
+# Every spec flag of the table at once (--servers is the alternative to --gpus; --racks-per-leaf sets the leaf
+# block of a rack-scale system, which an 8-GPU server refuses: RACK_SCALE_FLAGS runs it), each with a value a
+# 256-GPU two-tier fabric accepts; a flag added to the table must be added here, so every command is run with it.
 EVERY_FLAG = {"--gpus": "256", "--server": "dgx-h100", "--gpus-per-server": "8", "--nic": "connectx-7",
               "--nic-gbps": "400", "--switch": "sn5600", "--port-gbps": "400", "--uplink-gbps": "400",
               "--planes": "1", "--tiers": "2", "--oversubscription": "1", "--servers-per-su": "16",
@@ -193,7 +194,7 @@ EVERY_FLAG = {"--gpus": "256", "--server": "dgx-h100", "--gpus-per-server": "8",
 
 def test_every_fabric_command_runs_from_every_spec_flag_alone(cli, tmp_path):
     """Issue 13 acceptance: every fabric command, no spec, one and the same flag set (all the table's flags)."""
-    assert set(EVERY_FLAG) == {f.flag for f in FABRIC_FLAGS} - {"--servers"}
+    assert set(EVERY_FLAG) == {f.flag for f in FABRIC_FLAGS} - {"--servers", "--racks-per-leaf"}
     flags = [token for pair in EVERY_FLAG.items() for token in pair]
     runs = {("fabric", "plan"): ["--json"], ("fabric", "latency"): ["--json"], ("fabric", "bisection"): ["--json"],
             ("fabric", "failures"): ["--trials", "2", "--json"], ("fabric", "ecmp"): ["--trials", "1", "--json"],
@@ -213,3 +214,25 @@ def test_every_fabric_command_runs_from_every_spec_flag_alone(cli, tmp_path):
     sweep = json.loads(outputs[("fabric", "sweep")])["candidates"]
     assert len(sweep) == 2 and all(c["feasible"] for c in sweep), sweep
     assert (tmp_path / "f.svg").exists() and (tmp_path / "f.topo").exists()
+
+
+RACK_SCALE_FLAGS = {"--gpus": "576", "--server": "gb300-nvl72", "--nic": "connectx-8", "--nic-gbps": "800",
+                    "--planes": "2", "--port-gbps": "400", "--switch": "sn5600", "--racks-per-leaf": "1"}
+
+
+def test_every_fabric_command_runs_with_a_leaf_block_flag(cli, tmp_path):
+    """--racks-per-leaf reaches every fabric command: 8 GB300 NVL72 racks with one rack per leaf (the default is 2)
+    give 8 leaf groups of 18 trays."""
+    flags = [token for pair in RACK_SCALE_FLAGS.items() for token in pair]
+    runs = {("fabric", "plan"): ["--json"], ("fabric", "latency"): ["--json"], ("fabric", "bisection"): ["--json"],
+            ("fabric", "failures"): ["--trials", "2", "--json"], ("fabric", "ecmp"): ["--trials", "1", "--json"],
+            ("fabric", "sweep"): ["--vary", "oversubscription=1,2", "--workers", "1", "--json"],
+            ("fabric", "draw"): ["-o", tmp_path / "f.svg"],
+            ("export", "fabric"): ["--format", "simai", "-o", tmp_path / "f.topo"]}
+    assert set(runs) == set(FABRIC_SPEC_COMMANDS)
+    for command, extra in runs.items():
+        code, out, err = cli(*command, *flags, *extra)
+        assert code == 0, f"{' '.join(command)}: {err}"
+        if command == ("fabric", "plan"):
+            plan = json.loads(out)
+            assert (plan["racks_per_leaf"], plan["servers_per_su"], plan["sus"]) == (1, 18, 8)

@@ -34,6 +34,9 @@ def _spec(kw: dict, hardware) -> FabricSpec | None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kw=specs)
+# 68 GB300 NVL72 racks on two SN5600 planes at 400G (two-rack leaf blocks): too many leaves for two tiers, few
+# enough for one pod, so three tiers of a full pod of 32 leaf groups and a partial one.
+@example(kw=dict(servers=18 * 68, server="gb300-nvl72", switch="sn5600", planes=2, oversubscription=1.0, tiers="auto"))
 def test_graph_counts_equal_solver_counts(kw, hardware):
     spec = _spec(kw, hardware)
     if spec is None:
@@ -60,6 +63,9 @@ def test_graph_counts_equal_solver_counts(kw, hardware):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kw=specs)
+# 68 GB300 NVL72 racks on two SN5600 planes at 400G (two-rack leaf blocks): too many leaves for two tiers, few
+# enough for one pod, so three tiers of a full pod of 32 leaf groups and a partial one.
+@example(kw=dict(servers=18 * 68, server="gb300-nvl72", switch="sn5600", planes=2, oversubscription=1.0, tiers="auto"))
 def test_every_nic_port_has_one_link_and_no_switch_overuses_ports(kw, hardware):
     spec = _spec(kw, hardware)
     if spec is None:
@@ -96,6 +102,9 @@ def test_every_nic_port_has_one_link_and_no_switch_overuses_ports(kw, hardware):
 @given(kw=specs)
 # Five SUs on QM9700 in three tiers: a full pod of four SUs and a last pod of one SU that must still reach every core.
 @example(kw=dict(servers=160, server="dgx-h100", switch="qm9700", planes=1, oversubscription=1.0, tiers=3))
+# 68 GB300 NVL72 racks on two SN5600 planes at 400G (two-rack leaf blocks): too many leaves for two tiers, few
+# enough for one pod, so three tiers of a full pod of 32 leaf groups and a partial one.
+@example(kw=dict(servers=18 * 68, server="gb300-nvl72", switch="sn5600", planes=2, oversubscription=1.0, tiers="auto"))
 def test_balanced_tiers_and_every_core_reaches_every_pod(kw, hardware):
     spec = _spec(kw, hardware)
     if spec is None:

@@ -146,7 +146,9 @@ def _units(d: dict[str, Any]) -> str:
     from aifabric.cli.render import count
 
     if d.get("scale_up", {}).get("domain_gpus"):
-        return f"{count(d['sus'], 'leaf group')} of {count(d['servers_per_su'], 'tray')}"
+        racks = d.get("racks_per_leaf")
+        block = f" in {count(racks, 'rack')}" if racks else ""
+        return f"{count(d['sus'], 'leaf group')} of {count(d['servers_per_su'], 'tray')}{block}"
     return f"{count(d['sus'], 'SU')} of {count(d['servers_per_su'], 'server')}"
 
 

@@ -107,6 +107,11 @@ class Plan:
         return -(-self.servers // self.trays_per_rack) if self.trays_per_rack else 0
 
     @property
+    def racks_per_leaf(self) -> int:
+        """Return the racks whose trays one leaf serves for one rail in one plane (rack-scale systems), else 0."""
+        return self.leaf_downlinks // self.trays_per_rack if self.trays_per_rack else 0
+
+    @property
     def cores_per_group(self) -> int:
         """Return the cores of one core group (all cores when striped)."""
         return self.cores_per_plane // self.core_groups if self.core_groups else self.cores_per_plane
@@ -428,11 +433,17 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
     radix_up = switch.radix(res.uplink_gbps)
     rails = res.gpus_per_server
     nics = res.servers * rails
-    if spec.tiers == 1 or (spec.tiers == "auto" and spec.servers_per_su is None and nics <= radix_down):
+    trays = res.trays_per_rack
+    if spec.racks_per_leaf is not None and not trays:
+        raise DesignError(f"racks_per_leaf {spec.racks_per_leaf}: {res.server.id} is not a rack-scale system "
+                          f"({res.gpus_per_server} GPUs per server); use servers_per_su for its leaves, or a "
+                          f"rack-scale server (gb200-nvl72, gb300-nvl72, gb200-nvl36x2)", field="racks_per_leaf")
+    asked_block = spec.servers_per_su is not None or spec.racks_per_leaf is not None
+    if spec.tiers == 1 or (spec.tiers == "auto" and not asked_block and nics <= radix_down):
         return _one_tier(spec, res, radix_down, radix_up)
     max_down, _ = leaf_ports(switch, res.port_gbps, res.uplink_gbps, spec.oversubscription)
     per_leaf = 1
-    trays = res.trays_per_rack
+    block_note = ""
     if spec.servers_per_su is not None:
         if spec.servers_per_su > max_down:
             raise DesignError(
@@ -443,17 +454,13 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
         if trays and spec.servers_per_su % trays:
             raise DesignError(f"servers_per_su {spec.servers_per_su}: an SU of {res.server.id} is whole racks of "
                               f"{trays} trays; use a multiple of {trays}", field="servers_per_su")
+        if trays and spec.racks_per_leaf is not None and spec.racks_per_leaf * trays != spec.servers_per_su:
+            raise DesignError(f"racks_per_leaf {spec.racks_per_leaf} ({spec.racks_per_leaf * trays} trays) and "
+                              f"servers_per_su {spec.servers_per_su} disagree; give one of them",
+                              field="racks_per_leaf")
         down = spec.servers_per_su
     elif trays:
-        # SUs are whole racks: a leaf takes rail r of every tray in as many whole racks as its downlinks allow.
-        if trays > max_down:
-            raise DesignError(
-                f"a {res.server.id} rack has {trays} trays per rail but a {switch.id} leaf has only {max_down} "
-                f"downlinks at {res.port_gbps}G; use more planes at a lower port speed or a higher-radix switch",
-                field="switch")
-        down = max_down // trays * trays
-        if res.servers < down:
-            down = -(-res.servers // trays) * trays  # only the racks there are
+        down, block_note = _leaf_block(spec, res, switch, max_down)
     elif res.servers < max_down:
         # One partial SU: its leaves take only the ports used, and rails share a leaf while they fit (as OCP's
         # OCDAI pods do), rather than a full SU's leaves with every uplink for a handful of servers.
@@ -468,8 +475,8 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
         pod = _two_tier(leaves, up, radix_up, _uplink_room(switch, down * per_leaf, res.port_gbps, res.uplink_gbps))
         if pod is not None:
             up = pod.spines * pod.links_per_leaf_spine
-            return _plan(spec, res, 2, down, up, sus, leaves, leaves, (pod,), 0, 0, radix_down, radix_up, [],
-                         per_leaf)
+            return _plan(spec, res, 2, down, up, sus, leaves, leaves, (pod,), 0, 0, radix_down, radix_up,
+                         [block_note] if block_note else [], per_leaf)
         if spec.tiers == 2:
             max_gpus = radix_up * down * rails // rails
             raise DesignError(
@@ -502,6 +509,8 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
             field="gpus" if spec.gpus is not None else "servers",
         )
     leaves_per_pod, shapes, cores, per_pair, notes, *groups = three
+    if block_note:
+        notes = [block_note, *notes]
     return _plan(spec, res, 3, down, up, sus, leaves, leaves_per_pod, shapes, cores, per_pair, radix_down,
                  radix_up, notes, core_groups=groups[0] if groups else 0)
 
@@ -515,6 +524,40 @@ def _sus_per_hall(spec: FabricSpec, res: Resolved, down: int) -> int | None:
         return None
     fit = int(spec.placement.hall_mw_max * 1e6 // su_w)
     return fit if fit >= 1 else None
+
+
+def _leaf_block(spec: FabricSpec, res: Resolved, switch: Switch, max_down: int) -> tuple[int, str]:
+    """Return (leaf downlinks, note) of a rack-scale system: a leaf takes rail r of every tray in a block of whole
+    racks (racks_per_leaf), and a note when the default leaves room for more racks than it serves.
+
+    NVIDIA sizes the block in powers of two racks: one rack per QM9700 leaf (DGX SuperPOD GB200, RA-11338-001, where
+    a second would not fit), two per SN5600 leaf at 400G (NVL72 Enterprise RA: "can support up to three racks but is
+    intentionally underpopulated to serve only two"), four per Q3400 leaf (DGX SuperPOD GB300). Blocks of 1, 2, 4 or
+    8 racks tile NVIDIA's 8-rack SU, so a fabric grows by whole blocks: new racks get new leaves and no cable moves.
+    A partial last block, or a fabric smaller than one block, gets the block's full leaves and uplinks (as NVIDIA
+    builds a partial SU), so filling it later moves no cable either.
+    """
+    trays = res.trays_per_rack
+    fit = max_down // trays
+    if fit < 1:
+        raise DesignError(
+            f"a {res.server.id} rack has {trays} trays per rail but a {switch.id} leaf has only {max_down} "
+            f"downlinks at {res.port_gbps}G; use more planes at a lower port speed or a higher-radix switch",
+            field="racks_per_leaf" if spec.racks_per_leaf is not None else "switch")
+    if spec.racks_per_leaf is not None:
+        if spec.racks_per_leaf > fit:
+            raise DesignError(
+                f"racks_per_leaf {spec.racks_per_leaf} needs {spec.racks_per_leaf * trays} downlinks per leaf (one "
+                f"rail of {trays} trays per rack), but a {switch.id} leaf has {max_down} at {res.port_gbps}G with "
+                f"oversubscription {spec.oversubscription:g}; use at most {fit}", field="racks_per_leaf")
+        return spec.racks_per_leaf * trays, ""
+    racks = 1 << (fit.bit_length() - 1)  # the largest power of two that fits
+    note = ""
+    if racks < fit:
+        note = (f"a leaf serves one rail of {racks} racks ({fit} would fit): NVIDIA sizes leaf blocks in powers of "
+                f"two racks so that growth adds leaves without recabling (NVL72 Enterprise RA); racks_per_leaf "
+                f"sets it")
+    return racks * trays, note
 
 
 def _spine_down_max(radix_up: int, spine_ratio: float) -> int:
@@ -544,6 +587,12 @@ def _three_tier_rail_groups(sus: int, leaf_uplinks: int, rails: int, radix_up: i
         raise DesignError(f"sus_per_pod {per_rail}: a spine takes at most {spine_down} leaves of one rail; use at "
                           f"most {spine_down}", field="sus_per_pod")
     per_rail = min(per_rail, sus)
+    if per_rail == sus and not asked and sus > 1:
+        # Too many leaves for two tiers but few enough for one pod: the spines of one pod split by rail would join
+        # no rail to another, so the leaf groups go into pods of the largest power of two below their count (a
+        # full pod and a partial one, which the cores join); a power of two keeps the spine uplinks divisible
+        # over few cores (pods of an odd count need a core per spine uplink).
+        per_rail = 1 << ((sus - 1).bit_length() - 1)
     full = _pod_shape(per_rail, leaf_uplinks, spine_down, spine_ratio)
     shape = PodShape(per_rail * rails, full.spines * rails, full.links_per_leaf_spine, full.spine_downlinks,
                      full.spine_uplinks, rails)

@@ -57,6 +57,7 @@ def summary(plan: Plan, links: FabricLinks, counts: PartCounts, latencies: list[
         "nic_gbps": plan.nic_gbps,
         "oversubscription": round(plan.actual_oversubscription(), 4),
         "servers_per_su": plan.leaf_downlinks,
+        "racks_per_leaf": plan.racks_per_leaf,
         "leaf_uplinks": plan.leaf_uplinks,
         "sus": plan.sus,
         "pods": len(plan.pods) if plan.tiers == 3 else 1,

@@ -119,6 +119,9 @@ class FabricSpec(BaseModel):
     oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
     spine_oversubscription: float = Field(default=1.0, ge=1.0, le=64.0)
     servers_per_su: int | None = Field(default=None, gt=0, strict=True)
+    # Rack-scale systems: racks whose trays one leaf serves for one rail in one plane (a leaf block); default: the
+    # largest power of two racks that fit a leaf, as NVIDIA's RAs size it (sizing._leaf_block).
+    racks_per_leaf: int | None = Field(default=None, gt=0, le=64, strict=True)
     sus_per_pod: int | None = Field(default=None, gt=0, strict=True)
     scale_up_domain: int | None = Field(default=None, gt=0, le=100_000, strict=True)
     pue: float = Field(default=1.2, ge=1.0, le=3.0)
@@ -185,6 +188,11 @@ def load_fabric_spec_with_lines(
         merged.pop("servers", None)
     if "servers" in overrides:
         merged.pop("gpus", None)
+    # servers_per_su and racks_per_leaf both set a rack-scale leaf's block: a flag for one replaces the file's other.
+    if "racks_per_leaf" in overrides:
+        merged.pop("servers_per_su", None)
+    if "servers_per_su" in overrides:
+        merged.pop("racks_per_leaf", None)
     for key, value in expand(overrides).items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}  # a flag sets one nested field and keeps the file's others

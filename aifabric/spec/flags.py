@@ -43,6 +43,9 @@ FABRIC_FLAGS: tuple[SpecFlag, ...] = (
     SpecFlag("oversubscription", "--oversubscription", str, "Leaf downlink:uplink bandwidth, e.g. 1 or 2:1."),
     SpecFlag("servers_per_su", "--servers-per-su", int, "Servers per scalable unit (leaf downlinks used); "
              "default: as many as a leaf takes."),
+    SpecFlag("racks_per_leaf", "--racks-per-leaf", int, "Racks of a rack-scale system whose trays one leaf serves "
+             "for one rail in one plane (a leaf block); default: the largest power of two that fits (2 on an SN5600 "
+             "at 400G, as NVIDIA's NVL72 Enterprise RA)."),
     SpecFlag("placement.servers_per_rack", "--servers-per-rack", int, "Servers per rack (sets cable lengths)."),
     SpecFlag("placement.racks_per_row", "--racks-per-row", int, "Racks per row (sets cable lengths)."),
     SpecFlag("placement.leaf_location", "--leaf-location", str, "Where leaves stand: in-row, end-of-row or "

@@ -9,7 +9,8 @@ from typing import Any
 from aifabric.errors import SpecError
 
 FLAG = "--vary"
-INT_KEYS = ("gpus", "servers", "gpus_per_server", "nic_gbps", "port_gbps", "uplink_gbps", "planes", "servers_per_su")
+INT_KEYS = ("gpus", "servers", "gpus_per_server", "nic_gbps", "port_gbps", "uplink_gbps", "planes", "servers_per_su",
+            "racks_per_leaf")
 RATIO_KEYS = ("oversubscription", "spine_oversubscription")
 ID_KEYS = {"switch": "switch", "server": "server", "nic": "nic"}
 TIER_VALUES = ("auto", "2", "3")
@@ -124,11 +125,12 @@ def check_grid(grid: Grid, base: dict[str, Any], hardware) -> None:
 
 
 def merge(base: dict[str, Any], combo: dict[str, Any]) -> dict[str, Any]:
-    """Return the spec data of a base spec with one combination applied (gpus replaces servers and back)."""
+    """Return the spec data of a base spec with one combination applied (gpus replaces servers and back, and so do
+    racks_per_leaf and servers_per_su)."""
     data = dict(base)
-    if "gpus" in combo:
-        data.pop("servers", None)
-    if "servers" in combo:
-        data.pop("gpus", None)
+    for key, other in (("gpus", "servers"), ("servers", "gpus"), ("racks_per_leaf", "servers_per_su"),
+                       ("servers_per_su", "racks_per_leaf")):
+        if key in combo:
+            data.pop(other, None)
     data.update(combo)
     return data
