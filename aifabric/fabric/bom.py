@@ -97,7 +97,8 @@ class TrunkRoute:
 class PartCounts:
     """Links per medium; transceivers per id on each side (switch, nic), those of them lit on half their lanes
     (split); cables per (id, length_m); structured cabling per (id, length_m or None, trunk fibers or None);
-    switch ports per tier; the trunk routes (one per room pair and trunk type)."""
+    switch ports per tier; the trunk routes (one per room pair and trunk type); the patch panels per (panel id,
+    room) that the structured cabling line sums."""
 
     media_links: dict[str, int]
     transceivers: dict[str, dict[str, int]]
@@ -106,6 +107,7 @@ class PartCounts:
     split_modules: dict[str, int] = field(default_factory=dict)
     ports: dict[str, dict] = field(default_factory=dict)
     trunk_routes: list[TrunkRoute] = field(default_factory=list)
+    room_panels: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def transceiver_totals(self) -> dict[str, int]:
         """Return transceivers per id, both sides together."""
@@ -374,8 +376,10 @@ def _count_trunks(hardware: Hardware, pairs: dict, panels: dict, counts: PartCou
                 _add(counts.structured, (trunk_id, length, size), n)
             counts.trunk_routes.append(TrunkRoute(trunk_id, divmod(key, rooms), n_links, ports, fibers, length,
                                                   tuple(split), tuple(cassettes), tuple(sorted(panel_ports.items()))))
-    for (panel_id, _), ports in sorted(panels.items()):
-        _add(counts.structured, (panel_id, None, None), -(-ports // hardware.cables[panel_id].ports))
+    for (panel_id, room), ports in sorted(panels.items()):
+        n = -(-ports // hardware.cables[panel_id].ports)
+        counts.room_panels[(panel_id, room)] = n
+        _add(counts.structured, (panel_id, None, None), n)
 
 
 def _nic_modules(plan: Plan, hardware: Hardware, module, runs, index: int | None) -> int:
