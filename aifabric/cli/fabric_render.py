@@ -58,8 +58,10 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
                              f"{unit} IT x PUE {s['pue']:g} (compute {s['compute_mw'] * scale:,.1f}, network "
                              f"{s['network_mw'] * scale:,.3f}: the Power (network) row)"))
         rooms = d.get("network_rooms", {})
-        core = (f"; the core in {count(rooms['core_room_count'], 'room')} ({_CORE_ROOMS[rooms['core_rooms']]})"
-                if d["tiers"] == 3 and rooms else "")
+        core = ""
+        if d["tiers"] == 3 and rooms:
+            core = ("; the core in one campus room" if rooms["core_room_count"] == 1 else
+                    f"; the core in {rooms['core_room_count']:,} rooms, {_CORE_ROOMS[rooms['core_rooms']]}")
         rows.append(("Campus", f"{count(s['racks'], 'rack')} ({s['compute_racks']:,} compute, "
                                f"{s['network_racks']:,} network) in {count(s['rows'], 'row')}, "
                                f"{count(s['halls'], 'hall')}, {count(s['buildings'], 'building')}{core}"))
@@ -114,7 +116,7 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         console.print(f"[dim]note: {note}[/dim]")
 
 
-_CORE_ROOMS = {"campus": "one campus core room", "building": "one per building", "hall": "one per hall"}
+_CORE_ROOMS = {"building": "one per building", "hall": "one per hall"}  # a spread core (more than one room)
 
 
 def _render_rooms(console, block: dict[str, Any]) -> None:
@@ -125,8 +127,8 @@ def _render_rooms(console, block: dict[str, Any]) -> None:
     from aifabric.cli.render import print_table
 
     limit = block["racks_max"]
-    unsure = ", UNSURE default: placement.room_racks_max" if block["racks_max_source"].startswith("planning") else ""
-    table = Table(title=f"Network rooms (at most {limit:,} racks a room{unsure})", title_justify="left")
+    unsure = ", UNSURE: room_racks_max" if block["racks_max_source"].startswith("planning") else ""
+    table = Table(title=f"Network rooms (limit {limit:,} racks a room{unsure})", title_justify="left")
     for col in ("rooms", "holds", "switch racks", "panel racks", "racks", "trunk routes", "trunks"):
         table.add_column(col, justify="left" if col in ("rooms", "holds") else "right")
     groups: dict[tuple, list[tuple[int, str]]] = {}

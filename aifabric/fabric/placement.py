@@ -179,9 +179,10 @@ class Floor:
         self.place_cores(core_rooms or p.core_rooms)
 
     def _middle_hall(self, halls: np.ndarray) -> int:
-        """Return the hall among `halls` whose middle is nearest their centroid (the first of equals)."""
+        """Return the hall among `halls` whose middle is nearest their centroid (the first of equals, compared to the
+        micrometre so that rounding does not pick a different one of two equal halls in each building)."""
         x, y = self._mid_x[halls], self._mid_y[halls]
-        return int(halls[np.argmin(np.abs(x - x.mean()) + np.abs(y - y.mean()))])
+        return int(halls[np.argmin(np.round(np.abs(x - x.mean()) + np.abs(y - y.mean()), 6))])
 
     # -- core rooms -------------------------------------------------------------------------------------------
 
