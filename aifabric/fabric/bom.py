@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -310,11 +311,15 @@ def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, 
         per_link = _ports_per_link(option)
         bucket = pairs.setdefault(option.trunk.id, {})
         fibers_per_leg = _fibers_per_leg(option)
-        for p in np.flatnonzero(counts.sum(axis=1)).tolist():
-            row = counts[p]
-            a, z = int(used_a[p // len(used_z)]), int(used_z[p % len(used_z)])
-            key = min(a, z) * rooms + max(a, z)
-            n = int(row.sum()) * planes
+        # Per room pair with structured links (arrays, then one dict update per pair): its links over all planes
+        # and its longest ordered run (the last length column it uses).
+        sums = counts.sum(axis=1)
+        used = np.flatnonzero(sums)
+        last = counts.shape[1] - 1 - np.argmax(counts[used, ::-1] > 0, axis=1)
+        room_a, room_z = used_a[used // len(used_z)], used_z[used % len(used_z)]
+        keys = np.minimum(room_a, room_z) * rooms + np.maximum(room_a, room_z)
+        for key, a, z, n, longest in zip(keys.tolist(), room_a.tolist(), room_z.tolist(),
+                                         (sums[used] * planes).tolist(), links.lengths_m[last].tolist(), strict=True):
             entry = bucket.setdefault(key, [0, 0, 0, 0.0, {}, {}])
             entry[0] += n
             entry[1] += n * per_link
@@ -324,7 +329,7 @@ def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, 
                 entry[4][option.cassette.id] = entry[4].get(option.cassette.id, 0) + n * per_link
             else:
                 entry[2] += n * per_link * fibers_per_leg
-            entry[3] = max(entry[3], float(links.lengths_m[int(np.flatnonzero(row)[-1])]))
+            entry[3] = max(entry[3], longest)
             for room in (a, z):
                 panels[(option.panel.id, room)] = panels.get((option.panel.id, room), 0) + n * per_link
 
@@ -362,8 +367,12 @@ def _count_trunks(hardware: Hardware, pairs: dict, panels: dict, counts: PartCou
     for trunk_id, by_pair in sorted(pairs.items()):
         trunk = hardware.cables[trunk_id]
         sizes = trunk.fiber_counts or [trunk.fiber_count]
+        orderable = sorted(trunk.lengths_m)
+        split_of: dict[int, list[tuple[int, int]]] = {}  # fibers -> trunks (many routes carry the same fibers)
         for key, (n_links, ports, fibers, longest, lc_ports, panel_ports) in sorted(by_pair.items()):
-            length = min((v for v in trunk.lengths_m if v >= longest - 1e-6), default=longest)
+            # The shortest orderable length covering the longest run (made to the run's length past the longest).
+            at = bisect.bisect_left(orderable, longest - 1e-6)
+            length = orderable[at] if at < len(orderable) else longest
             cassettes = []
             for cassette_id, n_ports in sorted(lc_ports.items()):
                 cassette = hardware.cables[cassette_id]
@@ -371,7 +380,9 @@ def _count_trunks(hardware: Hardware, pairs: dict, panels: dict, counts: PartCou
                 fibers += n * cassette.fiber_count
                 cassettes.append((cassette_id, n))
                 _add(counts.structured, (cassette_id, None, None), 2 * n)
-            split = trunk_sizes(fibers, sizes)
+            split = split_of.get(fibers)
+            if split is None:
+                split = split_of[fibers] = trunk_sizes(fibers, sizes)
             for size, n in split:
                 _add(counts.structured, (trunk_id, length, size), n)
             counts.trunk_routes.append(TrunkRoute(trunk_id, divmod(key, rooms), n_links, ports, fibers, length,

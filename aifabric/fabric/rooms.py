@@ -80,14 +80,18 @@ def network_rooms(plan: Plan, floor: Floor, counts: PartCounts, hardware: Hardwa
     for (panel_id, room), n in counts.room_panels.items():
         panels[room] += n
         panel_u[room] += n * hardware.cables[panel_id].height_u
-    routes = np.zeros(rooms, dtype=np.int64)
-    trunks = np.zeros(rooms, dtype=np.int64)
-    links = np.zeros(rooms, dtype=np.int64)
-    for route in counts.trunk_routes:
-        for room in set(route.rooms):
-            routes[room] += 1
-            trunks[room] += sum(n for _, n in route.trunks)
-            links[room] += route.links
+    # Each route counted at both its rooms (once when both ends are in one room).
+    listed = counts.trunk_routes
+    a = np.fromiter((r.rooms[0] for r in listed), dtype=np.int64, count=len(listed))
+    z = np.fromiter((r.rooms[1] for r in listed), dtype=np.int64, count=len(listed))
+    per_route = {"routes": np.ones(len(listed), dtype=np.int64),
+                 "trunks": np.fromiter((sum(n for _, n in r.trunks) for r in listed), dtype=np.int64,
+                                       count=len(listed)),
+                 "links": np.fromiter((r.links for r in listed), dtype=np.int64, count=len(listed))}
+    apart = a != z
+    routes, trunks, links = (np.bincount(a, weights=v, minlength=rooms).astype(np.int64)
+                             + np.bincount(z[apart], weights=v[apart], minlength=rooms).astype(np.int64)
+                             for v in per_route.values())
     rack_u = floor.placement.rack_u
     per_building = floor.placement.halls_per_building
     found = []
