@@ -76,12 +76,13 @@ class BomLine:
         return entry
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TrunkRoute:
     """The structured cabling between two rooms (placement room ids) for one trunk type: the optical links it
     carries over all planes, the panel ports they take at each end (an MPO-12 leg or a duplex LC port each), the
     fibers, the trunk length (the pair's longest ordered run), the trunks of each orderable fiber count, and the
-    MPO-LC cassettes at each end (duplex-LC ports ride the trunk six to a 12-fiber MPO leg)."""
+    MPO-LC cassettes at each end (duplex-LC ports ride the trunk six to a 12-fiber MPO leg). A value, never changed
+    once counted (not frozen: a spread core has a thousand routes, and a frozen dataclass costs 3 us each to make)."""
 
     trunk: str
     rooms: tuple[int, int]
