@@ -27,7 +27,7 @@ def test_sigkill_mid_export_leaves_only_complete_files(tmp_path):
     assert _run(["fabric", "plan", spec, "--out", out, "--json"]).returncode == 0
     complete = {p.name: p.read_bytes() for p in out.iterdir()}
     assert set(complete) == {"summary.json", "bom.csv", "links.csv", "graph.graphml", "trunks.csv", "rooms.csv",
-                             "addressing.csv"}
+                             "network-rooms.csv", "addressing.csv"}
     # Rerun and kill it while it is writing: it must leave each file either complete or as it was. A run can
     # finish between two looks on a busy machine; then it is run again (it must have succeeded).
     stderr_path = tmp_path / "stderr.txt"

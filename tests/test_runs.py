@@ -139,6 +139,7 @@ big_designs = st.fixed_dictionaries({
     "leaf": st.sampled_from(["in-row", "end-of-row", "central"]),
     "campus": st.sampled_from([None, (2.0, 1, 150), (5.0, 2, 400), (20.0, 4, None)]),
     "rooms": st.sampled_from([1, 2, 3]),
+    "core_rooms": st.sampled_from(["auto", "building", "hall"]),
     "oversubscription": st.sampled_from([1.0, 1.0, 2.0]),
 })
 
@@ -148,16 +149,33 @@ big_designs = st.fixed_dictionaries({
 @given(kw=big_designs)
 def test_runs_describe_the_links_on_random_large_fabrics(kw):
     """Three-tier fabrics of many racks, spines and cores (spine-core runs cut at racks of cores and at groups of
-    cages shared by two racks, media mixed by campus distance): the runs describe the links."""
+    cages shared by two racks, cores in one campus room or spread over buildings or halls, media mixed by campus
+    distance): the runs describe the links."""
     overrides = {"gpus": kw["gpus"], "oversubscription": kw["oversubscription"], **kw["setup"]}
     spec = {"placement": {"racks_per_row": kw["racks_per_row"], "leaf_location": kw["leaf"],
-                          "servers_per_rack": kw["servers_per_rack"], "network_rooms_per_hall": kw["rooms"]}}
+                          "servers_per_rack": kw["servers_per_rack"], "network_rooms_per_hall": kw["rooms"],
+                          "core_rooms": kw["core_rooms"], "room_racks_max": 100_000}}
     if kw["campus"] is not None:
         hall_mw, halls, spacing = kw["campus"]
         spec["placement"].update(hall_mw_max=hall_mw, halls_per_building=halls)
         if spacing is not None:
             spec["placement"]["building_spacing_m"] = spacing
     _assert_runs_describe_the_links(_write(spec), overrides)
+
+
+@pytest.mark.parametrize("core_rooms", ["building", "hall"])
+@pytest.mark.parametrize("overrides", [FLAG_DESIGNS[1], {"gpus": 200_000, "server": "gb200-nvl72",
+                                                         "switch": "sn5600"}])
+def test_runs_describe_the_links_of_a_spread_core(core_rooms, overrides):
+    """Cores in a room per building or per hall (striped cores, and core groups): each run ends in its core's room,
+    and the runs still describe the links, so trunks, parts and latency are those of the link table."""
+    spec = {"placement": {"hall_mw_max": 20.0, "halls_per_building": 2, "core_rooms": core_rooms}}
+    assert _assert_runs_describe_the_links(_write(spec), overrides)
+    result = plan_fabric(_write(spec), overrides)
+    floor = result.links.floor
+    assert len(floor.core_halls) > 1
+    used_a, index_a, used_z, index_z = result.links.runs["spine_core"].rooms()
+    assert set(used_z[index_z].tolist()) == set(range(floor.first_core_room(), floor.rooms()))
 
 
 @pytest.mark.parametrize("spec_path, overrides", [(TOPOLOGIES / "million-gpu.yaml", None), (None, FLAG_DESIGNS[0])])

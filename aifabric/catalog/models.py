@@ -397,6 +397,7 @@ class Cable(_Part):
     fiber_count: int = Field(default=0, ge=0)
     fiber_counts: list[int] = Field(default_factory=list)  # a trunk's orderable fiber counts
     ports: int = Field(default=1, gt=0)  # adapter ports of a patch panel; duplex ports on a cassette's front
+    height_u: int = Field(default=1, gt=0)  # rack units a patch panel takes
     cable_gbps: int = Field(default=0, ge=0)
     reach_m: float = Field(gt=0)
     lengths_m: list[float] = Field(default_factory=list)

@@ -57,9 +57,14 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         rows.append(("Site", f"{s['facility_mw'] * scale:,.1f} {unit} facility{limit} = {s['it_mw'] * scale:,.1f} "
                              f"{unit} IT x PUE {s['pue']:g} (compute {s['compute_mw'] * scale:,.1f}, network "
                              f"{s['network_mw'] * scale:,.3f}: the Power (network) row)"))
+        rooms = d.get("network_rooms", {})
+        core = ""
+        if d["tiers"] == 3 and rooms:
+            core = ("; the core in one campus room" if rooms["core_room_count"] == 1 else
+                    f"; the core in {rooms['core_room_count']:,} rooms, {_CORE_ROOMS[rooms['core_rooms']]}")
         rows.append(("Campus", f"{count(s['racks'], 'rack')} ({s['compute_racks']:,} compute, "
                                f"{s['network_racks']:,} network) in {count(s['rows'], 'row')}, "
-                               f"{count(s['halls'], 'hall')}, {count(s['buildings'], 'building')}"))
+                               f"{count(s['halls'], 'hall')}, {count(s['buildings'], 'building')}{core}"))
     if "cost_usd" in d:
         c = d["cost_usd"]
         book = Path(result.prices.file).name if getattr(result, "prices", None) is not None else "price book"
@@ -103,10 +108,50 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         for part, n in parts.items():
             media.add_row(f"optics ({side})", part, f"{n:,}")
     print_table(console, media)
+    if d.get("network_rooms", {}).get("rooms"):
+        _render_rooms(console, d["network_rooms"])
     if "bom" in d:
         _render_bom(console, result.bom())
     for note in d["notes"]:
         console.print(f"[dim]note: {note}[/dim]")
+
+
+_CORE_ROOMS = {"building": "one per building", "hall": "one per hall"}  # a spread core (more than one room)
+
+
+def _render_rooms(console, block: dict[str, Any]) -> None:
+    """Print the rooms holding network racks: switch racks, patch-panel racks and trunks per room, rooms with the
+    same figures on one row."""
+    from rich.table import Table
+
+    from aifabric.cli.render import print_table
+
+    limit = block["racks_max"]
+    unsure = ", UNSURE: room_racks_max" if block["racks_max_source"].startswith("planning") else ""
+    table = Table(title=f"Network rooms (limit {limit:,} racks a room{unsure})", title_justify="left")
+    for col in ("rooms", "holds", "switch racks", "panel racks", "racks", "trunk routes", "trunks"):
+        table.add_column(col, justify="left" if col in ("rooms", "holds") else "right")
+    groups: dict[tuple, list[tuple[int, str]]] = {}
+    for position, room in enumerate(block["rooms"]):
+        holds = ", ".join(f"{n:,} {tier}" for tier, n in room["switches"].items()) or "-"
+        key = (room["kind"], holds, room["switch_racks"], room["panel_racks"], room["racks"], room["trunk_routes"],
+               room["trunks"])
+        groups.setdefault(key, []).append((position, room["room"]))
+    for (_, holds, switch_racks, panel_racks, racks, routes, trunks), members in groups.items():
+        table.add_row(_room_label(members), holds, f"{switch_racks:,}", f"{panel_racks:,}", f"{racks:,}",
+                      f"{routes:,}", f"{trunks:,}")
+    print_table(console, table)
+
+
+def _room_label(members: list[tuple[int, str]]) -> str:
+    """Return the rooms of one table row: a name, 'n rooms: a .. z' for consecutive rooms, else the first two and
+    the last."""
+    names = [name for _, name in members]
+    if len(names) <= 2:
+        return ", ".join(names)
+    if members[-1][0] - members[0][0] == len(members) - 1:
+        return f"{len(names)} rooms: {names[0]} .. {names[-1]}"
+    return f"{len(names)} rooms: {names[0]}, {names[1]}, ... {names[-1]}"
 
 
 def _render_bom(console, lines) -> None:

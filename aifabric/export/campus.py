@@ -1,5 +1,5 @@
 """`fabric draw --campus`: the placement hierarchy seen from above, buildings with their halls, which pods each hall
-holds and its IT power, and the campus core room (where every spine-core run ends)."""
+holds and its IT power, and the halls holding the core rooms (where the spine-core runs end)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aifabric.units import count
 
 
 def draw_campus(links: FabricLinks, hardware):
-    """Return a matplotlib figure of the campus: building outlines, halls (pods, MW) and the core room."""
+    """Return a matplotlib figure of the campus: building outlines, halls (pods, MW) and the core rooms."""
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
@@ -34,8 +34,9 @@ def draw_campus(links: FabricLinks, hardware):
         building_labels.append(ax.text(x0, floor._by[b] + floor.hall_depth_m + 8, f"building {b}", fontsize=8,
                                        va="bottom"))
     units = np.unique(hall_of_su // 1)
+    core_halls = set(floor.core_halls.tolist()) if plan.tiers == 3 else set()
     for hall in units.tolist():
-        color = "#d62728" if hall == floor.core_hall else "#1f77b4"
+        color = "#d62728" if hall in core_halls else "#1f77b4"
         box = ax.add_patch(Rectangle((floor._hx[hall], floor._hy[hall]), floor.hall_width_m - 2,
                                      floor.hall_depth_m - 2, fc=color, alpha=0.25, ec=color))
         label = ax.text(floor._hx[hall] + floor.hall_width_m / 2, floor._hy[hall] + floor.hall_depth_m / 2,
@@ -49,12 +50,21 @@ def draw_campus(links: FabricLinks, hardware):
     ax.set_title(f"{site.name}: {count(campus.compute_racks, 'compute rack')} in {count(floor.halls, 'hall')} of "
                  f"{count(floor.units_per_hall, 'pod' if plan.tiers == 3 else 'SU')}, "
                  f"{count(campus.buildings, 'building')} "
-                 f"(red: campus core room)", fontsize=9)
+                 f"(red: {_core_legend(floor)})", fontsize=9)
     left_out = fit_labels(fig, ax, hall_labels, building_labels)
     if left_out:
         fig.text(0.01, 0.01, f"labels left out where a hall or building is too small to hold one at this size: "
                  f"{left_out}", fontsize=7, color="#555555")
     return fig
+
+
+def _core_legend(floor) -> str:
+    """Return what the red halls are: the campus core room, or the core rooms of a spread core."""
+    rooms = len(floor.core_halls)
+    if rooms == 1:
+        return "campus core room"
+    per = {"building": ", one per building", "hall": ", one per hall"}.get(floor.core_rooms_layout, "")
+    return f"the {rooms} core rooms{per}"
 
 
 # Hall label forms, largest first: a label takes the first that fits inside its hall (measured, not guessed).

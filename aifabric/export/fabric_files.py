@@ -1,5 +1,5 @@
-"""The files `fabric plan --out DIR` writes: bom.csv, links.csv, summary.json, graph.graphml, and trunks.csv and
-rooms.csv when runs are structured cabling."""
+"""The files `fabric plan --out DIR` writes: bom.csv, links.csv, summary.json, graph.graphml, and trunks.csv,
+rooms.csv and network-rooms.csv when runs are structured cabling."""
 
 from __future__ import annotations
 
@@ -123,6 +123,27 @@ def write_rooms(path: str | Path, result: FabricResult) -> Path:
     return write_csv(path, ROOM_HEADER, room_rows(result))
 
 
+NETWORK_ROOM_HEADER = ("room", "kind", "hall", "building", "leaf_switches", "spine_switches", "core_switches",
+                       "switch_racks", "panels", "panel_racks", "racks", "racks_max", "trunk_routes", "trunks",
+                       "structured_links")
+
+
+def network_room_rows(result: FabricResult) -> Iterator[tuple]:
+    """Yield one row per room holding network racks (aifabric.fabric.rooms): its switches per tier over every plane,
+    their racks, its patch panels and their racks, the room limit, and the trunk routes and trunks ending in it."""
+    limit = result.links.floor.placement.room_racks_max
+    for room in result.rooms:
+        yield (room.name, room.kind, room.hall, room.building, room.switches.get("leaf", 0),
+               room.switches.get("spine", 0), room.switches.get("core", 0), room.switch_racks, room.panels,
+               room.panel_racks, room.racks, limit if room.kind != "row" else "", room.trunk_routes, room.trunks,
+               room.links)
+
+
+def write_network_rooms(path: str | Path, result: FabricResult) -> Path:
+    """Write network-rooms.csv, the racks and trunks of every room holding network racks; return its path."""
+    return write_csv(path, NETWORK_ROOM_HEADER, network_room_rows(result))
+
+
 def write_trunks(path: str | Path, result: FabricResult) -> Path:
     """Write trunks.csv, the trunk routes an installer builds (one row per route); return its path."""
     return write_csv(path, TRUNK_HEADER, trunk_rows(result))
@@ -150,7 +171,8 @@ def write_outputs(out_dir: str | Path, result: FabricResult, graph: bool = True,
     written = [write_json(target / "summary.json", result.document()), write_bom(target / "bom.csv", result),
                write_links(target / "links.csv", result)]
     if result.counts.trunk_routes:
-        written += [write_trunks(target / "trunks.csv", result), write_rooms(target / "rooms.csv", result)]
+        written += [write_trunks(target / "trunks.csv", result), write_rooms(target / "rooms.csv", result),
+                    write_network_rooms(target / "network-rooms.csv", result)]
     if graph:
         callback = progress("graph.graphml") if progress else None
         written.append(write_graphml(target / "graph.graphml", result.links, result.hardware, callback))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -75,12 +76,13 @@ class BomLine:
         return entry
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TrunkRoute:
     """The structured cabling between two rooms (placement room ids) for one trunk type: the optical links it
     carries over all planes, the panel ports they take at each end (an MPO-12 leg or a duplex LC port each), the
     fibers, the trunk length (the pair's longest ordered run), the trunks of each orderable fiber count, and the
-    MPO-LC cassettes at each end (duplex-LC ports ride the trunk six to a 12-fiber MPO leg)."""
+    MPO-LC cassettes at each end (duplex-LC ports ride the trunk six to a 12-fiber MPO leg). A value, never changed
+    once counted (not frozen: a spread core has a thousand routes, and a frozen dataclass costs 3 us each to make)."""
 
     trunk: str
     rooms: tuple[int, int]
@@ -97,7 +99,8 @@ class TrunkRoute:
 class PartCounts:
     """Links per medium; transceivers per id on each side (switch, nic), those of them lit on half their lanes
     (split); cables per (id, length_m); structured cabling per (id, length_m or None, trunk fibers or None);
-    switch ports per tier; the trunk routes (one per room pair and trunk type)."""
+    switch ports per tier; the trunk routes (one per room pair and trunk type); the patch panels per (panel id,
+    room) that the structured cabling line sums."""
 
     media_links: dict[str, int]
     transceivers: dict[str, dict[str, int]]
@@ -106,6 +109,7 @@ class PartCounts:
     split_modules: dict[str, int] = field(default_factory=dict)
     ports: dict[str, dict] = field(default_factory=dict)
     trunk_routes: list[TrunkRoute] = field(default_factory=list)
+    room_panels: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def transceiver_totals(self) -> dict[str, int]:
         """Return transceivers per id, both sides together."""
@@ -308,11 +312,15 @@ def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, 
         per_link = _ports_per_link(option)
         bucket = pairs.setdefault(option.trunk.id, {})
         fibers_per_leg = _fibers_per_leg(option)
-        for p in np.flatnonzero(counts.sum(axis=1)).tolist():
-            row = counts[p]
-            a, z = int(used_a[p // len(used_z)]), int(used_z[p % len(used_z)])
-            key = min(a, z) * rooms + max(a, z)
-            n = int(row.sum()) * planes
+        # Per room pair with structured links (arrays, then one dict update per pair): its links over all planes
+        # and its longest ordered run (the last length column it uses).
+        sums = counts.sum(axis=1)
+        used = np.flatnonzero(sums)
+        last = counts.shape[1] - 1 - np.argmax(counts[used, ::-1] > 0, axis=1)
+        room_a, room_z = used_a[used // len(used_z)], used_z[used % len(used_z)]
+        keys = np.minimum(room_a, room_z) * rooms + np.maximum(room_a, room_z)
+        for key, a, z, n, longest in zip(keys.tolist(), room_a.tolist(), room_z.tolist(),
+                                         (sums[used] * planes).tolist(), links.lengths_m[last].tolist(), strict=True):
             entry = bucket.setdefault(key, [0, 0, 0, 0.0, {}, {}])
             entry[0] += n
             entry[1] += n * per_link
@@ -322,7 +330,7 @@ def _route_pairs(links: FabricLinks, room_table, structured: list, pairs: dict, 
                 entry[4][option.cassette.id] = entry[4].get(option.cassette.id, 0) + n * per_link
             else:
                 entry[2] += n * per_link * fibers_per_leg
-            entry[3] = max(entry[3], float(links.lengths_m[int(np.flatnonzero(row)[-1])]))
+            entry[3] = max(entry[3], longest)
             for room in (a, z):
                 panels[(option.panel.id, room)] = panels.get((option.panel.id, room), 0) + n * per_link
 
@@ -360,8 +368,12 @@ def _count_trunks(hardware: Hardware, pairs: dict, panels: dict, counts: PartCou
     for trunk_id, by_pair in sorted(pairs.items()):
         trunk = hardware.cables[trunk_id]
         sizes = trunk.fiber_counts or [trunk.fiber_count]
+        orderable = sorted(trunk.lengths_m)
+        split_of: dict[int, list[tuple[int, int]]] = {}  # fibers -> trunks (many routes carry the same fibers)
         for key, (n_links, ports, fibers, longest, lc_ports, panel_ports) in sorted(by_pair.items()):
-            length = min((v for v in trunk.lengths_m if v >= longest - 1e-6), default=longest)
+            # The shortest orderable length covering the longest run (made to the run's length past the longest).
+            at = bisect.bisect_left(orderable, longest - 1e-6)
+            length = orderable[at] if at < len(orderable) else longest
             cassettes = []
             for cassette_id, n_ports in sorted(lc_ports.items()):
                 cassette = hardware.cables[cassette_id]
@@ -369,13 +381,17 @@ def _count_trunks(hardware: Hardware, pairs: dict, panels: dict, counts: PartCou
                 fibers += n * cassette.fiber_count
                 cassettes.append((cassette_id, n))
                 _add(counts.structured, (cassette_id, None, None), 2 * n)
-            split = trunk_sizes(fibers, sizes)
+            split = split_of.get(fibers)
+            if split is None:
+                split = split_of[fibers] = trunk_sizes(fibers, sizes)
             for size, n in split:
                 _add(counts.structured, (trunk_id, length, size), n)
             counts.trunk_routes.append(TrunkRoute(trunk_id, divmod(key, rooms), n_links, ports, fibers, length,
                                                   tuple(split), tuple(cassettes), tuple(sorted(panel_ports.items()))))
-    for (panel_id, _), ports in sorted(panels.items()):
-        _add(counts.structured, (panel_id, None, None), -(-ports // hardware.cables[panel_id].ports))
+    for (panel_id, room), ports in sorted(panels.items()):
+        n = -(-ports // hardware.cables[panel_id].ports)
+        counts.room_panels[(panel_id, room)] = n
+        _add(counts.structured, (panel_id, None, None), n)
 
 
 def _nic_modules(plan: Plan, hardware: Hardware, module, runs, index: int | None) -> int:

@@ -237,8 +237,8 @@ class _Context:
         return self._server_xy
 
 
-def _context(plan: Plan, spec: FabricSpec, hardware: Hardware) -> _Context:
-    floor = Floor(plan, spec.placement, hardware)
+def _context(plan: Plan, spec: FabricSpec, hardware: Hardware, core_rooms: str | None = None) -> _Context:
+    floor = Floor(plan, spec.placement, hardware, core_rooms)
     media = sorted(hardware.media.values(), key=lambda m: (m.cost_rank, m.id))
     media_index = {m.id: i for i, m in enumerate(media)}
     rules = class_rules(plan, hardware)

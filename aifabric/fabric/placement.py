@@ -5,9 +5,22 @@ A hierarchy, each level with a limit: racks (rack units and kW) hold servers (or
 buildings on a grid (building_spacing_m) or at the coordinates the spec lists. Inside a hall, racks run in rows
 (racks_per_row, rack_width_m apart; rows row_pitch_m apart), SUs start a new rack, and leaves stand in the SU's row
 (in-row), at the end of it (end-of-row) or with their pod's spines (central). Spines stand in their hall's network
-room; cores in the campus core room, in the hall nearest the middle of the campus. Lengths are Manhattan runs x
-slack plus a vertical drop at each end, as trays and campus ducts route them. Everything is closed form per
-device index, so a million-GPU plan places in milliseconds.
+room; cores in core rooms (see CORE_ROOMS). Lengths are Manhattan runs x slack plus a vertical drop at each end, as
+trays and campus ducts route them. Everything is closed form per device index, so a million-GPU plan places in
+milliseconds.
+
+Core rooms. One campus core room (in the hall nearest the middle of the campus) keeps spine-core runs shortest, but
+on a large campus it takes every core switch and a patch-panel port for every spine-core trunk fiber: Colossus 2's
+would hold ~640 racks and ~40,000 trunks. A multi-building campus spreads its top tier instead, as Meta does for its
+gigawatt Prometheus cluster (Engineering at Meta, "Building Prometheus: How Backend Aggregation Enables
+Gigawatt-Scale AI Clusters", 2026: a super-spine layer, backend aggregation, interconnecting the spine fabrics of
+several data-center buildings). `core_rooms: building` puts a core room in each building (in its middle hall) and
+`hall` one in each hall; the cores are split into equal consecutive blocks of whole core groups (of cores when
+there are fewer groups than rooms), so every pod's spines still reach every core, each room holds an
+equal share of the core, and losing one building's room takes out that share, not the whole top tier. A core per
+plane would divide the room by the planes only (two for Colossus 2) and not at all on one plane. `auto` (the
+default) takes the fewest rooms whose core switch racks fit room_racks_max; the plan then counts each room's patch
+panels and spreads further when they do not fit (aifabric.fabric.plan).
 """
 
 from __future__ import annotations
@@ -31,6 +44,8 @@ LIQUID_RACK_KW = 150.0
 HALL_GAP_M = 10.0
 BUILDING_GAP_M = 50.0
 NETWORK_COLUMN_RACKS = 8
+# Core room layouts, fewest rooms first (`auto` tries them in this order).
+CORE_ROOMS = ("campus", "building", "hall")
 
 
 @dataclass(frozen=True)
@@ -57,7 +72,7 @@ def _fail(field: str, message: str) -> DesignError:
 class Floor:
     """Coordinates (metres) of servers, leaves, spines and cores for one plane of a plan, on a campus."""
 
-    def __init__(self, plan: Plan, placement: Placement, hardware=None):
+    def __init__(self, plan: Plan, placement: Placement, hardware=None, core_rooms: str | None = None):
         self.plan = plan
         self.placement = placement
         p = placement
@@ -156,11 +171,61 @@ class Floor:
         self._hx = self._bx[hall // p.halls_per_building] + (hall % p.halls_per_building) * self.hall_width_m
         self._hy = self._by[hall // p.halls_per_building]
         # The campus core room: the hall whose middle is nearest the campus centroid.
-        mid_x = self._hx + rpr * width / 2
-        mid_y = self._hy + (self.rows_per_hall - 1) * p.row_pitch_m / 2
-        self.core_hall = int(np.argmin(np.abs(mid_x - mid_x.mean()) + np.abs(mid_y - mid_y.mean())))
+        self._mid_x = self._hx + rpr * width / 2
+        self._mid_y = self._hy + (self.rows_per_hall - 1) * p.row_pitch_m / 2
+        self.core_hall = self._middle_hall(np.arange(self.halls))
         self.hall_mid_y = (self.rows_per_hall - 1) * p.row_pitch_m / 2
         self.notes = tuple(notes)
+        self.place_cores(core_rooms or p.core_rooms)
+
+    def _middle_hall(self, halls: np.ndarray) -> int:
+        """Return the hall among `halls` whose middle is nearest their centroid (the first of equals, compared to the
+        micrometre so that rounding does not pick a different one of two equal halls in each building)."""
+        x, y = self._mid_x[halls], self._mid_y[halls]
+        return int(halls[np.argmin(np.round(np.abs(x - x.mean()) + np.abs(y - y.mean()), 6))])
+
+    # -- core rooms -------------------------------------------------------------------------------------------
+
+    def core_layout(self, layout: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return (hall of each core room, first core of each room and the plane's core count after the last) for a
+        core room layout (campus, building or hall): equal consecutive blocks of whole core groups, or of cores when
+        there are fewer groups than rooms (a room's racks are its own: consecutive cores, per_network_rack a rack)."""
+        p, plan = self.placement, self.plan
+        if layout == "campus":
+            halls = np.array([self.core_hall])
+        elif layout == "building":
+            per = p.halls_per_building
+            halls = np.array([self._middle_hall(np.arange(b * per, min((b + 1) * per, self.halls)))
+                              for b in range(self.buildings)])
+        else:
+            halls = np.arange(self.halls)
+        cores = plan.cores_per_plane
+        unit = plan.cores_per_group if plan.core_groups >= len(halls) else 1
+        units = -(-cores // unit) if cores else 0
+        rooms = max(1, min(len(halls), units))
+        if rooms < len(halls):
+            # Fewer blocks than rooms: the rooms nearest the campus middle take them (a block is never split).
+            order = np.argsort(np.abs(self._mid_x[halls] - self._mid_x.mean())
+                               + np.abs(self._mid_y[halls] - self._mid_y.mean()), kind="stable")
+            halls = np.sort(halls[order[:rooms]])
+        first = np.minimum(np.arange(rooms + 1) * units // rooms * unit, cores)
+        return halls.astype(np.int64), first.astype(np.int64)
+
+    def core_room_racks(self, layout: str) -> int:
+        """Return the most racks of core switches (every plane) one core room of a layout holds."""
+        _, first = self.core_layout(layout)
+        per_room = int(np.diff(first).max()) * self.plan.planes if len(first) > 1 else 0
+        return -(-per_room // self.per_network_rack)
+
+    def place_cores(self, layout: str) -> None:
+        """Stand the cores in the core rooms of a layout: campus, building, hall, or auto (the first of those whose
+        core switch racks fit room_racks_max in every room; hall when none does)."""
+        if layout == "auto":
+            fits = [name for name in CORE_ROOMS
+                    if self.core_room_racks(name) <= self.placement.room_racks_max]
+            layout = fits[0] if fits else CORE_ROOMS[-1]
+        self.core_rooms_layout = layout
+        self.core_halls, self._core_first = self.core_layout(layout)
 
     # -- counts ---------------------------------------------------------------------------------------------
 
@@ -182,17 +247,36 @@ class Floor:
     # their pod's network room; cores in the core room.
 
     def rooms(self) -> int:
-        """Return the number of room ids (rows, network rooms, the core room)."""
-        return self.halls * self.rows_per_hall + self.halls * self.placement.network_rooms_per_hall + 1
+        """Return the number of room ids (rows, network rooms, core rooms)."""
+        return self.first_core_room() + len(self.core_halls)
+
+    def first_core_room(self) -> int:
+        """Return the room id of the first core room (core rooms follow the rows and network rooms)."""
+        return self.halls * self.rows_per_hall + self.halls * self.placement.network_rooms_per_hall
+
+    def room_kind(self, room: int) -> str:
+        """Return what a room id is: `row`, `network` or `core`."""
+        if room < self.halls * self.rows_per_hall:
+            return "row"
+        return "core" if room >= self.first_core_room() else "network"
+
+    def room_hall(self, room: int) -> int:
+        """Return the hall a room stands in."""
+        rows = self.halls * self.rows_per_hall
+        if room < rows:
+            return room // self.rows_per_hall
+        if room >= self.first_core_room():
+            return int(self.core_halls[room - self.first_core_room()])
+        return (room - rows) // self.placement.network_rooms_per_hall
 
     def room_name(self, room: int) -> str:
-        """Return a room's name for the cabling plan: `hall<h>-row<r>`, `hall<h>-network<k>` or `hall<h>-core` (the
-        campus core room, in the core hall; ids as rooms() counts them, halls and rows from 0)."""
+        """Return a room's name for the cabling plan: `hall<h>-row<r>`, `hall<h>-network<k>` or `hall<h>-core` (a
+        core room, in the hall it stands in; ids as rooms() counts them, halls and rows from 0)."""
         rows = self.halls * self.rows_per_hall
         if room < rows:
             return f"hall{room // self.rows_per_hall}-row{room % self.rows_per_hall}"
-        if room == self.rooms() - 1:
-            return f"hall{self.core_hall}-core"
+        if room >= self.first_core_room():
+            return f"hall{self.room_hall(room)}-core"
         hall, local = divmod(room - rows, self.placement.network_rooms_per_hall)
         return f"hall{hall}-network{local}"
 
@@ -231,9 +315,15 @@ class Floor:
         """Return the room id of the spines of pods (their network room)."""
         return self._network_room(pod)
 
+    def _core_block(self, core: np.ndarray) -> np.ndarray:
+        """Return the core room (0 .. core rooms - 1) of cores by index in the plane."""
+        if len(self.core_halls) == 1:
+            return np.zeros(np.shape(core), dtype=np.int64)
+        return np.searchsorted(self._core_first, core, side="right").astype(np.int64) - 1
+
     def core_room(self, core: np.ndarray) -> np.ndarray:
-        """Return the room id of cores (the campus core room)."""
-        return np.full(core.shape, self.rooms() - 1, dtype=np.int64)
+        """Return the room id of cores (their core room)."""
+        return self.first_core_room() + self._core_block(core)
 
     # -- coordinates ------------------------------------------------------------------------------------------
 
@@ -301,12 +391,15 @@ class Floor:
         return self._pod_hall_x(pod) - 3 * width, y + (spine // self.per_network_rack) * width
 
     def core_xy(self, core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (x, y) of cores by index: the campus core room."""
+        """Return (x, y) of cores by index: racks in a line through the middle of their core room."""
         width = self.placement.rack_width_m
-        racks = math.ceil(max(self.plan.cores_per_plane, 1) / self.per_network_rack)
-        offset = (core // self.per_network_rack - racks // 2) * width
-        x = self._hx[self.core_hall] - 6 * width
-        return np.full(core.shape, x), self._hy[self.core_hall] + self.hall_mid_y + offset
+        block = self._core_block(core)
+        first = self._core_first[block]
+        cores = np.maximum(self._core_first[block + 1] - first, 1)
+        racks = -(-cores // self.per_network_rack)
+        offset = ((core - first) // self.per_network_rack - racks // 2) * width
+        hall = self.core_halls[block]
+        return self._hx[hall] - 6 * width, self._hy[hall] + self.hall_mid_y + offset
 
     def run_m(self, ax, ay, zx, zy) -> np.ndarray:
         """Return cable runs in metres between two sets of points: Manhattan x slack + a drop at each end."""

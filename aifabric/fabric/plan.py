@@ -13,6 +13,7 @@ from aifabric.fabric.bom import PartCounts, count_parts
 from aifabric.fabric.guards import check_link_table
 from aifabric.fabric.latency import PathLatency, path_latencies
 from aifabric.fabric.links import FabricLinks
+from aifabric.fabric.rooms import Room, check_rooms, network_rooms, overfull, rooms_block, spreads
 from aifabric.fabric.runs import generate
 from aifabric.fabric.sizing import Plan, size
 from aifabric.fabric.summary import summary
@@ -32,6 +33,7 @@ class FabricResult:
     links: FabricLinks
     counts: PartCounts
     latencies: list[PathLatency]
+    rooms: list[Room] = field(default_factory=list)  # the rooms holding network racks (aifabric.fabric.rooms)
     prices: Any = None  # a PriceBook (aifabric.fabric.prices) when the plan is to be costed
     # Blocks that packages above the fabric core add to the plan's document (e.g. `addressing`, by configs/).
     extra: dict[str, Any] = field(default_factory=dict)
@@ -68,6 +70,7 @@ class FabricResult:
             from aifabric.fabric.latency import latency_budget
 
             document["latency_budget"] = latency_budget(self.latencies, self.spec.latency_budget_ns)
+        document["network_rooms"] = rooms_block(self.rooms, self.links.floor)
         document.update(self.extra)
         return document
 
@@ -121,15 +124,28 @@ def _flag_label(key: str, flag_names: dict[str, str]) -> str:
     return f"{key} (set by {', '.join(inside)})" if inside else key
 
 
+def _cabling(plan: Plan, spec: FabricSpec, hardware: Hardware,
+             core_rooms: str | None) -> tuple[FabricLinks, PartCounts, list[Room]]:
+    """Return the links, part counts and network rooms of a plan with a core room layout (None: the spec's)."""
+    links = generate(plan, spec, hardware, core_rooms)
+    compat.check_channels(links)  # every fiber channel lands Tx on Rx through mated ends, or the plan is an error
+    counts = count_parts(links, hardware)
+    return links, counts, network_rooms(plan, links.floor, counts, hardware)
+
+
 def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     """Return the full result for a validated spec."""
     plan = size(spec, hardware)
     check_link_table(plan)
-    links = generate(plan, spec, hardware)
-    compat.check_channels(links)  # every fiber channel lands Tx on Rx through mated ends, or the plan is an error
-    counts = count_parts(links, hardware)
+    links, counts, rooms = _cabling(plan, spec, hardware, None)
+    if spec.placement.core_rooms == "auto":
+        # The floor took the fewest core rooms whose switches fit; when their patch panels overfill a core room,
+        # the next layout (more, smaller rooms) is planned instead.
+        while any(room.kind == "core" for room in overfull(rooms, links.floor)) and spreads(links.floor):
+            links, counts, rooms = _cabling(plan, spec, hardware, spreads(links.floor)[0])
+    check_rooms(rooms, links.floor)
     latencies = path_latencies(links, hardware, spec.latency)
-    result = FabricResult(spec, hardware, plan, links, counts, latencies)
+    result = FabricResult(spec, hardware, plan, links, counts, latencies, rooms)
     if spec.max_site_mw is not None:
         from aifabric.fabric.site import check_site
 

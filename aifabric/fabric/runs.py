@@ -150,11 +150,12 @@ def _rechoose(ctx, link_class: str, run_m: np.ndarray, medium: np.ndarray, curre
     return current.astype(medium.dtype), length_index
 
 
-def generate(plan: Plan, spec: FabricSpec, hardware: Hardware) -> L.FabricLinks:
+def generate(plan: Plan, spec: FabricSpec, hardware: Hardware, core_rooms: str | None = None) -> L.FabricLinks:
     """Return the cabling of one plane as runs of every link class, with its link table built per class on first
     access: a class whose layout the runs model covers builds no links until an output lists them; any other class
-    builds its links now and takes each as a run of its own."""
-    ctx = L._context(plan, spec, hardware)
+    builds its links now and takes each as a run of its own (core_rooms: a core room layout that replaces the
+    spec's, see aifabric.fabric.placement)."""
+    ctx = L._context(plan, spec, hardware, core_rooms)
     classes = [c for c in LINK_CLASSES if c in ctx.rules]
     links = L.FabricLinks(plan, ctx.media, {}, ctx.all_lengths, ctx.rules, ctx.candidates_of, ctx.floor)
     links.sets = L.LazySets(classes, lambda cls: L._build_class(ctx, links, cls))
@@ -561,7 +562,7 @@ def _spine_core(ctx) -> ClassRuns | None:
             EndRuns([EndPart(region_runs, core0, np.ones(n_runs, dtype=np.int64), width=length),
                      EndPart(tails, tail_core, ones)], cores)]
     room_a = floor.spine_room(np.arange(len(plan.pods)))[run_pod]
-    room_z = np.full(len(run_pod), floor.rooms() - 1, dtype=np.int64)
+    room_z = floor.core_room(np.concatenate([core0, tail_core]))
     runs = ClassRuns("spine_core", plan.uplink_gbps, np.concatenate([medium, tail_set.medium]),
                      np.concatenate([length_index, tail_set.length_index]), run_count, room_a, room_z, ends)
     runs.extra = {"n_runs": n_runs, "first": first, "length": length, "region": region, "spine": run_spine,

@@ -259,7 +259,8 @@ class _Placement:
     Servers fill their SU's racks bottom up (`su<k>-rack<r>`, servers_per_rack each, in the SU's hall); a rack-scale
     system's trays fill its own rack. Switches stand in network racks of `switches_per_network_rack` each: leaves
     of an SU in `su<k>-net<r>` in the SU's hall, spines of a pod in `pod<p>-net<r>` and cores in `core-net<r>` in
-    the campus core hall, as the floor places their rooms.
+    the campus core hall (a spread core: `hall<h>-core-net<r>` in each core room's hall), as the floor places their
+    rooms.
     """
 
     def __init__(self, links, hardware):
@@ -297,8 +298,13 @@ class _Placement:
         elif role == "spine":
             pod = int(name.split("pod", 1)[1].split("/")[0]) if "pod" in name else 0
             group, hall = f"pod{pod:03d}", self.floor.core_hall
+        elif len(self.floor.core_halls) == 1:
+            group, hall = "core", int(self.floor.core_halls[0])
         else:
-            group, hall = "core", self.floor.core_hall
+            # A spread core: each core stands in its own core room's hall (aifabric.fabric.placement).
+            core = int(name.rsplit("core", 1)[1])
+            hall = int(self.floor.core_halls[self.floor.core_room(core) - self.floor.first_core_room()])
+            group = f"hall{hall}-core"
         index = self.slot_in_group.get(group, 0)
         self.slot_in_group[group] = index + 1
         rack, in_rack = divmod(index, self.per_net)

@@ -47,6 +47,11 @@ class Placement(BaseModel):
     hall_mw_max: float = Field(default=40.0, gt=0, le=10_000)
     halls_per_building: int = Field(default=4, gt=0, le=64, strict=True)
     network_rooms_per_hall: int = Field(default=1, ge=1, le=8, strict=True)
+    # Where the cores stand: one campus core room, a core room per building or per hall, or (auto) the fewest of
+    # those whose every room fits room_racks_max (aifabric.fabric.placement).
+    core_rooms: Literal["auto", "campus", "building", "hall"] = "auto"
+    # Racks one network or core room may hold (switch racks + patch-panel racks): a planning default, UNSURE.
+    room_racks_max: int = Field(default=200, gt=0, le=100_000, strict=True)
     building_spacing_m: float | None = Field(default=None, gt=0, le=50_000)
     buildings: list[Building] | None = Field(default=None, min_length=1, max_length=1000)
 

@@ -65,6 +65,10 @@ FABRIC_FLAGS: tuple[SpecFlag, ...] = (
     SpecFlag("placement.halls_per_building", "--halls-per-building", int, "Halls per building (default 4)."),
     SpecFlag("placement.building_spacing_m", "--building-spacing-m", float, "Distance between buildings on the "
              "campus grid in metres; default: the building's size + 50 m."),
+    SpecFlag("placement.core_rooms", "--core-rooms", str, "Where the cores stand: campus (one room), building "
+             "(a room per building), hall (a room per hall) or auto (the fewest that fit --room-racks-max)."),
+    SpecFlag("placement.room_racks_max", "--room-racks-max", int, "Racks one network or core room may hold, "
+             "switches and patch panels (default 200, a planning guess)."),
     SpecFlag("latency_budget_ns", "--latency-budget-ns", float, "One-way latency budget in ns; reported as met "
              "or violated."),
 )
