@@ -54,7 +54,7 @@ def links_csv_chunks(links: FabricLinks, hardware) -> Iterator[bytes]:
     for plane, link_set, columns in plane_link_columns(links, hardware):
         tails = columns.tails
         tail_text = [f"{link_set.speed_gbps},{csv_cell(medium)},{csv_cell(length)},{link_set.link_class},{plane},"
-                     f"{csv_cell(cable)}\n" for medium, length, cable in zip(tails.medium, tails.length, tails.cable,
+                     f"{csv_cell(cable)},compute\n" for medium, length, cable in zip(tails.medium, tails.length, tails.cable,
                                                                                strict=True)]
         pieces = [(_cells(columns.a[0]), columns.a[1]), ",", (_cells(columns.a_port[0]), columns.a_port[1]), ",",
                   (_cells(columns.z[0]), columns.z[1]), ",", (_cells(columns.z_port[0]), columns.z_port[1]), ",",
@@ -70,7 +70,25 @@ def write_links(path: str | Path, result: FabricResult) -> Path:
         binary.write((",".join(csv_cell(name) for name in LINK_HEADER) + "\n").encode("utf-8"))
         for chunk in links_csv_chunks(result.links, result.hardware):
             binary.write(chunk)
+        for chunk in network_csv_chunks(result):
+            binary.write(chunk)
     return Path(path)
+
+
+def network_csv_chunks(result: FabricResult) -> Iterator[bytes]:
+    """Yield the links.csv rows of the networks beside the compute fabric, after the compute rows."""
+    from aifabric.fabric.networks import link_rows
+
+    naming = naming_for(result.links, result.hardware)
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream, lineterminator="\n")
+    for n, row in enumerate(link_rows(result.networks, result.plan, result.hardware, naming, result.links.floor)):
+        writer.writerow(row)
+        if n % 65536 == 65535:
+            yield stream.getvalue().encode("utf-8")
+            stream.seek(0)
+            stream.truncate()
+    yield stream.getvalue().encode("utf-8")
 
 
 TRUNK_HEADER = ("route", "trunk", "room_a", "room_z", "links", "fibers", "length_m", "trunks", "panel_ports_per_end",

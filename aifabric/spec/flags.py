@@ -62,6 +62,8 @@ FABRIC_FLAGS: tuple[SpecFlag, ...] = (
     SpecFlag("placement.halls_per_building", "--halls-per-building", int, "Halls per building (default 4)."),
     SpecFlag("placement.building_spacing_m", "--building-spacing-m", float, "Distance between buildings on the "
              "campus grid in metres; default: the building's size + 50 m."),
+    SpecFlag("networks.plan", "--networks", str, "Networks to plan beside the compute fabric: a comma list of "
+             "converged, storage, oob, nvlink, or all / none; default: those the system's RA names."),
     SpecFlag("latency_budget_ns", "--latency-budget-ns", float, "One-way latency budget in ns; reported as met "
              "or violated."),
 )
