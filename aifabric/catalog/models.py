@@ -540,6 +540,9 @@ class ConvergedRule(BaseModel):
     leaf_uplinks: int | None = Field(default=None, ge=1)
     isl_per_pair: int = Field(default=0, ge=0)
     edge_at_spine: bool = False
+    # Node leaf groups stay inside an SU (standing with its compute leaves); false: groups run across SUs (the
+    # in-band network of the DGX SuperPOD, three leaf pairs for four SUs).
+    groups_in_su: bool = True
 
 
 class OobRule(BaseModel):

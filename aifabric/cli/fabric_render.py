@@ -57,6 +57,11 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         rows.append(("Site", f"{s['facility_mw'] * scale:,.1f} {unit} facility{limit} = {s['it_mw'] * scale:,.1f} "
                              f"{unit} IT x PUE {s['pue']:g} (compute {s['compute_mw'] * scale:,.1f}, network "
                              f"{s['network_mw'] * scale:,.3f}: the Power (network) row)"))
+        if "it_mw_all_networks" in s:
+            rows.append(("Site, every network", f"{s['facility_mw_all_networks'] * scale:,.1f} {unit} facility = "
+                                                f"{s['it_mw_all_networks'] * scale:,.1f} {unit} IT (the networks "
+                                                f"beside the compute fabric add {s['other_networks_mw'] * scale:,.3f}"
+                                                f"; the Networks table)"))
         rows.append(("Campus", f"{count(s['racks'], 'rack')} ({s['compute_racks']:,} compute, "
                                f"{s['network_racks']:,} network) in {count(s['rows'], 'row')}, "
                                f"{count(s['halls'], 'hall')}, {count(s['buildings'], 'building')}"))
@@ -93,6 +98,8 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         tiers.add_row("core", f"{d['switches']['core']:,}", f"{d['switches_per_plane']['core']:,}", "-", "-")
     tiers.add_row("NIC ports", f"{links['nic_leaf']:,}", "", "", f"{d['port_gbps']}G")
     print_table(console, tiers)
+    if "networks" in d:
+        _render_networks(console, d["networks"])
 
     media = Table(title="Media and transceivers", title_justify="left")
     for col in ("kind", "catalog id", "quantity"):
@@ -109,6 +116,25 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         console.print(f"[dim]note: {note}[/dim]")
 
 
+def _render_networks(console, networks: dict[str, Any]) -> None:
+    """Print every network the site orders: its switches per tier, links to cable and power, and their total."""
+    from rich.table import Table
+
+    from aifabric.cli.render import print_table
+
+    table = Table(title="Networks (links.csv and bom.csv `network` column)", title_justify="left")
+    for col in ("network", "switches", "links", "power kW"):
+        table.add_column(col, justify="left" if col in ("network", "switches") else "right")
+    for name, block in networks.items():
+        if name == "total":
+            continue
+        tiers = ", ".join(f"{n:,} {tier}" for tier, n in block["switches"].items())
+        table.add_row(name, tiers or "-", f"{block['links']:,}", f"{block['power_kw']:,.1f}")
+    total = networks["total"]
+    table.add_row("total", f"{total['switches']:,} switches", f"{total['links']:,}", f"{total['power_kw']:,.1f}")
+    print_table(console, table)
+
+
 def _render_bom(console, lines) -> None:
     """Print the bill of materials as ordered: order code, vendor, verified, quantity, spares, lead time."""
     from rich.table import Table
@@ -116,12 +142,12 @@ def _render_bom(console, lines) -> None:
     from aifabric.cli.render import print_table
 
     table = Table(title="Bill of materials (bom.csv)", title_justify="left")
-    for col in ("category", "order code", "vendor", "verified", "quantity", "spares", "lead (wk)"):
+    for col in ("network", "category", "order code", "vendor", "verified", "quantity", "spares", "lead (wk)"):
         table.add_column(col, justify="right" if col in ("quantity", "spares", "lead (wk)") else "left",
                          overflow="fold")
     for line in lines:
         lead = "-" if line.lead_time_weeks is None else f"{line.lead_time_weeks:g}"
-        table.add_row(line.category, line.order_code, line.vendor, "yes" if line.verified else "no",
+        table.add_row(line.network, line.category, line.order_code, line.vendor, "yes" if line.verified else "no",
                       f"{line.quantity:,}", f"{line.spares:,}", lead)
     print_table(console, table)
 

@@ -74,8 +74,7 @@ class BomLine:
             entry["typical_power_w"] = self.typical_power_w
         if self.lead_time_weeks is not None:
             entry["lead_time_weeks"] = self.lead_time_weeks
-        if self.network != "compute":
-            entry["network"] = self.network
+        entry["network"] = self.network
         return entry
 
 

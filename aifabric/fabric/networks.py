@@ -154,12 +154,11 @@ def profile_for(server_id: str, hardware: Hardware) -> NetworkProfile:
 def chosen(spec: FabricSpec, profile: NetworkProfile) -> list[str]:
     """Return the networks to plan: the spec's list (`networks.plan`, or each network's `enabled`), else the
     profile's."""
-    # Opt-in for now: the RA's networks are planned when the spec asks (networks.plan: all, or a list).
-    wanted: list[str] = []
+    wanted = list(profile.planned)
     plan = spec.networks.plan
     if plan is not None:
         names = plan.split(",") if plan else []
-        if "all" in names or "ra" in names:
+        if "all" in names:
             wanted = list(profile.planned)
         elif "none" in names:
             wanted = []
@@ -176,7 +175,9 @@ def chosen(spec: FabricSpec, profile: NetworkProfile) -> list[str]:
 
 def _rule(spec_part, base: ConvergedRule | None, name: str) -> ConvergedRule:
     """Return the profile's rule with the spec's fields over it."""
-    given = {k: v for k, v in spec_part.model_dump().items() if v is not None and k != "enabled"}
+    # Fields read one by one: model_dump would build the spec model's serializer on the lean --json path.
+    given = {k: getattr(spec_part, k) for k in type(spec_part).model_fields
+             if getattr(spec_part, k) is not None and k != "enabled"}
     if base is None:
         if "switch" not in given:
             raise DesignError(f"the system's RA has no {name} network; give networks.{name}.switch and its sizes",
@@ -241,6 +242,13 @@ class LeafSpineLayout:
     border_down: int
     layer: Tiered
     edge: bool = False
+    groups_per_su: int = 1
+    per_su: int = 1
+
+    def node_group(self, server):
+        """Return (leaf group, slot on its leaves) of node index(es): groups of `down` nodes inside each SU."""
+        su, local = server // self.per_su, server % self.per_su
+        return su * self.groups_per_su + local // self.down, local % self.down
 
 
 def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, floor
@@ -253,7 +261,11 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
         isl = -(-rule.isl_per_pair // 2)
         down, up = down + up - rule.leaf_uplinks - isl, rule.leaf_uplinks
     p = rule.ports_per_node
-    node_groups = -(-plan.servers // down)
+    # Node leaf groups stay inside an SU (they stand with its compute leaves): groups per SU, the last SU's part.
+    per_su = plan.leaf_downlinks if rule.groups_in_su else plan.servers
+    groups_per_su = -(-per_su // down)
+    full, rest = divmod(plan.servers, per_su)
+    node_groups = full * groups_per_su + -(-rest // down)
     edge = rule.edge_at_spine and p * node_groups > 2
     storage_down = leaf_ports(switch, rule.storage_node_gbps, rule.leaf_oversubscription)[0] if rule.storage_nodes \
         else down
@@ -269,7 +281,7 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
     if edge and not layer.spines:
         edge = False
     layout = LeafSpineLayout(rule, down, up, node_groups, storage_groups, support_groups, border, border_down, layer,
-                             edge)
+                             edge, groups_per_su, per_su)
     links = {"node_leaf": plan.servers * p}
     at = "spine" if edge else "leaf"
     if rule.storage_nodes:
@@ -295,14 +307,16 @@ def _leaf_spine_runs(name: str, layout: LeafSpineLayout, plan: Plan, floor) -> l
     """Return the runs of a leaf-spine network from the compute fabric's floor: node leaves stand with the compute
     leaves of the first node's SU, the other leaves, spines and cores with the compute spines and cores."""
     rule, layer = layout.rule, layout.layer
-    # A node leaf group stands in the rack of the middle node it serves (in-row, as the Enterprise RAs' converged
-    # leaves sit beside their racks), so no node is farther than half its group's racks.
     servers = np.arange(plan.servers)
-    group = servers // layout.down
-    mid = np.minimum(np.arange(layout.node_groups) * layout.down + layout.down // 2, plan.servers - 1)
-    gx, gy = floor.server_xy(mid)
+    group = layout.node_group(servers)[0]
+    # The SU of each group's middle node (its own SU when groups stay inside SUs).
+    half = min(layout.down, layout.per_su) // 2
+    mid = np.minimum((group // layout.groups_per_su) * layout.per_su + (group % layout.groups_per_su) * layout.down
+                     + half, plan.servers - 1)
+    # The group's leaves stand in the rack of its middle node (in-row, beside the racks they serve).
     sx, sy = floor.server_xy(servers)
-    node_m = floor.run_m(sx, sy, gx[group], gy[group])
+    lx, ly = floor.server_xy(mid)
+    node_m = floor.run_m(sx, sy, lx, ly)
     runs = [_grouped("node_leaf", rule.port_gbps, rule.access_media, node_m, rule.ports_per_node)]
     px, py = floor.spine_xy(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
     room_m = float(floor.run_m(px, py, px, py)[0]) + 5.0   # storage, support and border racks beside the room
@@ -318,8 +332,11 @@ def _leaf_spine_runs(name: str, layout: LeafSpineLayout, plan: Plan, floor) -> l
             runs.append(Runs(cls, speed, media, np.array([room_m]), np.array([count])))
     if layer.spines:
         node_leaves = rule.ports_per_node * layout.node_groups
-        leaf_group = np.arange(layout.node_groups)
-        su_g = np.minimum(leaf_group * layout.down // plan.leaf_downlinks, plan.sus - 1)
+        g = np.arange(layout.node_groups)
+        su_g = np.minimum((g // layout.groups_per_su) * layout.per_su + (g % layout.groups_per_su) * layout.down
+                          + min(layout.down, layout.per_su) // 2, plan.servers - 1)
+        gx, gy = floor.server_xy(su_g)
+        su_g = su_g // plan.leaf_downlinks
         pod = np.minimum(su_g // max(1, plan.leaves_per_pod // plan.leaves_per_su), len(plan.pods) - 1) \
             if plan.tiers == 3 else np.zeros_like(su_g)
         spx, spy = floor.spine_xy(pod, np.zeros_like(pod))
@@ -355,10 +372,9 @@ class OobLayout:
 
     ports_per_rack: int
     racks: int
-    racks_per_row: int
-    rows: int
-    row_switches: int       # per full row
-    last_row_switches: int
+    rack_nodes: np.ndarray      # nodes (servers or compute trays) per rack
+    rack_group: np.ndarray      # the OOB switch group of each rack (a row, or the rack itself)
+    group_switches: np.ndarray  # OOB switches per group
     device_switches: int    # switches for the other networks' switch ports, storage nodes, support servers
     device_ports: int
     classes: dict[str, int]
@@ -378,8 +394,17 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
                     "power_shelf": _power_shelves(server), "pdu": rule.pdus_per_rack}
     else:
         per_rack = {"node": spr, "pdu": rule.pdus_per_rack}
-    rack_ports = sum(ports.get(k, 0) * n for k, n in per_rack.items())
-    last_rack_nodes = plan.servers - (racks - 1) * spr
+    # Racks as the floor fills them (an SU starts a new rack): nodes per rack, each rack's first node.
+    servers = np.arange(plan.servers)
+    su, local = servers // plan.leaf_downlinks, servers % plan.leaf_downlinks
+    rack_key = su * floor.racks_per_su + local // spr
+    starts = np.flatnonzero(np.append(True, rack_key[1:] != rack_key[:-1]))
+    rack_nodes = np.diff(np.append(starts, plan.servers))
+    racks = len(starts)
+    node_key = "compute_tray" if plan.rack_scale else "node"
+    fixed = sum(ports.get(k, 0) * n for k, n in per_rack.items() if k != node_key)
+    rack_port_counts = fixed + ports.get(node_key, 0) * rack_nodes
+    rack_ports = int(rack_port_counts.max()) if racks else 0
     cdus = -(-racks // rule.cdu_racks) if rule.cdu_racks and ports.get("cdu", 0) else 0
     storage_nodes = sum(r.storage_nodes for r in (result.converged, result.storage) if r is not None)
     support = sum(r.support_servers for r in (result.converged, result.storage) if r is not None)
@@ -387,17 +412,17 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
     room = {"switch": other_switches, "storage_node": storage_nodes, "support_server": support, "cdu": cdus}
     room_ports = sum(ports.get(k, 0) * n for k, n in room.items())
     # A rack-scale system's rack has OOB switches of its own (the NVL72 Enterprise RA: two SN2201 in each rack);
-    # racks of N-GPU servers share one per row.
-    rpr = 1 if plan.rack_scale else floor.racks_per_row
-    rows = -(-racks // rpr)
-    row_ports = rack_ports * rpr
-    row_switches = -(-row_ports // switch.cages)
-    last_racks = racks - (rows - 1) * rpr
-    node_key = "compute_tray" if plan.rack_scale else "node"
-    last_ports = rack_ports * last_racks - ports.get(node_key, 0) * (spr - last_rack_nodes)
-    last_switches = -(-last_ports // switch.cages)
+    # racks of N-GPU servers share them per row of racks (the floor's row rooms).
+    first = servers[starts]
+    if plan.rack_scale:
+        rack_group = np.arange(racks)
+    else:
+        rooms = floor.server_room(first)
+        rack_group = np.cumsum(np.append(0, rooms[1:] != rooms[:-1]))
+    group_ports = np.bincount(rack_group, weights=rack_port_counts).astype(np.int64)
+    group_switches = -(-group_ports // switch.cages)
     device_switches = -(-room_ports // switch.cages) if room_ports else 0
-    oob_switches = (rows - 1) * row_switches + last_switches + device_switches
+    oob_switches = int(group_switches.sum()) + device_switches
     aggregation = hardware.switch(rule.aggregation)
     agg_radix = aggregation.cages * aggregation.ports_per_cage(switch.uplink_gbps or 100)
     to_converged = (rule.uplink_to == "converged" and "converged" in result.layouts
@@ -406,6 +431,7 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
         tiered(oob_switches, rule.uplinks_per_switch, agg_radix, "oob")
     classes = {k: n * racks for k, n in per_rack.items()}
     classes[node_key] = plan.servers
+    classes = {k: v for k, v in classes.items() if v}
     classes.update({k: v for k, v in room.items() if v})
     managed_ports = {k: ports.get(k, 0) * n for k, n in classes.items()}
     links = {"device_oob": sum(managed_ports.values())}
@@ -431,35 +457,32 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
                              f"pods of OOB switches), joined at the site's management network (UNSURE)")
     if cdus:
         network.notes.append(f"oob: one coolant distribution unit per {rule.cdu_racks} racks (UNSURE)")
-    layout = OobLayout(rack_ports, racks, rpr, rows, row_switches, last_switches, device_switches, room_ports,
+    layout = OobLayout(rack_ports, racks, rack_nodes, rack_group, group_switches, device_switches, room_ports,
                        per_rack, layer)
-    # Runs: a device to its row's OOB switch (in the row's middle rack), a room device to the room's switches,
-    # an OOB switch to the aggregation in the hall's network room.
-    rack_index = np.arange(racks)
-    su = np.minimum(rack_index * spr // plan.leaf_downlinks, plan.sus - 1)
-    first = np.minimum(rack_index * spr, plan.servers - 1)
+    # Runs: a device to its group's OOB switch (in the group's middle rack), a room device to the room's switches,
+    # an OOB switch to the aggregation in the network room.
     rx, ry = floor.server_xy(first)
-    row_mid = np.minimum((rack_index // rpr) * rpr + rpr // 2, racks - 1)
-    mx, my = rx[row_mid], ry[row_mid]
+    groups = len(group_switches)
+    group_first = np.flatnonzero(np.append(True, rack_group[1:] != rack_group[:-1]))
+    group_mid = (group_first + np.append(group_first[1:], racks)) // 2
+    mx, my = rx[group_mid][rack_group], ry[group_mid][rack_group]
     rack_m = floor.run_m(rx, ry, mx, my)
-    per_rack_ports = np.full(racks, rack_ports, dtype=np.int64)
-    per_rack_ports[-1] -= ports.get(node_key, 0) * (spr - last_rack_nodes)
-    rounded = np.round(rack_m.astype(np.float64), 1)
-    values, inverse = np.unique(rounded, return_inverse=True)
-    counts = np.bincount(inverse, weights=per_rack_ports).astype(np.int64)
+    values, inverse = np.unique(np.round(rack_m.astype(np.float64), 1), return_inverse=True)
+    counts = np.bincount(inverse, weights=rack_port_counts).astype(np.int64)
     runs = [Runs("device_oob", 1, rule.access_media, values, counts)]
     px, py = floor.spine_xy(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
     room_m = float(floor.run_m(px, py, px, py)[0]) + 5.0
-    extra = room_ports
-    if extra:
-        runs.append(Runs("device_oob", 1, rule.access_media, np.array([room_m]), np.array([extra])))
+    if room_ports:
+        runs.append(Runs("device_oob", 1, rule.access_media, np.array([room_m]), np.array([room_ports])))
     if layer.spines:
-        pod = np.zeros_like(su)
-        sx, sy = floor.spine_xy(pod, pod)
-        row_first = np.arange(rows) * rpr
-        up_m = floor.run_m(mx[row_first], my[row_first], sx[row_first], sy[row_first])
-        per_row = np.full(rows, row_switches * rule.uplinks_per_switch, dtype=np.int64)
-        per_row[-1] = last_switches * rule.uplinks_per_switch
+        # Each group's OOB switches uplink to the aggregation in its own pod's network room.
+        gx, gy = rx[group_mid], ry[group_mid]
+        group_su = first[group_mid] // plan.leaf_downlinks
+        pod = (np.minimum(group_su * plan.leaves_per_su // plan.leaves_per_pod, len(plan.pods) - 1)
+               if plan.tiers == 3 else np.zeros(groups, dtype=np.int64))
+        ax, ay = floor.spine_xy(pod, np.zeros_like(pod))
+        up_m = floor.run_m(gx, gy, ax, ay)
+        per_row = group_switches * rule.uplinks_per_switch
         values, inverse = np.unique(np.round(up_m.astype(np.float64), 1), return_inverse=True)
         runs.append(Runs("oob_uplink", switch.uplink_gbps or 100, rule.uplink_media, values,
                          np.bincount(inverse, weights=per_row).astype(np.int64)))
@@ -663,12 +686,23 @@ def _leaf_spine_rows(name: str, layout: LeafSpineLayout, plan: Plan, naming) -> 
     p = rule.ports_per_node
     leaf = [f"{name}-leaf{i:04d}" for i in range(layer.leaves)]
     media = rule.access_media
+    node_port = "ns" if name == "converged" else "stor"  # a node's N/S ports, its storage ports
     for s in range(plan.servers):
-        group, slot = divmod(s, layout.down)
+        group, slot = layout.node_group(s)
         node = naming.server(s)
         for port in range(p):
-            yield _row(node, f"ns{port}", leaf[group * p + port], f"swp{slot + 1}", rule.port_gbps, "node_leaf",
-                       name, media)
+            yield _row(node, f"{node_port}{port}", leaf[group * p + port], f"swp{slot + 1}", rule.port_gbps,
+                       "node_leaf", name, media)
+    yield from _leaf_spine_small_rows(name, layout)
+    yield from _leaf_spine_fabric_rows(name, layout)
+
+
+def _leaf_spine_small_rows(name: str, layout: LeafSpineLayout) -> Iterator[tuple]:
+    """Yield the peer links and the storage, support and customer links of a leaf-spine network."""
+    rule = layout.rule
+    p = rule.ports_per_node
+    leaf = [f"{name}-leaf{i:04d}" for i in range(layout.layer.leaves)]
+    media = rule.access_media
     nxt = layout.node_groups * p
     if rule.isl_per_pair and p == 2:
         for group in range(layout.node_groups):
@@ -695,6 +729,12 @@ def _leaf_spine_rows(name: str, layout: LeafSpineLayout, plan: Plan, naming) -> 
         side, slot = slot % 2, slot // 2
         yield _row(leaf[nxt + 2 * pair + side], f"swp{slot + 1}", f"{name}-customer-edge", f"uplink{i}",
                    rule.customer_uplink_gbps, "customer_uplink", name, rule.fabric_media)
+
+
+def _leaf_spine_fabric_rows(name: str, layout: LeafSpineLayout) -> Iterator[tuple]:
+    """Yield the leaf-spine and spine-core links of a leaf-spine network."""
+    rule, layer = layout.rule, layout.layer
+    leaf = [f"{name}-leaf{i:04d}" for i in range(layer.leaves)]
     if not layer.spines:
         return
     first_up = layout.down + 1
@@ -728,16 +768,14 @@ def _edge_rows(name: str, layout: LeafSpineLayout) -> Iterator[tuple]:
     the ports the leaves take, alternating spines so each device's ports land on different spines."""
     rule, layer = layout.rule, layout.layer
     used = layer.leaves * (layer.uplinks // layer.spines)
-    slot = 0
     items = [("storage_spine", f"{name}-storage{i:04d}", f"ns{k}", rule.storage_node_gbps)
              for i in range(rule.storage_nodes) for k in range(rule.storage_node_ports)]
     items += [("support_spine", f"{name}-support{i:04d}", f"ns{k}", rule.port_gbps)
               for i in range(rule.support_servers) for k in range(rule.support_server_ports)]
     items += [("customer_uplink", f"{name}-customer-edge", f"uplink{i}", rule.customer_uplink_gbps)
               for i in range(rule.customer_uplinks)]
-    for cls, device, port, speed in items:
+    for slot, (cls, device, port, speed) in enumerate(items):
         spine, k = slot % layer.spines, slot // layer.spines
-        slot += 1
         media = rule.fabric_media if cls == "customer_uplink" else rule.access_media
         if cls == "customer_uplink":
             yield _row(f"{name}-spine{spine:04d}", f"swp{used + k + 1}", device, port, speed, cls, name, media)
@@ -764,12 +802,12 @@ def oob_devices(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hard
     """Yield (device, class, rack or -1) of every managed device, rack by rack then the rooms' devices."""
     rule = nets.oob
     server = hardware.server(plan.server_id)
-    per_rack_nodes = layout.classes.get("compute_tray", layout.classes.get("node", 0))
     node_key = "compute_tray" if plan.rack_scale else "node"
-    for rack in range(layout.racks):
-        first = rack * per_rack_nodes
-        for s in range(first, min(first + per_rack_nodes, plan.servers)):
+    first = 0
+    for rack, nodes in enumerate(layout.rack_nodes.tolist()):
+        for s in range(first, first + nodes):
             yield naming.server(s), node_key, rack
+        first += nodes
         if plan.rack_scale:
             for t in range(server.nvlink_switch_trays_per_rack):
                 yield f"rack{rack:05d}-nvsw{t}", "nvlink_switch_tray", rack
@@ -815,7 +853,7 @@ def _oob_rows(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hardwa
     switch = hardware.switch(rule.switch)
     ports = rule.ports
     media = rule.access_media
-    rpr = layout.racks_per_row
+    group_of = layout.rack_group.tolist()
     row_of = -1
     used = 0
     current = -1
@@ -824,7 +862,7 @@ def _oob_rows(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hardwa
     for device, cls, rack in oob_devices(nets, layout, plan, hardware, naming):
         for port in range(ports.get(cls, 0)):
             if rack >= 0:
-                row = rack // rpr
+                row = group_of[rack]
                 if row != row_of or used == switch.cages:
                     row_of, used = row, 0
                     current = n_switches
@@ -839,6 +877,13 @@ def _oob_rows(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hardwa
                 room_used += 1
             yield _row(device, "bmc" if port == 0 else f"mgmt{port}", f"oob-sw{target:05d}", f"swp{slot + 1}", 1,
                        "device_oob", "oob", media)
+    yield from _oob_uplink_rows(nets, layout, hardware)
+
+
+def _oob_uplink_rows(nets: NetworkPlan, layout: OobLayout, hardware: Hardware) -> Iterator[tuple]:
+    """Yield the uplinks of the OOB switches: to the converged spines, or to the aggregation (and its cores)."""
+    rule = nets.oob
+    switch = hardware.switch(rule.switch)
     layer = layout.layer
     up = rule.uplinks_per_switch
     if layout.to_converged:
@@ -881,3 +926,115 @@ def _oob_rows(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hardwa
                 port = local_pod * -(-layer.spine_uplinks // layer.cores_per_group) + t // layer.cores_per_group
                 yield _row(f"oob-pod{pod:03d}-agg{spine:03d}", f"swp{per_pod + t + 1}", f"oob-core{core:04d}",
                            f"swp{port + 1}", switch.uplink_gbps or 100, "aggregation_core", "oob", rule.uplink_media)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The same rows as columns: a block is (pieces, rows) for aifabric.export.link_columns.join_rows, or a list of rows
+# (the small classes), so links.csv of a campus is written at the compute fabric's speed.
+
+
+def _swp(n: int) -> list[str]:
+    return [f"swp{i + 1}" for i in range(n)]
+
+
+def _tail(speed, cls: str, network: str, media: str) -> str:
+    return f",{speed},{media},,{cls},0,,{network}\n"
+
+
+def _block(a, a_port, z, z_port, tail: str, rows: int) -> tuple[list, int]:
+    return [a, ",", a_port, ",", z, ",", z_port, tail], rows
+
+
+def row_blocks(nets: NetworkPlan, plan: Plan, hardware: Hardware, naming) -> Iterator[tuple]:
+    """Yield the rows of link_rows as blocks, in the same order: (pieces, rows) or ("rows", list of rows)."""
+    for name in ("converged", "storage"):
+        if name in nets.layouts:
+            yield from _leaf_spine_blocks(name, nets.layouts[name], plan, naming)
+    if "nvlink" in nets.networks and nets.networks["nvlink"].links.get("inter_rack"):
+        yield "rows", list(_nvlink_rows(nets.networks["nvlink"], plan, hardware))
+    if "oob" in nets.layouts:
+        yield from _oob_blocks(nets, nets.layouts["oob"], plan, hardware, naming)
+
+
+def _leaf_spine_blocks(name: str, layout: LeafSpineLayout, plan: Plan, naming) -> Iterator[tuple]:
+    rule, layer = layout.rule, layout.layer
+    p = rule.ports_per_node
+    leaf = [f"{name}-leaf{i:04d}" for i in range(layer.leaves)]
+    node_port = "ns" if name == "converged" else "stor"
+    servers = np.repeat(np.arange(plan.servers), p)
+    port = np.tile(np.arange(p), plan.servers)
+    group, slot = layout.node_group(servers)
+    yield _block((naming.server_names(), servers), ([f"{node_port}{k}" for k in range(p)], port),
+                 (leaf, group * p + port), (_swp(layout.down), slot),
+                 _tail(rule.port_gbps, "node_leaf", name, rule.access_media), len(servers))
+    # The small classes (peer links, storage, support, customer) as rows, in link_rows' order.
+    yield "rows", list(_leaf_spine_small_rows(name, layout))
+    if not layer.spines:
+        return
+    first_up = layout.down + 1
+    n = layer.leaves * layer.uplinks
+    i = np.repeat(np.arange(layer.leaves), layer.uplinks)
+    u = np.tile(np.arange(layer.uplinks), layer.leaves)
+    tail = _tail(rule.port_gbps, "leaf_spine", name, rule.fabric_media)
+    up_ports = [f"swp{first_up + k}" for k in range(layer.uplinks)]
+    if layer.cores == 0:
+        per = layer.uplinks // layer.spines
+        spines = [f"{name}-spine{s:04d}" for s in range(layer.spines)]
+        yield _block((leaf, i), (up_ports, u), (spines, u % layer.spines),
+                     (_swp(layer.leaves * per), i * per + u // layer.spines), tail, n)
+        return
+    per_pod = layer.leaves_per_pod
+    spp = layer.spines_per_pod
+    spines = [f"{name}-pod{pod:03d}-spine{s:03d}" for pod in range(layer.pods) for s in range(spp)]
+    pod, local = np.divmod(i, per_pod)
+    yield _block((leaf, i), (up_ports, u), (spines, pod * spp + u), (_swp(per_pod), local), tail, n)
+    su_ = layer.spine_uplinks
+    n = layer.pods * spp * su_
+    pod = np.repeat(np.arange(layer.pods), spp * su_)
+    spine = np.tile(np.repeat(np.arange(spp), su_), layer.pods)
+    t = np.tile(np.arange(su_), layer.pods * spp)
+    pods_per_domain = -(-layer.pods // layer.domains)
+    domain, local_pod = np.divmod(pod, pods_per_domain)
+    cpg = layer.cores_per_group
+    core = (domain * spp + spine) * cpg + t % cpg
+    core_port = local_pod * -(-su_ // cpg) + t // cpg
+    cores = [f"{name}-core{c:04d}" for c in range(layer.cores)]
+    yield _block((spines, pod * spp + spine), ([f"swp{per_pod + k + 1}" for k in range(su_)], t), (cores, core),
+                 (_swp(int(core_port.max()) + 1), core_port),
+                 _tail(rule.port_gbps, "spine_core", name, rule.fabric_media), n)
+
+
+def _oob_blocks(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hardware, naming) -> Iterator[tuple]:
+    rule = nets.oob
+    switch = hardware.switch(rule.switch)
+    cages = switch.cages
+    names: list[str] = []
+    classes: list[str] = []
+    racks: list[int] = []
+    for device, cls, rack in oob_devices(nets, layout, plan, hardware, naming):
+        names.append(device)
+        classes.append(cls)
+        racks.append(rack)
+    kinds = sorted(set(classes))
+    kind_index = {k: n for n, k in enumerate(kinds)}
+    per_kind = np.array([rule.ports.get(k, 0) for k in kinds], dtype=np.int64)
+    device_ports = per_kind[np.array([kind_index[c] for c in classes], dtype=np.int64)]
+    rack = np.array(racks, dtype=np.int64)
+    device = np.repeat(np.arange(len(names)), device_ports)
+    starts = np.cumsum(device_ports) - device_ports
+    port_no = np.arange(len(device)) - np.repeat(starts, device_ports)
+    port_rack = rack[device]
+    in_rack = port_rack >= 0
+    group = np.where(in_rack, layout.rack_group[np.maximum(port_rack, 0)], len(layout.group_switches))
+    # Ports of one group in order; a group's switches follow the previous groups' (room switches last).
+    order_in_group = np.arange(len(device)) - np.searchsorted(group, group, side="left")
+    base = np.concatenate([[0], np.cumsum(layout.group_switches)])
+    target = base[group] + order_in_group // cages
+    slot = order_in_group % cages
+    n_switches = int(target.max()) + 1 if len(target) else 0
+    switches = [f"oob-sw{i:05d}" for i in range(max(n_switches, layout.layer.leaves))]
+    port_names = ["bmc"] + [f"mgmt{k}" for k in range(1, int(per_kind.max()) if len(per_kind) else 1)]
+    yield _block((names, device), (port_names, port_no), (switches, target), (_swp(cages), slot),
+                 _tail(1, "device_oob", "oob", rule.access_media), len(device))
+    # Uplinks (a few per OOB switch): rows as link_rows yields them.
+    yield "rows", list(_oob_uplink_rows(nets, layout, hardware))

@@ -186,6 +186,7 @@ def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     counts = count_parts(links, hardware)
     latencies = path_latencies(links, hardware, spec.latency)
     result = FabricResult(spec, hardware, plan, links, counts, latencies)
+    result.networks  # noqa: B018 (plans the other networks now, so their errors point at the spec)
     if spec.max_site_mw is not None:
         from aifabric.fabric.site import check_site
 
