@@ -554,6 +554,7 @@ class OobRule(BaseModel):
     ports: dict[str, int]
     cdu_racks: int = Field(default=0, ge=0)   # racks one coolant distribution unit serves (0: none)
     pdus_per_rack: int = Field(default=2, ge=0)
+    switches_per_rack: int = Field(default=0, ge=0)  # OOB switches in every rack of a rack-scale system (at least)
     uplinks_per_switch: int = Field(default=2, ge=1)
     # "converged": OOB switches uplink to the converged (in-band) network's spines, no aggregation layer.
     uplink_to: Literal["aggregation", "converged"] = "aggregation"

@@ -421,6 +421,10 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
         rack_group = np.cumsum(np.append(0, rooms[1:] != rooms[:-1]))
     group_ports = np.bincount(rack_group, weights=rack_port_counts).astype(np.int64)
     group_switches = -(-group_ports // switch.cages)
+    if plan.rack_scale and rule.switches_per_rack:
+        # The RA's management switches in every rack (two SN2201 in a GB200/GB300 NVL72 rack), more if its ports
+        # need them.
+        group_switches = np.maximum(group_switches, rule.switches_per_rack)
     device_switches = -(-room_ports // switch.cages) if room_ports else 0
     oob_switches = int(group_switches.sum()) + device_switches
     aggregation = hardware.switch(rule.aggregation)
@@ -853,28 +857,22 @@ def _oob_rows(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hardwa
     switch = hardware.switch(rule.switch)
     ports = rule.ports
     media = rule.access_media
+    # A group's ports are dealt round-robin over its switches (a rack's two OOB switches share its devices); the
+    # rooms' devices over the room switches, numbered after every group's.
     group_of = layout.rack_group.tolist()
-    row_of = -1
-    used = 0
-    current = -1
-    n_switches = 0
-    room_switch, room_used = -1, switch.cages
+    switches_of = layout.group_switches.tolist() + [layout.device_switches]
+    base = [0]
+    for n in switches_of:
+        base.append(base[-1] + n)
+    rooms = len(switches_of) - 1
+    seen = [0] * len(switches_of)
     for device, cls, rack in oob_devices(nets, layout, plan, hardware, naming):
         for port in range(ports.get(cls, 0)):
-            if rack >= 0:
-                row = group_of[rack]
-                if row != row_of or used == switch.cages:
-                    row_of, used = row, 0
-                    current = n_switches
-                    n_switches += 1
-                target, slot = current, used
-                used += 1
-            else:
-                if room_used == switch.cages:
-                    room_switch, room_used = n_switches, 0
-                    n_switches += 1
-                target, slot = room_switch, room_used
-                room_used += 1
+            group = group_of[rack] if rack >= 0 else rooms
+            position = seen[group]
+            seen[group] += 1
+            target = base[group] + position % switches_of[group]
+            slot = position // switches_of[group]
             yield _row(device, "bmc" if port == 0 else f"mgmt{port}", f"oob-sw{target:05d}", f"swp{slot + 1}", 1,
                        "device_oob", "oob", media)
     yield from _oob_uplink_rows(nets, layout, hardware)
@@ -1028,9 +1026,10 @@ def _oob_blocks(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hard
     group = np.where(in_rack, layout.rack_group[np.maximum(port_rack, 0)], len(layout.group_switches))
     # Ports of one group in order; a group's switches follow the previous groups' (room switches last).
     order_in_group = np.arange(len(device)) - np.searchsorted(group, group, side="left")
-    base = np.concatenate([[0], np.cumsum(layout.group_switches)])
-    target = base[group] + order_in_group // cages
-    slot = order_in_group % cages
+    per_group = np.append(layout.group_switches, max(layout.device_switches, 1))
+    base = np.concatenate([[0], np.cumsum(per_group)])
+    target = base[group] + order_in_group % per_group[group]
+    slot = order_in_group // per_group[group]
     n_switches = int(target.max()) + 1 if len(target) else 0
     switches = [f"oob-sw{i:05d}" for i in range(max(n_switches, layout.layer.leaves))]
     port_names = ["bmc"] + [f"mgmt{k}" for k in range(1, int(per_kind.max()) if len(per_kind) else 1)]

@@ -124,6 +124,12 @@ class FabricResult:
             site["other_networks_mw"] = round(others_mw, 3)
             site["it_mw_all_networks"] = round(site["it_mw"] + others_mw, 3)
             site["facility_mw_all_networks"] = round((site["it_mw"] + others_mw) * site["pue"], 3)
+            limit = site.get("max_site_mw")
+            if limit is not None and site["facility_mw_all_networks"] > limit:
+                document["notes"].append(
+                    f"with every network the site needs {site['facility_mw_all_networks']:,.1f} MW of facility power, "
+                    f"above max_site_mw {limit:g} (the limit is checked on the compute fabric and systems, "
+                    f"{site['facility_mw']:,.1f} MW); plan fewer networks (--networks) or raise the limit")
         document.update(self.extra)
         return document
 
