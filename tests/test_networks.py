@@ -218,3 +218,19 @@ def test_links_csv_writes_the_rows_link_rows_yields(planned):
     stream = io.StringIO(newline="")
     csv.writer(stream, lineterminator="\n").writerows(rows)
     assert b"".join(network_csv_chunks(result)) == stream.getvalue().encode("utf-8")
+
+
+def test_a_small_design_collapses_the_converged_network_onto_one_leaf_pair():
+    """The Enterprise RAs' smallest design points: every N/S port, support server and customer uplink on one pair
+    of switches, no spines; each node's two ports on the two switches of the pair, no port taken twice."""
+    result = plan_fabric(None, {"servers": 8, "server": "hgx-h100", "switch": "sn5600"})
+    converged = result.document()["networks"]["converged"]
+    assert converged["switches"] == {"leaf": 2}
+    rows = list(link_rows(result.networks, result.plan, result.hardware, naming_for(result.links, result.hardware),
+                          result.links.floor))
+    mine = [row for row in rows if row[10] == "converged"]
+    assert len(mine) == converged["links"] == 8 * 2 + 4 * 2 + 8
+    ends = Counter((row[0], row[1]) for row in mine) + Counter((row[2], row[3]) for row in mine)
+    assert max(ends.values()) == 1
+    for node in {row[0] for row in mine if row[7] == "node_leaf"}:
+        assert {row[2] for row in mine if row[0] == node} == {"converged-leaf0000", "converged-leaf0001"}

@@ -53,7 +53,9 @@ class Tiered:
 
     def switch_counts(self) -> dict[str, int]:
         """Return {tier: switches}."""
-        counts = {"leaf": self.leaves, "spine": self.spines}
+        counts = {"leaf": self.leaves}
+        if self.spines:
+            counts["spine"] = self.spines
         if self.cores:
             counts["core"] = self.cores
         return counts
@@ -244,6 +246,8 @@ class LeafSpineLayout:
     edge: bool = False
     groups_per_su: int = 1
     per_su: int = 1
+    collapsed: bool = False     # one leaf pair takes everything (no spines)
+    pair_used: int = 0          # node ports on each leaf of a collapsed pair
 
     def node_group(self, server):
         """Return (leaf group, slot on its leaves) of node index(es): groups of `down` nodes inside each SU."""
@@ -267,6 +271,14 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
     full, rest = divmod(plan.servers, per_su)
     node_groups = full * groups_per_su + -(-rest // down)
     edge = rule.edge_at_spine and p * node_groups > 2
+    # A small design on one leaf pair: storage, support servers and customer uplinks on the pair's free ports, no
+    # spines (the collapsed pair of the Enterprise RAs' smallest design points).
+    isl = -(-rule.isl_per_pair // 2)
+    per_leaf = (plan.servers + -(-rule.storage_nodes * rule.storage_node_ports // 2)
+                + -(-rule.support_servers * rule.support_server_ports // 2) + -(-rule.customer_uplinks // 2))
+    collapsed = (p == 2 and node_groups == 1 and per_leaf <= down + up - isl
+                 and {rule.storage_node_gbps, rule.customer_uplink_gbps} <= set(switch.speeds_gbps))
+    edge = edge or collapsed
     storage_down = leaf_ports(switch, rule.storage_node_gbps, rule.leaf_oversubscription)[0] if rule.storage_nodes \
         else down
     storage_groups = -(-rule.storage_nodes // storage_down) if rule.storage_nodes and not edge else 0
@@ -277,13 +289,13 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
     leaves = p * node_groups + rule.storage_node_ports * storage_groups + rule.support_server_ports * support_groups \
         + border
     radix = up + down
-    layer = tiered(leaves, up, radix, name)
-    if edge and not layer.spines:
+    layer = Tiered(2, 0, 0) if collapsed else tiered(leaves, up, radix, name)
+    if edge and not layer.spines and not collapsed:
         edge = False
     layout = LeafSpineLayout(rule, down, up, node_groups, storage_groups, support_groups, border, border_down, layer,
-                             edge, groups_per_su, per_su)
+                             edge, groups_per_su, per_su, collapsed, plan.servers if collapsed else 0)
     links = {"node_leaf": plan.servers * p}
-    at = "spine" if edge else "leaf"
+    at = "spine" if edge and not collapsed else "leaf"
     if rule.storage_nodes:
         links[f"storage_{at}"] = rule.storage_nodes * rule.storage_node_ports
     if rule.support_servers:
@@ -320,7 +332,7 @@ def _leaf_spine_runs(name: str, layout: LeafSpineLayout, plan: Plan, floor) -> l
     runs = [_grouped("node_leaf", rule.port_gbps, rule.access_media, node_m, rule.ports_per_node)]
     px, py = floor.spine_xy(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
     room_m = float(floor.run_m(px, py, px, py)[0]) + 5.0   # storage, support and border racks beside the room
-    at = "spine" if layout.edge else "leaf"
+    at = "spine" if layout.edge and not layout.collapsed else "leaf"
     if rule.isl_per_pair and rule.ports_per_node == 2:
         runs.append(Runs("isl", rule.port_gbps, rule.fabric_media, np.array([2.0]),
                          np.array([layout.node_groups * rule.isl_per_pair])))
@@ -768,23 +780,28 @@ def _leaf_spine_fabric_rows(name: str, layout: LeafSpineLayout) -> Iterator[tupl
 
 
 def _edge_rows(name: str, layout: LeafSpineLayout) -> Iterator[tuple]:
-    """Yield the rows of storage nodes, support servers and customer uplinks on the spines (two-tier layers), after
-    the ports the leaves take, alternating spines so each device's ports land on different spines."""
+    """Yield the rows of storage nodes, support servers and customer uplinks on the spines (two-tier layers) or on a
+    collapsed leaf pair, after the ports the leaves (nodes) take, alternating so each device's ports land on
+    different switches."""
     rule, layer = layout.rule, layout.layer
-    used = layer.leaves * (layer.uplinks // layer.spines)
-    items = [("storage_spine", f"{name}-storage{i:04d}", f"ns{k}", rule.storage_node_gbps)
+    if layout.collapsed:
+        targets, used, at = [f"{name}-leaf0000", f"{name}-leaf0001"], layout.pair_used, "leaf"
+    else:
+        targets = [f"{name}-spine{i:04d}" for i in range(layer.spines)]
+        used, at = layer.leaves * (layer.uplinks // layer.spines), "spine"
+    items = [(f"storage_{at}", f"{name}-storage{i:04d}", f"ns{k}", rule.storage_node_gbps)
              for i in range(rule.storage_nodes) for k in range(rule.storage_node_ports)]
-    items += [("support_spine", f"{name}-support{i:04d}", f"ns{k}", rule.port_gbps)
+    items += [(f"support_{at}", f"{name}-support{i:04d}", f"ns{k}", rule.port_gbps)
               for i in range(rule.support_servers) for k in range(rule.support_server_ports)]
     items += [("customer_uplink", f"{name}-customer-edge", f"uplink{i}", rule.customer_uplink_gbps)
               for i in range(rule.customer_uplinks)]
     for slot, (cls, device, port, speed) in enumerate(items):
-        spine, k = slot % layer.spines, slot // layer.spines
+        target, k = targets[slot % len(targets)], slot // len(targets)
         media = rule.fabric_media if cls == "customer_uplink" else rule.access_media
         if cls == "customer_uplink":
-            yield _row(f"{name}-spine{spine:04d}", f"swp{used + k + 1}", device, port, speed, cls, name, media)
+            yield _row(target, f"swp{used + k + 1}", device, port, speed, cls, name, media)
         else:
-            yield _row(device, port, f"{name}-spine{spine:04d}", f"swp{used + k + 1}", speed, cls, name, media)
+            yield _row(device, port, target, f"swp{used + k + 1}", speed, cls, name, media)
 
 
 def _nvlink_rows(network: Network, plan: Plan, hardware: Hardware) -> Iterator[tuple]:
