@@ -871,7 +871,6 @@ def oob_devices(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hard
 
 def _oob_rows(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hardware, naming) -> Iterator[tuple]:
     rule = nets.oob
-    switch = hardware.switch(rule.switch)
     ports = rule.ports
     media = rule.access_media
     # A group's ports are dealt round-robin over its switches (a rack's two OOB switches share its devices); the
