@@ -270,6 +270,11 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
     groups_per_su = -(-per_su // down)
     full, rest = divmod(plan.servers, per_su)
     node_groups = full * groups_per_su + -(-rest // down)
+    if rule.leaf_uplinks is None:
+        # Uplinks for the node ports a leaf takes (a group inside a small SU uses fewer than it has), at the
+        # leaf's down:up ratio: no spine ports for ports nobody cables.
+        used = min(down, per_su, plan.servers)
+        up = min(up, max(1, math.ceil(used / rule.leaf_oversubscription - 1e-9)))
     edge = rule.edge_at_spine and p * node_groups > 2
     # A small design on one leaf pair: storage, support servers and customer uplinks on the pair's free ports, no
     # spines (the collapsed pair of the Enterprise RAs' smallest design points).
