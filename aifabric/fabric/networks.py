@@ -259,6 +259,7 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
                 ) -> tuple[Network, LeafSpineLayout]:
     switch = hardware.switch(rule.switch)
     down, up = leaf_ports(switch, rule.port_gbps, rule.leaf_oversubscription)
+    radix = down + up   # a spine's (and core's) ports at the port speed
     if rule.leaf_uplinks is not None:
         # A fixed uplink count (the in-band management network of the DGX SuperPOD: four per leaf); the peer
         # links of the pair take ports of their own.
@@ -274,7 +275,7 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
         # Uplinks for the node ports a leaf takes (a group inside a small SU uses fewer than it has), at the
         # leaf's down:up ratio: no spine ports for ports nobody cables.
         used = min(down, per_su, plan.servers)
-        up = min(up, max(1, math.ceil(used / rule.leaf_oversubscription - 1e-9)))
+        up = min(up, max(1, math.ceil(used / rule.leaf_oversubscription - 1e-6)))
     edge = rule.edge_at_spine and p * node_groups > 2
     # A small design on one leaf pair: storage, support servers and customer uplinks on the pair's free ports, no
     # spines (the collapsed pair of the Enterprise RAs' smallest design points).
@@ -293,7 +294,6 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
     border = 2 * -(-rule.customer_uplinks // (2 * border_down)) if rule.customer_uplinks and not edge else 0
     leaves = p * node_groups + rule.storage_node_ports * storage_groups + rule.support_server_ports * support_groups \
         + border
-    radix = up + down
     layer = Tiered(2, 0, 0) if collapsed else tiered(leaves, up, radix, name)
     if edge and not layer.spines and not collapsed:
         edge = False
