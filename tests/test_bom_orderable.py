@@ -182,20 +182,22 @@ def test_price_book_lead_times_fill_the_column_the_spares_and_the_summary(tmp_pa
         "catalog_id,unit_price_usd,usd_per_m,lead_time_weeks\n"
         "qm9700,30000,,26\nosfp-2xsr4,900,,12\nosfp-2xsr4-flt,900,,\nmpo12-om4,20,1,2\n")
     out_dir = tmp_path / "out"
+    # The compute fabric alone: the book prices its parts only (every network's parts need prices).
     code, out, _ = cli("fabric", "plan", TOPOLOGIES / "dgx-h100-superpod-4su.yaml", "--prices", book, "--json",
-                       "--out", out_dir, "--no-graph")
+                       "--out", out_dir, "--no-graph", "--networks", "none")
     assert code == 0
     doc = json.loads(out)
     assert [x["order_code"] for x in doc["longest_lead"]][:2] == ["MQM9700-NS2F", "MMA4Z00-NS"]
     rows = list(csv.DictReader(io.StringIO((out_dir / "bom.csv").read_text())))
-    assert list(rows[0])[-5:] == CSV_ORDER
+    assert list(rows[0])[-6:-1] == CSV_ORDER and list(rows[0])[-1] == "network"
     switch = next(r for r in rows if r["category"] == "switch")
     assert (switch["order_code"], switch["verified"], switch["lead_time_weeks"]) == ("MQM9700-NS2F", "yes", "26")
     # 48 switches, AFR 0.61 %/yr over 26 weeks + 24 h of repair, plus one on the shelf.
     assert int(switch["spares"]) == math.ceil(48 * 0.0061 * (26 * 168 + 24) / 8766) + 1
     flat = next(r for r in rows if r["order_code"] == "MMA4Z00-NS-FLT")
     assert flat["lead_time_weeks"] == ""
-    code, out, _ = cli("fabric", "plan", TOPOLOGIES / "dgx-h100-superpod-4su.yaml", "--prices", book)
+    code, out, _ = cli("fabric", "plan", TOPOLOGIES / "dgx-h100-superpod-4su.yaml", "--prices", book, "--networks",
+                       "none")
     assert code == 0 and "Longest lead" in out and "MQM9700-NS2F 26 wk" in out
 
 

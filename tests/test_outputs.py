@@ -23,7 +23,7 @@ def test_out_writes_all_files_that_agree(cli, tmp_path):
                                                           "summary.json"]
     summary = json.loads((tmp_path / "summary.json").read_text())
     with open(tmp_path / "links.csv") as stream:
-        rows = list(csv.DictReader(stream))
+        rows = [r for r in csv.DictReader(stream) if r["network"] == "compute"]
     assert len(rows) == summary["links"]["total"] == 2040
     assert {r["medium"] for r in rows} == {"mmf-sr4"}
     assert len({(r["z_device"], r["z_port"]) for r in rows}) == len(rows), "a switch port is cabled twice"
@@ -31,7 +31,8 @@ def test_out_writes_all_files_that_agree(cli, tmp_path):
         bom = list(csv.DictReader(stream))
     assert list(bom[0].keys()) == ["category", "catalog_id", "part", "description", "quantity", "unit_power_w",
                                    "total_power_w", "source", "order_code", "vendor", "verified", "spares",
-                                   "lead_time_weeks"]
+                                   "lead_time_weeks", "network"]
+    bom = [b for b in bom if b["network"] == "compute"]
     switches = [b for b in bom if b["category"] == "switch"]
     assert switches[0]["catalog_id"] == "qm9700" and int(switches[0]["quantity"]) == 48
     optics = sum(int(b["quantity"]) for b in bom if b["category"] == "transceiver")
@@ -49,7 +50,7 @@ def test_links_csv_lengths_and_ports(cli, tmp_path):
     with open(tmp_path / "links.csv") as stream:
         reader = csv.DictReader(stream)
         first = next(reader)
-        count = 1 + sum(1 for _ in reader)
+        count = 1 + sum(1 for row in reader if row["network"] == "compute")
     assert count == 300_704
     assert first["a_device"] == "su000/server000" and first["a_port"] == "nic0"
     assert first["z_device"] == "plane0/pod000/leaf0000" and first["z_port"] == "swp1s0"

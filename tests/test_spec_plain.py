@@ -32,6 +32,8 @@ def values(annotation, rare: int) -> st.SearchStrategy:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (types.UnionType, typing.Union):
         typical = st.one_of(*(values(a, rare) for a in args if a is not type(None)), st.none())
+    elif annotation is bool:
+        typical = st.sampled_from([True, False, "yes", 1, 0])
     elif annotation is int:
         typical = st.one_of(st.integers(1, 16), st.integers(-2, 80),
                             st.sampled_from([72, 73, 17, 10**7, 10**7 + 1, 100_000]))

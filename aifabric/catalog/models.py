@@ -23,9 +23,10 @@ _ID = r"^[a-z0-9][a-z0-9-]*$"
 
 # Cage (and module) form factors. "osfp-1.6t" is the 8 x 200G OSFP cage of 200G-lane switches (Quantum-X800);
 # "cpo" means co-packaged optics: no cages, the optical engines sit beside the switch ASIC.
-FormFactor = Literal["osfp", "qsfp-dd", "qsfp112", "osfp-1.6t", "cpo"]
-# Lanes of one cage when an entry does not say (OSFP and QSFP-DD are 8-lane, QSFP112 4-lane).
-DEFAULT_LANES = {"osfp": 8, "qsfp-dd": 8, "qsfp112": 4, "osfp-1.6t": 8, "cpo": 8}
+# "qsfp28" (4 x 25G) and "rj45" (1000BASE-T) are the cages of the management networks' switches.
+FormFactor = Literal["osfp", "qsfp-dd", "qsfp112", "osfp-1.6t", "cpo", "qsfp28", "rj45"]
+# Lanes of one cage when an entry does not say (OSFP and QSFP-DD are 8-lane, QSFP112 and QSFP28 4-lane).
+DEFAULT_LANES = {"osfp": 8, "qsfp-dd": 8, "qsfp112": 4, "osfp-1.6t": 8, "cpo": 8, "qsfp28": 4, "rj45": 1}
 
 
 def _legacy(data: Any, old: str, new: str) -> Any:
@@ -118,6 +119,10 @@ class Switch(_Part):
     port_name: str = "swp{cage}s{lane}"
     port_name_unsplit: str = "swp{cage}"
     power_w: float = Field(ge=0)
+    # A switch whose uplinks are cages of their own kind (SN2201: 48 x RJ45 down, 4 x QSFP28 up).
+    uplink_cages: int = Field(default=0, ge=0)
+    uplink_cage_form_factor: FormFactor | None = None
+    uplink_gbps: int = Field(default=0, ge=0)
     # Port-to-port latency is the ASIC's: switches of one ASIC (asic) share it, each ASIC's figure cited.
     asic: str | None = None
     latency_ns: float = Field(ge=0)
@@ -387,7 +392,7 @@ class Cable(_Part):
     part: str
     name: str
     kind: Literal["dac", "splitter-dac", "acc", "splitter-acc", "fiber", "splitter-fiber", "trunk", "jumper",
-                  "panel", "adapter", "cassette", "shuffle"]
+                  "panel", "adapter", "cassette", "shuffle", "aoc", "utp"]
     end_a: str = "osfp"
     end_b: str = "osfp"
     legs: int = Field(default=1, gt=0)
@@ -491,6 +496,95 @@ class Fec(_Entry):
         return self.codeword_bits / self.lane_line_gbps + self.extra_ns
 
 
+class MediaOption(BaseModel):
+    """One way to build a link of a network beside the compute fabric: a cable (links_per_cable links on one
+    splitter), or a module at each end (links_per_module_a ports per switch-side module) joined by cords
+    (cables_per_link each), with a trunk for runs beyond the longest cord."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    cable: str
+    links_per_cable: int = Field(default=1, gt=0)
+    cables_per_link: int = Field(default=1, gt=0)
+    module_a: str | None = None
+    links_per_module_a: int = Field(default=1, gt=0)
+    module_z: str | None = None
+    links_per_module_z: int = Field(default=1, gt=0)
+    trunk: str | None = None
+
+
+class NetMedia(_Entry):
+    """The parts of one link class of the networks beside the compute fabric, cheapest first."""
+
+    options: list[MediaOption] = Field(min_length=1)
+
+
+class ConvergedRule(BaseModel):
+    """A leaf-spine Ethernet or InfiniBand network beside the compute fabric (converged N/S or storage)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    role: str
+    switch: str
+    ports_per_node: int = Field(ge=1, le=8)
+    port_gbps: int = Field(gt=0)
+    leaf_oversubscription: float = Field(default=1.0, ge=1.0, le=16.0)
+    customer_uplinks: int = Field(default=0, ge=0)
+    customer_uplink_gbps: int = Field(default=400, gt=0)
+    support_servers: int = Field(default=0, ge=0)
+    support_server_ports: int = Field(default=2, ge=1)
+    storage_nodes: int = Field(default=0, ge=0)
+    storage_node_ports: int = Field(default=2, ge=1)
+    storage_node_gbps: int = Field(default=400, gt=0)
+    access_media: str
+    fabric_media: str
+    # A fixed number of leaf uplinks (else from leaf_oversubscription), peer links per leaf pair, and whether
+    # storage nodes, support servers and customer uplinks land on the spines (else on leaves of their own).
+    leaf_uplinks: int | None = Field(default=None, ge=1)
+    isl_per_pair: int = Field(default=0, ge=0)
+    edge_at_spine: bool = False
+    # Node leaf groups stay inside an SU (standing with its compute leaves); false: groups run across SUs (the
+    # in-band network of the DGX SuperPOD, three leaf pairs for four SUs).
+    groups_in_su: bool = True
+
+
+class OobRule(BaseModel):
+    """The out-of-band management network: 1 GbE ports per managed device class, its switch and aggregation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    switch: str
+    aggregation: str
+    ports: dict[str, int]
+    cdu_racks: int = Field(default=0, ge=0)   # racks one coolant distribution unit serves (0: none)
+    pdus_per_rack: int = Field(default=2, ge=0)
+    switches_per_rack: int = Field(default=0, ge=0)  # OOB switches in every rack of a rack-scale system (at least)
+    uplinks_per_switch: int = Field(default=2, ge=1)
+    # "converged": OOB switches uplink to the converged (in-band) network's spines, no aggregation layer.
+    uplink_to: Literal["aggregation", "converged"] = "aggregation"
+    uplink_media: str
+    access_media: str = "rj45-1g"
+
+
+class NvlinkRule(BaseModel):
+    """NVLink between the racks of one NVLink domain (NVL36x2): the cables from the GPUs' links and lanes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    gpu_links: int = Field(gt=0)
+    lanes_per_link: int = Field(gt=0)
+    lanes_per_cable: int = Field(gt=0)
+    cable: str | None = None
+
+
+class NetworkProfile(_Entry):
+    """The networks one reference architecture plans beside the compute fabric, for the systems it names."""
+
+    name: str
+    systems: list[str] = Field(default_factory=list)
+    planned: list[Literal["converged", "storage", "oob", "nvlink"]]
+    converged: ConvergedRule | None = None
+    storage: ConvergedRule | None = None
+    oob: OobRule | None = None
+    nvlink: NvlinkRule | None = None
+
+
 @dataclass(frozen=True)
 class Hardware:
     """Every catalog kind the fabric designer uses, loaded once."""
@@ -504,6 +598,8 @@ class Hardware:
     gpus: dict[str, Gpu]
     spares: dict[str, SparesPolicy]
     fec: dict[str, Fec] = dataclass_field(default_factory=dict)
+    networks: dict[str, NetworkProfile] = dataclass_field(default_factory=dict)
+    netmedia: dict[str, NetMedia] = dataclass_field(default_factory=dict)
 
     def fec_for(self, protocol: str, lane_gbps: int) -> Fec | None:
         """Return the FEC a link of this protocol runs at this SerDes lane rate, or None when the catalog has none."""
@@ -534,7 +630,7 @@ class Hardware:
 KINDS = {
     "switches": Switch, "nics": Nic, "servers": Server,
     "transceivers": Transceiver, "cables": Cable, "media": Medium, "gpus": Gpu, "spares": SparesPolicy,
-    "fec": Fec,
+    "fec": Fec, "networks": NetworkProfile, "netmedia": NetMedia,
 }
 
 

@@ -62,6 +62,11 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         if d["tiers"] == 3 and rooms:
             core = ("; the core in one campus room" if rooms["core_room_count"] == 1 else
                     f"; the core in {rooms['core_room_count']:,} rooms, {_CORE_ROOMS[rooms['core_rooms']]}")
+        if "it_mw_all_networks" in s:
+            rows.append(("Site, every network", f"{s['facility_mw_all_networks'] * scale:,.1f} {unit} facility = "
+                                                f"{s['it_mw_all_networks'] * scale:,.1f} {unit} IT (the networks "
+                                                f"beside the compute fabric add {s['other_networks_mw'] * scale:,.3f}"
+                                                f"; the Networks table)"))
         rows.append(("Campus", f"{count(s['racks'], 'rack')} ({s['compute_racks']:,} compute, "
                                f"{s['network_racks']:,} network) in {count(s['rows'], 'row')}, "
                                f"{count(s['halls'], 'hall')}, {count(s['buildings'], 'building')}{core}"))
@@ -98,6 +103,8 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
         tiers.add_row("core", f"{d['switches']['core']:,}", f"{d['switches_per_plane']['core']:,}", "-", "-")
     tiers.add_row("NIC ports", f"{links['nic_leaf']:,}", "", "", f"{d['port_gbps']}G")
     print_table(console, tiers)
+    if "networks" in d:
+        _render_networks(console, d["networks"])
 
     media = Table(title="Media and transceivers", title_justify="left")
     for col in ("kind", "catalog id", "quantity"):
@@ -154,6 +161,25 @@ def _room_label(members: list[tuple[int, str]]) -> str:
     return f"{len(names)} rooms: {names[0]}, {names[1]}, ... {names[-1]}"
 
 
+def _render_networks(console, networks: dict[str, Any]) -> None:
+    """Print every network the site orders: its switches per tier, links to cable and power, and their total."""
+    from rich.table import Table
+
+    from aifabric.cli.render import print_table
+
+    table = Table(title="Networks (links.csv and bom.csv `network` column)", title_justify="left")
+    for col in ("network", "switches", "links", "power kW"):
+        table.add_column(col, justify="left" if col in ("network", "switches") else "right")
+    for name, block in networks.items():
+        if name == "total":
+            continue
+        tiers = ", ".join(f"{n:,} {tier}" for tier, n in block["switches"].items())
+        table.add_row(name, tiers or "-", f"{block['links']:,}", f"{block['power_kw']:,.1f}")
+    total = networks["total"]
+    table.add_row("total", f"{total['switches']:,} switches", f"{total['links']:,}", f"{total['power_kw']:,.1f}")
+    print_table(console, table)
+
+
 def _render_bom(console, lines) -> None:
     """Print the bill of materials as ordered: order code, vendor, verified, quantity, spares, lead time."""
     from rich.table import Table
@@ -161,12 +187,12 @@ def _render_bom(console, lines) -> None:
     from aifabric.cli.render import print_table
 
     table = Table(title="Bill of materials (bom.csv)", title_justify="left")
-    for col in ("category", "order code", "vendor", "verified", "quantity", "spares", "lead (wk)"):
+    for col in ("network", "category", "order code", "vendor", "verified", "quantity", "spares", "lead (wk)"):
         table.add_column(col, justify="right" if col in ("quantity", "spares", "lead (wk)") else "left",
                          overflow="fold")
     for line in lines:
         lead = "-" if line.lead_time_weeks is None else f"{line.lead_time_weeks:g}"
-        table.add_row(line.category, line.order_code, line.vendor, "yes" if line.verified else "no",
+        table.add_row(line.network, line.category, line.order_code, line.vendor, "yes" if line.verified else "no",
                       f"{line.quantity:,}", f"{line.spares:,}", lead)
     print_table(console, table)
 

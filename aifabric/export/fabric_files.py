@@ -54,8 +54,8 @@ def links_csv_chunks(links: FabricLinks, hardware) -> Iterator[bytes]:
     for plane, link_set, columns in plane_link_columns(links, hardware):
         tails = columns.tails
         tail_text = [f"{link_set.speed_gbps},{csv_cell(medium)},{csv_cell(length)},{link_set.link_class},{plane},"
-                     f"{csv_cell(cable)}\n" for medium, length, cable in zip(tails.medium, tails.length, tails.cable,
-                                                                               strict=True)]
+                     f"{csv_cell(cable)},compute\n"
+                     for medium, length, cable in zip(tails.medium, tails.length, tails.cable, strict=True)]
         pieces = [(_cells(columns.a[0]), columns.a[1]), ",", (_cells(columns.a_port[0]), columns.a_port[1]), ",",
                   (_cells(columns.z[0]), columns.z[1]), ",", (_cells(columns.z_port[0]), columns.z_port[1]), ",",
                   (tail_text, tails.ids)]
@@ -70,7 +70,26 @@ def write_links(path: str | Path, result: FabricResult) -> Path:
         binary.write((",".join(csv_cell(name) for name in LINK_HEADER) + "\n").encode("utf-8"))
         for chunk in links_csv_chunks(result.links, result.hardware):
             binary.write(chunk)
+        for chunk in network_csv_chunks(result):
+            binary.write(chunk)
     return Path(path)
+
+
+def network_csv_chunks(result: FabricResult) -> Iterator[bytes]:
+    """Yield the links.csv rows of the networks beside the compute fabric, after the compute rows: the large
+    classes column by column (as the compute rows), the small ones through Python's csv writer."""
+    from aifabric.fabric.networks import row_blocks
+
+    naming = naming_for(result.links, result.hardware)
+    for block, rows in row_blocks(result.networks, result.plan, result.hardware, naming):
+        if isinstance(block, str):
+            stream = io.StringIO(newline="")
+            csv.writer(stream, lineterminator="\n").writerows(rows)
+            yield stream.getvalue().encode("utf-8")
+            continue
+        pieces = [(_cells(piece[0]), piece[1]) if isinstance(piece, tuple) else piece for piece in block]
+        for _, text in join_rows(pieces, rows):
+            yield text
 
 
 TRUNK_HEADER = ("route", "trunk", "room_a", "room_z", "links", "fibers", "length_m", "trunks", "panel_ports_per_end",

@@ -16,7 +16,8 @@ from aifabric.io import plain_number
 
 BOM_HEADER = ("category", "catalog_id", "part", "description", "quantity", "unit_power_w", "total_power_w", "source")
 # Added after the columns above (and after the price columns of a priced BOM): what a buyer orders by.
-ORDER_COLUMNS = ("order_code", "vendor", "verified", "spares", "lead_time_weeks")
+# `network`: which network the line belongs to (compute, converged, storage, oob, nvlink).
+ORDER_COLUMNS = ("order_code", "vendor", "verified", "spares", "lead_time_weeks", "network")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class BomLine:
     spares: int = 0
     lead_time_weeks: float | None = None
     typical_power_w: float | None = None
+    network: str = "compute"
 
     @property
     def total_power_w(self) -> float:
@@ -60,7 +62,7 @@ class BomLine:
     def order_row(self) -> tuple:
         """Return the ORDER_COLUMNS cells."""
         lead = "" if self.lead_time_weeks is None else plain_number(self.lead_time_weeks)
-        return (self.order_code, self.vendor, "yes" if self.verified else "no", self.spares, lead)
+        return (self.order_code, self.vendor, "yes" if self.verified else "no", self.spares, lead, self.network)
 
     def json(self) -> dict:
         """Return the line as an entry of `plan --json` "bom"."""
@@ -73,6 +75,7 @@ class BomLine:
             entry["typical_power_w"] = self.typical_power_w
         if self.lead_time_weeks is not None:
             entry["lead_time_weeks"] = self.lead_time_weeks
+        entry["network"] = self.network
         return entry
 
 
@@ -459,7 +462,8 @@ def bom_lines(plan: Plan, links: FabricLinks, hardware: Hardware, counts: PartCo
 
 CABLE_CLASS = {"dac": "copper", "splitter-dac": "copper", "acc": "copper", "splitter-acc": "copper",
                "fiber": "fiber-cord", "splitter-fiber": "fiber-cord", "jumper": "fiber-cord", "trunk": "trunk",
-               "panel": "structured", "adapter": "structured", "cassette": "structured"}
+               "panel": "structured", "adapter": "structured", "cassette": "structured", "aoc": "fiber-cord",
+               "utp": "copper"}
 
 
 def _line(category: str, entry, part: str, description: str, quantity: int, unit_power_w: float,

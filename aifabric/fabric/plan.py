@@ -38,12 +38,60 @@ class FabricResult:
     # Blocks that packages above the fabric core add to the plan's document (e.g. `addressing`, by configs/).
     extra: dict[str, Any] = field(default_factory=dict)
 
+    _networks: Any = None
+    _network_parts: Any = None
+
+    @property
+    def networks(self):
+        """Return the networks planned beside the compute fabric (aifabric.fabric.networks.NetworkPlan)."""
+        if self._networks is None:
+            from aifabric.fabric.networks import count_network_parts, plan_networks
+
+            self._networks = plan_networks(self.plan, self.spec, self.hardware, self.links.floor,
+                                           self.plan.switch_counts())
+            self._network_parts = {name: count_network_parts(network, self.hardware)
+                                   for name, network in self._networks.networks.items()}
+        return self._networks
+
+    def network_parts(self) -> dict:
+        """Return {network: NetParts} of the networks beside the compute fabric."""
+        self.networks  # noqa: B018 (plans them on first use)
+        return self._network_parts
+
     def bom(self) -> list:
-        """Return the BOM lines (BomLine), from the parts already counted."""
-        from aifabric.fabric.bom import bom_lines
+        """Return the BOM lines (BomLine), from the parts already counted: the compute fabric's, then every other
+        network's (each line's `network` names it)."""
+        from aifabric.fabric import networks as N
+        from aifabric.fabric.bom import bom_lines, with_spares
 
         lead_times = self.prices.lead_times() if self.prices is not None else None
-        return bom_lines(self.plan, self.links, self.hardware, self.counts, lead_times)
+        lines = bom_lines(self.plan, self.links, self.hardware, self.counts, lead_times)
+        others = []
+        for name, network in self.networks.networks.items():
+            others += N.bom_lines(network, self.network_parts()[name], self.hardware)
+        return lines + with_spares(others, self.hardware, lead_times or {})
+
+    def networks_document(self, compute_power_kw: float) -> dict[str, Any]:
+        """Return the `networks` block: every network's switches per tier, links and power (compute first), and
+        their total."""
+        from aifabric.fabric import networks as N
+
+        switches = self.plan.switch_counts()
+        links = self.plan.link_counts()
+        block: dict[str, Any] = {"compute": {
+            "switches": {k: v for k, v in switches.items() if k != "total" and v},
+            "links": links["total"], "power_kw": compute_power_kw, "role": "GPU compute (east-west)",
+            "switch_models": {k: self.plan.switch_id for k, v in switches.items() if k != "total" and v},
+            "links_by_class": {k: v for k, v in links.items() if k != "total" and v}}}
+        for name, network in self.networks.networks.items():
+            power = N.network_power_w(self.network_parts()[name], self.hardware)
+            block[name] = N.summary_block(network, power)
+        block["total"] = {"switches": sum(sum(b["switches"].values()) for k, b in block.items()
+                                          if k != "nvlink"),
+                          "links": sum(b["links"] for b in block.values()),
+                          "power_kw": round(sum(b["power_kw"] for b in block.values()), 3),
+                          "planned": list(block)}
+        return block
 
     def cost_usd(self, bom: list | None = None) -> dict[str, float] | None:
         """Return the cost block {switches, nics, transceivers, cables, total} in USD, or None without prices
@@ -71,6 +119,20 @@ class FabricResult:
 
             document["latency_budget"] = latency_budget(self.latencies, self.spec.latency_budget_ns)
         document["network_rooms"] = rooms_block(self.rooms, self.links.floor)
+        document["networks"] = self.networks_document(document["power_kw"]["total"])
+        site = document.get("site")
+        if site is not None:
+            # The site's IT power with every network: the compute fabric's figures above stay the contract's.
+            others_mw = (document["networks"]["total"]["power_kw"] - document["power_kw"]["total"]) / 1000
+            site["other_networks_mw"] = round(others_mw, 3)
+            site["it_mw_all_networks"] = round(site["it_mw"] + others_mw, 3)
+            site["facility_mw_all_networks"] = round((site["it_mw"] + others_mw) * site["pue"], 3)
+            limit = site.get("max_site_mw")
+            if limit is not None and site["facility_mw_all_networks"] > limit:
+                document["notes"].append(
+                    f"with every network the site needs {site['facility_mw_all_networks']:,.1f} MW of facility power, "
+                    f"above max_site_mw {limit:g} (the limit is checked on the compute fabric and systems, "
+                    f"{site['facility_mw']:,.1f} MW); plan fewer networks (--networks) or raise the limit")
         document.update(self.extra)
         return document
 
@@ -146,6 +208,7 @@ def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     check_rooms(rooms, links.floor)
     latencies = path_latencies(links, hardware, spec.latency)
     result = FabricResult(spec, hardware, plan, links, counts, latencies, rooms)
+    result.networks  # noqa: B018 (plans the other networks now, so their errors point at the spec)
     if spec.max_site_mw is not None:
         from aifabric.fabric.site import check_site
 

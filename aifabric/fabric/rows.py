@@ -8,7 +8,9 @@ from aifabric.fabric.links import FabricLinks
 from aifabric.fabric.naming import Naming
 
 LINK_HEADER = ("a_device", "a_port", "z_device", "z_port", "speed_gbps", "medium", "length_m", "link_class",
-               "plane", "cable")
+               "plane", "cable", "network")
+# link_rows yields the first ten columns (the compute fabric's links); links.csv adds `network` (compute here, the
+# other networks' rows after them: aifabric.fabric.networks.link_rows).
 
 
 def naming_for(links: FabricLinks, hardware) -> Naming:

@@ -104,6 +104,82 @@ class Addressing(BaseModel):
         return self
 
 
+NETWORK_NAMES = ("converged", "storage", "oob", "nvlink")
+# Managed device classes of the out-of-band network (1 GbE ports each): a node's BMC (and DPU), a rack-scale
+# system's compute tray, NVLink switch tray and power shelf, a rack's PDUs, a coolant distribution unit, every
+# switch of the other networks, storage nodes and support servers.
+OOB_CLASSES = ("node", "compute_tray", "nvlink_switch_tray", "power_shelf", "pdu", "cdu", "switch", "storage_node",
+               "support_server")
+
+
+class LeafSpineNetwork(BaseModel):
+    """A converged (north-south) or storage network: each field left out takes the system RA's default
+    (aifabric catalog networks)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    enabled: bool | None = None
+    switch: str | None = None
+    ports_per_node: int | None = Field(default=None, ge=1, le=8, strict=True)
+    port_gbps: int | None = Field(default=None, gt=0, le=1600, strict=True)
+    leaf_oversubscription: float | None = Field(default=None, ge=1.0, le=16.0)
+    customer_uplinks: int | None = Field(default=None, ge=0, le=100_000, strict=True)
+    customer_uplink_gbps: int | None = Field(default=None, gt=0, le=1600, strict=True)
+    support_servers: int | None = Field(default=None, ge=0, le=100_000, strict=True)
+    storage_nodes: int | None = Field(default=None, ge=0, le=1_000_000, strict=True)
+    storage_node_ports: int | None = Field(default=None, ge=1, le=16, strict=True)
+    storage_node_gbps: int | None = Field(default=None, gt=0, le=1600, strict=True)
+
+
+class OobNetwork(BaseModel):
+    """The out-of-band management network: 1 GbE ports per managed device class (others from the RA)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    enabled: bool | None = None
+    switch: str | None = None
+    ports: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("ports")
+    @classmethod
+    def _classes(cls, value: dict[str, int]) -> dict[str, int]:
+        for key, ports in value.items():
+            if key not in OOB_CLASSES:
+                raise ValueError(f"unknown managed device class '{key}'; allowed: {', '.join(OOB_CLASSES)}")
+            if not isinstance(ports, int) or isinstance(ports, bool) or not 0 <= ports <= 8:
+                raise ValueError(f"ports of '{key}' must be a whole number 0-8, got {ports!r}")
+        return value
+
+
+class NvlinkNetwork(BaseModel):
+    """NVLink between racks (NVL36x2 pairs); NVL72 racks carry theirs inside."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    enabled: bool | None = None
+
+
+class Networks(BaseModel):
+    """The networks planned beside the compute fabric; `plan` lists them (comma-separated, or all / none),
+    default the system RA's."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    plan: str | None = None
+    converged: LeafSpineNetwork = Field(default_factory=LeafSpineNetwork)
+    storage: LeafSpineNetwork = Field(default_factory=LeafSpineNetwork)
+    oob: OobNetwork = Field(default_factory=OobNetwork)
+    nvlink: NvlinkNetwork = Field(default_factory=NvlinkNetwork)
+
+    @field_validator("plan")
+    @classmethod
+    def _plan(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        allowed = ("compute", "all", "none", *NETWORK_NAMES)
+        for name in names:
+            if name not in allowed:
+                raise ValueError(f"unknown network '{name}'; allowed: {', '.join(allowed)}")
+        return ",".join(names)
+
+
 class FabricSpec(BaseModel):
     """A rail-optimized Clos GPU fabric to size and build."""
 
@@ -136,6 +212,7 @@ class FabricSpec(BaseModel):
     latency_budget_ns: float | None = Field(default=None, gt=0)
     latency: LatencyOverrides = Field(default_factory=LatencyOverrides)
     addressing: Addressing = Field(default_factory=Addressing)
+    networks: Networks = Field(default_factory=Networks)
 
     @field_validator("oversubscription", "spine_oversubscription", mode="before")
     @classmethod

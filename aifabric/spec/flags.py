@@ -69,6 +69,8 @@ FABRIC_FLAGS: tuple[SpecFlag, ...] = (
              "(a room per building), hall (a room per hall) or auto (the fewest that fit --room-racks-max)."),
     SpecFlag("placement.room_racks_max", "--room-racks-max", int, "Racks one network or core room may hold, "
              "switches and patch panels (default 200, a planning guess)."),
+    SpecFlag("networks.plan", "--networks", str, "Networks to plan beside the compute fabric: a comma list of "
+             "converged, storage, oob, nvlink, or all / none; default: those the system's RA names."),
     SpecFlag("latency_budget_ns", "--latency-budget-ns", float, "One-way latency budget in ns; reported as met "
              "or violated."),
 )

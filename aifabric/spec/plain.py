@@ -185,6 +185,13 @@ def _check(annotation: Any, metadata: tuple) -> Check | None:
     if origin in (types.UnionType, typing.Union) and len(args) == 2 and type(None) in args:
         inner = _check(next(a for a in args if a is not type(None)), metadata)
         return None if inner is None else (lambda value: None if value is None else inner(value))
+    if annotation is bool and not metadata:
+        def flag(value: Any) -> bool:
+            if type(value) is not bool:  # pydantic's lax bool ("yes", 1) decides
+                raise Refused(value)
+            return value
+
+        return flag
     if annotation is int and not lengths and pattern is None:
         def whole(value: Any) -> int:
             if type(value) is not int:  # a bool, a float or text: pydantic decides

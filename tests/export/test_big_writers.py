@@ -47,8 +47,10 @@ def _reference_links_csv(result) -> bytes:
     stream = io.StringIO(newline="")
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(LINK_HEADER)
-    writer.writerows(link_rows(result.links, result.hardware))
-    return stream.getvalue().encode("utf-8")
+    writer.writerows((*row, "compute") for row in link_rows(result.links, result.hardware))
+    from aifabric.export.fabric_files import network_csv_chunks
+
+    return stream.getvalue().encode("utf-8") + b"".join(network_csv_chunks(result))
 
 
 def _reference_graphml(result) -> bytes:
