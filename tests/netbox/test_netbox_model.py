@@ -36,6 +36,30 @@ def test_counts_equal_the_plan(fabric):
     assert cages == doc["switches"]["total"] * switch.cages
 
 
+def test_switch_transceivers_are_modules_the_bom_counts(fabric):
+    result, objects = fabric
+    doc = result.document()
+    switch = result.hardware.switch(result.plan.switch_id)
+    modules = objects.objects["dcim/modules"]
+    # One module per optical switch cage: as many as the BOM's switch-side transceivers, per catalog part.
+    by_part: dict[str, int] = {}
+    for module in modules:
+        by_part[module.fields["module_type"].key[1]] = by_part.get(module.fields["module_type"].key[1], 0) + 1
+    bom = {result.hardware.transceivers[i].part: n for i, n in doc["parts"]["switch_modules"].items()}
+    assert by_part == bom and sum(bom.values()) > 0
+    bays = {m.fields["module_bay"].key for m in modules}
+    assert len(bays) == len(modules)
+    # Every switch has a bay per cage (from its type's templates); each module sits in a bay of its own device.
+    assert objects.count("dcim/module-bays") == doc["switches"]["total"] * switch.cages
+    assert objects.count("dcim/module-bay-templates") == switch.cages
+    assert all(m.fields["module_bay"].key[0] == m.fields["device"].key for m in modules)
+    types = {t.fields["model"]: t.fields for t in objects.objects["dcim/module-types"]}
+    for part in by_part:
+        module = next(t for t in result.hardware.transceivers.values() if t.part == part)
+        assert types[part]["part_number"] == module.order_code_for()
+        assert types[part]["profile"].key == ("Transceiver",)
+
+
 def test_names_are_the_csv_exporters(fabric, tmp_path):
     from aifabric.export.netbox import write_netbox
 
