@@ -15,9 +15,14 @@ from typing import Any
 
 from aifabric.errors import NetboxError
 
-# Objects per bulk request: NetBox saves a bulk create in one transaction; 250 keeps one request well under a
-# proxy's or gunicorn's timeout even for cables (each traces its path).
+# Objects per bulk request, at most: NetBox saves a bulk request in one transaction. How many go in one is set by
+# time, not count: the first request of a call carries FIRST objects, the next ones as many as NetBox wrote in
+# TARGET_S at the rate the last one took (a cable costs NetBox ~130 database queries, ~1 s on a busy 2-core
+# machine: 250 of them would outlast gunicorn's and the client's timeout). A request's own cost is a few queries,
+# so requests of 10 or 20 objects instead of 250 cost a push almost nothing.
 CHUNK = 250
+FIRST = 10
+TARGET_S = 20.0
 PAGE = 1000
 # Bulk requests in flight at once (--workers). One by default: NetBox's cost is per object, mostly in PostgreSQL,
 # and on a machine whose cores are already busy a 64-GPU push took as long with 3 requests in flight as with one.
@@ -78,15 +83,26 @@ class NetboxClient:
         """Send `count` objects in chunks, `workers` requests at a time; return the answers in chunk order. The
         objects of one call never depend on each other (push groups parents before children), so their chunks may
         land in any order; each chunk is one NetBox transaction, and a failed one stops the call with its error."""
-        # At most `chunk` objects a request, and at least one request per worker when there are enough objects.
-        size = self.chunk if self.chunk == 1 else max(1, min(self.chunk, -(-count // self.workers)))
-        starts = list(range(0, count, size))
-        if self.workers == 1 or len(starts) < 2:
+        if self.workers == 1:
             answers = []
-            for start in starts:
-                answers.append(send(start, min(start + size, count)))
+            start, size = 0, min(self.chunk, FIRST)
+            while start < count:
+                end = min(start + size, count)
+                began = time.perf_counter()
+                answers.append(send(start, end))
+                per_object_s = (time.perf_counter() - began) / (end - start)
+                size = max(1, min(self.chunk, int(TARGET_S / per_object_s) if per_object_s > 0 else self.chunk))
                 if progress:
-                    progress(min(start + size, count) - start)
+                    progress(end - start)
+                start = end
+            return answers
+        # In parallel: at most FIRST objects a request, and at least one request per worker.
+        size = max(1, min(self.chunk, FIRST, -(-count // self.workers)))
+        starts = list(range(0, count, size))
+        if len(starts) < 2:
+            answers = [send(0, count)] if count else []
+            if progress and count:
+                progress(count)
             return answers
         with ThreadPoolExecutor(max_workers=min(self.workers, len(starts))) as pool:
             futures = [pool.submit(send, start, min(start + size, count)) for start in starts]

@@ -161,3 +161,29 @@ def test_bad_url_and_insecure_warning(cli, monkeypatch):
     assert code == 2
     assert err.splitlines()[0] == f"warning: --insecure: the TLS certificate of {url} is not verified"
     assert err.splitlines()[1].startswith("error: cannot reach NetBox")
+
+
+@pytest.mark.parametrize("chunk,workers,count,per_object_s,sizes", [
+    # One at a time: FIRST objects, then as many as TARGET_S holds at the last request's rate, at most `chunk`.
+    (250, 1, 600, 0.0, [10, 250, 250, 90]), (250, 1, 100, 1.0, [10, 20, 20, 20, 20, 10]), (8, 1, 20, 0.0, [8, 8, 4]),
+    (1, 1, 3, 0.0, [1, 1, 1]),
+    # In parallel: FIRST at most, one request per worker at least.
+    (250, 3, 600, 0.0, [10] * 60), (250, 3, 2, 0.0, [1, 1]), (250, 3, 1, 0.0, [1]), (250, 2, 0, 0.0, []),
+])
+def test_chunks_cover_every_object_once_in_order(monkeypatch, chunk, workers, count, per_object_s, sizes):
+    from aifabric.netbox import client as client_module
+    from aifabric.netbox.client import NetboxClient
+
+    clock = [0.0]
+    monkeypatch.setattr(client_module.time, "perf_counter", lambda: clock[0])
+
+    def send(start: int, end: int) -> list[int]:
+        clock[0] += per_object_s * (end - start)
+        return list(range(start, end))
+
+    client = NetboxClient("http://127.0.0.1:9", "t", chunk=chunk, workers=workers)
+    done: list[int] = []
+    answers = client._chunks(count, send, done.append)
+    assert [len(a) for a in answers] == sizes == done
+    assert [i for a in answers for i in a] == list(range(count))
+    client.close()
