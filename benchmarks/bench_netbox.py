@@ -8,7 +8,8 @@ per object, side by side on the same NetBox, a 1,024-GPU fabric, and what coloss
   and their ratio, with the cost of one request that writes nothing (what batching can save per object);
 - a 1,024-GPU two-tier fabric pushed in bulk (target 600 s), its objects per second per model;
 - colossus-100k's object counts (topologies/colossus-100k.yaml) times the 1,024-GPU push's seconds per object of
-  each model: an extrapolation, printed, not a measurement.
+  each model (a device with the objects NetBox makes from its type's templates): an extrapolation, printed, not a
+  measurement.
 Without a NetBox answering it says so and returns nothing. NETBOX_BENCH_GPUS (default 1024) sizes the big push;
 0 skips it.
 """
@@ -93,14 +94,26 @@ def _per_object(run: dict) -> dict[str, tuple[int, float]]:
     return {model: (int(n), s / n) for model, (s, n) in run["writes"].items() if n}
 
 
+def _templated(run: dict) -> int:
+    """Return how many objects NetBox made from device types' templates in a push (module bays, cages, NIC ports):
+    they cost inside the devices' requests."""
+    posted = run["writes"].get("dcim.interface", (0.0, 0))[1]
+    return run["created"].get("dcim.modulebay", 0) + run["created"].get("dcim.interface", 0) - int(posted)
+
+
 def colossus_counts() -> dict[str, int]:
-    """Return colossus-100k's NetBox objects per model (topologies/colossus-100k.yaml)."""
+    """Return colossus-100k's NetBox objects written per model (topologies/colossus-100k.yaml); `dcim.device`
+    counts each device with the objects NetBox makes from its type's templates."""
     from aifabric.fabric.plan import plan_fabric
     from aifabric.netbox.model import MODEL_NAMES, fabric_objects
 
     result = plan_fabric(REPO / "topologies" / "colossus-100k.yaml", {}, None)
     objects = fabric_objects(result.links, result.hardware)
-    return {MODEL_NAMES[e]: objects.count(e) for e in objects.endpoints}
+    counts = {MODEL_NAMES[e]: objects.count(e) for e in objects.endpoints}
+    posted = sum(1 for o in objects.objects.get("dcim/interfaces", []) if o.tagged)
+    counts["dcim.device"] += counts["dcim.modulebay"] + counts["dcim.interface"] - posted
+    counts["dcim.interface"] = posted
+    return counts
 
 
 def run() -> dict[str, tuple[float, float]]:
@@ -139,7 +152,10 @@ def run() -> dict[str, tuple[float, float]]:
             print(f"  {model:24s} {n:8,d} objects {n * per:8.1f} s {1 / per:8.1f} objects/s")
         out[f"netbox_push_{gpus}_gpus_bulk_s"] = (big["seconds"], 600.0)
         counts = colossus_counts()
-        # Objects NetBox makes from a device's templates cost inside the device's request (its rate holds them).
+        # Objects NetBox makes from a device's templates cost inside the device's request: a device's rate is per
+        # device and templated object, as colossus-100k's device count is.
+        seconds, devices = big["writes"]["dcim.device"]
+        rates["dcim.device"] = (int(devices), seconds / (devices + _templated(big)))
         written = {m: n for m, n in counts.items() if m in rates}
         estimate = sum(n * rates[m][1] for m, n in written.items())
         print(f"colossus-100k (extrapolated from the {gpus:,}-GPU push's seconds per object): "

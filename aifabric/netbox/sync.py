@@ -455,9 +455,10 @@ def _delete_stale(client: NetboxClient, plan: NetboxPlan, state: State, changes:
             for key, _ in group:
                 state.drop(endpoint, key)
         if endpoint == "dcim/devices" and gone_devices:
-            # NetBox deletes a device's interfaces and their cables with it.
-            for key in [k for k in state.records.get("dcim/interfaces", {}) if k[0] in gone_devices]:
-                state.drop("dcim/interfaces", key)
+            # NetBox deletes a device's interfaces, module bays and modules, and their cables, with it.
+            for endpoint_of_device in ("dcim/interfaces", "dcim/module-bays", "dcim/modules"):
+                for key in [k for k in state.records.get(endpoint_of_device, {}) if k[0] in gone_devices]:
+                    state.drop(endpoint_of_device, key)
             for key in [k for k in state.records.get("dcim/cables", {})
                         if k[0] != "#" and any(i[0] in gone_devices for end in k for i in end)]:
                 state.drop("dcim/cables", key)
