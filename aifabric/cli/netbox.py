@@ -29,7 +29,7 @@ def _say(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def _client(url: str, token_env: str, insecure: bool, chunk: int):
+def _client(url: str, token_env: str, insecure: bool, chunk: int, workers: int = 1):
     from aifabric.errors import SpecError
     from aifabric.netbox.client import NetboxClient
 
@@ -43,7 +43,7 @@ def _client(url: str, token_env: str, insecure: bool, chunk: int):
 
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         _say(f"warning: --insecure: the TLS certificate of {url} is not verified")
-    return NetboxClient(url, token, verify=not insecure, chunk=chunk)
+    return NetboxClient(url, token, verify=not insecure, chunk=chunk, workers=workers)
 
 
 def _objects(spec: Path | None, overrides: dict[str, Any], catalog: Path | None, site: str | None):
@@ -75,6 +75,7 @@ def push(
     insecure: bool = INSECURE,
     site: str | None = SITE,
     chunk: int = typer.Option(250, "--chunk", min=1, help="Objects per bulk request (1: one request per object)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Bulk requests in flight at once (1: one at a time)."),
     json_out: bool = JSON,
     catalog: Path | None = CATALOG,
     overrides: dict | None = None,
@@ -84,7 +85,7 @@ def push(
 
     from aifabric.netbox.sync import push as push_plan
 
-    client = _client(url, token_env, insecure, chunk)
+    client = _client(url, token_env, insecure, chunk, workers)
     objects = _objects(spec, overrides or {}, catalog, site)
     started = time.perf_counter()
     try:

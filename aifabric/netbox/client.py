@@ -7,15 +7,26 @@ The token is sent in the Authorization header only: it is never part of a messag
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aifabric.errors import NetboxError
 
-# Objects per bulk request: NetBox saves a bulk create in one transaction; 250 keeps one request well under a
-# proxy's or gunicorn's timeout even for cables (each traces its path).
+# Objects per bulk request, at most: NetBox saves a bulk request in one transaction. How many go in one is set by
+# time, not count: the first request of a call carries FIRST objects, the next ones as many as NetBox wrote in
+# TARGET_S at the rate the last one took (a cable costs NetBox ~130 database queries, ~1 s on a busy 2-core
+# machine: 250 of them would outlast gunicorn's and the client's timeout). A request's own cost is a few queries,
+# so requests of 10 or 20 objects instead of 250 cost a push almost nothing.
 CHUNK = 250
+FIRST = 10
+TARGET_S = 20.0
 PAGE = 1000
+# Bulk requests in flight at once (--workers). One by default: NetBox's cost is per object, mostly in PostgreSQL,
+# and on a machine whose cores are already busy a 64-GPU push took as long with 3 requests in flight as with one.
+WORKERS = 1
 
 
 def auth_header(token: str) -> str:
@@ -25,30 +36,90 @@ def auth_header(token: str) -> str:
 
 
 class NetboxClient:
-    """A NetBox API client. `chunk` objects go in one request (1 = one request per object, for comparison)."""
+    """A NetBox API client. `chunk` objects go in one request (1 = one request per object, for comparison);
+    `workers` bulk requests of one call run at once (1 = one after the other)."""
 
-    def __init__(self, url: str, token: str, verify: bool = True, timeout_s: float = 300.0, chunk: int = CHUNK):
+    def __init__(self, url: str, token: str, verify: bool = True, timeout_s: float = 300.0, chunk: int = CHUNK,
+                 workers: int = WORKERS):
         import requests
 
         self.url = url.rstrip("/")
         self.chunk = max(1, chunk)
+        self.workers = max(1, workers)
         self.timeout_s = timeout_s
         self.requests = 0
-        self._session = requests.Session()
-        self._session.verify = verify
-        self._session.headers.update({"Authorization": auth_header(token), "Accept": "application/json",
-                                      "Content-Type": "application/json"})
+        # Per endpoint written: [seconds spent in its write requests, objects written] (benchmarks read it).
+        self.write_seconds: dict[str, list[float]] = {}
+        self._verify = verify
+        self._headers = {"Authorization": auth_header(token), "Accept": "application/json",
+                         "Content-Type": "application/json"}
+        self._local = threading.local()
+        self._sessions: list = []
+        self._lock = threading.Lock()
         self._requests = requests
 
+    @property
+    def _session(self):
+        """This thread's kept-alive HTTP session (requests' sessions are not shared between threads)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._requests.Session()
+            session.verify = self._verify
+            session.headers.update(self._headers)
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
     def close(self) -> None:
-        """Close the HTTP session."""
-        self._session.close()
+        """Close the HTTP sessions."""
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+        self._local = threading.local()
+
+    def _chunks(self, count: int, send: Callable[[int, int], Any], progress: Callable[[int], None] | None) -> list:
+        """Send `count` objects in chunks, `workers` requests at a time; return the answers in chunk order. The
+        objects of one call never depend on each other (push groups parents before children), so their chunks may
+        land in any order; each chunk is one NetBox transaction, and a failed one stops the call with its error."""
+        if self.workers == 1:
+            answers = []
+            start, size = 0, min(self.chunk, FIRST)
+            while start < count:
+                end = min(start + size, count)
+                began = time.perf_counter()
+                answers.append(send(start, end))
+                per_object_s = (time.perf_counter() - began) / (end - start)
+                size = max(1, min(self.chunk, int(TARGET_S / per_object_s) if per_object_s > 0 else self.chunk))
+                if progress:
+                    progress(end - start)
+                start = end
+            return answers
+        # In parallel: at most FIRST objects a request, and at least one request per worker.
+        size = max(1, min(self.chunk, FIRST, -(-count // self.workers)))
+        starts = list(range(0, count, size))
+        if len(starts) < 2:
+            answers = [send(0, count)] if count else []
+            if progress and count:
+                progress(count)
+            return answers
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(starts))) as pool:
+            futures = [pool.submit(send, start, min(start + size, count)) for start in starts]
+            answers = []
+            for start, future in zip(starts, futures, strict=True):
+                answers.append(future.result())
+                if progress:
+                    progress(min(start + size, count) - start)
+            return answers
 
     def _call(self, method: str, path: str, what: str, params=None, body=None, labels: Sequence[str] = ()):
         """Send one request; return its decoded JSON (None for 204) or raise NetboxError naming `what`."""
         url = path if path.startswith("http") else f"{self.url}/api/{path}"
         data = None if body is None else json.dumps(body, separators=(",", ":"))
-        self.requests += 1
+        with self._lock:
+            self.requests += 1
+        started = time.perf_counter()
         try:
             response = self._session.request(method, url, params=params, data=data, timeout=self.timeout_s)
         except self._requests.exceptions.SSLError as exc:
@@ -56,6 +127,12 @@ class NetboxClient:
                               f"certificate or pass --insecure") from None
         except self._requests.exceptions.RequestException as exc:
             raise NetboxError(f"cannot reach NetBox at {self.url}: {_reason(exc)}") from None
+        if method != "GET":
+            endpoint = "/".join(path.split("/")[:2])
+            with self._lock:
+                spent = self.write_seconds.setdefault(endpoint, [0.0, 0])
+                spent[0] += time.perf_counter() - started
+                spent[1] += len(body) if isinstance(body, list) else 1
         if response.status_code == 204:
             return None
         if response.status_code >= 400:
@@ -90,44 +167,40 @@ class NetboxClient:
     def create(self, endpoint: str, objects: list[dict], labels: Sequence[str],
                progress: Callable[[int], None] | None = None) -> list[dict]:
         """Create objects in chunks (one transaction each); return NetBox's records in order."""
+        def send(start: int, end: int):
+            body = objects[start:end] if self.chunk > 1 else objects[start]
+            return self._call("POST", f"{endpoint}/", f"creating {endpoint}", body=body, labels=labels[start:end])
+
         out: list[dict] = []
-        for start in range(0, len(objects), self.chunk):
-            part = objects[start:start + self.chunk]
-            names = labels[start:start + self.chunk]
-            body = part if self.chunk > 1 else part[0]
-            answer = self._call("POST", f"{endpoint}/", f"creating {endpoint}", body=body, labels=names)
+        for answer in self._chunks(len(objects), send, progress):
             out.extend(answer if isinstance(answer, list) else [answer])
-            if progress:
-                progress(len(part))
         return out
 
     def update(self, endpoint: str, objects: list[dict], labels: Sequence[str],
                progress: Callable[[int], None] | None = None) -> None:
         """Update objects (each with its `id`) in chunks."""
-        for start in range(0, len(objects), self.chunk):
-            part = objects[start:start + self.chunk]
-            names = labels[start:start + self.chunk]
+        def send(start: int, end: int):
+            names = labels[start:end]
             if self.chunk > 1:
-                self._call("PATCH", f"{endpoint}/", f"updating {endpoint}", body=part, labels=names)
-            else:
-                body = {k: v for k, v in part[0].items() if k != "id"}
-                self._call("PATCH", f"{endpoint}/{part[0]['id']}/", f"updating {endpoint}", body=body, labels=names)
-            if progress:
-                progress(len(part))
+                return self._call("PATCH", f"{endpoint}/", f"updating {endpoint}", body=objects[start:end],
+                                  labels=names)
+            body = {k: v for k, v in objects[start].items() if k != "id"}
+            return self._call("PATCH", f"{endpoint}/{objects[start]['id']}/", f"updating {endpoint}", body=body,
+                              labels=names)
+
+        self._chunks(len(objects), send, progress)
 
     def delete(self, endpoint: str, ids: list[int], labels: Sequence[str],
                progress: Callable[[int], None] | None = None) -> None:
         """Delete objects by id in chunks."""
-        for start in range(0, len(ids), self.chunk):
-            part = ids[start:start + self.chunk]
-            names = labels[start:start + self.chunk]
+        def send(start: int, end: int):
+            names = labels[start:end]
             if self.chunk > 1:
-                self._call("DELETE", f"{endpoint}/", f"deleting {endpoint}", body=[{"id": i} for i in part],
-                           labels=names)
-            else:
-                self._call("DELETE", f"{endpoint}/{part[0]}/", f"deleting {endpoint}", labels=names)
-            if progress:
-                progress(len(part))
+                return self._call("DELETE", f"{endpoint}/", f"deleting {endpoint}",
+                                  body=[{"id": i} for i in ids[start:end]], labels=names)
+            return self._call("DELETE", f"{endpoint}/{ids[start]}/", f"deleting {endpoint}", labels=names)
+
+        self._chunks(len(ids), send, progress)
 
 
 def _first_line(exc: Exception) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from aifabric.export.containerlab import port_cage_lane
 from aifabric.export.netbox import (
     ROLES,
     cable_rows,
@@ -20,12 +21,14 @@ from aifabric.export.netbox import (
     interface_type,
     server_manufacturer_model,
 )
+from aifabric.fabric.rows import link_rows
 
 # The order objects are made in (each refers only to endpoints before it, or to its own: a location's parent,
 # an interface's parent); deletes run in the reverse order.
 FABRIC_ENDPOINTS = ("extras/tags", "dcim/manufacturers", "dcim/device-roles", "dcim/sites", "dcim/locations",
-                    "dcim/racks", "dcim/device-types", "dcim/interface-templates", "dcim/devices", "dcim/interfaces",
-                    "dcim/cables")
+                    "dcim/racks", "dcim/device-types", "dcim/interface-templates", "dcim/module-bay-templates",
+                    "dcim/module-type-profiles", "dcim/module-types", "dcim/devices", "dcim/module-bays",
+                    "dcim/interfaces", "dcim/modules", "dcim/cables")
 CORRIDOR_ENDPOINTS = ("extras/tags", "dcim/sites", "circuits/providers", "circuits/circuit-types",
                       "circuits/circuits", "circuits/circuit-terminations")
 # NetBox's model name of each endpoint (the keys of push's created/updated/deleted counts).
@@ -34,6 +37,8 @@ MODEL_NAMES = {
     "dcim/sites": "dcim.site", "dcim/locations": "dcim.location", "dcim/racks": "dcim.rack",
     "dcim/device-types": "dcim.devicetype", "dcim/interface-templates": "dcim.interfacetemplate",
     "dcim/devices": "dcim.device", "dcim/interfaces": "dcim.interface", "dcim/cables": "dcim.cable",
+    "dcim/module-bay-templates": "dcim.modulebaytemplate", "dcim/module-type-profiles": "dcim.moduletypeprofile",
+    "dcim/module-types": "dcim.moduletype", "dcim/module-bays": "dcim.modulebay", "dcim/modules": "dcim.module",
     "circuits/providers": "circuits.provider", "circuits/circuit-types": "circuits.circuittype",
     "circuits/circuits": "circuits.circuit", "circuits/circuit-terminations": "circuits.circuittermination",
 }
@@ -43,6 +48,9 @@ KEY_FIELDS = {
     "dcim/sites": ("slug",), "dcim/locations": ("site", "slug"), "dcim/racks": ("site", "name"),
     "dcim/device-types": ("manufacturer", "model"), "dcim/interface-templates": ("device_type", "name"),
     "dcim/devices": ("site", "name"), "dcim/interfaces": ("device", "name"),
+    "dcim/module-bay-templates": ("device_type", "name"), "dcim/module-type-profiles": ("name",),
+    "dcim/module-types": ("manufacturer", "model"), "dcim/module-bays": ("device", "name"),
+    "dcim/modules": ("device", "module_bay"),
     "circuits/providers": ("slug",), "circuits/circuit-types": ("slug",), "circuits/circuits": ("provider", "cid"),
     "circuits/circuit-terminations": ("circuit", "term_side"),
 }
@@ -55,16 +63,22 @@ FOREIGN_KEYS = {
     "dcim/devices": {"site": "dcim/sites", "location": "dcim/locations", "rack": "dcim/racks",
                      "device_type": "dcim/device-types", "role": "dcim/device-roles"},
     "dcim/interfaces": {"device": "dcim/devices", "parent": "dcim/interfaces"},
+    "dcim/module-bay-templates": {"device_type": "dcim/device-types"},
+    "dcim/module-types": {"manufacturer": "dcim/manufacturers", "profile": "dcim/module-type-profiles"},
+    "dcim/module-bays": {"device": "dcim/devices"},
+    "dcim/modules": {"device": "dcim/devices", "module_bay": "dcim/module-bays", "module_type": "dcim/module-types"},
     "circuits/circuits": {"provider": "circuits/providers", "type": "circuits/circuit-types"},
     "circuits/circuit-terminations": {"circuit": "circuits/circuits", "termination_id": "dcim/sites"},
 }
 # Endpoints whose objects belong to the plan's site or provider: what diff lists as extra and push may delete.
-SCOPED = ("dcim/locations", "dcim/racks", "dcim/devices", "dcim/interfaces", "dcim/cables", "circuits/circuits",
-          "circuits/circuit-terminations")
+SCOPED = ("dcim/locations", "dcim/racks", "dcim/devices", "dcim/module-bays", "dcim/interfaces", "dcim/modules",
+          "dcim/cables", "circuits/circuits", "circuits/circuit-terminations")
 ROLE_COLORS = {"gpu-server": "4caf50", "leaf": "2196f3", "spine": "9c27b0", "core": "f44336"}
 STATUS = "planned"
 # NetBox's circuit type per corridor service (spec `service`); `compare` plans the capacity as waves.
 CIRCUIT_TYPES = {"dark-fiber": "Dark fiber", "waves": "Wave", "spectrum": "Spectrum"}
+# NetBox's module type profile for pluggable optics (loaded by NetBox's own migrations since 4.3).
+TRANSCEIVER_PROFILE = "Transceiver"
 KBPS_MAX = 2_147_483_647  # NetBox's circuit commit_rate (Kbps) is a 32-bit integer
 
 
@@ -145,13 +159,19 @@ def _tag(plan: NetboxPlan) -> None:
 # -- fabric --------------------------------------------------------------------------------------------------------
 
 
-def _device_type(plan: NetboxPlan, made: set, manufacturer: str, model: str, height_u: int) -> Ref:
-    """Add the manufacturer and device type (once) and return the device type's Ref."""
+def _manufacturer(plan: NetboxPlan, made: set, manufacturer: str) -> Ref:
+    """Add the manufacturer (once, by slug: 'NVIDIA' and 'Nvidia' are one) and return its Ref."""
     m_slug = slugify(manufacturer)
     if ("m", m_slug) not in made:
         made.add(("m", m_slug))
         plan.add(Obj("dcim/manufacturers", {"name": manufacturer, "slug": m_slug}, manufacturer, shared=True))
-    m_ref = Ref("dcim/manufacturers", (m_slug,))
+    return Ref("dcim/manufacturers", (m_slug,))
+
+
+def _device_type(plan: NetboxPlan, made: set, manufacturer: str, model: str, height_u: int) -> Ref:
+    """Add the manufacturer and device type (once) and return the device type's Ref."""
+    m_ref = _manufacturer(plan, made, manufacturer)
+    m_slug = m_ref.key[0]
     if ("t", m_slug, model) not in made:
         made.add(("t", m_slug, model))
         plan.add(Obj("dcim/device-types", {"manufacturer": m_ref, "model": model, "slug": slugify(model),
@@ -243,6 +263,8 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
             fields.update({"speed": int(speed), "description": "; ".join(x for x in (where, description) if x)})
         out.add(Obj("dcim/interfaces", fields, f"{device} {port}", tagged=not from_template))
 
+    _transceivers(out, made, links, hardware, switch_type, devices, switch_names, cages)
+
     for row in cable_rows(links, hardware, site_name, "4.6"):
         _s, a, _t, a_port, _s2, z, _t2, z_port, kind, status, label, length, unit, medium = row
         a_ref = Ref("dcim/interfaces", (devices[a].key, a_port))
@@ -251,6 +273,58 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
                                     "status": status, "label": label, "length": float(length),
                                     "length_unit": unit, "description": medium}, label))
     return out
+
+
+def _transceivers(plan: NetboxPlan, made: set, links, hardware, switch_type: Ref, devices: dict[str, Ref],
+                  switch_names: list[str], cages: list[str]) -> None:
+    """Add the switch cages' transceivers as NetBox modules: a module bay per cage on the switch's device type
+    (NetBox makes the bays with each switch), a module type per catalog transceiver (its order code as part number,
+    NetBox's Transceiver profile) and one module in the bay of every cage a link lights through an optic, the
+    module the plan's BOM counts for that cage's medium (a copper cage holds its DAC's plug, not a module)."""
+    switch = hardware.switch(links.plan.switch_id)
+    for number, cage in enumerate(cages, start=1):
+        plan.add(Obj("dcim/module-bay-templates", {"device_type": switch_type, "name": cage, "position": str(number),
+                                                   "description": f"{switch.cage_form_factor.upper()} cage"},
+                     f"{switch.model} {cage}", tagged=False, shared=True))
+    for name in switch_names:
+        for cage in cages:
+            plan.add(Obj("dcim/module-bays", {"device": devices[name], "name": cage}, f"{name} bay {cage}",
+                         tagged=False))
+    profile = Ref("dcim/module-type-profiles", (TRANSCEIVER_PROFILE,))
+    profile_added = False
+    media_index = {m.id: i for i, m in enumerate(links.media)}
+    module_of: dict[tuple[str, str], object] = {}
+    for a, a_port, z, z_port, _speed, medium, _length, cls, _plane, _cable in link_rows(links, hardware):
+        option = links.option(cls, media_index[medium])
+        if option.copper is not None:
+            continue
+        ends = [(z, z_port, option.a)] if cls == "nic_leaf" else [(a, a_port, option.a), (z, z_port, option.b)]
+        for device, port, end in ends:
+            if end is None or end.module is None:
+                continue
+            cage = switch.port_name_unsplit.format(cage=port_cage_lane(switch, port)[0])
+            module_of.setdefault((device, cage), end.module)
+    types: dict[str, Ref] = {}
+    for (device, cage), module in module_of.items():
+        if module.id not in types:
+            if not profile_added:
+                profile_added = True
+                plan.add(Obj("dcim/module-type-profiles", {"name": TRANSCEIVER_PROFILE}, TRANSCEIVER_PROFILE,
+                             tagged=False, shared=True))
+            maker = _manufacturer(plan, made, module.vendor if module.vendor not in (None, "generic", "OEM")
+                                  else "Generic")
+            model = module.part or module.id
+            types[module.id] = Ref("dcim/module-types", (maker.key, model))
+            plan.add(Obj("dcim/module-types", {
+                "manufacturer": maker, "model": model, "part_number": module.order_code_for(), "profile": profile,
+                "description": module.name[:200],
+                "attribute_data": {"form_factor": module.form_factor.upper(), "media": module.fiber.upper(),
+                                   "phy": module.pmd.upper(), "data_rate": f"{module.module_gbps}G",
+                                   "reach": module.reach_m, "connector_type": module.connector.upper()}},
+                model, tagged=False, shared=True))
+        bay = Ref("dcim/module-bays", (devices[device].key, cage))
+        plan.add(Obj("dcim/modules", {"device": devices[device], "module_bay": bay, "module_type": types[module.id],
+                                      "status": STATUS}, f"{device} {cage} {module.part or module.id}"))
 
 
 class _Placement:

@@ -24,6 +24,9 @@ NOT_COMPARED = {"slug", "a_terminations", "b_terminations", "termination_type"}
 MIN_VERSION = (4, 2)
 
 Progress = Callable[[str, int], None]
+# Templates on a device type, and what NetBox makes from them with each new device.
+TEMPLATES = ("dcim/interface-templates", "dcim/module-bay-templates")
+FROM_TEMPLATES = ("dcim/interfaces", "dcim/module-bays")
 # Objects that hold others: deleted after the creates and updates that move their contents elsewhere.
 CONTAINERS = ("dcim/racks", "dcim/locations")
 NOT_CONTAINERS = tuple(e for e in SCOPED if e not in CONTAINERS)
@@ -153,9 +156,13 @@ def _query(plan: NetboxPlan, state: State, endpoint: str) -> dict | None:
         return {"circuit_id": circuits} if circuits else None
     if endpoint == "dcim/device-types":
         return {"model": sorted({o.fields["model"] for o in objects})}
-    if endpoint == "dcim/interface-templates":
+    if endpoint in ("dcim/interface-templates", "dcim/module-bay-templates"):
         types = sorted({r["id"] for r in state.records.get("dcim/device-types", {}).values()})
         return {"device_type_id": types} if types else None
+    if endpoint == "dcim/module-types":
+        return {"model": sorted({o.fields["model"] for o in objects})}
+    if endpoint == "dcim/module-type-profiles":
+        return {"name": sorted({o.fields["name"] for o in objects})}
     return {"slug": sorted({o.fields["slug"] for o in objects})}
 
 
@@ -318,10 +325,10 @@ def push(client: NetboxClient, plan: NetboxPlan, dry_run: bool = False, progress
     for endpoint in plan.endpoints:
         model = MODEL_NAMES[endpoint]
         objects = plan.objects.get(endpoint, [])
-        if endpoint == "dcim/interface-templates":
+        if endpoint in TEMPLATES:
             objects = [o for o in objects if _own_type(state, o, plan.tag)]
-        if endpoint == "dcim/interfaces" and created_devices and not dry_run:
-            # Devices made just now got their interfaces from their types' templates: read them.
+        if endpoint in FROM_TEMPLATES and created_devices and not dry_run:
+            # Devices made just now got their interfaces and module bays from their types' templates: read them.
             missing_before = {o.key for o in objects if o.key not in state.records.get(endpoint, {})}
             _read(client, plan, state, endpoint)
             changes.created[model] += sum(1 for k in missing_before if k in state.records[endpoint])
@@ -448,9 +455,10 @@ def _delete_stale(client: NetboxClient, plan: NetboxPlan, state: State, changes:
             for key, _ in group:
                 state.drop(endpoint, key)
         if endpoint == "dcim/devices" and gone_devices:
-            # NetBox deletes a device's interfaces and their cables with it.
-            for key in [k for k in state.records.get("dcim/interfaces", {}) if k[0] in gone_devices]:
-                state.drop("dcim/interfaces", key)
+            # NetBox deletes a device's interfaces, module bays and modules, and their cables, with it.
+            for endpoint_of_device in ("dcim/interfaces", "dcim/module-bays", "dcim/modules"):
+                for key in [k for k in state.records.get(endpoint_of_device, {}) if k[0] in gone_devices]:
+                    state.drop(endpoint_of_device, key)
             for key in [k for k in state.records.get("dcim/cables", {})
                         if k[0] != "#" and any(i[0] in gone_devices for end in k for i in end)]:
                 state.drop("dcim/cables", key)

@@ -124,6 +124,19 @@ def test_push_fabric_counts_equal_plan_and_second_push_creates_nothing(nb, clien
     assert counts["interfaces"] == objects.count("dcim/interfaces")
     assert counts["cables"] == doc["links"]["total"]
     assert counts["racks"] == objects.count("dcim/racks")
+    # Switch transceivers are modules in the cages' module bays: as many as the BOM's switch-side modules, each
+    # of the catalog part with its order code.
+    modules = client.list("dcim/modules", {"site": name, "fields": "id,module_type,module_bay,device"})
+    assert len(modules) == sum(doc["parts"]["switch_modules"].values()) == objects.count("dcim/modules")
+    assert len({m["module_bay"]["id"] for m in modules}) == len(modules)
+    types = {t["id"]: t for t in client.list("dcim/module-types", {"id": sorted({m["module_type"]["id"]
+                                                                                   for m in modules})})}
+    parts = {result.hardware.transceivers[i].order_code_for(): n for i, n in doc["parts"]["switch_modules"].items()}
+    found: dict[str, int] = {}
+    for module in modules:
+        part = types[module["module_type"]["id"]]["part_number"]
+        found[part] = found.get(part, 0) + 1
+    assert found == parts
     # Devices carry the plan's tag, cables their run label, at their rack positions.
     device = client.list("dcim/devices", {"name": "su000/server000", "site": name})[0]
     assert f"aifabric-{name}" in [t["slug"] for t in device["tags"]]

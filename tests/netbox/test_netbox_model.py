@@ -36,6 +36,30 @@ def test_counts_equal_the_plan(fabric):
     assert cages == doc["switches"]["total"] * switch.cages
 
 
+def test_switch_transceivers_are_modules_the_bom_counts(fabric):
+    result, objects = fabric
+    doc = result.document()
+    switch = result.hardware.switch(result.plan.switch_id)
+    modules = objects.objects["dcim/modules"]
+    # One module per optical switch cage: as many as the BOM's switch-side transceivers, per catalog part.
+    by_part: dict[str, int] = {}
+    for module in modules:
+        by_part[module.fields["module_type"].key[1]] = by_part.get(module.fields["module_type"].key[1], 0) + 1
+    bom = {result.hardware.transceivers[i].part: n for i, n in doc["parts"]["switch_modules"].items()}
+    assert by_part == bom and sum(bom.values()) > 0
+    bays = {m.fields["module_bay"].key for m in modules}
+    assert len(bays) == len(modules)
+    # Every switch has a bay per cage (from its type's templates); each module sits in a bay of its own device.
+    assert objects.count("dcim/module-bays") == doc["switches"]["total"] * switch.cages
+    assert objects.count("dcim/module-bay-templates") == switch.cages
+    assert all(m.fields["module_bay"].key[0] == m.fields["device"].key for m in modules)
+    types = {t.fields["model"]: t.fields for t in objects.objects["dcim/module-types"]}
+    for part in by_part:
+        module = next(t for t in result.hardware.transceivers.values() if t.part == part)
+        assert types[part]["part_number"] == module.order_code_for()
+        assert types[part]["profile"].key == ("Transceiver",)
+
+
 def test_names_are_the_csv_exporters(fabric, tmp_path):
     from aifabric.export.netbox import write_netbox
 
@@ -137,3 +161,29 @@ def test_bad_url_and_insecure_warning(cli, monkeypatch):
     assert code == 2
     assert err.splitlines()[0] == f"warning: --insecure: the TLS certificate of {url} is not verified"
     assert err.splitlines()[1].startswith("error: cannot reach NetBox")
+
+
+@pytest.mark.parametrize("chunk,workers,count,per_object_s,sizes", [
+    # One at a time: FIRST objects, then as many as TARGET_S holds at the last request's rate, at most `chunk`.
+    (250, 1, 600, 0.0, [10, 250, 250, 90]), (250, 1, 100, 1.0, [10, 20, 20, 20, 20, 10]), (8, 1, 20, 0.0, [8, 8, 4]),
+    (1, 1, 3, 0.0, [1, 1, 1]),
+    # In parallel: FIRST at most, one request per worker at least.
+    (250, 3, 600, 0.0, [10] * 60), (250, 3, 2, 0.0, [1, 1]), (250, 3, 1, 0.0, [1]), (250, 2, 0, 0.0, []),
+])
+def test_chunks_cover_every_object_once_in_order(monkeypatch, chunk, workers, count, per_object_s, sizes):
+    from aifabric.netbox import client as client_module
+    from aifabric.netbox.client import NetboxClient
+
+    clock = [0.0]
+    monkeypatch.setattr(client_module.time, "perf_counter", lambda: clock[0])
+
+    def send(start: int, end: int) -> list[int]:
+        clock[0] += per_object_s * (end - start)
+        return list(range(start, end))
+
+    client = NetboxClient("http://127.0.0.1:9", "t", chunk=chunk, workers=workers)
+    done: list[int] = []
+    answers = client._chunks(count, send, done.append)
+    assert [len(a) for a in answers] == sizes == done
+    assert [i for a in answers for i in a] == list(range(count))
+    client.close()
