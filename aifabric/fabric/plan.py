@@ -208,9 +208,11 @@ def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     check_rooms(rooms, links.floor)
     latencies = path_latencies(links, hardware, spec.latency)
     result = FabricResult(spec, hardware, plan, links, counts, latencies, rooms)
-    result.networks  # noqa: B018 (plans the other networks now, so their errors point at the spec)
     if spec.max_site_mw is not None:
         from aifabric.fabric.site import check_site
 
         check_site(result.site(), spec.max_site_mw)
+    # The other networks are planned now, so their errors point at the spec; after the site check, whose error
+    # (the compute fabric and its systems over the site's power) is the more basic one to fix first.
+    result.networks  # noqa: B018
     return result
