@@ -562,6 +562,7 @@ class OobRule(BaseModel):
     # An OOB switch in every rack of servers (else one group per row of racks): the Enterprise RAs' in-rack
     # management switch.
     per_rack: bool = False
+    min_switches: int = Field(default=1, ge=1)   # OOB switches at least (a pair in the Enterprise RAs)
     uplinks_per_switch: int = Field(default=2, ge=1)
     # "converged": OOB switches uplink to the converged (in-band) network's spines, no aggregation layer.
     uplink_to: Literal["aggregation", "converged"] = "aggregation"

@@ -12,9 +12,11 @@ Rules (cited per profile in networks.yaml):
   (d:u = leaf_oversubscription); storage nodes, support servers and the customer's uplinks have leaf groups of their
   own (border leaves). Two tiers while a spine reaches every leaf with whole links, else pods of leaves under
   spines and cores in groups (one per spine position), as the compute fabric's three tiers.
-- OOB: every managed device's 1 GbE ports (per class) land on an OOB switch of its row (the switches of the other
-  networks on OOB switches in their network rooms); each OOB switch's uplinks go to an aggregation layer sized
-  as a leaf-spine network (split into independent domains where one three-tier layer cannot reach them all).
+- OOB: every managed device's 1 GbE ports (per class) land on an OOB switch of its row (or of its rack, where the
+  RA puts one in every rack); the other networks' switches, storage nodes and support servers take those
+  switches' free ports, then switches of their own in the network rooms; each OOB switch's uplinks go to the
+  converged network (its spines or its collapsed pair) or to an aggregation layer sized as a leaf-spine network
+  (split into independent domains where one three-tier layer cannot reach them all).
 - NVLink: NVL72 racks hold theirs in the rack's spine cartridges (nothing to order, no links to cable); an
   NVL36x2 domain joins its two racks with GPUs x NVLink links x lanes / lanes per cable cables.
 """
@@ -474,6 +476,11 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
         # The RA's management switches in every rack (two SN2201 in a GB200/GB300 NVL72 rack), more if its ports
         # need them.
         group_switches = np.maximum(group_switches, rule.switches_per_rack)
+    if len(group_switches) and group_switches.sum() < rule.min_switches:
+        # The RA's smallest OOB network is still a pair (the HGX Enterprise RA: two SN2201 from one SU): the first
+        # group's devices are dealt over the extra switches.
+        group_switches = group_switches.copy()
+        group_switches[0] += rule.min_switches - int(group_switches.sum())
     # The rooms' devices (other networks' switches, storage, support servers) take the free ports of the groups'
     # OOB switches first (the DGX SuperPOD's eight SN2201 carry DGX BMCs, PDUs and every switch's management port
     # together: RA-11333-001 Tables 7 and 8), then switches of their own.
