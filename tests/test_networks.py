@@ -234,3 +234,53 @@ def test_a_small_design_collapses_the_converged_network_onto_one_leaf_pair():
     assert max(ends.values()) == 1
     for node in {row[0] for row in mine if row[7] == "node_leaf"}:
         assert {row[2] for row in mine if row[0] == node} == {"converged-leaf0000", "converged-leaf0001"}
+
+
+def _rows(result):
+    return list(link_rows(result.networks, result.plan, result.hardware, naming_for(result.links, result.hardware),
+                          result.links.floor))
+
+
+def test_oob_room_devices_fill_the_row_switches_before_switches_of_their_own():
+    """DGX SuperPOD 4 SU (RA-11333-001 Tables 7/8): eight SN2201 carry every DGX BMC, PDU, switch management port
+    and management node; no OOB switch takes more device ports than its 48 RJ45 ports, and the room devices'
+    ports land on the rows' switches."""
+    result = plan_fabric(TOPOLOGIES / "dgx-h100-superpod-4su.yaml", {})
+    oob = result.document()["networks"]["oob"]
+    assert oob["switches"] == {"leaf": 8}
+    rows = [row for row in _rows(result) if row[10] == "oob"]
+    device = [row for row in rows if row[7] == "device_oob"]
+    per_switch = Counter(row[2] for row in device)
+    assert len(per_switch) == 8 and max(per_switch.values()) <= 48
+    assert max(int(row[3].removeprefix("swp")) for row in device) <= 48
+    room = {row[2] for row in device if "-leaf" in row[0] or "-spine" in row[0]}
+    assert room <= set(per_switch)
+    assert sum(1 for row in rows if row[7] == "oob_uplink") == 2 * 8      # "two uplinks per OOB to in-band"
+
+
+@pytest.mark.parametrize(("servers", "oob_switches"), [(4, 2), (8, 2), (12, 3), (16, 4)])
+def test_enterprise_hgx_has_an_oob_switch_in_every_rack_uplinked_to_the_converged_pair(servers, oob_switches):
+    """HGX Enterprise RA small designs: one SN2201 per rack of four nodes, two at least (2 at 1-2 SU, a third at
+    9-12 nodes), no aggregation layer: the OOB switches uplink to the converged pair's free ports."""
+    result = plan_fabric(None, {"servers": servers, "server": "hgx-h100", "switch": "sn5600", "port_gbps": 400})
+    oob = result.document()["networks"]["oob"]
+    assert oob["switches"] == {"leaf": oob_switches}
+    rows = _rows(result)
+    uplinks = [row for row in rows if row[7] == "oob_uplink"]
+    assert len(uplinks) == 2 * oob_switches
+    assert {row[2] for row in uplinks} == {"converged-leaf0000", "converged-leaf0001"}
+    ends = Counter((row[0], row[1]) for row in rows) + Counter((row[2], row[3]) for row in rows)
+    assert max(ends.values()) == 1
+
+
+def test_storage_leaves_take_storage_at_one_to_one_and_reproduce_table_8():
+    """DGX SuperPOD 4 SU storage fabric: DGX leaves at 4:3 (32 down, 24 up), storage leaves at 1:1; the links equal
+    Table 8's 494 "DGX to leaf, leaf to spine" plus 48 storage cables."""
+    result = plan_fabric(TOPOLOGIES / "dgx-h100-superpod-4su.yaml", {})
+    storage = result.document()["networks"]["storage"]
+    assert storage["switches"]["leaf"] == 10
+    assert storage["links"] == 494 + 48
+    rows = [row for row in _rows(result) if row[10] == "storage"]
+    down = Counter(row[2] for row in rows if row[7] == "storage_leaf")
+    up = Counter(row[0] for row in rows if row[7] == "leaf_spine")
+    assert all(down[leaf] <= up[leaf] for leaf in down)

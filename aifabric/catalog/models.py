@@ -534,6 +534,9 @@ class ConvergedRule(BaseModel):
     storage_nodes: int = Field(default=0, ge=0)
     storage_node_ports: int = Field(default=2, ge=1)
     storage_node_gbps: int = Field(default=400, gt=0)
+    # down:up of the leaves that take the storage nodes (the DGX SuperPOD storage fabric: "storage devices are
+    # connected at a 1:1 port to uplink ratio"); the node leaves keep leaf_oversubscription.
+    storage_oversubscription: float = Field(default=1.0, ge=1.0, le=16.0)
     access_media: str
     fabric_media: str
     # A fixed number of leaf uplinks (else from leaf_oversubscription), peer links per leaf pair, and whether
@@ -556,6 +559,10 @@ class OobRule(BaseModel):
     cdu_racks: int = Field(default=0, ge=0)   # racks one coolant distribution unit serves (0: none)
     pdus_per_rack: int = Field(default=2, ge=0)
     switches_per_rack: int = Field(default=0, ge=0)  # OOB switches in every rack of a rack-scale system (at least)
+    # An OOB switch in every rack of servers (else one group per row of racks): the Enterprise RAs' in-rack
+    # management switch.
+    per_rack: bool = False
+    min_switches: int = Field(default=1, ge=1)   # OOB switches at least (a pair in the Enterprise RAs)
     uplinks_per_switch: int = Field(default=2, ge=1)
     # "converged": OOB switches uplink to the converged (in-band) network's spines, no aggregation layer.
     uplink_to: Literal["aggregation", "converged"] = "aggregation"

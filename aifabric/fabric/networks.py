@@ -12,9 +12,11 @@ Rules (cited per profile in networks.yaml):
   (d:u = leaf_oversubscription); storage nodes, support servers and the customer's uplinks have leaf groups of their
   own (border leaves). Two tiers while a spine reaches every leaf with whole links, else pods of leaves under
   spines and cores in groups (one per spine position), as the compute fabric's three tiers.
-- OOB: every managed device's 1 GbE ports (per class) land on an OOB switch of its row (the switches of the other
-  networks on OOB switches in their network rooms); each OOB switch's uplinks go to an aggregation layer sized
-  as a leaf-spine network (split into independent domains where one three-tier layer cannot reach them all).
+- OOB: every managed device's 1 GbE ports (per class) land on an OOB switch of its row (or of its rack, where the
+  RA puts one in every rack); the other networks' switches, storage nodes and support servers take those
+  switches' free ports, then switches of their own in the network rooms; each OOB switch's uplinks go to the
+  converged network (its spines or its collapsed pair) or to an aggregation layer sized as a leaf-spine network
+  (split into independent domains where one three-tier layer cannot reach them all).
 - NVLink: NVL72 racks hold theirs in the rack's spine cartridges (nothing to order, no links to cable); an
   NVL36x2 domain joins its two racks with GPUs x NVLink links x lanes / lanes per cable cables.
 """
@@ -248,6 +250,7 @@ class LeafSpineLayout:
     per_su: int = 1
     collapsed: bool = False     # one leaf pair takes everything (no spines)
     pair_used: int = 0          # node ports on each leaf of a collapsed pair
+    storage_down: int = 0       # storage node ports on each storage leaf
 
     def node_group(self, server):
         """Return (leaf group, slot on its leaves) of node index(es): groups of `down` nodes inside each SU."""
@@ -285,8 +288,10 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
     collapsed = (p == 2 and node_groups == 1 and per_leaf <= down + up - isl
                  and {rule.storage_node_gbps, rule.customer_uplink_gbps} <= set(switch.speeds_gbps))
     edge = edge or collapsed
-    storage_down = leaf_ports(switch, rule.storage_node_gbps, rule.leaf_oversubscription)[0] if rule.storage_nodes \
-        else down
+    # Storage leaves: storage ports at the storage ratio (1:1 in the DGX SuperPOD), no more than the leaf's uplinks
+    # carry at that ratio.
+    storage_down = min(leaf_ports(switch, rule.storage_node_gbps, rule.storage_oversubscription)[0],
+                       max(1, math.floor(up * rule.storage_oversubscription))) if rule.storage_nodes else down
     storage_groups = -(-rule.storage_nodes // storage_down) if rule.storage_nodes and not edge else 0
     support_groups = -(-rule.support_servers // down) if rule.support_servers and not edge else 0
     border_down = leaf_ports(switch, rule.customer_uplink_gbps, rule.leaf_oversubscription)[0] \
@@ -298,7 +303,8 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
     if edge and not layer.spines and not collapsed:
         edge = False
     layout = LeafSpineLayout(rule, down, up, node_groups, storage_groups, support_groups, border, border_down, layer,
-                             edge, groups_per_su, per_su, collapsed, plan.servers if collapsed else 0)
+                             edge, groups_per_su, per_su, collapsed, plan.servers if collapsed else 0,
+                             storage_down=storage_down)
     links = {"node_leaf": plan.servers * p}
     at = "spine" if edge and not collapsed else "leaf"
     if rule.storage_nodes:
@@ -397,6 +403,34 @@ class OobLayout:
     classes: dict[str, int]
     layer: Tiered
     to_converged: bool = False
+    group_ports: np.ndarray | None = None   # device ports per group (the rest of its switches' ports are free)
+    cages: int = 48
+
+    def room_slots(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return (switch, slot) of the rooms' first n device ports: the groups' free ports in group order (dealt
+        round-robin over a group's switches as its own devices are), then the room switches'."""
+        targets, slots = [], []
+        base = 0
+        left = n
+        for count, used in zip(self.group_switches.tolist(), self.group_ports.tolist(), strict=True):
+            if left <= 0:
+                break
+            take = min(left, count * self.cages - used)
+            if take > 0:
+                pos = np.arange(used, used + take)
+                targets.append(base + pos % count)
+                slots.append(pos // count)
+                left -= take
+            base += count
+        base = int(self.group_switches.sum())
+        if left > 0:
+            pos = np.arange(left)
+            d = max(self.device_switches, 1)
+            targets.append(base + pos % d)
+            slots.append(pos // d)
+        if not targets:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(targets).astype(np.int64), np.concatenate(slots).astype(np.int64)
 
 
 def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: int, result: NetworkPlan
@@ -431,7 +465,7 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
     # A rack-scale system's rack has OOB switches of its own (the NVL72 Enterprise RA: two SN2201 in each rack);
     # racks of N-GPU servers share them per row of racks (the floor's row rooms).
     first = servers[starts]
-    if plan.rack_scale:
+    if plan.rack_scale or rule.per_rack:
         rack_group = np.arange(racks)
     else:
         rooms = floor.server_room(first)
@@ -442,12 +476,24 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
         # The RA's management switches in every rack (two SN2201 in a GB200/GB300 NVL72 rack), more if its ports
         # need them.
         group_switches = np.maximum(group_switches, rule.switches_per_rack)
-    device_switches = -(-room_ports // switch.cages) if room_ports else 0
+    if len(group_switches) and group_switches.sum() < rule.min_switches:
+        # The RA's smallest OOB network is still a pair (the HGX Enterprise RA: two SN2201 from one SU): the first
+        # group's devices are dealt over the extra switches.
+        group_switches = group_switches.copy()
+        group_switches[0] += rule.min_switches - int(group_switches.sum())
+    # The rooms' devices (other networks' switches, storage, support servers) take the free ports of the groups'
+    # OOB switches first (the DGX SuperPOD's eight SN2201 carry DGX BMCs, PDUs and every switch's management port
+    # together: RA-11333-001 Tables 7 and 8), then switches of their own.
+    free_ports = int((group_switches * switch.cages - group_ports).sum())
+    device_switches = -(-max(0, room_ports - free_ports) // switch.cages)
     oob_switches = int(group_switches.sum()) + device_switches
     aggregation = hardware.switch(rule.aggregation)
     agg_radix = aggregation.cages * aggregation.ports_per_cage(switch.uplink_gbps or 100)
-    to_converged = (rule.uplink_to == "converged" and "converged" in result.layouts
-                    and result.layouts["converged"].layer.spines > 0)
+    # Uplinks to the converged (in-band) network: its spines, or the free ports of a collapsed leaf pair (the
+    # BasePOD's and the small Enterprise designs' "OOB to in-band" links).
+    conv = result.layouts.get("converged")
+    to_converged = (rule.uplink_to == "converged" and conv is not None
+                    and (conv.layer.spines > 0 or conv.collapsed))
     layer = Tiered(oob_switches, rule.uplinks_per_switch, 0) if to_converged else \
         tiered(oob_switches, rule.uplinks_per_switch, agg_radix, "oob")
     classes = {k: n * racks for k, n in per_rack.items()}
@@ -479,7 +525,7 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
     if cdus:
         network.notes.append(f"oob: one coolant distribution unit per {rule.cdu_racks} racks (UNSURE)")
     layout = OobLayout(rack_ports, racks, rack_nodes, rack_group, group_switches, device_switches, room_ports,
-                       per_rack, layer)
+                       per_rack, layer, group_ports=group_ports, cages=switch.cages)
     # Runs: a device to its group's OOB switch (in the group's middle rack), a room device to the room's switches,
     # an OOB switch to the aggregation in the network room.
     rx, ry = floor.server_xy(first)
@@ -734,7 +780,7 @@ def _leaf_spine_small_rows(name: str, layout: LeafSpineLayout) -> Iterator[tuple
     if layout.edge:
         yield from _edge_rows(name, layout)
     for cls, count, ports, prefix, down in (
-            ("storage_leaf", rule.storage_nodes, rule.storage_node_ports, "storage", layout.down),
+            ("storage_leaf", rule.storage_nodes, rule.storage_node_ports, "storage", layout.storage_down),
             ("support_leaf", rule.support_servers, rule.support_server_ports, "support", layout.down)):
         if not count or layout.edge:
             continue
@@ -887,13 +933,17 @@ def _oob_rows(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hardwa
         base.append(base[-1] + n)
     rooms = len(switches_of) - 1
     seen = [0] * len(switches_of)
+    room_target, room_slot = (a.tolist() for a in layout.room_slots(layout.device_ports))
     for device, cls, rack in oob_devices(nets, layout, plan, hardware, naming):
         for port in range(ports.get(cls, 0)):
             group = group_of[rack] if rack >= 0 else rooms
             position = seen[group]
             seen[group] += 1
-            target = base[group] + position % switches_of[group]
-            slot = position // switches_of[group]
+            if group == rooms:
+                target, slot = room_target[position], room_slot[position]
+            else:
+                target = base[group] + position % switches_of[group]
+                slot = position // switches_of[group]
             yield _row(device, "bmc" if port == 0 else f"mgmt{port}", f"oob-sw{target:05d}", f"swp{slot + 1}", 1,
                        "device_oob", "oob", media)
     yield from _oob_uplink_rows(nets, layout, hardware)
@@ -905,6 +955,21 @@ def _oob_uplink_rows(nets: NetworkPlan, layout: OobLayout, hardware: Hardware) -
     switch = hardware.switch(rule.switch)
     layer = layout.layer
     up = rule.uplinks_per_switch
+    if layout.to_converged and nets.layouts["converged"].collapsed:
+        # A collapsed converged pair: each OOB switch's uplinks alternate over the pair, on the ports after the
+        # pair's nodes, storage, support servers, customer uplinks and peer links.
+        conv = nets.layouts["converged"]
+        r = conv.rule
+        used = conv.pair_used + -(-(r.storage_nodes * r.storage_node_ports + r.support_servers
+                                    * r.support_server_ports + r.customer_uplinks) // 2)
+        slot = 0
+        for i in range(layer.leaves):
+            for u in range(up):
+                leaf, k = slot % 2, slot // 2
+                slot += 1
+                yield _row(f"oob-sw{i:05d}", f"swp{switch.cages + u + 1}", f"converged-leaf{leaf:04d}",
+                           f"swp{used + k + 1}", switch.uplink_gbps or 100, "oob_uplink", "oob", rule.uplink_media)
+        return
     if layout.to_converged:
         conv = nets.layouts["converged"]
         c = conv.layer
@@ -1051,6 +1116,9 @@ def _oob_blocks(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hard
     base = np.concatenate([[0], np.cumsum(per_group)])
     target = base[group] + order_in_group % per_group[group]
     slot = order_in_group // per_group[group]
+    room = ~in_rack
+    if room.any():
+        target[room], slot[room] = layout.room_slots(int(room.sum()))
     n_switches = int(target.max()) + 1 if len(target) else 0
     switches = [f"oob-sw{i:05d}" for i in range(max(n_switches, layout.layer.leaves))]
     port_names = ["bmc"] + [f"mgmt{k}" for k in range(1, int(per_kind.max()) if len(per_kind) else 1)]

@@ -128,6 +128,7 @@ class LeafSpineNetwork(BaseModel):
     storage_nodes: int | None = Field(default=None, ge=0, le=1_000_000, strict=True)
     storage_node_ports: int | None = Field(default=None, ge=1, le=16, strict=True)
     storage_node_gbps: int | None = Field(default=None, gt=0, le=1600, strict=True)
+    storage_oversubscription: float | None = Field(default=None, ge=1.0, le=16.0)
 
 
 class OobNetwork(BaseModel):
