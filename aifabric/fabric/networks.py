@@ -819,6 +819,16 @@ def _leaf_spine_fabric_rows(name: str, layout: LeafSpineLayout) -> Iterator[tupl
         for u in range(layer.uplinks):
             yield _row(leaf[i], f"swp{first_up + u}", f"{name}-pod{pod:03d}-spine{u:03d}", f"swp{local + 1}",
                        rule.port_gbps, "leaf_spine", name, rule.fabric_media)
+    yield from _spine_core_rows(layer, f"{name}-pod{{pod:03d}}-spine{{spine:03d}}", f"{name}-core{{core:04d}}",
+                                rule.port_gbps, "spine_core", name, rule.fabric_media)
+
+
+def _spine_core_rows(layer, spine_name: str, core_name: str, speed_gbps: int, kind: str, network: str,
+                     media: str) -> Iterator[tuple]:
+    """Yield the spine-to-core rows of a three-tier layer: the spines of a pod reach the cores of their group, pods
+    split over independent domains; spine_name/core_name are format strings of (pod, spine) and (core). The spine's
+    uplink ports follow its leaves_per_pod downlinks."""
+    per_pod = layer.leaves_per_pod
     pods_per_domain = -(-layer.pods // layer.domains)
     for pod in range(layer.pods):
         domain, local_pod = divmod(pod, pods_per_domain)
@@ -826,8 +836,8 @@ def _leaf_spine_fabric_rows(name: str, layout: LeafSpineLayout) -> Iterator[tupl
             for t in range(layer.spine_uplinks):
                 core = (domain * layer.spines_per_pod + spine) * layer.cores_per_group + t % layer.cores_per_group
                 port = local_pod * -(-layer.spine_uplinks // layer.cores_per_group) + t // layer.cores_per_group
-                yield _row(f"{name}-pod{pod:03d}-spine{spine:03d}", f"swp{per_pod + t + 1}", f"{name}-core{core:04d}",
-                           f"swp{port + 1}", rule.port_gbps, "spine_core", name, rule.fabric_media)
+                yield _row(spine_name.format(pod=pod, spine=spine), f"swp{per_pod + t + 1}",
+                           core_name.format(core=core), f"swp{port + 1}", speed_gbps, kind, network, media)
 
 
 def _edge_rows(name: str, layout: LeafSpineLayout) -> Iterator[tuple]:
@@ -1001,15 +1011,8 @@ def _oob_uplink_rows(nets: NetworkPlan, layout: OobLayout, hardware: Hardware) -
         for u in range(up):
             yield _row(f"oob-sw{i:05d}", f"swp{first + u}", f"oob-pod{pod:03d}-agg{u:03d}", f"swp{local + 1}",
                        switch.uplink_gbps or 100, "oob_uplink", "oob", rule.uplink_media)
-    pods_per_domain = -(-layer.pods // layer.domains)
-    for pod in range(layer.pods):
-        domain, local_pod = divmod(pod, pods_per_domain)
-        for spine in range(layer.spines_per_pod):
-            for t in range(layer.spine_uplinks):
-                core = (domain * layer.spines_per_pod + spine) * layer.cores_per_group + t % layer.cores_per_group
-                port = local_pod * -(-layer.spine_uplinks // layer.cores_per_group) + t // layer.cores_per_group
-                yield _row(f"oob-pod{pod:03d}-agg{spine:03d}", f"swp{per_pod + t + 1}", f"oob-core{core:04d}",
-                           f"swp{port + 1}", switch.uplink_gbps or 100, "aggregation_core", "oob", rule.uplink_media)
+    yield from _spine_core_rows(layer, "oob-pod{pod:03d}-agg{spine:03d}", "oob-core{core:04d}",
+                                switch.uplink_gbps or 100, "aggregation_core", "oob", rule.uplink_media)
 
 
 # ---------------------------------------------------------------------------------------------------------------
