@@ -442,3 +442,36 @@ def test_colossus_2_fits_its_site_and_its_bom_counts_nvl72_racks_and_nvlink_tray
     assert trays.quantity == switch_trays.quantity == 0
     assert site["compute_mw"] == pytest.approx(racks * lines["gb200-nvl72"].unit_power_w / 1e6, abs=1e-3)
     assert site["halls"] > 1 and site["buildings"] > 1
+
+
+# NVIDIA NVL72 AI Factory Enterprise RA (GB300 NVL72, Spectrum-X SN5600 at 400G, two planes, a leaf per rail per
+# plane serving a block of two racks): Appendix B Table 11, SN5600 "compute core fabric" for 1 to 8 SUs (racks), and
+# Table 6's leaf/spine split at 2, 4 and 8 racks. The tables are images in NVIDIA's PDF; these rows are a
+# third-party transcription (tests/reference/ra_networks.yaml, source era-nvl72-tables).
+ERA_NVL72_TABLE_11 = [(1, 12), (2, 12), (3, 24), (4, 24), (5, 32), (6, 32), (7, 44), (8, 44)]
+ERA_NVL72_TABLE_6 = {2: (8, 4), 4: (16, 8), 8: (32, 12)}
+
+
+@pytest.mark.parametrize("row", ERA_NVL72_TABLE_11, ids=lambda r: f"{r[0]}racks")
+def test_nvl72_enterprise_ra_compute_fabric_per_su(row, hardware):
+    """Every Table 11 column, and Table 6's split: the underpopulated leaf (36 of 64 downlinks) keeps exactly 36
+    uplinks, and the spines of a plane come in pairs that divide them evenly (2, 4, 4, 6 per plane; the fewest
+    spines alone would give 2, 3, 4, 5 and the published 4 and 8 rack counts would be missed)."""
+    racks, total = row
+    spec = FabricSpec(gpus=72 * racks, server="gb300-nvl72", nic="connectx-8", nic_gbps=800, planes=2,
+                      port_gbps=400, switch="sn5600", racks_per_leaf=2)
+    plan = plan_spec(spec, hardware).plan
+    counts = plan.switch_counts()
+    assert plan.tiers == 2 and counts["total"] == total
+    if racks in ERA_NVL72_TABLE_6:
+        assert (counts["leaf"], counts["spine"]) == ERA_NVL72_TABLE_6[racks]
+    pod = plan.pods[0]
+    assert plan.leaf_downlinks == 36 == plan.leaf_uplinks == pod.spines * pod.links_per_leaf_spine
+    assert pod.spines % 2 == 0
+
+
+def test_spine_pairs_only_for_an_underpopulated_rack_block(hardware):
+    """The pairing is the NVL72 Enterprise RA's, for a leaf block with room for more racks: a GB200 rack per
+    QM9700 leaf (a full block) keeps the DGX SuperPOD GB200's 9 spines for 8 racks (RA-11338-001 Figure 9)."""
+    plan = plan_spec(FabricSpec(gpus=576, server="gb200-nvl72", switch="qm9700"), hardware).plan
+    assert plan.switch_counts()["spine"] == 9

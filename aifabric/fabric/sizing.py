@@ -335,12 +335,19 @@ def _pod_shape(leaves: int, leaf_uplinks: int, spine_down_max: int, spine_ratio:
     return PodShape(leaves, spines, per_pair, downlinks, uplinks)
 
 
-def _two_tier(leaves: int, leaf_uplinks: int, radix_up: int, uplink_room: int | None = None) -> PodShape | None:
+def _two_tier(
+    leaves: int, leaf_uplinks: int, radix_up: int, uplink_room: int | None = None, spine_pairs: bool = False,
+) -> PodShape | None:
     """Return the one pod of a two-tier plane: the fewest spines such that every leaf has the same number of links
     to every spine. Uplinks may be rounded up to a multiple of the spines when the leaf has the spare ports
-    (uplink_room), so that a small fabric is not spread over many spines to divide its uplinks evenly."""
+    (uplink_room), so that a small fabric is not spread over many spines to divide its uplinks evenly.
+    spine_pairs: the spines of a plane come in pairs and divide the leaf's uplinks exactly (see _held_block)."""
     if leaves > radix_up:
         return None
+    if spine_pairs:
+        for spines in range(max(2, math.ceil(leaves * leaf_uplinks / radix_up)), leaf_uplinks + 1):
+            if spines % 2 == 0 and leaf_uplinks % spines == 0 and leaves * (leaf_uplinks // spines) <= radix_up:
+                return PodShape(leaves, spines, leaf_uplinks // spines, leaves * (leaf_uplinks // spines), 0)
     per_pair = _largest_divisor_at_most(leaf_uplinks, radix_up // leaves)
     best = PodShape(leaves, leaf_uplinks // per_pair, per_pair, leaves * per_pair, 0)
     room = leaf_uplinks if uplink_room is None else uplink_room
@@ -472,7 +479,9 @@ def size(spec: FabricSpec, hardware: Hardware) -> Plan:
     sus = math.ceil(res.servers / down)
     leaves = sus * rails // per_leaf
     if spec.tiers in ("auto", 2):
-        pod = _two_tier(leaves, up, radix_up, _uplink_room(switch, down * per_leaf, res.port_gbps, res.uplink_gbps))
+        held = _held_block(trays, down, max_down)
+        room = None if held else _uplink_room(switch, down * per_leaf, res.port_gbps, res.uplink_gbps)
+        pod = _two_tier(leaves, up, radix_up, room, spine_pairs=held)
         if pod is not None:
             up = pod.spines * pod.links_per_leaf_spine
             return _plan(spec, res, 2, down, up, sus, leaves, leaves, (pod,), 0, 0, radix_down, radix_up,
@@ -618,6 +627,16 @@ def _three_tier_rail_groups(sus: int, leaf_uplinks: int, rails: int, radix_up: i
     return (per_rail * rails, tuple(shapes), groups * per_group, shape.spine_uplinks // per_group, notes, groups)
 
 
+def _held_block(trays: int, down: int, max_down: int) -> bool:
+    """Return True when a rack-scale leaf serves fewer whole racks than its downlinks fit (NVIDIA's underpopulated
+    leaf block). The NVL72 Enterprise RA builds that leaf non-blocking with exactly as many uplinks as downlinks, the
+    spare ports held rather than used as extra uplinks, and its spines in pairs per plane dividing each leaf's
+    uplinks evenly: Table 6 and Appendix B Table 11 print 2, 4, 4 and 6 SN5600 spines per plane for 2, 4, 6 and 8
+    racks (36 uplinks per leaf; 4, 8, 12, 16 leaves per plane), where the fewest spines alone give 2, 3, 4 and 5.
+    The pairing is read off those counts; the RA's text does not state it."""
+    return bool(trays) and max_down // trays > down // trays
+
+
 def _uplink_room(switch: Switch, down_ports: int, down_gbps: int, up_gbps: int) -> int:
     """Return the uplink ports a leaf has left once its downlink ports are placed (whole cages each way)."""
     free_cages = switch.cages - math.ceil(down_ports / switch.ports_per_cage(down_gbps))
@@ -634,8 +653,21 @@ def _one_tier(spec: FabricSpec, res: Resolved, radix_down: int, radix_up: int) -
             f"one tier joins at most {radix_down} servers ({radix_down * rails:,} GPUs, one leaf per rail) on a "
             f"{res.switch.id} at {res.port_gbps}G; {res.servers:,} servers need tiers: 2 or auto", field="tiers")
     per_leaf = _largest_divisor_at_most(rails, radix_down // res.servers)
+    if res.servers > 1 and per_leaf == rails and rails % 2 == 0:
+        # A leaf pair, never one switch, for several servers: NVIDIA's spine-less designs split the rails over two
+        # switches even where one has the ports - DGX BasePOD (2 QM9700 for 2-8 DGX), the HGX Enterprise RAs'
+        # dedicated E/W leaf pair (2-8-9-400 at 16 nodes; 2-8-9-800: two leaves per plane at 1-4 SUs; ERA-00010 and
+        # ERA-00011 tables as NVIDIA's ERA switch-configuration automation transcribes them), so that one switch
+        # lost leaves every server half its rails.
+        per_leaf = rails // 2
+        pair = True
+    else:
+        pair = False
     leaves = rails // per_leaf
     notes = []
+    if pair:
+        notes.append(f"a leaf pair, not one switch, although one {res.switch.id} has the ports: NVIDIA's smallest "
+                     f"designs (DGX BasePOD, the HGX Enterprise RAs' E/W pair) split the rails over two switches")
     if leaves > 1:
         notes.append(f"one tier of {leaves} leaves and no spines (rail-only): GPUs of different rails meet only "
                      f"over the servers' scale-up links (e.g. NVLink), not over this fabric")
