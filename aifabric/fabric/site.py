@@ -105,19 +105,25 @@ def check_site(block: dict[str, Any], max_site_mw: float | None, other_networks_
     need = block["facility_mw_all_networks"] if whole else block["facility_mw"]
     if need <= max_site_mw:
         return
+    # Whole MW to a tenth on a large site; a small one to the kW, so the figure and the limit never print alike.
+    places = 1 if need >= 100 else 3
+
+    def mw(value: float) -> str:
+        return f"{value:,.{places}f}"
+
     fit = ""
     if gpus:
         per = max(1, gpus_per_system)
         # Power scales about linearly with GPUs (the fabric's tiers and pods step): an estimate, said as one.
         fit = f" (about {math.floor(gpus * max_site_mw / need / per) * per:,} fit)"
     if whole:
-        others = "".join(f", {name} {w / 1e6:,.1f}" for name, w in (other_networks_w or {}).items() if w)
+        others = "".join(f", {name} {mw(w / 1e6)}" for name, w in (other_networks_w or {}).items() if w)
         raise DesignError(
-            f"with every network the site needs {need:,.1f} MW of facility power ({block['it_mw_all_networks']:,.1f} "
-            f"MW IT: compute fabric and systems {block['it_mw']:,.1f}{others}; x PUE {block['pue']:g}), above "
+            f"with every network the site needs {mw(need)} MW of facility power ({mw(block['it_mw_all_networks'])} "
+            f"MW IT: compute fabric and systems {mw(block['it_mw'])}{others}; x PUE {block['pue']:g}), above "
             f"max_site_mw {max_site_mw:g}; use fewer GPUs{fit}, fewer networks (networks.plan), a lower PUE, or "
             f"more power", field="max_site_mw")
     raise DesignError(
-        f"the compute fabric and its systems alone need {need:,.1f} MW of facility power ({block['it_mw']:,.1f} MW "
+        f"the compute fabric and its systems alone need {mw(need)} MW of facility power ({mw(block['it_mw'])} MW "
         f"IT x PUE {block['pue']:g}; the other networks add more), above max_site_mw {max_site_mw:g}; use fewer "
         f"GPUs{fit}, a lower PUE, or more power", field="max_site_mw")
