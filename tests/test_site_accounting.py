@@ -77,7 +77,7 @@ def test_compute_over_the_limit_is_found_before_the_other_networks_are_planned(h
     assert caught.value.field == "max_site_mw"
     assert caught.value.message.startswith("the compute fabric and its systems alone need 1,164.2 MW of facility "
                                            "power (1,058.4 MW IT x PUE 1.1; the other networks add more), above "
-                                           "max_site_mw 1000; use fewer GPUs (about ")
+                                           "max_site_mw 1000; use fewer GPUs (at most about ")
 
 
 def test_cli_site_power_error_is_one_line_exit_2_and_nothing_on_stdout(cli, tmp_path):

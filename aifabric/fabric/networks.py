@@ -381,8 +381,8 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
 
 
 def _leaf_spine_runs(name: str, layout: LeafSpineLayout, plan: Plan, floor) -> list[Runs]:
-    """Return the runs of a leaf-spine network from the compute fabric's floor: node leaves stand with the compute
-    leaves of the first node's SU, the other leaves, spines and cores with the compute spines and cores."""
+    """Return the runs of a leaf-spine network from the compute fabric's floor: node leaves stand by their group's
+    middle node (inside its SU), the other leaves, spines and cores with the compute spines and cores."""
     rule, layer = layout.rule, layout.layer
     # The group's leaves stand in the rack of its middle node (in-row, beside the racks they serve).
     node_m = _node_leaf_m(layout.size, layout.per_su, plan, floor)

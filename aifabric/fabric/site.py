@@ -115,7 +115,9 @@ def check_site(block: dict[str, Any], max_site_mw: float | None, other_networks_
     if gpus:
         per = max(1, gpus_per_system)
         # Power scales about linearly with GPUs (the fabric's tiers and pods step): an estimate, said as one.
-        fit = f" (about {math.floor(gpus * max_site_mw / need / per) * per:,} fit)"
+        # Before the other networks are counted the estimate is an upper bound: they take their share too.
+        fit = (f" ({'' if whole else 'at most '}about {math.floor(gpus * max_site_mw / need / per) * per:,} "
+               f"fit)")
     if whole:
         others = "".join(f", {name} {mw(w / 1e6)}" for name, w in (other_networks_w or {}).items() if w)
         raise DesignError(
