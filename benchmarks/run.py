@@ -60,7 +60,7 @@ def main() -> int:
         results.append(measure("100k full build (colossus-100k.yaml --out)",
                                ["fabric", "plan", "topologies/colossus-100k.yaml", "--out", str(out / "c"), "--json"],
                                5, 5.0, 3072))
-        results.append(measure("Colossus 2 full build with every network (colossus-2.yaml --out, 550,000 GPUs)",
+        results.append(measure("Colossus 2 full build with every network (colossus-2.yaml --out, 541,800 GPUs)",
                                ["fabric", "plan", "topologies/colossus-2.yaml", "--out", str(out / "c2"), "--json"],
                                5, 10.0, 3072))
         results.append(measure("fabric failures, Colossus-100k, 1,000 trials",

@@ -120,7 +120,7 @@ def _unit(key: str) -> str:
     return next((unit for suffix, unit in _UNITS if key.endswith(suffix)), "")
 
 
-def _rows(schema: dict, path: str, out: list[str]) -> None:
+def _rows(schema: dict, path: str, out: list[str], changed: list[str] | None = None) -> None:
     target = schema
     if target.get("type") == "array" or (isinstance(target.get("type"), list) and "array" in target["type"]):
         target = target.get("items", {})
@@ -128,7 +128,7 @@ def _rows(schema: dict, path: str, out: list[str]) -> None:
     if not isinstance(target.get("additionalProperties"), dict) or "properties" in target:
         pass
     elif "properties" in target["additionalProperties"]:
-        _rows(target["additionalProperties"], f"{path}.*", out)
+        _rows(target["additionalProperties"], f"{path}.*", out, changed)
         return
     required = set(target.get("required", ()))
     for key, sub in target.get("properties", {}).items():
@@ -136,7 +136,10 @@ def _rows(schema: dict, path: str, out: list[str]) -> None:
         text = sub.get("description", "")
         unit = _unit(key)
         out.append(f"| `{here}` | {_type_text(sub)} | {'yes' if key in required else ''} | {unit} | {text} |")
-        _rows(sub, here, out)
+        if changed is not None and sub.get("x-changed"):
+            # A key whose value changed meaning (same name, same type): said once, under the table.
+            changed.append(f"- `{here}`: {sub['x-changed']}")
+        _rows(sub, here, out, changed)
 
 
 def contracts_markdown() -> str:
@@ -161,9 +164,12 @@ def contracts_markdown() -> str:
         lines += [f"## {name}", "", f"`{schema.get('x-command', '')}`", "", schema.get("description", ""), "",
                   "| key | type | required | unit | what |", "|---|---|---|---|---|"]
         rows: list[str] = []
-        _rows(schema, "", rows)
+        changed: list[str] = []
+        _rows(schema, "", rows, changed)
         lines += rows
         lines.append("")
+        if changed:
+            lines += ["Values whose meaning changed (the key and its type stay):", "", *changed, ""]
     return "\n".join(lines)
 
 

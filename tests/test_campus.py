@@ -136,4 +136,4 @@ def test_campus_picture_shows_halls_buildings_and_the_core_room(cli, tmp_path):
     code, _, err = cli("fabric", "draw", "topologies/colossus-2.yaml", "--campus", "-o", str(out))
     assert code == 0, err
     text = out.read_text()
-    assert "hall 25" in text and "building 6" in text and "core room" in text
+    assert "hall 24" in text and "hall 25" not in text and "building 6" in text and "core room" in text

@@ -73,9 +73,9 @@ def test_colossus_2_core_is_spread_over_its_buildings(colossus_2):
 
 def test_one_campus_core_room_for_colossus_2_is_refused_with_its_room_named():
     """The room limit is a placement rule: Colossus 2's core in one room is the error that names the room, its
-    racks and what to change (the figures of the single core room of before)."""
+    racks and what to change (the figures of the single core room of before, at 550,000 GPUs)."""
     with pytest.raises(SpecError) as caught:
-        plan_fabric(COLOSSUS_2, {"placement.core_rooms": "campus"})
+        plan_fabric(COLOSSUS_2, {"gpus": 550_000, "placement.core_rooms": "campus"})
     message = str(caught.value)
     assert "room hall17-core takes 642 racks (362 of switches: 5,418 core; 280 of patch panels: 13,427 panels, " \
            "40,281 trunks), above room_racks_max 200" in message

@@ -424,16 +424,17 @@ def test_connectx_8_ethernet_cannot_join_spectrum_6_but_connectx_9_can(hardware)
 
 
 def test_colossus_2_fits_its_site_and_its_bom_counts_nvl72_racks_and_nvlink_trays():
-    """Issue 14 acceptance: Colossus 2 (550,000 GB200 GPUs) plans within its 1.2 GW site (the spec's max_site_mw
-    would make it an error otherwise) and its BOM orders whole NVL72 racks (issue 21: no 16-tray rack; the trays
-    and NVLink switch trays inside appear as spares only), whose rack power is the site's compute power."""
+    """Issue 14 acceptance: Colossus 2 plans within its 1.2 GW site (the spec's max_site_mw would make it an error
+    otherwise) and its BOM orders whole NVL72 racks (issue 21: no 16-tray rack; the trays and NVLink switch trays
+    inside appear as spares only), whose rack power is the site's compute power. Issue 24: the limit holds for the
+    whole site (every network), so the spec plans 25 full pods of 7-rack leaf groups (541,800 GPUs), not 550,000."""
     result = plan_fabric("topologies/colossus-2.yaml")
     site = result.site()
-    racks = -(-550000 // 72)  # rounded up to whole racks
-    assert site["compute_racks"] == racks == 7639
-    assert result.plan.servers == racks * 18 and result.plan.gpus == racks * 72
-    assert result.document()["gpus_requested"] == 550000
-    assert site["facility_mw"] <= site["max_site_mw"] == 1200
+    racks = 25 * 43 * 7  # 25 pods of 43 leaf groups of 7 racks
+    assert site["compute_racks"] == racks == 7525
+    assert result.plan.servers == racks * 18 and result.plan.gpus == racks * 72 == 541_800
+    assert "gpus_requested" not in result.document()
+    assert site["facility_mw"] <= site["facility_mw_all_networks"] <= site["max_site_mw"] == 1200
     assert site["facility_mw"] == pytest.approx(site["it_mw"] * 1.1, abs=1e-3)
     lines = {line.catalog_id: line for line in result.bom() if line.category == "system"}
     assert lines["gb200-nvl72"].quantity == racks

@@ -67,8 +67,10 @@ def render_plan(console, result, document: dict[str, Any]) -> None:
                                                 f"{s['it_mw_all_networks'] * scale:,.1f} {unit} IT (the networks "
                                                 f"beside the compute fabric add {s['other_networks_mw'] * scale:,.3f}"
                                                 f"; the Networks table)"))
+        network = (f"{s['network_switch_racks']:,} switch, {s['patch_panel_racks']:,} patch panel"
+                   if s.get("patch_panel_racks") else f"{s['network_racks']:,} network")
         rows.append(("Campus", f"{count(s['racks'], 'rack')} ({s['compute_racks']:,} compute, "
-                               f"{s['network_racks']:,} network) in {count(s['rows'], 'row')}, "
+                               f"{network}) in {count(s['rows'], 'row')}, "
                                f"{count(s['halls'], 'hall')}, {count(s['buildings'], 'building')}{core}"))
     if "cost_usd" in d:
         c = d["cost_usd"]
@@ -176,7 +178,10 @@ def _render_networks(console, networks: dict[str, Any]) -> None:
         tiers = ", ".join(f"{n:,} {tier}" for tier, n in block["switches"].items())
         table.add_row(name, tiers or "-", f"{block['links']:,}", f"{block['power_kw']:,.1f}")
     total = networks["total"]
-    table.add_row("total", f"{total['switches']:,} switches", f"{total['links']:,}", f"{total['power_kw']:,.1f}")
+    inside = (f" (+ {total['in_system_switches']:,} inside the systems, not ordered)"
+              if total.get("in_system_switches") else "")
+    table.add_row("total", f"{total['switches']:,} switches{inside}", f"{total['links']:,}",
+                  f"{total['power_kw']:,.1f}")
     print_table(console, table)
 
 

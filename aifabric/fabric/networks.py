@@ -251,11 +251,62 @@ class LeafSpineLayout:
     collapsed: bool = False     # one leaf pair takes everything (no spines)
     pair_used: int = 0          # node ports on each leaf of a collapsed pair
     storage_down: int = 0       # storage node ports on each storage leaf
+    group_nodes: int = 0        # nodes per leaf group (0: `down`; fewer where the access media's reach bounds it)
+    servers: int = 0            # nodes of the plan (0: unbounded)
+
+    @property
+    def size(self) -> int:
+        """Return the nodes of a full leaf group."""
+        return self.group_nodes or self.down
 
     def node_group(self, server):
-        """Return (leaf group, slot on its leaves) of node index(es): groups of `down` nodes inside each SU."""
+        """Return (leaf group, slot on its leaves) of node index(es): groups of `size` nodes inside each SU."""
         su, local = server // self.per_su, server % self.per_su
-        return su * self.groups_per_su + local // self.down, local % self.down
+        return su * self.groups_per_su + local // self.size, local % self.size
+
+    def group_mid(self, group):
+        """Return the middle node of leaf group(s), where the group's leaves stand: inside the group's own SU (a
+        partial last group's middle is of its own nodes)."""
+        return _group_mid(group, self.size, self.per_su, self.groups_per_su, self.servers)
+
+
+def _group_mid(group, size: int, per_su: int, groups_per_su: int, servers: int):
+    """Return the middle node of leaf groups of `size` nodes, `groups_per_su` to an SU of `per_su` nodes."""
+    su, local = group // groups_per_su, group % groups_per_su
+    start = su * per_su + local * size
+    end = np.minimum(np.minimum(start + size, (su + 1) * per_su), servers or np.iinfo(np.int64).max)
+    return start + (end - start) // 2
+
+
+def _node_leaf_m(size: int, per_su: int, plan: Plan, floor) -> np.ndarray:
+    """Return each node's run to its leaf group's leaves (in the rack of the group's middle node), groups of
+    `size` nodes inside SUs of `per_su` nodes."""
+    servers = np.arange(plan.servers)
+    groups_per_su = -(-per_su // size)
+    group = (servers // per_su) * groups_per_su + (servers % per_su) // size
+    mid = _group_mid(group, size, per_su, groups_per_su, plan.servers)
+    sx, sy = floor.server_xy(servers)
+    lx, ly = floor.server_xy(mid)
+    return floor.run_m(sx, sy, lx, ly)
+
+
+def _group_size(name: str, rule: ConvergedRule, down: int, per_su: int, plan: Plan, hardware: Hardware,
+                floor) -> int:
+    """Return the nodes per leaf group: `down` (a leaf's node ports), fewer when a run from a node to its group's
+    leaves would pass the longest reach of the access media (whole racks of nodes, then fewer), so that every
+    node-leaf run has a part that reaches it."""
+    size = min(down, per_su)
+    media = hardware.netmedia.get(rule.access_media)
+    if floor is None or media is None or not plan.servers:
+        return size
+    reach = max(option_reach(o, hardware) for o in media.options)
+    spr = max(1, floor.servers_per_rack)
+    candidates = [size] + [k * spr for k in range((size - 1) // spr, 0, -1)] + list(range(min(spr, size) - 1, 0, -1))
+    for nodes in candidates:
+        if float(_node_leaf_m(nodes, per_su, plan, floor).max()) <= reach + 1e-9:
+            return nodes
+    raise DesignError(f"{name} node-leaf runs exceed {rule.access_media}'s longest reach ({reach:g} m) even with a "
+                      f"leaf pair in every node's rack; shorten the runs (placement)", field="placement")
 
 
 def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, floor
@@ -271,13 +322,15 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
     p = rule.ports_per_node
     # Node leaf groups stay inside an SU (they stand with its compute leaves): groups per SU, the last SU's part.
     per_su = plan.leaf_downlinks if rule.groups_in_su else plan.servers
-    groups_per_su = -(-per_su // down)
+    # A group's leaves stand by its middle node: a group takes fewer nodes where a run would pass the media's reach.
+    size = _group_size(name, rule, down, per_su, plan, hardware, floor)
+    groups_per_su = -(-per_su // size)
     full, rest = divmod(plan.servers, per_su)
-    node_groups = full * groups_per_su + -(-rest // down)
+    node_groups = full * groups_per_su + -(-rest // size)
     if rule.leaf_uplinks is None:
         # Uplinks for the node ports a leaf takes (a group inside a small SU uses fewer than it has), at the
         # leaf's down:up ratio: no spine ports for ports nobody cables.
-        used = min(down, per_su, plan.servers)
+        used = min(size, per_su, plan.servers)
         up = min(up, max(1, math.ceil(used / rule.leaf_oversubscription - 1e-6)))
     edge = rule.edge_at_spine and p * node_groups > 2
     # A small design on one leaf pair: storage, support servers and customer uplinks on the pair's free ports, no
@@ -304,7 +357,8 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
         edge = False
     layout = LeafSpineLayout(rule, down, up, node_groups, storage_groups, support_groups, border, border_down, layer,
                              edge, groups_per_su, per_su, collapsed, plan.servers if collapsed else 0,
-                             storage_down=storage_down)
+                             storage_down=storage_down, group_nodes=size if size != down else 0,
+                             servers=plan.servers)
     links = {"node_leaf": plan.servers * p}
     at = "spine" if edge and not collapsed else "leaf"
     if rule.storage_nodes:
@@ -327,19 +381,11 @@ def _leaf_spine(name: str, rule: ConvergedRule, plan: Plan, hardware: Hardware, 
 
 
 def _leaf_spine_runs(name: str, layout: LeafSpineLayout, plan: Plan, floor) -> list[Runs]:
-    """Return the runs of a leaf-spine network from the compute fabric's floor: node leaves stand with the compute
-    leaves of the first node's SU, the other leaves, spines and cores with the compute spines and cores."""
+    """Return the runs of a leaf-spine network from the compute fabric's floor: node leaves stand by their group's
+    middle node (inside its SU), the other leaves, spines and cores with the compute spines and cores."""
     rule, layer = layout.rule, layout.layer
-    servers = np.arange(plan.servers)
-    group = layout.node_group(servers)[0]
-    # The SU of each group's middle node (its own SU when groups stay inside SUs).
-    half = min(layout.down, layout.per_su) // 2
-    mid = np.minimum((group // layout.groups_per_su) * layout.per_su + (group % layout.groups_per_su) * layout.down
-                     + half, plan.servers - 1)
     # The group's leaves stand in the rack of its middle node (in-row, beside the racks they serve).
-    sx, sy = floor.server_xy(servers)
-    lx, ly = floor.server_xy(mid)
-    node_m = floor.run_m(sx, sy, lx, ly)
+    node_m = _node_leaf_m(layout.size, layout.per_su, plan, floor)
     runs = [_grouped("node_leaf", rule.port_gbps, rule.access_media, node_m, rule.ports_per_node)]
     px, py = floor.spine_xy(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
     room_m = float(floor.run_m(px, py, px, py)[0]) + 5.0   # storage, support and border racks beside the room
@@ -355,9 +401,7 @@ def _leaf_spine_runs(name: str, layout: LeafSpineLayout, plan: Plan, floor) -> l
             runs.append(Runs(cls, speed, media, np.array([room_m]), np.array([count])))
     if layer.spines:
         node_leaves = rule.ports_per_node * layout.node_groups
-        g = np.arange(layout.node_groups)
-        su_g = np.minimum((g // layout.groups_per_su) * layout.per_su + (g % layout.groups_per_su) * layout.down
-                          + min(layout.down, layout.per_su) // 2, plan.servers - 1)
+        su_g = layout.group_mid(np.arange(layout.node_groups))
         gx, gy = floor.server_xy(su_g)
         su_g = su_g // plan.leaf_downlinks
         pod = np.minimum(su_g // max(1, plan.leaves_per_pod // plan.leaves_per_su), len(plan.pods) - 1) \
@@ -623,6 +667,8 @@ class NetParts:
     cables: dict[tuple[str, float], int] = field(default_factory=dict)
     trunk_fibers: dict[str, int] = field(default_factory=dict)
     trunk_length_m: dict[str, float] = field(default_factory=dict)
+    # Each run's choice: (link class, media id, run length m, option index, links), the record its reach is read by.
+    chosen: list[tuple[str, str, float, int, int]] = field(default_factory=list)
 
 
 def option_reach(option: MediaOption, hardware: Hardware) -> float:
@@ -657,6 +703,7 @@ def count_network_parts(network: Network, hardware: Hardware) -> NetParts:
                                   f"{runs.media} (longest {max(reaches):g} m); shorten the runs (placement)",
                                   field="placement")
             option = media.options[index]
+            parts.chosen.append((runs.link_class, runs.media, length, index, count))
             cable = hardware.cables[option.cable]
             if length <= max(cable.lengths_m) + 1e-9:
                 ordered = min(v for v in cable.lengths_m if v >= length - 1e-9)

@@ -86,12 +86,24 @@ class FabricResult:
         for name, network in self.networks.networks.items():
             power = N.network_power_w(self.network_parts()[name], self.hardware)
             block[name] = N.summary_block(network, power)
-        block["total"] = {"switches": sum(sum(b["switches"].values()) for k, b in block.items()
-                                          if k != "nvlink"),
+        # Orderable switches are catalog switches (BOM lines); an NVLink switch tray ships inside its rack SKU and
+        # is counted apart.
+        inside = {name: sum(n for tier, n in b["switches"].items() if b["switch_models"].get(tier)
+                            not in self.hardware.switches)
+                  for name, b in block.items()}
+        block["total"] = {"switches": sum(sum(b["switches"].values()) - inside[k] for k, b in block.items()),
                           "links": sum(b["links"] for b in block.values()),
                           "power_kw": round(sum(b["power_kw"] for b in block.values()), 3),
-                          "planned": list(block)}
+                          "planned": list(block),
+                          "in_system_switches": sum(inside.values())}
         return block
+
+    def other_networks_w(self) -> dict[str, float]:
+        """Return {network: W} of the networks beside the compute fabric (switches, optics, active cables)."""
+        from aifabric.fabric import networks as N
+
+        return {name: N.network_power_w(self.network_parts()[name], self.hardware)["total"]
+                for name in self.networks.networks}
 
     def cost_usd(self, bom: list | None = None) -> dict[str, float] | None:
         """Return the cost block {switches, nics, transceivers, cables, total} in USD, or None without prices
@@ -103,10 +115,12 @@ class FabricResult:
         return cost_usd(bom if bom is not None else self.bom(), self.prices)
 
     def site(self) -> dict[str, Any]:
-        """Return the `site` block: racks, halls, buildings, IT and facility MW."""
+        """Return the `site` block: racks (network racks with their patch-panel racks), halls, buildings, IT and
+        facility MW of the compute fabric and of the whole site (every network)."""
         from aifabric.fabric.site import site
 
-        return site(self.plan, self.links, self.counts, self.hardware, self.spec.pue, self.spec.max_site_mw)
+        return site(self.plan, self.links, self.counts, self.hardware, self.spec.pue, self.spec.max_site_mw,
+                    self.rooms, self.other_networks_w())
 
     def document(self) -> dict[str, Any]:
         """Return the `fabric plan --json` document (with `cost_usd` when priced, `latency_budget` when the spec
@@ -120,19 +134,6 @@ class FabricResult:
             document["latency_budget"] = latency_budget(self.latencies, self.spec.latency_budget_ns)
         document["network_rooms"] = rooms_block(self.rooms, self.links.floor)
         document["networks"] = self.networks_document(document["power_kw"]["total"])
-        site = document.get("site")
-        if site is not None:
-            # The site's IT power with every network: the compute fabric's figures above stay the contract's.
-            others_mw = (document["networks"]["total"]["power_kw"] - document["power_kw"]["total"]) / 1000
-            site["other_networks_mw"] = round(others_mw, 3)
-            site["it_mw_all_networks"] = round(site["it_mw"] + others_mw, 3)
-            site["facility_mw_all_networks"] = round((site["it_mw"] + others_mw) * site["pue"], 3)
-            limit = site.get("max_site_mw")
-            if limit is not None and site["facility_mw_all_networks"] > limit:
-                document["notes"].append(
-                    f"with every network the site needs {site['facility_mw_all_networks']:,.1f} MW of facility power, "
-                    f"above max_site_mw {limit:g} (the limit is checked on the compute fabric and systems, "
-                    f"{site['facility_mw']:,.1f} MW); plan fewer networks (--networks) or raise the limit")
         document.update(self.extra)
         return document
 
@@ -208,11 +209,17 @@ def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     check_rooms(rooms, links.floor)
     latencies = path_latencies(links, hardware, spec.latency)
     result = FabricResult(spec, hardware, plan, links, counts, latencies, rooms)
-    if spec.max_site_mw is not None:
-        from aifabric.fabric.site import check_site
+    from aifabric.fabric.site import check_site, site
 
-        check_site(result.site(), spec.max_site_mw)
-    # The other networks are planned now, so their errors point at the spec; after the site check, whose error
-    # (the compute fabric and its systems over the site's power) is the more basic one to fix first.
+    per_system = plan.gpus_per_server * (plan.trays_per_rack if plan.rack_scale else 1)
+    if spec.max_site_mw is not None:
+        # The compute fabric and its systems first: a lower bound of the whole site, known before the other
+        # networks are planned, and the more basic error to fix.
+        check_site(site(plan, links, counts, hardware, spec.pue, spec.max_site_mw, rooms), spec.max_site_mw,
+                   gpus=plan.gpus, gpus_per_system=per_system)
+    # The other networks are planned now, so their errors point at the spec; then the limit holds for the whole
+    # site, every network's switches and optics with the compute's.
     result.networks  # noqa: B018
+    if spec.max_site_mw is not None:
+        check_site(result.site(), spec.max_site_mw, result.other_networks_w(), plan.gpus, per_system)
     return result
