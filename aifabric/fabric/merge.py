@@ -77,19 +77,6 @@ def pair_budget(plan: Plan, rule: ConvergedRule, switch: Switch, oversubscriptio
     return PairBudget(switch.cages, down // switch.ports_per_cage(plan.port_gbps), by_class)
 
 
-def converged_rule(plan: Plan, spec: FabricSpec, hardware: Hardware) -> ConvergedRule | None:
-    """Return the converged network's rule (the system RA's, the spec's fields over it), None when the plan has no
-    converged network."""
-    from aifabric.fabric.networks import _rule, chosen, profile_for
-
-    profile = profile_for(plan.server_id, hardware)
-    if "converged" not in chosen(spec, profile):
-        return None
-    if profile.converged is None and spec.networks.converged.switch is None:
-        return None
-    return _rule(spec.networks.converged, profile.converged, "converged")
-
-
 def merge_mode(spec: FabricSpec, rule: ConvergedRule | None) -> str:
     """Return auto, yes or no: the spec's networks.merge_compute, else the system RA's."""
     return spec.networks.merge_compute or (rule.merge_compute if rule is not None else "no")
@@ -122,11 +109,11 @@ def _obstacle(plan: Plan, spec: FabricSpec, rule: ConvergedRule, switch: Switch)
     return None
 
 
-def merge_plan(plan: Plan, spec: FabricSpec, hardware: Hardware) -> Plan:
+def merge_plan(plan: Plan, spec: FabricSpec, hardware: Hardware, rule: ConvergedRule | None) -> Plan:
     """Return the plan with its compute fabric merged into the converged leaf pair when the spec or the system's RA
     asks for it and the ports fit (module docstring), else the plan unchanged; raise DesignError when
-    merge_compute: yes cannot be built."""
-    rule = converged_rule(plan, spec, hardware)
+    merge_compute: yes cannot be built (rule: the plan's converged network, aifabric.fabric.networks
+    .converged_rule; None without one)."""
     mode = merge_mode(spec, rule)
     if mode == "no":
         return plan

@@ -32,6 +32,7 @@ import numpy as np
 
 from aifabric.catalog.models import ConvergedRule, Hardware, MediaOption, NetworkProfile, OobRule
 from aifabric.errors import DesignError
+from aifabric.fabric.merge import check_pair, merged_pair
 from aifabric.fabric.sizing import Plan
 from aifabric.spec.fabric import NETWORK_NAMES, FabricSpec
 
@@ -177,6 +178,17 @@ def chosen(spec: FabricSpec, profile: NetworkProfile) -> list[str]:
     return [n for n in NETWORK_NAMES if n in wanted]
 
 
+def converged_rule(plan: Plan, spec: FabricSpec, hardware: Hardware) -> ConvergedRule | None:
+    """Return the converged network's rule (the system RA's, the spec's fields over it), None when the plan has no
+    converged network."""
+    profile = profile_for(plan.server_id, hardware)
+    if "converged" not in chosen(spec, profile):
+        return None
+    if profile.converged is None and spec.networks.converged.switch is None:
+        return None
+    return _rule(spec.networks.converged, profile.converged, "converged")
+
+
 def _rule(spec_part, base: ConvergedRule | None, name: str) -> ConvergedRule:
     """Return the profile's rule with the spec's fields over it."""
     # Fields read one by one: model_dump would build the spec model's serializer on the lean --json path.
@@ -214,8 +226,6 @@ def plan_networks(plan: Plan, spec: FabricSpec, hardware: Hardware, floor, compu
         setattr(result, name, rule)
         network, layout = _leaf_spine(name, rule, plan, hardware, floor)
         if name == plan.merged_into:
-            from aifabric.fabric.merge import merged_pair
-
             network, layout = merged_pair(network, layout, plan, hardware)
         networks[name] = network
         layouts[name] = layout
@@ -233,8 +243,6 @@ def plan_networks(plan: Plan, spec: FabricSpec, hardware: Hardware, floor, compu
         result.oob = oob
         networks["oob"], layouts["oob"] = _oob(oob, plan, hardware, floor, other_switches, result)
     if plan.merged_into in networks:
-        from aifabric.fabric.merge import check_pair
-
         check_pair(result, plan, hardware, spec.oversubscription)
     return result
 

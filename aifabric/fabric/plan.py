@@ -209,7 +209,10 @@ def _cabling(plan: Plan, spec: FabricSpec, hardware: Hardware,
 def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     """Return the full result for a validated spec."""
     # The Enterprise RAs' small designs carry the compute fabric on the converged leaf pair (aifabric.fabric.merge).
-    plan = merge_plan(size(spec, hardware), spec, hardware)
+    from aifabric.fabric.networks import converged_rule
+
+    plan = size(spec, hardware)
+    plan = merge_plan(plan, spec, hardware, converged_rule(plan, spec, hardware))
     check_link_table(plan)
     links, counts, rooms = _cabling(plan, spec, hardware, None)
     if spec.placement.core_rooms == "auto":
