@@ -164,13 +164,12 @@ def test_merged_pair_ports_are_each_used_once_on_cages_of_their_own(servers):
 def test_auto_merges_exactly_while_the_endpoints_fit_the_downlink_half(servers, support, customer, storage):
     """auto merges iff each switch's endpoint ports fit its 1:1 downlink half (and every port fits the switch);
     a merged plan keeps every invariant."""
-    result = _hgx(servers, **{"networks.converged.support_servers": support,
-                              "networks.converged.customer_uplinks": customer,
-                              "networks.converged.storage_nodes": storage})
+    sizes = {"networks.converged.support_servers": support, "networks.converged.customer_uplinks": customer,
+             "networks.converged.storage_nodes": storage}
+    result = _hgx(servers, **sizes)
     from aifabric.fabric.networks import converged_rule
 
-    original = plan_fabric(None, {"servers": servers, "server": "hgx-h100", "switch": "sn5600", "port_gbps": 400,
-                                  "networks.merge_compute": "no"})
+    original = _hgx(servers, **sizes, **{"networks.merge_compute": "no"})
     rule = converged_rule(original.plan, original.spec, original.hardware)
     budget = pair_budget(original.plan, rule, original.hardware.switch("sn5600"), 1.0)
     fits = budget.endpoint_cages <= budget.downlink_cages and budget.total_cages <= budget.cages
