@@ -119,8 +119,8 @@ def merge_plan(plan: Plan, spec: FabricSpec, hardware: Hardware, rule: Converged
         return plan
     if rule is None:
         if mode == "yes":
-            raise DesignError("merge_compute yes: the plan has no converged network to merge the compute fabric "
-                              "into; plan it (networks.plan) or use merge_compute no", field=MERGE_FIELD)
+            raise DesignError("yes, but the plan has no converged network to merge the compute fabric into; plan "
+                              "it (networks.plan) or use no", field=MERGE_FIELD)
         return plan
     switch = hardware.switch(plan.switch_id)
     reason = _obstacle(plan, spec, rule, switch)
@@ -135,7 +135,8 @@ def merge_plan(plan: Plan, spec: FabricSpec, hardware: Hardware, rule: Converged
                       f"{budget.downlink_cages} downlink cages")
     if reason is not None:
         if mode == "yes":
-            raise DesignError(f"merge_compute yes: {reason}; use merge_compute auto or no", field=MERGE_FIELD)
+            raise DesignError(f"yes, but the compute fabric cannot share the converged pair: {reason}; use auto "
+                              f"or no", field=MERGE_FIELD)
         return plan
     return _merged(plan, budget)
 
@@ -164,8 +165,8 @@ def merged_pair(network, layout, plan: Plan, hardware: Hardware):
     """Return the converged network and layout of a pair that also carries the compute fabric: its ports numbered
     on the cages after the compute fabric's, its `merged` block (what the pair carries, cages per class)."""
     if not layout.collapsed:
-        raise DesignError("merge_compute: the converged network does not collapse onto one leaf pair here; use "
-                          "merge_compute no", field=MERGE_FIELD)
+        raise DesignError("the converged network does not collapse onto one leaf pair here, so the compute fabric "
+                          "cannot share it; use no", field=MERGE_FIELD)
     switch = hardware.switch(plan.switch_id)
     rule = layout.rule
     first = math.ceil(plan.leaf_down_ports / switch.ports_per_cage(plan.port_gbps))
@@ -211,6 +212,5 @@ def check_pair(nets, plan: Plan, hardware: Hardware, oversubscription: float) ->
     switch = hardware.switch(plan.switch_id)
     named = layout.first_cage + _cages(_named_ports(layout, uplinks), layout.name_gbps, switch)
     if max(budget.total_cages, named) > budget.cages:
-        raise DesignError(f"merge_compute: each switch of the merged pair would need {max(budget.total_cages, named)} "
-                          f"of its {budget.cages} cages ({_classes(budget)}); use merge_compute no",
-                          field=MERGE_FIELD)
+        raise DesignError(f"each switch of the merged pair would need {max(budget.total_cages, named)} of its "
+                          f"{budget.cages} cages with the OOB uplinks ({_classes(budget)}); use no", field=MERGE_FIELD)
