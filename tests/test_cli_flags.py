@@ -191,7 +191,7 @@ EVERY_FLAG = {"--gpus": "256", "--server": "dgx-h100", "--gpus-per-server": "8",
               "--rack-kw-max": "40", "--row-kw-max": "400", "--hall-mw-max": "10", "--halls-per-building": "2",
               "--building-spacing-m": "200", "--latency-budget-ns": "20000", "--core-rooms": "building",
               "--room-racks-max": "100",
-              "--networks": "converged,oob"}
+              "--networks": "converged,oob", "--merge-compute": "auto"}
 
 
 def test_every_fabric_command_runs_from_every_spec_flag_alone(cli, tmp_path):

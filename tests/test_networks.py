@@ -23,7 +23,7 @@ from aifabric.fabric.rows import naming_for
 TOPOLOGIES = Path(__file__).parent.parent / "topologies"
 # Row-level invariants build every link; the campus-scale specs (millions of links) are checked by counts below.
 SMALL = ["b300-twin-plane", "dgx-h100-superpod-16su", "dgx-h100-superpod-4su", "gb200-nvl72-superpod",
-         "gb300-nvl72-spectrum-x", "gb300-nvl72-superpod", "spectrum-x-8k"]
+         "gb300-nvl72-spectrum-x", "gb300-nvl72-superpod", "hgx-enterprise-3su", "spectrum-x-8k"]
 ALL = sorted(p.stem for p in TOPOLOGIES.glob("*.yaml"))
 
 

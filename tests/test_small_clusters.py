@@ -17,8 +17,10 @@ def _plan(**overrides):
 
 
 def test_eight_gpus_are_one_switch():
-    """Before: 8 leaves + 4 spines and 512 uplinks for one server (lower-bound ratio 64)."""
-    result = _plan(gpus=8)
+    """Before: 8 leaves + 4 spines and 512 uplinks for one server (lower-bound ratio 64). (The HGX Enterprise RA
+    merges so small a compute fabric into the converged pair by default: tests/test_merge.py; here it keeps its
+    own switch.)"""
+    result = _plan(gpus=8, **{"networks.merge_compute": "no"})
     plan = result.plan
     assert plan.tiers == 1
     assert plan.switch_counts() == {"leaf": 1, "spine": 0, "core": 0, "total": 1}

@@ -547,6 +547,10 @@ class ConvergedRule(BaseModel):
     # Node leaf groups stay inside an SU (standing with its compute leaves); false: groups run across SUs (the
     # in-band network of the DGX SuperPOD, three leaf pairs for four SUs).
     groups_in_su: bool = True
+    # The small-design merge of the compute fabric into this network's leaf pair (converged only): auto (the
+    # Enterprise RAs: "for smaller design points the Compute Fabric has been merged with the Converged Fabric"),
+    # yes, or no (the DGX SuperPOD RAs keep the compute fabric apart). The spec's networks.merge_compute overrides.
+    merge_compute: Literal["auto", "yes", "no"] = "no"
 
 
 class OobRule(BaseModel):

@@ -176,6 +176,8 @@ def _render_networks(console, networks: dict[str, Any]) -> None:
         if name == "total":
             continue
         tiers = ", ".join(f"{n:,} {tier}" for tier, n in block["switches"].items())
+        if block.get("merged_into"):
+            tiers = f"on the {block['merged_into']} pair"   # the small-design merge: its switches are counted there
         table.add_row(name, tiers or "-", f"{block['links']:,}", f"{block['power_kw']:,.1f}")
     total = networks["total"]
     inside = (f" (+ {total['in_system_switches']:,} inside the systems, not ordered)"

@@ -67,8 +67,12 @@ def halves(links: FabricLinks) -> tuple[np.ndarray, np.ndarray]:
     when they are full: the natural bisection of a Clos) and of half B (the rest)."""
     plan = links.plan
     nic = links.sets["nic_leaf"]
-    # One server: its rails are split instead (GPUs 0-3 against 4-7 of an 8-GPU server).
-    in_a = nic.a < (plan.servers + 1) // 2 if plan.servers > 1 else nic.a_port < plan.rails // 2
+    # One server: its rails are split instead, within each leaf (GPUs 0-3 against 4-7 of an 8-GPU server on one
+    # switch; 0-1 and 4-5 against 2-3 and 6-7 when a pair of leaves takes four rails each, as the converged pair
+    # a small compute fabric is merged into: its halves never meet across the leaves).
+    per_leaf = plan.rails_per_leaf
+    in_a = nic.a < (plan.servers + 1) // 2 if plan.servers > 1 else (
+        nic.a_port % per_leaf < per_leaf // 2 if per_leaf > 1 else nic.a_port < plan.rails // 2)
     a = np.bincount(nic.z[in_a], minlength=plan.leaves_per_plane) * plan.port_gbps
     b = np.bincount(nic.z[~in_a], minlength=plan.leaves_per_plane) * plan.port_gbps
     return a.astype(np.int64), b.astype(np.int64)

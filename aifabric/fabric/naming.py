@@ -65,7 +65,10 @@ class Naming:
         return f"{self.server(server_index)}/{self.nic_port(rail, plane)}"
 
     def leaf(self, plane: int, leaf_index: int) -> str:
-        """Return a leaf's name from its plane and index in the plane."""
+        """Return a leaf's name from its plane and index in the plane (the converged pair's name when the compute
+        fabric is merged into it)."""
+        if self.plan.merged_into:
+            return f"{self.plan.merged_into}-leaf{leaf_index:04d}"
         pod = self.plan.pod_of_leaf(leaf_index)
         return f"plane{plane}/pod{pod:0{self._pod_width}d}/leaf{leaf_index:0{self._leaf_width}d}"
 

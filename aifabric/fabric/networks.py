@@ -32,6 +32,7 @@ import numpy as np
 
 from aifabric.catalog.models import ConvergedRule, Hardware, MediaOption, NetworkProfile, OobRule
 from aifabric.errors import DesignError
+from aifabric.fabric.merge import check_pair, merged_pair
 from aifabric.fabric.sizing import Plan
 from aifabric.spec.fabric import NETWORK_NAMES, FabricSpec
 
@@ -177,6 +178,17 @@ def chosen(spec: FabricSpec, profile: NetworkProfile) -> list[str]:
     return [n for n in NETWORK_NAMES if n in wanted]
 
 
+def converged_rule(plan: Plan, spec: FabricSpec, hardware: Hardware) -> ConvergedRule | None:
+    """Return the converged network's rule (the system RA's, the spec's fields over it), None when the plan has no
+    converged network."""
+    profile = profile_for(plan.server_id, hardware)
+    if "converged" not in chosen(spec, profile):
+        return None
+    if profile.converged is None and spec.networks.converged.switch is None:
+        return None
+    return _rule(spec.networks.converged, profile.converged, "converged")
+
+
 def _rule(spec_part, base: ConvergedRule | None, name: str) -> ConvergedRule:
     """Return the profile's rule with the spec's fields over it."""
     # Fields read one by one: model_dump would build the spec model's serializer on the lean --json path.
@@ -199,17 +211,22 @@ def plan_networks(plan: Plan, spec: FabricSpec, hardware: Hardware, floor, compu
     networks: dict[str, Network] = {}
     layouts: dict[str, Any] = {}
     result = NetworkPlan(profile, networks, layouts)
-    other_switches = sum(v for k, v in compute_switches.items() if k != "total")
+    # A compute fabric merged into the converged pair has no switches of its own (aifabric.fabric.merge).
+    other_switches = 0 if plan.merged_into else sum(v for k, v in compute_switches.items() if k != "total")
     for name in ("converged", "storage"):
         if name not in names:
             continue
         rule = _rule(getattr(spec.networks, name), getattr(profile, name), name)
+        if name == plan.merged_into:
+            rule = rule.model_copy(update={"switch": plan.switch_id})   # the pair is the compute fabric's switch
         for switch_id in (rule.switch,):
             if switch_id not in hardware.switches:
                 raise DesignError(f"unknown switch '{switch_id}'; known: {', '.join(sorted(hardware.switches))}",
                                   field=f"networks.{name}.switch")
         setattr(result, name, rule)
         network, layout = _leaf_spine(name, rule, plan, hardware, floor)
+        if name == plan.merged_into:
+            network, layout = merged_pair(network, layout, plan, hardware)
         networks[name] = network
         layouts[name] = layout
         other_switches += sum(network.switches.values())
@@ -225,6 +242,8 @@ def plan_networks(plan: Plan, spec: FabricSpec, hardware: Hardware, floor, compu
                               field="networks.oob.switch")
         result.oob = oob
         networks["oob"], layouts["oob"] = _oob(oob, plan, hardware, floor, other_switches, result)
+    if plan.merged_into in networks:
+        check_pair(result, plan, hardware, spec.oversubscription)
     return result
 
 
@@ -258,6 +277,22 @@ class LeafSpineLayout:
     def size(self) -> int:
         """Return the nodes of a full leaf group."""
         return self.group_nodes or self.down
+    # A pair that also carries the compute fabric (aifabric.fabric.merge): its ports follow the compute fabric's
+    # cages (first_cage, 0-based) and are named as the switch names them; -1: ports numbered swp1, swp2, ...
+    first_cage: int = -1
+    name_switch: Any = None
+    name_gbps: int = 0          # the breakout the pair's own ports are named at (its fastest class's)
+
+    def port(self, n: int) -> str:
+        """Return the name of the leaf's n-th port (1-based)."""
+        if self.first_cage < 0:
+            return f"swp{n}"
+        per = self.name_switch.ports_per_cage(self.name_gbps)
+        return self.name_switch.port_name_of(self.first_cage + (n - 1) // per, (n - 1) % per, self.name_gbps)
+
+    def port_names(self, count: int) -> list[str]:
+        """Return the names of the leaf's first `count` ports."""
+        return _swp(count) if self.first_cage < 0 else [self.port(n + 1) for n in range(count)]
 
     def node_group(self, server):
         """Return (leaf group, slot on its leaves) of node index(es): groups of `size` nodes inside each SU."""
@@ -805,7 +840,7 @@ def _leaf_spine_rows(name: str, layout: LeafSpineLayout, plan: Plan, naming) -> 
         group, slot = layout.node_group(s)
         node = naming.server(s)
         for port in range(p):
-            yield _row(node, f"{node_port}{port}", leaf[group * p + port], f"swp{slot + 1}", rule.port_gbps,
+            yield _row(node, f"{node_port}{port}", leaf[group * p + port], layout.port(slot + 1), rule.port_gbps,
                        "node_leaf", name, media)
     yield from _leaf_spine_small_rows(name, layout)
     yield from _leaf_spine_fabric_rows(name, layout)
@@ -821,7 +856,7 @@ def _leaf_spine_small_rows(name: str, layout: LeafSpineLayout) -> Iterator[tuple
     if rule.isl_per_pair and p == 2:
         for group in range(layout.node_groups):
             for k in range(rule.isl_per_pair):
-                port = f"swp{layout.down + layout.up + k + 1}"
+                port = layout.port(layout.down + layout.up + k + 1)
                 yield _row(leaf[2 * group], port, leaf[2 * group + 1], port, rule.port_gbps, "isl", name,
                            rule.fabric_media)
     if layout.edge:
@@ -907,9 +942,9 @@ def _edge_rows(name: str, layout: LeafSpineLayout) -> Iterator[tuple]:
         target, k = targets[slot % len(targets)], slot // len(targets)
         media = rule.fabric_media if cls == "customer_uplink" else rule.access_media
         if cls == "customer_uplink":
-            yield _row(target, f"swp{used + k + 1}", device, port, speed, cls, name, media)
+            yield _row(target, layout.port(used + k + 1), device, port, speed, cls, name, media)
         else:
-            yield _row(device, port, target, f"swp{used + k + 1}", speed, cls, name, media)
+            yield _row(device, port, target, layout.port(used + k + 1), speed, cls, name, media)
 
 
 def _nvlink_rows(network: Network, plan: Plan, hardware: Hardware) -> Iterator[tuple]:
@@ -947,7 +982,7 @@ def oob_devices(nets: NetworkPlan, layout: OobLayout, plan: Plan, hardware: Hard
     if rule.cdu_racks and rule.ports.get("cdu", 0):
         for rack in range(0, layout.racks, rule.cdu_racks):
             yield f"rack{rack:05d}-cdu", "cdu", -1
-    for s in range(plan.planes):
+    for s in range(0 if plan.merged_into else plan.planes):   # merged: the converged pair's, below
         for leaf in range(plan.leaves_per_plane):
             yield naming.leaf(s, leaf), "switch", -1
         for pod, shape in enumerate(plan.pods):
@@ -1025,7 +1060,7 @@ def _oob_uplink_rows(nets: NetworkPlan, layout: OobLayout, hardware: Hardware) -
                 leaf, k = slot % 2, slot // 2
                 slot += 1
                 yield _row(f"oob-sw{i:05d}", f"swp{switch.cages + u + 1}", f"converged-leaf{leaf:04d}",
-                           f"swp{used + k + 1}", switch.uplink_gbps or 100, "oob_uplink", "oob", rule.uplink_media)
+                           conv.port(used + k + 1), switch.uplink_gbps or 100, "oob_uplink", "oob", rule.uplink_media)
         return
     if layout.to_converged:
         conv = nets.layouts["converged"]
@@ -1099,7 +1134,7 @@ def _leaf_spine_blocks(name: str, layout: LeafSpineLayout, plan: Plan, naming) -
     port = np.tile(np.arange(p), plan.servers)
     group, slot = layout.node_group(servers)
     yield _block((naming.server_names(), servers), ([f"{node_port}{k}" for k in range(p)], port),
-                 (leaf, group * p + port), (_swp(layout.down), slot),
+                 (leaf, group * p + port), (layout.port_names(layout.down), slot),
                  _tail(rule.port_gbps, "node_leaf", name, rule.access_media), len(servers))
     # The small classes (peer links, storage, support, customer) as rows, in link_rows' order.
     yield "rows", list(_leaf_spine_small_rows(name, layout))

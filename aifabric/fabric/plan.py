@@ -13,6 +13,7 @@ from aifabric.fabric.bom import PartCounts, count_parts
 from aifabric.fabric.guards import check_link_table
 from aifabric.fabric.latency import PathLatency, path_latencies
 from aifabric.fabric.links import FabricLinks
+from aifabric.fabric.merge import merge_plan
 from aifabric.fabric.rooms import Room, check_rooms, network_rooms, overfull, rooms_block, spreads
 from aifabric.fabric.runs import generate
 from aifabric.fabric.sizing import Plan, size
@@ -66,6 +67,9 @@ class FabricResult:
 
         lead_times = self.prices.lead_times() if self.prices is not None else None
         lines = bom_lines(self.plan, self.links, self.hardware, self.counts, lead_times)
+        if self.plan.merged_into:
+            # The merged pair is ordered once, with the network it is merged into.
+            lines = [line for line in lines if line.category != "switch"]
         others = []
         for name, network in self.networks.networks.items():
             others += N.bom_lines(network, self.network_parts()[name], self.hardware)
@@ -83,6 +87,13 @@ class FabricResult:
             "links": links["total"], "power_kw": compute_power_kw, "role": "GPU compute (east-west)",
             "switch_models": {k: self.plan.switch_id for k, v in switches.items() if k != "total" and v},
             "links_by_class": {k: v for k, v in links.items() if k != "total" and v}}}
+        if self.plan.merged_into:
+            # The pair's switches (and their power) are the converged network's; the compute fabric keeps its
+            # links, optics and NICs (the top-level keys stay the E/W fabric's, the pair included).
+            compute = block["compute"]
+            switch_kw = switches["total"] * self.hardware.switch(self.plan.switch_id).power_w / 1000
+            compute.update({"switches": {}, "switch_models": {}, "merged_into": self.plan.merged_into,
+                            "power_kw": round(compute_power_kw - switch_kw, 3)})
         for name, network in self.networks.networks.items():
             power = N.network_power_w(self.network_parts()[name], self.hardware)
             block[name] = N.summary_block(network, power)
@@ -198,7 +209,11 @@ def _cabling(plan: Plan, spec: FabricSpec, hardware: Hardware,
 
 def plan_spec(spec: FabricSpec, hardware: Hardware) -> FabricResult:
     """Return the full result for a validated spec."""
+    # The Enterprise RAs' small designs carry the compute fabric on the converged leaf pair (aifabric.fabric.merge).
+    from aifabric.fabric.networks import converged_rule
+
     plan = size(spec, hardware)
+    plan = merge_plan(plan, spec, hardware, converged_rule(plan, spec, hardware))
     check_link_table(plan)
     links, counts, rooms = _cabling(plan, spec, hardware, None)
     if spec.placement.core_rooms == "auto":

@@ -90,6 +90,9 @@ class Plan:
     racks_per_domain: int = 1
     # The GPUs the spec asked for (0: as many as it has); a rack-scale system rounds up to whole racks.
     gpus_requested: int = 0
+    # The network whose leaf pair carries this fabric's leaves (the Enterprise RAs' small-design merge of the
+    # compute fabric into the converged pair: aifabric.fabric.merge), "" when the compute fabric has its own.
+    merged_into: str = ""
 
     @property
     def rail_pods(self) -> bool:

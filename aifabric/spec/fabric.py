@@ -163,10 +163,22 @@ class Networks(BaseModel):
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
     plan: str | None = None
+    # The small-design merge of the compute fabric into the converged leaf pair (NVIDIA's Enterprise RAs): auto
+    # merges while the pair's ports hold both at the leaf's down:up ratio, yes forces it (an error when the ports do
+    # not fit), no keeps a compute fabric of its own; default the system RA's (aifabric.fabric.merge).
+    merge_compute: Literal["auto", "yes", "no"] | None = None
     converged: LeafSpineNetwork = Field(default_factory=LeafSpineNetwork)
     storage: LeafSpineNetwork = Field(default_factory=LeafSpineNetwork)
     oob: OobNetwork = Field(default_factory=OobNetwork)
     nvlink: NvlinkNetwork = Field(default_factory=NvlinkNetwork)
+
+    @field_validator("merge_compute", mode="before")
+    @classmethod
+    def _merge_compute(cls, value):
+        # YAML 1.1 reads an unquoted yes / no as a boolean.
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("plan")
     @classmethod

@@ -71,6 +71,9 @@ FABRIC_FLAGS: tuple[SpecFlag, ...] = (
              "switches and patch panels (default 200, a planning guess)."),
     SpecFlag("networks.plan", "--networks", str, "Networks to plan beside the compute fabric: a comma list of "
              "converged, storage, oob, nvlink, or all / none; default: those the system's RA names."),
+    SpecFlag("networks.merge_compute", "--merge-compute", str, "Merge the compute fabric into the converged leaf "
+             "pair (Enterprise RAs' small design points): auto (while the pair's ports hold both), yes or no; "
+             "default: the system's RA."),
     SpecFlag("latency_budget_ns", "--latency-budget-ns", float, "One-way latency budget in ns; reported as met "
              "or violated."),
 )
