@@ -194,5 +194,6 @@ def write_outputs(out_dir: str | Path, result: FabricResult, graph: bool = True,
                     write_network_rooms(target / "network-rooms.csv", result)]
     if graph:
         callback = progress("graph.graphml") if progress else None
-        written.append(write_graphml(target / "graph.graphml", result.links, result.hardware, callback))
+        written.append(write_graphml(target / "graph.graphml", result.links, result.hardware, callback,
+                                     networks=result.networks))
     return written

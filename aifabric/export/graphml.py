@@ -4,6 +4,14 @@ Nodes: every server, NIC port and switch. Edges: server to each of its NIC ports
 fabric link with its ports, speed, medium and length. Attributes are flat scalars, as GraphML requires.
 Rows are built column by column from name tables (export/link_columns.py): Colossus 2's 3.3 M links and 1.2 M
 nodes (1.5 GB) in seconds. networkx.read_graphml reads back the graph fabric/graph.py builds (tests check it).
+
+With the plan's other networks (`networks`, as `fabric plan --out` writes it) the graph holds every link of
+links.csv: each node and edge gains `network` (compute, converged, storage, oob, nvlink); the other networks'
+switches and managed devices (PDUs, power shelves, NVLink switch trays, storage nodes, ...) are nodes with their
+network's tier or device class as `role`; a server's N/S and storage ports (role "nic") and its BMC and management
+ports (role "bmc") are nodes beside its GPU NIC ports, joined to it by "host" edges; every other network's link is
+an edge from links.csv's own rows (aifabric.export.network_rows), with its medium and, where links.csv gives one,
+its length. Nothing is aggregated: the graph and links.csv list the same links.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ NODE_KEYS = (("role", "string"), ("plane", "int"), ("pod", "int"), ("su", "int")
              ("model", "string"))
 EDGE_KEYS = (("link_class", "string"), ("a_port", "string"), ("z_port", "string"), ("speed_gbps", "int"),
              ("medium", "string"), ("length_m", "double"), ("plane", "int"))
+# With the other networks: the network of every node and edge (a server's is the compute fabric's).
+NETWORK_KEYS = (("n_network", "node"), ("e_network", "edge"))
 
 # An attribute value between double quotes: markup characters, the quote and whitespace that XML would normalise.
 _ATTRIBUTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
@@ -48,15 +58,21 @@ def _texts(table) -> list[str]:
     return table if _clean(table, "&<>") else [escape(text) for text in table]
 
 
-def _node(name: str, role: str, plane: int, pod: int, su: int, rail: int, model: str) -> str:
+def _node(name: str, role: str, plane: int, pod: int, su: int, rail: int, model: str, net: str = "") -> str:
     return (f'<node id="{_attr(name)}"><data key="n_role">{role}</data><data key="n_plane">{plane}</data>'
             f'<data key="n_pod">{pod}</data><data key="n_su">{su}</data><data key="n_rail">{rail}</data>'
-            f'<data key="n_model">{escape(model)}</data></node>\n')
+            f'<data key="n_model">{escape(model)}</data>{net}</node>\n')
 
 
-def _node_chunks(links: FabricLinks, names: FabricNames) -> Iterator[bytes]:
+def _net(kind: str, network: str | None) -> str:
+    """Return the `network` data element of a node ("n") or edge ("e"), or "" in a compute-only graph."""
+    return "" if network is None else f'<data key="{kind}_network">{escape(network)}</data>'
+
+
+def _node_chunks(links: FabricLinks, names: FabricNames, network: str | None = None) -> Iterator[bytes]:
     """Yield the node elements: servers, then per plane its NIC ports, leaves, spines and cores."""
     plan = links.plan
+    net = _net("n", network)
     servers = _attrs(names.servers)
     server_index = np.arange(plan.servers, dtype=np.int64)
     su_of_server = server_index // plan.leaf_downlinks
@@ -64,13 +80,13 @@ def _node_chunks(links: FabricLinks, names: FabricNames) -> Iterator[bytes]:
     yield from (text for _, text in join_rows(
         ['<node id="', (servers, server_index), '"><data key="n_role">server</data><data key="n_plane">-1</data>'
          '<data key="n_pod">-1</data><data key="n_su">', (su_text, su_of_server),
-         f'</data><data key="n_rail">-1</data><data key="n_model">{escape(plan.server_id)}</data></node>\n'],
+         f'</data><data key="n_rail">-1</data><data key="n_model">{escape(plan.server_id)}</data>{net}</node>\n'],
         plan.servers))
     nic_server = np.repeat(server_index, plan.rails)
     nic_rail = np.tile(np.arange(plan.rails, dtype=np.int64), plan.servers)
     nic_su = np.repeat(su_of_server, plan.rails)
-    rail_tail = [f'</data><data key="n_rail">{r}</data><data key="n_model">{escape(plan.nic_id)}</data></node>\n'
-                 for r in range(plan.rails)]
+    rail_tail = [f'</data><data key="n_rail">{r}</data><data key="n_model">{escape(plan.nic_id)}</data>{net}'
+                 f'</node>\n' for r in range(plan.rails)]
     for plane, tables in enumerate(names.planes):
         port_head = [f'/{_attr(port)}"><data key="n_role">nic</data><data key="n_plane">{plane}</data>'
                      f'<data key="n_pod">-1</data><data key="n_su">' for port in tables.nic_ports]
@@ -78,38 +94,40 @@ def _node_chunks(links: FabricLinks, names: FabricNames) -> Iterator[bytes]:
             ['<node id="', (servers, nic_server), (port_head, nic_rail), (su_text, nic_su), (rail_tail, nic_rail)],
             len(nic_server)))
         rows = [_node(name, "leaf", plane, plan.pod_of_leaf(leaf), leaf // plan.leaves_per_su,
-                      (leaf % plan.leaves_per_su) * plan.rails_per_leaf, plan.switch_id)
+                      (leaf % plan.leaves_per_su) * plan.rails_per_leaf, plan.switch_id, net)
                 for leaf, name in enumerate(tables.leaves)]
         for pod, shape in enumerate(plan.pods):
             base = int(tables.spine_base[pod])
-            rows.extend(_node(tables.spines[base + spine], "spine", plane, pod, -1, -1, plan.switch_id)
+            rows.extend(_node(tables.spines[base + spine], "spine", plane, pod, -1, -1, plan.switch_id, net)
                         for spine in range(shape.spines))
-        rows.extend(_node(name, "core", plane, -1, -1, -1, plan.switch_id) for name in tables.cores)
+        rows.extend(_node(name, "core", plane, -1, -1, -1, plan.switch_id, net) for name in tables.cores)
         yield "".join(rows).encode("utf-8")
 
 
-def _host_chunks(links: FabricLinks, names: FabricNames) -> Iterator[bytes]:
+def _host_chunks(links: FabricLinks, names: FabricNames, network: str | None = None) -> Iterator[bytes]:
     """Yield the host edges: each server to each of its NIC ports, plane by plane."""
     plan = links.plan
+    net = _net("e", network)
     servers = _attrs(names.servers)
     nic_server = np.repeat(np.arange(plan.servers, dtype=np.int64), plan.rails)
     nic_rail = np.tile(np.arange(plan.rails, dtype=np.int64), plan.servers)
     for plane, tables in enumerate(names.planes):
         port_tail = [f'/{_attr(port)}"><data key="e_link_class">host</data><data key="e_plane">{plane}</data>'
-                     f'</edge>\n' for port in tables.nic_ports]
+                     f'{net}</edge>\n' for port in tables.nic_ports]
         yield from (text for _, text in join_rows(
             ['<edge source="', (servers, nic_server), '" target="', (servers, nic_server), (port_tail, nic_rail)],
             len(nic_server)))
 
 
-def _link_chunks(links: FabricLinks, hardware) -> Iterator[tuple[int, bytes]]:
+def _link_chunks(links: FabricLinks, hardware, network: str | None = None) -> Iterator[tuple[int, bytes]]:
     """Yield (links written so far, text) of the fabric links' edges, in links.csv's order."""
+    net = _net("e", network)
     done = 0
     for plane, link_set, columns in plane_link_columns(links, hardware):
         cls = link_set.link_class
         tails = columns.tails
         tail_text = [f'{escape(medium)}</data><data key="e_length_m">{length}</data><data key="e_plane">{plane}'
-                     f'</data></edge>\n' for medium, length in zip(tails.medium, tails.length, strict=True)]
+                     f'</data>{net}</edge>\n' for medium, length in zip(tails.medium, tails.length, strict=True)]
         a_names, a_index = columns.a
         a_ports, a_port_index = columns.a_port
         if cls == "nic_leaf":
@@ -129,27 +147,150 @@ def _link_chunks(links: FabricLinks, hardware) -> Iterator[tuple[int, bytes]]:
         done += len(link_set)
 
 
+class _NetworkRows:
+    """The other networks' rows as blocks, their devices, and which blocks start at a server's port."""
+
+    def __init__(self, links: FabricLinks, hardware, networks):
+        from aifabric.export.network_rows import network_blocks, network_devices
+        from aifabric.fabric.rows import naming_for
+
+        plan = links.plan
+        naming = naming_for(links, hardware)
+        self.blocks = list(network_blocks(networks, plan, hardware, naming))
+        servers = set(naming.server_names())
+        known = servers | {name for name in _compute_switches(links, hardware)}
+        self.devices = network_devices(networks, plan, hardware, naming, self.blocks, known)
+        # Per block: which entries of its a-side table are servers (their ports are nodes of their own).
+        self.server_a = [np.fromiter((name in servers for name in block.a[0]), dtype=bool, count=len(block.a[0]))
+                         for block in self.blocks]
+
+    @property
+    def rows(self) -> int:
+        """Return the links of the other networks."""
+        return sum(block.rows for block in self.blocks)
+
+
+def _compute_switches(links: FabricLinks, hardware) -> Iterator[str]:
+    """Yield the compute fabric's switch names (from the one naming table)."""
+    from aifabric.fabric.rows import naming_for
+
+    plan = links.plan
+    naming = naming_for(links, hardware)
+    for plane in range(plan.planes):
+        for leaf in range(plan.leaves_per_plane):
+            yield naming.leaf(plane, leaf)
+        for pod, shape in enumerate(plan.pods):
+            for spine in range(shape.spines):
+                yield naming.spine(plane, pod, spine)
+        for core in range(plan.cores_per_plane):
+            yield naming.core(plane, core)
+
+
+def _port_role(link_class: str) -> str:
+    """Return the role of a server's port node: "bmc" on the out-of-band network, else "nic"."""
+    return "bmc" if link_class == "device_oob" else "nic"
+
+
+def _network_node_chunks(rows: _NetworkRows) -> Iterator[bytes]:
+    """Yield the other networks' device nodes, then the nodes of the servers' ports their rows start at."""
+    text = [_node(d.name, d.role, -1, -1, -1, -1, d.model or "", _net("n", d.network)) for d in rows.devices]
+    yield "".join(text).encode("utf-8")
+    for block, server_a in zip(rows.blocks, rows.server_a, strict=True):
+        names, index = block.a
+        ports, port_index = block.a_port
+        chosen = np.flatnonzero(server_a[index])
+        if not len(chosen):
+            continue
+        tail = [f'/{_attr(port)}"><data key="n_role">{_port_role(block.link_class)}</data><data key="n_plane">-1'
+                f'</data><data key="n_pod">-1</data><data key="n_su">-1</data><data key="n_rail">-1</data>'
+                f'{_net("n", block.network)}</node>\n' for port in ports]
+        yield from (chunk for _, chunk in join_rows(
+            ['<node id="', (_attrs(names), index[chosen]), (tail, port_index[chosen])], len(chosen)))
+
+
+def _network_host_chunks(rows: _NetworkRows) -> Iterator[bytes]:
+    """Yield the host edges of the servers' other-network ports: each server to its port's node."""
+    for block, server_a in zip(rows.blocks, rows.server_a, strict=True):
+        names, index = block.a
+        ports, port_index = block.a_port
+        chosen = np.flatnonzero(server_a[index])
+        if not len(chosen):
+            continue
+        servers = _attrs(names)
+        tail = [f'/{_attr(port)}"><data key="e_link_class">host</data><data key="e_plane">-1</data>'
+                f'{_net("e", block.network)}</edge>\n' for port in ports]
+        yield from (chunk for _, chunk in join_rows(
+            ['<edge source="', (servers, index[chosen]), '" target="', (servers, index[chosen]),
+             (tail, port_index[chosen])], len(chosen)))
+
+
+def _network_link_chunks(rows: _NetworkRows) -> Iterator[tuple[int, bytes]]:
+    """Yield (links written so far, text) of the other networks' edges, in links.csv's order: from a server's port
+    node where the row starts at a server, else from the device."""
+    done = 0
+    for block, server_a in zip(rows.blocks, rows.server_a, strict=True):
+        names, index = block.a
+        ports, port_index = block.a_port
+        pieces: list = ['<edge source="', (_attrs(names), index)]
+        if server_a.any():
+            # One table over (is the a-side a server, port): "/port" for a server's port node, "" for a device.
+            source = [""] * len(ports) + [f"/{_attr(port)}" for port in ports]
+            pieces.append((source, server_a[index].astype(np.int64) * len(ports) + port_index))
+        length = f'<data key="e_length_m">{escape(block.length_m)}</data>' if block.length_m else ""
+        pieces += ['" target="', (_attrs(block.z[0]), block.z[1]),
+                   f'"><data key="e_link_class">{escape(block.link_class)}</data><data key="e_a_port">',
+                   (_texts(ports), port_index), '</data><data key="e_z_port">',
+                   (_texts(block.z_port[0]), block.z_port[1]),
+                   f'</data><data key="e_speed_gbps">{block.speed_gbps}</data><data key="e_medium">'
+                   f'{escape(block.medium)}</data>{length}<data key="e_plane">{block.plane}</data>'
+                   f'{_net("e", block.network)}</edge>\n']
+        for count, chunk in join_rows(pieces, block.rows):
+            yield done + count, chunk
+        done += block.rows
+
+
 def write_graphml(path: str | Path, links: FabricLinks, hardware,
-                  progress: Callable[[int, int], None] | None = None) -> Path:
-    """Write the fabric as GraphML atomically; return the path."""
+                  progress: Callable[[int, int], None] | None = None, networks=None) -> Path:
+    """Write the fabric as GraphML atomically; return the path. With `networks` (the plan's NetworkPlan), the
+    graph holds every network's links and devices, each node and edge with its `network`."""
+    from aifabric.export.network_rows import COMPUTE
+
     plan = links.plan
     names = fabric_columns(links, hardware).names
-    total = plan.link_counts()["total"]
+    others = _NetworkRows(links, hardware, networks) if networks is not None else None
+    compute = COMPUTE if others is not None else None
+    total = plan.link_counts()["total"] + (others.rows if others else 0)
     head = ['<?xml version="1.0" encoding="utf-8"?>\n', '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n']
     head += [f'<key id="n_{name}" for="node" attr.name="{name}" attr.type="{kind}"/>\n' for name, kind in NODE_KEYS]
     head += [f'<key id="e_{name}" for="edge" attr.name="{name}" attr.type="{kind}"/>\n' for name, kind in EDGE_KEYS]
+    if others is not None:
+        head += [f'<key id="{key}" for="{kind}" attr.name="network" attr.type="string"/>\n'
+                 for key, kind in NETWORK_KEYS]
     head.append(f'<graph id={quoteattr(plan.name)} edgedefault="undirected">\n')
     with AtomicWriter(path) as stream, BackgroundWrites(stream.buffer) as out:
         # Chunks are UTF-8 bytes already: they go to the binary layer beneath the (still empty) text stream.
         out.write("".join(head).encode("utf-8"))
-        for text in _node_chunks(links, names):
+        for text in _node_chunks(links, names, compute):
             out.write(text)
-        for text in _host_chunks(links, names):
+        if others is not None:
+            for text in _network_node_chunks(others):
+                out.write(text)
+        for text in _host_chunks(links, names, compute):
             out.write(text)
-        for done, text in _link_chunks(links, hardware):
+        if others is not None:
+            for text in _network_host_chunks(others):
+                out.write(text)
+        done = 0
+        for done, text in _link_chunks(links, hardware, compute):
             out.write(text)
             if progress:
                 progress(done, total)
+        if others is not None:
+            base = plan.link_counts()["total"]
+            for done, text in _network_link_chunks(others):
+                out.write(text)
+                if progress:
+                    progress(base + done, total)
         out.write(b"</graph>\n</graphml>\n")
     if progress:
         progress(total, total)

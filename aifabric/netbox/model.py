@@ -101,6 +101,7 @@ class Obj:
     tagged: bool = True
     shared: bool = False
     key: tuple = ()
+    tags: tuple[str, ...] = ()  # tag slugs the object carries beside the plan's (its network's)
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -180,9 +181,11 @@ def _device_type(plan: NetboxPlan, made: set, manufacturer: str, model: str, hei
     return Ref("dcim/device-types", (m_ref.key, model))
 
 
-def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
+def fabric_objects(links, hardware, site: str | None = None, networks=None) -> NetboxPlan:
     """Return a fabric plan's NetBox objects: types with interface templates, roles, the site, buildings and halls
-    as locations, racks, devices at their U positions, interfaces and one cable per link."""
+    as locations, racks, devices at their U positions, interfaces and one cable per link. With `networks` (the
+    plan's NetworkPlan) every other network of links.csv too (aifabric.netbox.networks), and every switch and
+    cable carries its network's tag."""
     plan = links.plan
     site_name = site or plan.name
     out = NetboxPlan(plan.name, plan_tag(plan.name), FABRIC_ENDPOINTS)
@@ -200,6 +203,11 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
     out.add(Obj("dcim/sites", {"name": site_name, "slug": slugify(site_name), "status": STATUS,
                                "description": f"aifabric plan {plan.name}"}, site_name))
     placement = _Placement(links, hardware)
+    compute_tags: tuple[str, ...] = ()
+    if networks is not None:
+        from aifabric.netbox.networks import COMPUTE, network_tag
+
+        compute_tags = (network_tag(out, COMPUTE),)
     for building in range(placement.buildings):
         out.add(Obj("dcim/locations", {"site": site_ref, "name": f"building{building}", "slug": f"building{building}",
                                        "status": STATUS}, f"building{building}"))
@@ -223,7 +231,8 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
                   "location": Ref("dcim/locations", (site_ref.key, f"hall{hall}")),
                   "rack": Ref("dcim/racks", (site_ref.key, rack)), "position": position, "face": "front",
                   "description": description}
-        devices[name] = Ref("dcim/devices", out.add(Obj("dcim/devices", fields, name)).key)
+        tags = () if role == "gpu-server" else compute_tags
+        devices[name] = Ref("dcim/devices", out.add(Obj("dcim/devices", fields, name, tags=tags)).key)
         if role == "gpu-server":
             servers.add(name)
 
@@ -271,7 +280,11 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
         z_ref = Ref("dcim/interfaces", (devices[z].key, z_port))
         out.add(Obj("dcim/cables", {"a_terminations": [a_ref], "b_terminations": [z_ref], "type": kind,
                                     "status": status, "label": label, "length": float(length),
-                                    "length_unit": unit, "description": medium}, label))
+                                    "length_unit": unit, "description": medium}, label, tags=compute_tags))
+    if networks is not None:
+        from aifabric.netbox.networks import add_networks
+
+        add_networks(out, made, links, hardware, networks, site_ref, placement, devices, racks_made)
     return out
 
 
@@ -352,6 +365,7 @@ class _Placement:
         self.per_net = floor.per_network_rack
         self.slot_in_group: dict[str, int] = {}
         self._leaf_index: dict[str, int] = {}
+        self.used_u: dict[str, int] = {}   # network racks: the U their switches fill from the bottom
 
     def _su_hall(self, su: int) -> int:
         # As Floor._su_hall: SUs fill whole units (pods in three tiers), units fill halls.
@@ -379,10 +393,17 @@ class _Placement:
             core = int(name.rsplit("core", 1)[1])
             hall = int(self.floor.core_halls[self.floor.core_room(core) - self.floor.first_core_room()])
             group = f"hall{hall}-core"
+        return self.in_group(group, hall, self.switch_u)
+
+    def in_group(self, group: str, hall: int, height_u: int) -> tuple[str, int, int | None]:
+        """Return (rack, hall, U position) of the next switch of a group of network racks (`<group>-net<r>`,
+        switches_per_network_rack each, stacked from the bottom; no position once the rack's U are full)."""
         index = self.slot_in_group.get(group, 0)
         self.slot_in_group[group] = index + 1
-        rack, in_rack = divmod(index, self.per_net)
-        return f"{group}-net{rack}", hall, 1 + in_rack * self.switch_u
+        rack = f"{group}-net{index // self.per_net}"
+        position = self.used_u.get(rack, 0) + 1
+        self.used_u[rack] = position + height_u - 1
+        return rack, hall, position if position + height_u - 1 <= self.rack_u else None
 
 
 # -- corridor ------------------------------------------------------------------------------------------------------

@@ -270,7 +270,7 @@ def _differs(state: State, obj: Obj, record: dict, tag: str) -> list[str]:
                 out.append(name)
         elif have != planned and not (have in (None, "") and planned in (None, "")):
             out.append(name)
-    if obj.tagged and not _tagged(record, tag):
+    if (obj.tagged and not _tagged(record, tag)) or any(not _tagged(record, extra) for extra in obj.tags):
         out.append("tags")
     return out
 
@@ -287,7 +287,17 @@ def _payload(state: State, obj: Obj, tag_id: int | None, fake: Callable[[], int]
             body[name] = value
     if obj.tagged and tag_id is not None:
         body["tags"] = [tag_id]
+    if obj.tags:
+        # The object's network tags beside the plan's (made first: extras/tags leads the endpoints).
+        extra = [_tag_id(state, slug) or fake() for slug in obj.tags]
+        body["tags"] = sorted({*body.get("tags", ()), *extra})
     return body
+
+
+def _tag_id(state: State, slug: str) -> int | None:
+    """Return the NetBox id of a tag by slug, or None when NetBox does not hold it."""
+    record = state.records.get("extras/tags", {}).get((slug,))
+    return None if record is None else record["id"]
 
 
 def _level(obj: Obj, levels: dict[tuple, int]) -> int:
@@ -371,8 +381,9 @@ def push(client: NetboxClient, plan: NetboxPlan, dry_run: bool = False, progress
                     bodies = []
                     for o, record in to_update:
                         body = _payload(state, o, tag_id, fake)
-                        if o.tagged and tag_id is not None:
-                            body["tags"] = sorted({_value(t) for t in record.get("tags") or ()} | {tag_id})
+                        if (o.tagged and tag_id is not None) or o.tags:
+                            body["tags"] = sorted({_value(t) for t in record.get("tags") or ()}
+                                                  | set(body.get("tags", ())))
                         body["id"] = record["id"]
                         bodies.append(body)
                     client.update(endpoint, bodies, [o.label for o, _ in to_update],
