@@ -45,6 +45,8 @@ MANAGED_NETWORK = {"nvlink_switch_tray": "nvlink", "power_shelf": "oob", "pdu": 
                    "storage_node": "storage", "support_server": "converged"}
 # Ports of a server that are NIC-like nodes in the graph and interfaces of its NetBox device (the BMC and the
 # N/S and storage ports); a switch's port is an attribute of its links.
+# Managed-device classes that are servers or switches of a network (never devices of their own here).
+KNOWN_CLASSES = frozenset({"node", "compute_tray"})
 TAIL_FIELDS = ("speed_gbps", "medium", "length_m", "link_class", "plane", "cable", "network")
 
 
@@ -131,7 +133,7 @@ def network_blocks(networks, plan, hardware, naming) -> Iterator[Block]:
         yield Block(*columns, *tail)
 
 
-@dataclass
+@dataclass(slots=True)
 class Device:
     """A device of the networks beside the compute fabric: its network, role and model id (a catalog switch, an
     NVLink switch tray; None when the plan names none), and the rack index of the out-of-band plan where it stands
@@ -159,9 +161,47 @@ def _evidence(blocks: list[Block], table: dict) -> dict[str, tuple[str, str]]:
     return found
 
 
+class FastNaming:
+    """A plan's naming table whose server, leaf, spine and core names come from lists built once (the out-of-band
+    plan names every server and switch one at a time: 137k servers and 39k spines on Colossus 2); every other name
+    comes from the naming table itself. `tables` is the compute writers' FabricNames, when already built."""
+
+    def __init__(self, naming, tables=None):
+        self._naming = naming
+        self._servers = tables.servers if tables is not None else naming.server_names()
+        self._planes = tables.planes if tables is not None else None
+
+    def server(self, index: int) -> str:
+        """Return a server's name by index."""
+        return self._servers[index]
+
+    def server_names(self) -> list[str]:
+        """Return every server's name in index order."""
+        return self._servers
+
+    def leaf(self, plane: int, index: int) -> str:
+        """Return a leaf's name."""
+        return self._planes[plane].leaves[index] if self._planes else self._naming.leaf(plane, index)
+
+    def spine(self, plane: int, pod: int, index: int) -> str:
+        """Return a spine's name."""
+        if not self._planes:
+            return self._naming.spine(plane, pod, index)
+        tables = self._planes[plane]
+        return tables.spines[int(tables.spine_base[pod]) + index]
+
+    def core(self, plane: int, index: int) -> str:
+        """Return a core's name."""
+        return self._planes[plane].cores[index] if self._planes else self._naming.core(plane, index)
+
+    def __getattr__(self, name: str):
+        return getattr(self._naming, name)
+
+
 def network_devices(networks, plan, hardware, naming, blocks: list[Block], known: set[str]) -> list[Device]:
     """Return the devices of the blocks' rows that are not in `known` (the compute fabric's servers and switches),
-    in the order their rows first name them, each with its network, role and model."""
+    each with its network, role and model: the devices the network rows name in their order, then the managed
+    devices only an out-of-band management port connects, in the out-of-band plan's order."""
     strong = _evidence(blocks, END_ROLES)
     weak = _evidence(blocks, WEAK_ROLES)
     managed: dict[str, tuple[str, int]] = {}
@@ -170,30 +210,46 @@ def network_devices(networks, plan, hardware, naming, blocks: list[Block], known
         from aifabric.fabric.networks import oob_devices
 
         for device, cls, rack in oob_devices(networks, oob, plan, hardware, naming):
-            if device not in known:
+            if cls not in KNOWN_CLASSES and device not in known:
                 managed[device] = (cls, rack)
     out: list[Device] = []
     seen = set(known)
+    models: dict[tuple[str, str], str | None] = {}
+
+    def add(name: str, network: str, role: str) -> None:
+        seen.add(name)
+        rack = managed[name][1] if name in managed else -1
+        if (network, role) not in models:
+            models[network, role] = _model(networks, network, role, hardware)
+        out.append(Device(name, network, role, models[network, role], rack))
+
+    oob_ends: list[list[str]] = []
     for block in blocks:
         for end in ("a", "z"):
             names, index = getattr(block, end)
+            if block.link_class == "device_oob" and end == "a":
+                oob_ends.append(names)   # the managed devices: after the rows' own devices
+                continue
+            if not set(names).difference(seen):
+                continue   # every name already a device (the servers of a node-leaf block)
             used = np.unique(index) if len(index) != len(names) else range(len(names))
             for i in used:
                 name = names[int(i)]
                 if name in seen:
                     continue
-                seen.add(name)
-                rack = -1
                 if name in strong:
-                    network, role = strong[name]
+                    add(name, *strong[name])
                 elif name in managed:
-                    role = managed[name][0]
-                    network = MANAGED_NETWORK.get(role, block.network)
+                    add(name, MANAGED_NETWORK.get(managed[name][0], block.network), managed[name][0])
                 else:
-                    network, role = weak.get(name, (block.network, "device"))
-                if name in managed:
-                    rack = managed[name][1]
-                out.append(Device(name, network, role, _model(networks, network, role, hardware), rack))
+                    add(name, *weak.get(name, (block.network, "device")))
+    for name, (cls, _) in managed.items():
+        if name not in seen:
+            add(name, *(strong[name] if name in strong else (MANAGED_NETWORK.get(cls, "oob"), cls)))
+    for names in oob_ends:
+        # A management port of a device no other row and no managed class names (none today): a plain device.
+        for name in sorted(set(names) - seen):
+            add(name, "oob", "device")
     return out
 
 

@@ -17,7 +17,7 @@ the rack); storage nodes, support servers, the customer edge and coolant units i
 from __future__ import annotations
 
 from aifabric.export.netbox import cable_type, interface_type, server_manufacturer_model
-from aifabric.export.network_rows import COMPUTE, network_blocks, network_devices
+from aifabric.export.network_rows import COMPUTE, FastNaming, network_blocks, network_devices
 from aifabric.fabric.rows import naming_for
 from aifabric.netbox.model import STATUS, NetboxPlan, Obj, Ref, _device_type, slugify
 
@@ -116,7 +116,7 @@ def add_networks(out: NetboxPlan, made: set, links, hardware, networks, site_ref
                  devices: dict[str, Ref], racks_made: set[str]) -> None:
     """Add every other network's devices, interfaces and cables (links.csv's rows after the compute fabric's)."""
     plan = links.plan
-    naming = naming_for(links, hardware)
+    naming = FastNaming(naming_for(links, hardware))
     blocks = list(network_blocks(networks, plan, hardware, naming))
     servers = set(naming.server_names())
     others = network_devices(networks, plan, hardware, naming, blocks, set(devices) | servers)

@@ -466,9 +466,12 @@ def _delete_stale(client: NetboxClient, plan: NetboxPlan, state: State, changes:
             for key, _ in group:
                 state.drop(endpoint, key)
         if endpoint == "dcim/devices" and gone_devices:
-            # NetBox deletes a device's interfaces, module bays and modules, and their cables, with it.
+            # NetBox deletes a device's interfaces, module bays and modules, and their cables, with it: counted
+            # as deleted with it (the ones its type's templates made carry no tag and were not deleted above).
             for endpoint_of_device in ("dcim/interfaces", "dcim/module-bays", "dcim/modules"):
-                for key in [k for k in state.records.get(endpoint_of_device, {}) if k[0] in gone_devices]:
+                dropped = [k for k in state.records.get(endpoint_of_device, {}) if k[0] in gone_devices]
+                changes.deleted[MODEL_NAMES[endpoint_of_device]] += len(dropped)
+                for key in dropped:
                     state.drop(endpoint_of_device, key)
             for key in [k for k in state.records.get("dcim/cables", {})
                         if k[0] != "#" and any(i[0] in gone_devices for end in k for i in end)]:
