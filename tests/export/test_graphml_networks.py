@@ -37,11 +37,22 @@ def server_ports_of(rows) -> set[str]:
     return {r["a_device"] for r in rows if "/server" in r["a_device"]}
 
 
-def test_edges_are_links_csv_rows_per_network_and_class(written):
+def _read(path):
+    """Read the graph with networkx, giving every element the key's default network where it has none."""
     import networkx as nx
 
-    result, rows, path = written
     graph = nx.read_graphml(path, force_multigraph=True)
+    assert graph.graph["node_default"] == graph.graph["edge_default"] == {"network": "compute"}
+    for _, data in graph.nodes(data=True):
+        data.setdefault("network", "compute")
+    for _, _, data in graph.edges(data=True):
+        data.setdefault("network", "compute")
+    return graph
+
+
+def test_edges_are_links_csv_rows_per_network_and_class(written):
+    result, rows, path = written
+    graph = _read(path)
     edges = Counter((d["network"], d["link_class"]) for _, _, d in graph.edges(data=True) if d["link_class"] != "host")
     assert edges == Counter((r["network"], r["link_class"]) for r in rows)
     assert {d["network"] for _, _, d in graph.edges(data=True)} == {r["network"] for r in rows}
@@ -64,10 +75,8 @@ def test_edges_are_links_csv_rows_per_network_and_class(written):
 
 
 def test_every_device_is_a_node_with_network_and_role(written):
-    import networkx as nx
-
     result, rows, path = written
-    graph = nx.read_graphml(path, force_multigraph=True)
+    graph = _read(path)
     devices = {r["a_device"] for r in rows} | {r["z_device"] for r in rows}
     assert devices <= set(graph.nodes)
     doc = result.document()["networks"]
@@ -79,7 +88,8 @@ def test_every_device_is_a_node_with_network_and_role(written):
         for cls, count in doc["oob"]["managed_devices"].items():
             if cls in ("pdu", "power_shelf", "cdu"):
                 assert roles[("oob", cls)] == count
-    assert all("network" in d for _, d in graph.nodes(data=True))
+    networks = {d["network"] for _, d in graph.nodes(data=True)}
+    assert {"compute", "converged", "storage", "oob"} <= networks <= set(doc["total"]["planned"])
 
 
 def test_same_bytes_twice_and_compute_only_unchanged(written, tmp_path):
@@ -90,7 +100,8 @@ def test_same_bytes_twice_and_compute_only_unchanged(written, tmp_path):
     assert again.read_bytes() == path.read_bytes()
     compute = write_graphml(tmp_path / "compute.graphml", result.links, result.hardware).read_text()
     assert "network" not in compute
-    # The compute part of the full graph is the compute-only graph with each element's network added.
-    stripped = path.read_text().replace('<data key="n_network">compute</data>', "").replace(
-        '<data key="e_network">compute</data>', "")
-    assert set(compute.splitlines()) <= set(stripped.splitlines())
+    # The compute fabric's elements are byte for byte the compute-only graph's (their network is the default).
+    full = path.read_text()
+    body = compute.split("<graph ", 1)[1].rsplit("</graph>", 1)[0]
+    nodes, edges = body.split("<edge ", 1)
+    assert nodes.split(">", 1)[1] in full and "<edge " + edges in full
