@@ -204,7 +204,8 @@ def add_networks(out: NetboxPlan, made: set, links, hardware, networks, site_ref
             types[role] = _device_type(out, made, make or system_make, model.format(system=system_model), height)
         return types[role]
 
-    seen_ifaces: set[tuple[str, str]] = set()
+    # Interfaces the compute fabric already holds (a leaf two networks share keeps each of its ports once).
+    seen_ifaces = {(o.fields["device"].key[1], o.fields["name"]) for o in out.objects.get("dcim/interfaces", ())}
     network_tags: dict[str, str] = {}
 
     def tag_of(network: str) -> str:
