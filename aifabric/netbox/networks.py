@@ -19,7 +19,7 @@ from __future__ import annotations
 from aifabric.export.netbox import cable_type, interface_type, server_manufacturer_model
 from aifabric.export.network_rows import COMPUTE, FastNaming, network_blocks, network_devices
 from aifabric.fabric.rows import naming_for
-from aifabric.netbox.model import STATUS, NetboxPlan, Obj, Ref, _device_type, slugify
+from aifabric.netbox.objects import STATUS, NetboxPlan, Obj, Ref, _device_type, slugify
 
 __all__ = ["COMPUTE", "add_networks", "network_tag", "role_slug"]
 
