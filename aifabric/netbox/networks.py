@@ -172,7 +172,8 @@ def add_networks(out: NetboxPlan, made: set, links, hardware, networks, site_ref
 
     # Device types: the catalog's switches with their cages as templates, generic types for the rest.
     cages_of: dict[str, list[tuple[str, str]]] = {}
-    templates = {o.key for o in out.objects.get("dcim/interface-templates", ())}
+    # A type the compute fabric already templated keeps its templates' interface types.
+    templates = {o.key: o.fields["type"] for o in out.objects.get("dcim/interface-templates", ())}
     bays_of = {}
     for o in out.objects.get("dcim/module-bay-templates", ()):
         bays_of.setdefault(o.fields["device_type"].key, []).append(o.fields["name"])
@@ -183,19 +184,23 @@ def add_networks(out: NetboxPlan, made: set, links, hardware, networks, site_ref
             switch = hardware.switch(model_id)
             ref = _device_type(out, made, switch.manufacturer, switch.model, switch.height_u)
             types[model_id] = ref
+            # An InfiniBand cage has no NetBox type of its own: it takes its two ports' (a QM9700 cage is 2 x NDR).
+            cage_gbps = switch.cage_gbps // 2 if switch.family == "infiniband" else switch.cage_gbps
             cages = [(switch.port_name_unsplit.format(cage=c + 1),
-                      interface_type(switch.family, switch.cage_form, switch.cage_gbps)) for c in range(switch.cages)]
+                      interface_type(switch.family, switch.cage_form, cage_gbps)) for c in range(switch.cages)]
             if switch.uplink_cages:
                 form = switch.uplink_cage_form_factor or switch.cage_form
                 cages += [(switch.port_name_unsplit.format(cage=switch.cages + c + 1),
                            interface_type(switch.family, form, switch.uplink_gbps)) for c in range(switch.uplink_cages)]
-            cages_of[model_id] = cages
-            for name, kind in cages:
+            for i, (name, kind) in enumerate(cages):
                 fields = {"device_type": ref, "name": name, "type": kind}
                 obj = Obj("dcim/interface-templates", fields, f"{switch.model} {name}", tagged=False, shared=True)
-                if obj.key not in templates:
-                    templates.add(obj.key)
+                if obj.key in templates:
+                    cages[i] = (name, templates[obj.key])
+                else:
+                    templates[obj.key] = kind
                     out.add(obj)
+            cages_of[model_id] = cages
         return types[model_id]
 
     def generic_type(role: str) -> Ref:

@@ -155,3 +155,17 @@ def test_blocks_are_links_csv_rows():
         expected = [tuple(str(v) for v in row)
                     for row in link_rows(nets, plan, hw, naming, result.links.floor)]
         assert [tuple(str(v) for v in row) for row in from_blocks] == expected
+
+
+def test_template_interfaces_are_their_templates(planned):
+    """The interfaces NetBox makes from a device type's templates are planned with the templates' own types, so a
+    push never retypes them (a storage QM9700 shares the compute fabric's QM9700 templates)."""
+    _, _, objects = planned
+    template = {(o.fields["device_type"].key, o.fields["name"]): o.fields["type"]
+                for o in objects.objects["dcim/interface-templates"]}
+    type_of = {d.key: d.fields["device_type"].key for d in objects.objects["dcim/devices"]}
+    made = [o for o in objects.objects["dcim/interfaces"] if not o.tagged]
+    assert made
+    for interface in made:
+        key = (type_of[interface.fields["device"].key], interface.fields["name"])
+        assert template[key] == interface.fields["type"], interface.label
