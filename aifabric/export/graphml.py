@@ -13,7 +13,7 @@ network's tier or device class as `role`; every other network's link is an edge 
 (aifabric.export.network_rows) with its ports, speed, medium and, where links.csv gives one, its length. A server's
 N/S, storage and BMC ports are the `a_port` of its edges, as a switch's ports are: only the GPU NIC ports are nodes
 of their own (they carry the rail). Nothing is aggregated: the graph and links.csv list the same links. Colossus 2
-with every network: 4.6 M links, 1.95 GB.
+with every network: 4.6 M links, 1.94 GB.
 """
 
 from __future__ import annotations
