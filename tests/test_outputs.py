@@ -40,8 +40,16 @@ def test_out_writes_all_files_that_agree(cli, tmp_path):
     cords = sum(int(b["quantity"]) for b in bom if b["category"] == "cable")
     assert cords == 2040, "one MPO cord per link"
     graph = nx.read_graphml(tmp_path / "graph.graphml")
-    assert graph.number_of_edges() == 2040 + 1016  # fabric links + server-to-NIC attachments
-    assert graph.number_of_nodes() == 127 + 1016 + 48
+    with open(tmp_path / "links.csv") as stream:
+        every = list(csv.DictReader(stream))
+    # Every network's links (the compute fabric's 2040 and the others') + server-to-NIC attachments; the compute
+    # fabric's nodes carry the key's default network, the other networks' devices their own.
+    assert graph.number_of_edges() == len(every) + 1016 > 2040 + 1016
+    compute_nodes = [n for n, d in graph.nodes(data=True) if "network" not in d]
+    assert graph.graph["node_default"] == {"network": "compute"}
+    assert len(compute_nodes) == 127 + 1016 + 48
+    devices = {r["a_device"] for r in every} | {r["z_device"] for r in every}
+    assert graph.number_of_nodes() == len(devices | set(compute_nodes))
 
 
 def test_links_csv_lengths_and_ports(cli, tmp_path):

@@ -70,7 +70,7 @@ def export_fabric(
     elif fmt == "graphml":
         from aifabric.export.graphml import write_graphml
 
-        write_graphml(output, links, hardware)
+        write_graphml(output, links, hardware, networks=result.networks)
     elif fmt == "json":
         from aifabric.export.nodelink import nodelink_text
         from aifabric.io import write_text

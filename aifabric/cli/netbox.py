@@ -61,7 +61,7 @@ def _objects(spec: Path | None, overrides: dict[str, Any], catalog: Path | None,
     from aifabric.cli.planning import plan_from
 
     result = plan_from(spec, overrides, catalog)
-    return fabric_objects(result.links, result.hardware, site)
+    return fabric_objects(result.links, result.hardware, site, result.networks)
 
 
 @app.command("push")

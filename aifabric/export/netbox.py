@@ -29,9 +29,10 @@ CLASS_TAG = {"nic_leaf": "nl", "leaf_spine": "ls", "spine_core": "sc"}
 ETHERNET_TYPES = {
     ("osfp", 800): "800gbase-x-osfp", ("osfp", 400): "400gbase-x-osfp", ("qsfp112", 400): "400gbase-x-qsfp112",
     ("qsfp-dd", 400): "400gbase-x-qsfpdd", ("qsfp-dd", 800): "800gbase-x-qsfpdd",
+    ("rj45", 1): "1000base-t", ("qsfp28", 100): "100gbase-x-qsfp28",
 }
 ETHERNET_BY_SPEED = {800: "800gbase-x-osfp", 400: "400gbase-x-osfp", 200: "200gbase-x-qsfp56",
-                     100: "100gbase-x-qsfp28"}
+                     100: "100gbase-x-qsfp28", 1: "1000base-t"}
 INFINIBAND_BY_SPEED = {200: "infiniband-hdr", 400: "infiniband-ndr", 800: "infiniband-xdr"}
 
 
@@ -82,8 +83,12 @@ def cable_type(cable) -> str:
     """Return NetBox's cable type for a catalog cable (dac-passive, dac-active, mmf-om4, smf-os2, ...)."""
     if cable.kind in ("dac", "splitter-dac"):
         return "dac-passive"
-    if cable.kind == "acc":
+    if cable.kind in ("acc", "splitter-acc"):
         return "dac-active"
+    if cable.kind == "aoc":
+        return "aoc"
+    if cable.kind == "utp":
+        return "cat6a" if "cat6a" in cable.id else "cat6"
     for grade in ("om3", "om4", "om5"):
         if grade in cable.id:
             return f"mmf-{grade}"

@@ -8,9 +8,7 @@ are the NetBox CSV exporter's (aifabric.export.netbox), so the CSVs and a pushed
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from aifabric.export.containerlab import port_cage_lane
 from aifabric.export.netbox import (
@@ -22,167 +20,37 @@ from aifabric.export.netbox import (
     server_manufacturer_model,
 )
 from aifabric.fabric.rows import link_rows
-
-# The order objects are made in (each refers only to endpoints before it, or to its own: a location's parent,
-# an interface's parent); deletes run in the reverse order.
-FABRIC_ENDPOINTS = ("extras/tags", "dcim/manufacturers", "dcim/device-roles", "dcim/sites", "dcim/locations",
-                    "dcim/racks", "dcim/device-types", "dcim/interface-templates", "dcim/module-bay-templates",
-                    "dcim/module-type-profiles", "dcim/module-types", "dcim/devices", "dcim/module-bays",
-                    "dcim/interfaces", "dcim/modules", "dcim/cables")
-CORRIDOR_ENDPOINTS = ("extras/tags", "dcim/sites", "circuits/providers", "circuits/circuit-types",
-                      "circuits/circuits", "circuits/circuit-terminations")
-# NetBox's model name of each endpoint (the keys of push's created/updated/deleted counts).
-MODEL_NAMES = {
-    "extras/tags": "extras.tag", "dcim/manufacturers": "dcim.manufacturer", "dcim/device-roles": "dcim.devicerole",
-    "dcim/sites": "dcim.site", "dcim/locations": "dcim.location", "dcim/racks": "dcim.rack",
-    "dcim/device-types": "dcim.devicetype", "dcim/interface-templates": "dcim.interfacetemplate",
-    "dcim/devices": "dcim.device", "dcim/interfaces": "dcim.interface", "dcim/cables": "dcim.cable",
-    "dcim/module-bay-templates": "dcim.modulebaytemplate", "dcim/module-type-profiles": "dcim.moduletypeprofile",
-    "dcim/module-types": "dcim.moduletype", "dcim/module-bays": "dcim.modulebay", "dcim/modules": "dcim.module",
-    "circuits/providers": "circuits.provider", "circuits/circuit-types": "circuits.circuittype",
-    "circuits/circuits": "circuits.circuit", "circuits/circuit-terminations": "circuits.circuittermination",
-}
-# The fields that make an object's natural key, per endpoint (cables are keyed by their two interfaces).
-KEY_FIELDS = {
-    "extras/tags": ("slug",), "dcim/manufacturers": ("slug",), "dcim/device-roles": ("slug",),
-    "dcim/sites": ("slug",), "dcim/locations": ("site", "slug"), "dcim/racks": ("site", "name"),
-    "dcim/device-types": ("manufacturer", "model"), "dcim/interface-templates": ("device_type", "name"),
-    "dcim/devices": ("site", "name"), "dcim/interfaces": ("device", "name"),
-    "dcim/module-bay-templates": ("device_type", "name"), "dcim/module-type-profiles": ("name",),
-    "dcim/module-types": ("manufacturer", "model"), "dcim/module-bays": ("device", "name"),
-    "dcim/modules": ("device", "module_bay"),
-    "circuits/providers": ("slug",), "circuits/circuit-types": ("slug",), "circuits/circuits": ("provider", "cid"),
-    "circuits/circuit-terminations": ("circuit", "term_side"),
-}
-# Foreign keys per endpoint: field -> the endpoint it refers to.
-FOREIGN_KEYS = {
-    "dcim/locations": {"site": "dcim/sites", "parent": "dcim/locations"},
-    "dcim/racks": {"site": "dcim/sites", "location": "dcim/locations"},
-    "dcim/device-types": {"manufacturer": "dcim/manufacturers"},
-    "dcim/interface-templates": {"device_type": "dcim/device-types"},
-    "dcim/devices": {"site": "dcim/sites", "location": "dcim/locations", "rack": "dcim/racks",
-                     "device_type": "dcim/device-types", "role": "dcim/device-roles"},
-    "dcim/interfaces": {"device": "dcim/devices", "parent": "dcim/interfaces"},
-    "dcim/module-bay-templates": {"device_type": "dcim/device-types"},
-    "dcim/module-types": {"manufacturer": "dcim/manufacturers", "profile": "dcim/module-type-profiles"},
-    "dcim/module-bays": {"device": "dcim/devices"},
-    "dcim/modules": {"device": "dcim/devices", "module_bay": "dcim/module-bays", "module_type": "dcim/module-types"},
-    "circuits/circuits": {"provider": "circuits/providers", "type": "circuits/circuit-types"},
-    "circuits/circuit-terminations": {"circuit": "circuits/circuits", "termination_id": "dcim/sites"},
-}
-# Endpoints whose objects belong to the plan's site or provider: what diff lists as extra and push may delete.
-SCOPED = ("dcim/locations", "dcim/racks", "dcim/devices", "dcim/module-bays", "dcim/interfaces", "dcim/modules",
-          "dcim/cables", "circuits/circuits", "circuits/circuit-terminations")
-ROLE_COLORS = {"gpu-server": "4caf50", "leaf": "2196f3", "spine": "9c27b0", "core": "f44336"}
-STATUS = "planned"
-# NetBox's circuit type per corridor service (spec `service`); `compare` plans the capacity as waves.
-CIRCUIT_TYPES = {"dark-fiber": "Dark fiber", "waves": "Wave", "spectrum": "Spectrum"}
-# NetBox's module type profile for pluggable optics (loaded by NetBox's own migrations since 4.3).
-TRANSCEIVER_PROFILE = "Transceiver"
-KBPS_MAX = 2_147_483_647  # NetBox's circuit commit_rate (Kbps) is a 32-bit integer
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A reference to another planned (or existing) object by its endpoint and natural key."""
-
-    endpoint: str
-    key: tuple
-
-
-@dataclass
-class Obj:
-    """One NetBox object of the plan. `shared` objects (manufacturers, types, roles, corridor sites) are made when
-    missing and otherwise used as found: never changed, never deleted. `tagged` objects carry the plan's tag."""
-
-    endpoint: str
-    fields: dict
-    label: str
-    tagged: bool = True
-    shared: bool = False
-    key: tuple = ()
-
-    def __post_init__(self) -> None:
-        if not self.key:
-            self.key = key_of(self.endpoint, self.fields)
-
-
-def key_of(endpoint: str, fields: dict) -> tuple:
-    """Return the natural key of an object from its fields (a Ref contributes the key it refers to)."""
-    if endpoint == "dcim/cables":
-        ends = [tuple(t.key for t in fields["a_terminations"]), tuple(t.key for t in fields["b_terminations"])]
-        return tuple(sorted(ends))
-    out = []
-    for name in KEY_FIELDS[endpoint]:
-        value = fields.get(name)
-        out.append(value.key if isinstance(value, Ref) else value)
-    return tuple(out)
-
-
-@dataclass
-class NetboxPlan:
-    """A plan as NetBox objects, in creation order; `tag` is the plan's tag slug (`aifabric-<plan name>`)."""
-
-    name: str
-    tag: str
-    endpoints: tuple[str, ...]
-    objects: dict[str, list[Obj]] = field(default_factory=dict)
-    scope: Ref | None = None  # the site (fabric) or provider (corridor) every scoped object belongs to
-
-    def add(self, obj: Obj) -> Obj:
-        """Add an object (the first with a key wins: a second identical one is the same object)."""
-        self.objects.setdefault(obj.endpoint, []).append(obj)
-        return obj
-
-    def count(self, endpoint: str) -> int:
-        """Return how many objects of an endpoint the plan holds."""
-        return len(self.objects.get(endpoint, ()))
-
-
-def slugify(text: str) -> str:
-    """Return NetBox's slug of a name: lowercase letters, digits, '-' and '_' ('DGX H100' -> 'dgx-h100')."""
-    slug = re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")
-    return slug[:100] or "x"
-
-
-def plan_tag(name: str) -> str:
-    """Return the plan's tag slug: `aifabric-<plan name>`."""
-    return f"aifabric-{slugify(name)}"
-
-
-def _tag(plan: NetboxPlan) -> None:
-    plan.add(Obj("extras/tags", {"name": plan.tag, "slug": plan.tag, "color": "607d8b",
-                                 "description": f"made by aifabric for plan {plan.name}"}, plan.tag, tagged=False,
-                 shared=True))
-
+from aifabric.netbox.objects import (  # noqa: F401 (re-exported: sync, the CLI and the tests import them here)
+    CIRCUIT_TYPES,
+    CORRIDOR_ENDPOINTS,
+    FABRIC_ENDPOINTS,
+    FOREIGN_KEYS,
+    KBPS_MAX,
+    KEY_FIELDS,
+    MODEL_NAMES,
+    ROLE_COLORS,
+    SCOPED,
+    STATUS,
+    TRANSCEIVER_PROFILE,
+    NetboxPlan,
+    Obj,
+    Ref,
+    _device_type,
+    _manufacturer,
+    _tag,
+    key_of,
+    plan_tag,
+    slugify,
+)
 
 # -- fabric --------------------------------------------------------------------------------------------------------
 
 
-def _manufacturer(plan: NetboxPlan, made: set, manufacturer: str) -> Ref:
-    """Add the manufacturer (once, by slug: 'NVIDIA' and 'Nvidia' are one) and return its Ref."""
-    m_slug = slugify(manufacturer)
-    if ("m", m_slug) not in made:
-        made.add(("m", m_slug))
-        plan.add(Obj("dcim/manufacturers", {"name": manufacturer, "slug": m_slug}, manufacturer, shared=True))
-    return Ref("dcim/manufacturers", (m_slug,))
-
-
-def _device_type(plan: NetboxPlan, made: set, manufacturer: str, model: str, height_u: int) -> Ref:
-    """Add the manufacturer and device type (once) and return the device type's Ref."""
-    m_ref = _manufacturer(plan, made, manufacturer)
-    m_slug = m_ref.key[0]
-    if ("t", m_slug, model) not in made:
-        made.add(("t", m_slug, model))
-        plan.add(Obj("dcim/device-types", {"manufacturer": m_ref, "model": model, "slug": slugify(model),
-                                           "u_height": height_u, "is_full_depth": True},
-                     f"{manufacturer} {model}", shared=True))
-    return Ref("dcim/device-types", (m_ref.key, model))
-
-
-def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
+def fabric_objects(links, hardware, site: str | None = None, networks=None) -> NetboxPlan:
     """Return a fabric plan's NetBox objects: types with interface templates, roles, the site, buildings and halls
-    as locations, racks, devices at their U positions, interfaces and one cable per link."""
+    as locations, racks, devices at their U positions, interfaces and one cable per link. With `networks` (the
+    plan's NetworkPlan) every other network of links.csv too (aifabric.netbox.networks), and every switch and
+    cable carries its network's tag."""
     plan = links.plan
     site_name = site or plan.name
     out = NetboxPlan(plan.name, plan_tag(plan.name), FABRIC_ENDPOINTS)
@@ -200,6 +68,11 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
     out.add(Obj("dcim/sites", {"name": site_name, "slug": slugify(site_name), "status": STATUS,
                                "description": f"aifabric plan {plan.name}"}, site_name))
     placement = _Placement(links, hardware)
+    compute_tags: tuple[str, ...] = ()
+    if networks is not None:
+        from aifabric.netbox.networks import COMPUTE, network_tag
+
+        compute_tags = (network_tag(out, COMPUTE),)
     for building in range(placement.buildings):
         out.add(Obj("dcim/locations", {"site": site_ref, "name": f"building{building}", "slug": f"building{building}",
                                        "status": STATUS}, f"building{building}"))
@@ -223,7 +96,8 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
                   "location": Ref("dcim/locations", (site_ref.key, f"hall{hall}")),
                   "rack": Ref("dcim/racks", (site_ref.key, rack)), "position": position, "face": "front",
                   "description": description}
-        devices[name] = Ref("dcim/devices", out.add(Obj("dcim/devices", fields, name)).key)
+        tags = () if role == "gpu-server" else compute_tags
+        devices[name] = Ref("dcim/devices", out.add(Obj("dcim/devices", fields, name, tags=tags)).key)
         if role == "gpu-server":
             servers.add(name)
 
@@ -271,7 +145,11 @@ def fabric_objects(links, hardware, site: str | None = None) -> NetboxPlan:
         z_ref = Ref("dcim/interfaces", (devices[z].key, z_port))
         out.add(Obj("dcim/cables", {"a_terminations": [a_ref], "b_terminations": [z_ref], "type": kind,
                                     "status": status, "label": label, "length": float(length),
-                                    "length_unit": unit, "description": medium}, label))
+                                    "length_unit": unit, "description": medium}, label, tags=compute_tags))
+    if networks is not None:
+        from aifabric.netbox.networks import add_networks
+
+        add_networks(out, made, links, hardware, networks, site_ref, placement, devices, racks_made)
     return out
 
 
@@ -352,6 +230,7 @@ class _Placement:
         self.per_net = floor.per_network_rack
         self.slot_in_group: dict[str, int] = {}
         self._leaf_index: dict[str, int] = {}
+        self.used_u: dict[str, int] = {}   # network racks: the U their switches fill from the bottom
 
     def _su_hall(self, su: int) -> int:
         # As Floor._su_hall: SUs fill whole units (pods in three tiers), units fill halls.
@@ -379,10 +258,17 @@ class _Placement:
             core = int(name.rsplit("core", 1)[1])
             hall = int(self.floor.core_halls[self.floor.core_room(core) - self.floor.first_core_room()])
             group = f"hall{hall}-core"
+        return self.in_group(group, hall, self.switch_u)
+
+    def in_group(self, group: str, hall: int, height_u: int) -> tuple[str, int, int | None]:
+        """Return (rack, hall, U position) of the next switch of a group of network racks (`<group>-net<r>`,
+        switches_per_network_rack each, stacked from the bottom; no position once the rack's U are full)."""
         index = self.slot_in_group.get(group, 0)
         self.slot_in_group[group] = index + 1
-        rack, in_rack = divmod(index, self.per_net)
-        return f"{group}-net{rack}", hall, 1 + in_rack * self.switch_u
+        rack = f"{group}-net{index // self.per_net}"
+        position = self.used_u.get(rack, 0) + 1
+        self.used_u[rack] = position + height_u - 1
+        return rack, hall, position if position + height_u - 1 <= self.rack_u else None
 
 
 # -- corridor ------------------------------------------------------------------------------------------------------

@@ -270,7 +270,7 @@ def _differs(state: State, obj: Obj, record: dict, tag: str) -> list[str]:
                 out.append(name)
         elif have != planned and not (have in (None, "") and planned in (None, "")):
             out.append(name)
-    if obj.tagged and not _tagged(record, tag):
+    if (obj.tagged and not _tagged(record, tag)) or any(not _tagged(record, extra) for extra in obj.tags):
         out.append("tags")
     return out
 
@@ -287,7 +287,17 @@ def _payload(state: State, obj: Obj, tag_id: int | None, fake: Callable[[], int]
             body[name] = value
     if obj.tagged and tag_id is not None:
         body["tags"] = [tag_id]
+    if obj.tags:
+        # The object's network tags beside the plan's (made first: extras/tags leads the endpoints).
+        extra = [_tag_id(state, slug) or fake() for slug in obj.tags]
+        body["tags"] = sorted({*body.get("tags", ()), *extra})
     return body
+
+
+def _tag_id(state: State, slug: str) -> int | None:
+    """Return the NetBox id of a tag by slug, or None when NetBox does not hold it."""
+    record = state.records.get("extras/tags", {}).get((slug,))
+    return None if record is None else record["id"]
 
 
 def _level(obj: Obj, levels: dict[tuple, int]) -> int:
@@ -371,8 +381,9 @@ def push(client: NetboxClient, plan: NetboxPlan, dry_run: bool = False, progress
                     bodies = []
                     for o, record in to_update:
                         body = _payload(state, o, tag_id, fake)
-                        if o.tagged and tag_id is not None:
-                            body["tags"] = sorted({_value(t) for t in record.get("tags") or ()} | {tag_id})
+                        if (o.tagged and tag_id is not None) or o.tags:
+                            body["tags"] = sorted({_value(t) for t in record.get("tags") or ()}
+                                                  | set(body.get("tags", ())))
                         body["id"] = record["id"]
                         bodies.append(body)
                     client.update(endpoint, bodies, [o.label for o, _ in to_update],
@@ -455,9 +466,12 @@ def _delete_stale(client: NetboxClient, plan: NetboxPlan, state: State, changes:
             for key, _ in group:
                 state.drop(endpoint, key)
         if endpoint == "dcim/devices" and gone_devices:
-            # NetBox deletes a device's interfaces, module bays and modules, and their cables, with it.
+            # NetBox deletes a device's interfaces, module bays and modules, and their cables, with it: counted
+            # as deleted with it (the ones its type's templates made carry no tag and were not deleted above).
             for endpoint_of_device in ("dcim/interfaces", "dcim/module-bays", "dcim/modules"):
-                for key in [k for k in state.records.get(endpoint_of_device, {}) if k[0] in gone_devices]:
+                dropped = [k for k in state.records.get(endpoint_of_device, {}) if k[0] in gone_devices]
+                changes.deleted[MODEL_NAMES[endpoint_of_device]] += len(dropped)
+                for key in dropped:
                     state.drop(endpoint_of_device, key)
             for key in [k for k in state.records.get("dcim/cables", {})
                         if k[0] != "#" and any(i[0] in gone_devices for end in k for i in end)]:

@@ -92,7 +92,16 @@ def _plan_of(spec: Path):
     from aifabric.netbox.model import fabric_objects
 
     result = plan_fabric(spec, {}, None)
-    return result, fabric_objects(result.links, result.hardware)
+    return result, fabric_objects(result.links, result.hardware, None, result.networks)
+
+
+def _links_csv(result, folder: Path) -> list[dict]:
+    """Return links.csv's rows of a plan, as `fabric plan --out` writes them."""
+    import csv
+
+    from aifabric.export.fabric_files import write_links
+
+    return list(csv.DictReader(write_links(folder / "links.csv", result).open(newline="")))
 
 
 @pytest.fixture(scope="module")
@@ -116,14 +125,19 @@ def pushed(netbox, tmp_path_factory):
 def test_push_fabric_counts_equal_plan_and_second_push_creates_nothing(nb, client, pushed):
     spec, name, first, result, objects = pushed
     doc = result.document()
-    assert first["created"]["dcim.device"] == doc["servers"] + doc["switches"]["total"]
-    assert first["created"]["dcim.cable"] == doc["links"]["total"] == 512
+    # The compute fabric and the networks the system's RA plans beside it (converged, out-of-band).
+    networks = doc["networks"]
+    assert first["created"]["dcim.device"] == objects.count("dcim/devices") > doc["servers"] + doc["switches"]["total"]
+    assert first["created"]["dcim.cable"] == networks["total"]["links"] == objects.count("dcim/cables")
     assert sum(first["deleted"].values()) == 0
     counts = _site_counts(client, name)
-    assert counts["devices"] == doc["servers"] + doc["switches"]["total"] == objects.count("dcim/devices")
+    assert counts["devices"] == objects.count("dcim/devices")
     assert counts["interfaces"] == objects.count("dcim/interfaces")
-    assert counts["cables"] == doc["links"]["total"]
+    assert counts["cables"] == networks["total"]["links"]
     assert counts["racks"] == objects.count("dcim/racks")
+    site_id = client.list("dcim/sites", {"slug": name})[0]["id"]
+    compute = client.list("dcim/cables", {"site_id": site_id, "tag": "aifabric-net-compute", "fields": "id"})
+    assert len(compute) == doc["links"]["total"] == 512
     # Switch transceivers are modules in the cages' module bays: as many as the BOM's switch-side modules, each
     # of the catalog part with its order code.
     modules = client.list("dcim/modules", {"site": name, "fields": "id,module_type,module_bay,device"})
@@ -203,7 +217,10 @@ def test_spec_change_pushes_only_the_difference(nb, pushed, tmp_path):
     change = json.loads(out)
     assert change == _expected(objects, changed_objects)
     assert change["created"]["dcim.rack"] > 0 and change["updated"]["dcim.device"] > 0
-    assert change["created"]["dcim.device"] == change["created"]["dcim.cable"] == 0
+    # No server or compute link is new: only the racks' own devices (an OOB switch and PDUs in every rack).
+    new_devices = {o.key for o in changed_objects.objects["dcim/devices"]} - {o.key for o in
+                                                                             objects.objects["dcim/devices"]}
+    assert all("/server" not in key[1] and not key[1].startswith("plane") for key in new_devices)
     assert nb("diff", str(changed), "--json")[0] == 0
     code, out, err = nb("push", str(spec), "--json")
     assert code == 0, err
@@ -217,7 +234,7 @@ def test_killed_push_rerun_converges(netbox, client, tmp_path):
     url, token = netbox
     name = _name("killed")
     spec = _spec(tmp_path, name, gpus=64)
-    cables_planned = _plan_of(spec)[0].document()["links"]["total"]
+    cables_planned = _plan_of(spec)[1].count("dcim/cables")
     env = dict(os.environ, NB_LIVE_TOKEN=token)
     command = [sys.executable, "-m", "aifabric", "netbox", "push", str(spec), "--url", url, "--token-env",
                "NB_LIVE_TOKEN", "--chunk", "8", "--json"]
@@ -247,6 +264,78 @@ def test_killed_push_rerun_converges(netbox, client, tmp_path):
     assert diff.returncode == 0 and json.loads(diff.stdout)["equal"] is True
     counts = _site_counts(client, name)
     assert counts["cables"] == cables_planned
+
+
+# The smallest design with every network: two NVL36x2 racks (one NVLink domain: inter-rack NVLink cables), the
+# converged and out-of-band networks of the system's RA, and a storage network asked for in the spec.
+EVERY_NETWORK = """name: {name}
+gpus: 72
+server: gb200-nvl36x2
+switch: sn5600
+networks:
+  storage:
+    enabled: {storage}
+    switch: sn5600
+    storage_nodes: 4
+    port_gbps: 400
+"""
+
+
+def test_every_network_pushed_counts_per_network_and_removed_network_deleted(nb, client, tmp_path):
+    from collections import Counter
+
+    from aifabric.netbox.networks import role_slug
+
+    name = _name("nets")
+    spec = tmp_path / f"{name}.yaml"
+    spec.write_text(EVERY_NETWORK.format(name=name, storage="true"))
+    result, objects = _plan_of(spec)
+    rows = _links_csv(result, tmp_path)
+    planned = Counter(r["network"] for r in rows)
+    assert set(planned) == {"compute", "converged", "storage", "oob", "nvlink"}
+    code, out, err = nb("push", str(spec), "--json")
+    assert code == 0, err
+    first = json.loads(out)
+    assert first["created"]["dcim.cable"] == len(rows) and first["created"]["dcim.device"] == objects.count(
+        "dcim/devices")
+    site_id = client.list("dcim/sites", {"slug": name})[0]["id"]
+
+    def per_network(endpoint: str, network: str) -> int:
+        return len(client.list(endpoint, {"site_id": site_id, "tag": f"aifabric-net-{network}", "fields": "id"}))
+
+    # NetBox holds, network by network, as many cables as links.csv has rows, and the devices of every tier.
+    for network, count in planned.items():
+        assert per_network("dcim/cables", network) == count, network
+    doc = result.document()["networks"]
+    for network in ("converged", "storage", "oob"):
+        for tier, count in doc[network]["switches"].items():
+            role = role_slug(network, tier)
+            assert len(client.list("dcim/devices", {"site_id": site_id, "role": role, "fields": "id"})) == count, role
+    devices = Counter(t for o in objects.objects["dcim/devices"] for t in o.tags)
+    for network in ("converged", "storage", "oob", "nvlink"):
+        assert per_network("dcim/devices", network) == devices[f"aifabric-net-{network}"] > 0, network
+    # A PDU is a device whose management port is cabled to an OOB switch.
+    pdu = client.list("dcim/devices", {"site_id": site_id, "role": "pdu"})[0]
+    bmc = client.list("dcim/interfaces", {"device_id": pdu["id"], "name": "bmc"})[0]
+    assert bmc["mgmt_only"] and bmc["cable"] and bmc["link_peers"][0]["device"]["name"].startswith("oob-sw")
+    code, out, err = nb("push", str(spec), "--json")
+    assert code == 0, err
+    again = json.loads(out)
+    assert sum(again["created"].values()) == sum(again["updated"].values()) == sum(again["deleted"].values()) == 0
+    assert nb("diff", str(spec), "--json")[0] == 0
+
+    # The storage network dropped from the spec: its switches, storage nodes and cables leave NetBox.
+    without = tmp_path / "without" / f"{name}.yaml"
+    without.parent.mkdir()
+    without.write_text(EVERY_NETWORK.format(name=name, storage="false"))
+    _, fewer = _plan_of(without)
+    code, out, err = nb("push", str(without), "--json")
+    assert code == 0, err
+    change = json.loads(out)
+    assert change == _expected(objects, fewer)
+    assert change["deleted"]["dcim.cable"] >= planned["storage"] and change["deleted"]["dcim.device"] > 0
+    assert per_network("dcim/cables", "storage") == per_network("dcim/devices", "storage") == 0
+    assert nb("diff", str(without), "--json")[0] == 0
 
 
 def test_corridor_push_circuits_and_second_push_creates_nothing(nb, client):
