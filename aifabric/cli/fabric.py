@@ -69,7 +69,6 @@ def write_day_one(out: Path, result, configs: bool) -> list[Path]:
     written = [write_addressing(out / "addressing.csv", result, addresses)]
     if configs:
         from aifabric.configs.devices import fabric_devices
-
         from aifabric.configs.files import write_network_configs
         from aifabric.configs.netdevices import network_devices
 

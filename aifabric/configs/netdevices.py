@@ -207,7 +207,7 @@ def _attach_devices(result, switches: dict[str, NetSwitch], by_device: dict, cla
     p2p: list[tuple[NetSwitch, str, str, str, int]] = []
     for (device, network), ends in by_device.items():
         if network == "oob":
-            for port, switch, switch_port, speed, cls in ends:
+            for port, switch, switch_port, speed, _cls in ends:
                 sw = switches[switch]
                 segment = oob_segments.get(switch)
                 if segment is None:
