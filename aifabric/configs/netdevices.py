@@ -154,7 +154,7 @@ def network_devices(result, rows: Iterable[tuple] | None = None, device_classes:
         if name in result.networks.layouts and name not in names:
             notes.append(f"{name}: an InfiniBand fabric takes no IP configuration (its subnet manager routes it)")
     if rows is None:
-        rows = _plan_rows(result)
+        rows = network_link_rows(result)
     if device_classes is None and "oob" in names:
         device_classes = _oob_classes(result)
     # (device, network) -> its ports: (port, switch, switch port, speed, link class)
@@ -180,7 +180,8 @@ def network_devices(result, rows: Iterable[tuple] | None = None, device_classes:
     return NetDevices(switches, notes)
 
 
-def _plan_rows(result) -> Iterable[tuple]:
+def network_link_rows(result) -> Iterable[tuple]:
+    """Yield the links.csv rows of every network beside the compute fabric (their `network` column set)."""
     from aifabric.fabric.networks import link_rows
     from aifabric.fabric.rows import naming_for
 

@@ -217,3 +217,106 @@ def containerlab_yaml(lab: Lab, links: FabricLinks, hardware, kind: str = "sonic
 def _lab_name(name: str) -> str:
     cleaned = re.sub(r"[^a-zA-Z0-9-._]", "-", name)
     return cleaned if re.match(r"^[a-zA-Z0-9]", cleaned) else f"lab-{cleaned}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The networks beside the compute fabric: one topology per network, from that network's links.csv rows.
+
+NETWORK_SWITCH = re.compile(r"^(?:converged|storage)-(?:(?P<leaf>leaf)|(?P<core>core)|(?:pod\d+-)?spine)\d+$|"
+                            r"^oob-(?:(?P<sw>sw)|(?P<ocore>core)|(?:pod\d+-)?agg)\d+$")
+NETWORKS = ("converged", "storage", "oob")
+
+
+def network_role(name: str, network: str) -> str:
+    """Return a device's role in one network's topology from its links.csv name: leaf, spine or core for a switch
+    of that network (the OOB switches are leaves, their aggregation spines), server for anything else (nodes,
+    storage, PDUs, the other networks' switches as managed devices or as the OOB uplinks' far ends)."""
+    match = NETWORK_SWITCH.match(name) if name.startswith(f"{network}-") else None
+    if match is None:
+        return "server"
+    if match.group("leaf") or match.group("sw"):
+        return "leaf"
+    return "core" if match.group("core") or match.group("ocore") else "spine"
+
+
+def network_iface(kind: str, port: str) -> str:
+    """Return a kind's interface name of a network switch's port (swpN: sonic-vs and cEOS ethN, SR Linux e1-N)."""
+    number = int(port[3:]) if port.startswith("swp") and port[3:].isdigit() else None
+    if number is None:
+        raise ValueError(f"port {port!r} is not a swpN port")
+    return f"e1-{number}" if kind == "nokia_srlinux" else f"eth{number}"
+
+
+def build_network_lab(rows: Iterable[tuple], network: str, plan_name: str, max_nodes: int | None = None,
+                      scale=None) -> Lab:
+    """Return the lab of one network beside the compute fabric from its links.csv rows: the whole network if it
+    fits max_nodes, else the lab's representative shape (converged, storage: aifabric/lab/netshape.py) or the first
+    OOB switches with their devices and uplinks, as many as fit."""
+    if network not in NETWORKS:
+        raise SpecError("command line", "--network", f"'{network}': choose compute or one of {', '.join(NETWORKS)}")
+    limit = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
+    if limit < 2:
+        raise SpecError("command line", "--max-nodes", f"{limit}: a lab needs at least 2 nodes")
+    mine = [r for r in rows if r[10] == network]
+    if not mine:
+        raise SpecError("command line", "--network", f"the plan has no {network} network (plan it: networks:)")
+    names = {n for r in mine for n in (r[0], r[2])}
+    notes: list[str] = []
+    if len(names) > limit:
+        if network == "oob":
+            mine = _oob_slice(mine, limit)
+        else:
+            from aifabric.lab.netshape import select_rows
+            from aifabric.lab.shape import Scale
+
+            mine = select_rows(mine, network, scale or Scale())[0]
+        kept = {n for r in mine for n in (r[0], r[2])}
+        notes.append(f"the {network} network has {len(names):,} nodes, more than --max-nodes {limit}: exporting "
+                     f"{len(kept)} of them (a representative slice)")
+        names = kept
+    nodes = {n: network_role(n, network) for n in sorted(names)}
+    return Lab(f"{plan_name}-{network}", nodes, [(r[0], r[1], r[2], r[3]) for r in mine], notes)
+
+
+def _oob_slice(rows: list[tuple], limit: int) -> list[tuple]:
+    """Return the rows of the first OOB switches (each with its devices and its uplinks' far ends) that fit."""
+    per_switch: dict[str, list[tuple]] = {}
+    for r in rows:
+        switch = r[2] if r[7] == "device_oob" else r[0]
+        per_switch.setdefault(switch, []).append(r)
+    kept: list[tuple] = []
+    names: set[str] = set()
+    for switch in sorted(per_switch):
+        more = {n for r in per_switch[switch] for n in (r[0], r[2])} - names
+        if len(names) + len(more) > limit:
+            break
+        names |= more
+        kept += per_switch[switch]
+    return kept
+
+
+def network_containerlab_yaml(lab: Lab, network: str, kind: str = "sonic-vs") -> str:
+    """Return the `.clab.yml` text of a network's lab: its switches as `kind` (ports swpN mapped to the kind's
+    names), every other device a linux node with its links.csv port names; groups by tier."""
+    if kind not in KINDS:
+        raise SpecError("command line", "--kind", f"'{kind}': choose one of {', '.join(KINDS)}")
+
+    def iface(node: str, port: str) -> str:
+        name = port if lab.nodes[node] == "server" else network_iface(kind, port)
+        if len(name) > MAX_IFACE or "/" in name:
+            raise ValueError(f"interface {name!r} of {node} is not a valid Linux interface name")
+        return name
+
+    lines = [f"# containerlab topology of the {network} network of {lab.name.rsplit('-', 1)[0]}: its switches "
+             f"modelled as {kind}, every other device as linux"]
+    lines += [f"# NOTE: {note}" for note in lab.notes]
+    lines += [f"name: {_lab_name(lab.name)}", "mgmt:", f"  ipv4-subnet: {mgmt_subnet(len(lab.nodes))}", "topology:",
+              "  kinds:", f"    {kind}:", f"      image: {KINDS[kind]}", f"    {SERVER_KIND}:",
+              f"      image: {SERVER_IMAGE}", "  nodes:"]
+    for node, role in lab.nodes.items():
+        node_kind = SERVER_KIND if role == "server" else kind
+        lines.append(f"    {clab_name(node)}: {{kind: {node_kind}, group: {network}-{GROUPS[role]}}}")
+    lines.append("  links:")
+    for a, a_port, z, z_port in lab.links:
+        lines.append(f'    - endpoints: ["{clab_name(a)}:{iface(a, a_port)}", "{clab_name(z)}:{iface(z, z_port)}"]')
+    return "\n".join(lines) + "\n"
