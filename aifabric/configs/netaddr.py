@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from aifabric.errors import DesignError
 
@@ -53,8 +54,7 @@ def pools_for(addressing, network: str) -> Pools:
     return Pools(network, **values)
 
 
-@dataclass(frozen=True)
-class NetSwitchName:
+class NetSwitchName(NamedTuple):
     """A switch of a routed network: its name (as links.csv names it), tier, pod and loopback/ASN."""
 
     name: str
@@ -164,18 +164,18 @@ def switch_names(result, network: str) -> list[NetSwitchName]:
     leaves, spines, cores = _layer_names(network, layer)
     counts_ = asn_counts(layer)
     base = int(ipaddress.IPv4Network(pools.loopbacks).network_address)
+
+    def dotted(index: int) -> str:  # ipaddress per switch costs ~10x this on a campus's 28k switches
+        v = base + index
+        return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+
     out = []
-    index = 0
+    first_leaf = pools.asn_first + 1 + counts_["spine"]
     for i, leaf in enumerate(leaves):
-        pod = i // layer.leaves_per_pod if layer.cores else None
-        out.append(NetSwitchName(leaf, "leaf", pod, str(ipaddress.IPv4Address(base + index)),
-                                 pools.asn_first + 1 + counts_["spine"] + i))
-        index += 1
-    for spine, pod in spines:
-        out.append(NetSwitchName(spine, "spine", pod, str(ipaddress.IPv4Address(base + index)),
-                                 pools.asn_first + 1 + (pod or 0)))
-        index += 1
-    for core in cores:
-        out.append(NetSwitchName(core, "core", None, str(ipaddress.IPv4Address(base + index)), pools.asn_first))
-        index += 1
+        out.append(NetSwitchName(leaf, "leaf", i // layer.leaves_per_pod if layer.cores else None, dotted(i),
+                                 first_leaf + i))
+    for k, (spine, pod) in enumerate(spines):
+        out.append(NetSwitchName(spine, "spine", pod, dotted(len(leaves) + k), pools.asn_first + 1 + (pod or 0)))
+    for k, core in enumerate(cores):
+        out.append(NetSwitchName(core, "core", None, dotted(len(leaves) + len(spines) + k), pools.asn_first))
     return out
