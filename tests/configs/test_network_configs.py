@@ -204,3 +204,19 @@ def test_out_configs_writes_every_network_switch(cli, tmp_path):
         rows = {r["device"]: r for r in csv.DictReader(stream)}
     assert rows["converged-leaf0000"]["address"] == "10.16.0.0/32"
     assert rows["oob-sw00000"]["asn"] == str(DEFAULTS["oob"]["asn_first"] + 1)
+
+
+def test_golden_network_configs():
+    """A collapsed converged pair's leaf and an OOB switch of a 64-GPU plan equal their golden copies
+    (AIFABRIC_UPDATE_GOLDEN=1 rewrites them)."""
+    result = plan_from(None, {"gpus": 64}, None)
+    devices = network_devices(result)
+    golden = Path(__file__).parent / "golden"
+    for name in ("converged-leaf0000", "oob-sw00000"):
+        sw = devices.switches[name]
+        for suffix, text in ((".frr.conf", network_frr_conf(sw, result.spec.addressing, result.plan.name)),
+                             (".nvue.yaml", network_nvue_yaml(sw, result.spec.addressing, result.plan.name))):
+            path = golden / f"networks-{name}{suffix}"
+            if os.environ.get("AIFABRIC_UPDATE_GOLDEN") == "1":
+                path.write_text(text)
+            assert path.read_text() == text, path.name
