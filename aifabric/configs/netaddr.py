@@ -5,8 +5,10 @@ from pools of its own that overlap neither the compute fabric's nor each other's
   fabric's EVPN overlay: NVIDIA Mission Control "North-South Network Deployment Guide", "Networking Planning and
   Design": "Each VTEP is assigned a loopback IP address"; its planning table asks a /24 "to cover address from each
   switch").
-- ASNs as the compute fabric's (RFC 7938 sec. 5.2): the cores of a network share one, the spines of a pod share one
-  (the OOB aggregation layer counts as spines), every leaf (and every OOB switch) has its own.
+- ASNs as the compute fabric's (RFC 7938 sec. 5.2) and as NVIDIA's own Cumulus Linux "auto BGP" assigns them
+  (NVIDIA developer blog "Building Optimal ASN Configurations in Data Centers with Auto BGP": private 4-byte ASNs of
+  RFC 6996, the spines sharing one, each leaf its own): the cores of a network share one, the spines of a pod share
+  one (the OOB aggregation layer counts as spines), every leaf (and every OOB switch) has its own.
 - Switch-to-switch links are unnumbered (eBGP over IPv6 link-local next hops, RFC 5549), as the compute fabric's
   default; the node-facing side takes subnets from the network's `hosts` pool (aifabric/configs/netdevices.py).
 - InfiniBand networks (the DGX H100 SuperPOD's storage fabric) take no IP configuration: their subnet manager routes.

@@ -225,6 +225,12 @@ def _lab_name(name: str) -> str:
 NETWORK_SWITCH = re.compile(r"^(?:converged|storage)-(?:(?P<leaf>leaf)|(?P<core>core)|(?:pod\d+-)?spine)\d+$|"
                             r"^oob-(?:(?P<sw>sw)|(?P<ocore>core)|(?:pod\d+-)?agg)\d+$")
 NETWORKS = ("converged", "storage", "oob")
+_POD = re.compile(r"-pod(\d+)-")
+
+
+def _pod(name: str) -> int:
+    match = _POD.search(name)
+    return int(match.group(1)) if match else 0
 
 
 def network_role(name: str, network: str) -> str:
@@ -247,10 +253,73 @@ def network_iface(kind: str, port: str) -> str:
     return f"e1-{number}" if kind == "nokia_srlinux" else f"eth{number}"
 
 
-def build_network_lab(rows: Iterable[tuple], network: str, plan_name: str, max_nodes: int | None = None,
-                      scale=None) -> Lab:
+def representative_rows(rows: Iterable[tuple], network: str, sus: int = 2, servers: int = 2, spines: int = 2,
+                        pods: int = 2, cores: int = 2) -> tuple[list[tuple], int]:
+    """Return (the kept rows of one network, the ECMP width every kept leaf should have: its uplinks to the kept
+    spines): two tiers, the first `sus` leaf groups (a leaf pair each) with `servers` nodes each and `spines` spines;
+    three tiers, the first group of each of the first `pods` pods, `spines` spines per pod and, for each kept spine,
+    the first core it reaches (at most `cores`), so every kept spine leads to a kept core and the pods meet there.
+    Peer links between kept leaves stay; storage, support and customer links are left out."""
+    n_sus, n_servers, n_spines, n_pods, n_cores = sus, servers, spines, pods, cores
+    mine = [r for r in rows if r[10] == network]
+    if not mine:
+        raise SpecError("command line", "--network", f"the plan has no {network} network (plan it: networks:)")
+    groups: dict[str, list[str]] = {}       # server -> its leaves, in port order
+    for r in mine:
+        if r[7] == "node_leaf":
+            groups.setdefault(r[0], []).append(r[2])
+    by_group: dict[tuple[str, ...], list[str]] = {}
+    for server, leaves in groups.items():
+        by_group.setdefault(tuple(leaves), []).append(server)
+    up: dict[str, list[str]] = {}
+    for r in mine:
+        if r[7] == "leaf_spine":
+            up.setdefault(r[0], []).append(r[2])
+    three_tier = any(r[7] == "spine_core" for r in mine)
+    if three_tier:
+        first_by_pod: dict[int, tuple[str, ...]] = {}
+        for group in by_group:
+            first_by_pod.setdefault(_pod(up.get(group[0], [""])[0]), group)
+        chosen = [first_by_pod[p] for p in sorted(first_by_pod)[:n_pods]]
+    else:
+        chosen = list(by_group)[:n_sus]
+    leaves = {leaf for group in chosen for leaf in group}
+    servers = {s for group in chosen for s in by_group[group][:n_servers]}
+    spines_by_pod: dict[int, list[str]] = {}
+    for leaf in sorted(leaves):
+        for spine in up.get(leaf, []):
+            kept = spines_by_pod.setdefault(_pod(spine), [])
+            if spine not in kept:
+                kept.append(spine)
+    spines = {s for kept in spines_by_pod.values() for s in sorted(kept)[:n_spines]}
+    cores: list[str] = []
+    if three_tier:
+        first_core: dict[str, str] = {}
+        for r in mine:
+            if r[7] == "spine_core" and r[0] in spines:
+                first_core.setdefault(r[0], r[2])
+        for spine in sorted(spines, key=lambda s: (s.rsplit("-", 1)[-1], s)):
+            core = first_core.get(spine)
+            if core is not None and core not in cores and len(cores) < n_cores:
+                cores.append(core)
+    kept_cores = set(cores)
+    out = []
+    for r in mine:
+        cls = r[7]
+        if (cls == "node_leaf" and r[0] in servers and r[2] in leaves) or (
+                cls == "isl" and r[0] in leaves and r[2] in leaves) or (
+                cls == "leaf_spine" and r[0] in leaves and r[2] in spines) or (
+                cls == "spine_core" and r[0] in spines and r[2] in kept_cores):
+            out.append(r)
+    # A leaf reaches another leaf over each of its kept uplinks (parallel links to a spine are paths of their own).
+    widths = [sum(1 for r in out if r[7] == "leaf_spine" and r[0] == leaf) for leaf in sorted(leaves)] or [0]
+    return out, min(widths)
+
+
+def build_network_lab(rows: Iterable[tuple], network: str, plan_name: str, max_nodes: int | None = None) -> Lab:
     """Return the lab of one network beside the compute fabric from its links.csv rows: the whole network if it
-    fits max_nodes, else the lab's representative shape (converged, storage: aifabric/lab/netshape.py) or the first
+    fits max_nodes, else its representative shape (converged, storage: representative_rows, as `lab up`
+    boots it) or the first
     OOB switches with their devices and uplinks, as many as fit."""
     if network not in NETWORKS:
         raise SpecError("command line", "--network", f"'{network}': choose compute or one of {', '.join(NETWORKS)}")
@@ -263,13 +332,7 @@ def build_network_lab(rows: Iterable[tuple], network: str, plan_name: str, max_n
     names = {n for r in mine for n in (r[0], r[2])}
     notes: list[str] = []
     if len(names) > limit:
-        if network == "oob":
-            mine = _oob_slice(mine, limit)
-        else:
-            from aifabric.lab.netshape import select_rows
-            from aifabric.lab.shape import Scale
-
-            mine = select_rows(mine, network, scale or Scale())[0]
+        mine = _oob_slice(mine, limit) if network == "oob" else representative_rows(mine, network)[0]
         kept = {n for r in mine for n in (r[0], r[2])}
         notes.append(f"the {network} network has {len(names):,} nodes, more than --max-nodes {limit}: exporting "
                      f"{len(kept)} of them (a representative slice)")

@@ -67,17 +67,18 @@ def build_state(result, scale: Scale, name: str, spec_label: str, network: str =
 
 def _network_state(result, scale: Scale, name: str, spec_label: str, network: str
                    ) -> tuple[LabState, dict[str, str], list[tuple]]:
-    """Return the lab of a network beside the compute fabric: its kept links.csv rows (aifabric/lab/netshape.py)
+    """Return the lab of a network beside the compute fabric: its kept links.csv rows (representative_rows)
     booted with the switches' generated frr.conf; its servers are namespaces with their N/S ports (for LLDP)."""
     from aifabric.configs.netaddr import routed_networks
     from aifabric.configs.netdevices import network_devices, network_link_rows
     from aifabric.configs.netrender import network_frr_conf
-    from aifabric.lab.netshape import select_rows
+    from aifabric.export.containerlab import representative_rows
 
     if network not in ("converged",) or network not in routed_networks(result):
         raise SpecError("command line", "--network", f"'{network}': the lab boots compute or converged (an Ethernet "
                         f"converged network the plan has); planned: compute, {', '.join(routed_networks(result))}")
-    rows, width = select_rows(network_link_rows(result), network, scale)
+    rows, width = representative_rows(network_link_rows(result), network, scale.sus, scale.servers, scale.spines,
+                                      scale.pods, scale.cores)
     devices = network_devices(result, rows, device_classes={})
     ns_prefix = prefix(name)
     nodes: dict[str, Node] = {}
