@@ -260,7 +260,6 @@ def representative_rows(rows: Iterable[tuple], network: str, sus: int = 2, serve
     three tiers, the first group of each of the first `pods` pods, `spines` spines per pod and, for each kept spine,
     the first core it reaches (at most `cores`), so every kept spine leads to a kept core and the pods meet there.
     Peer links between kept leaves stay; storage, support and customer links are left out."""
-    n_sus, n_servers, n_spines, n_pods, n_cores = sus, servers, spines, pods, cores
     mine = [r for r in rows if r[10] == network]
     if not mine:
         raise SpecError("command line", "--network", f"the plan has no {network} network (plan it: networks:)")
@@ -280,36 +279,35 @@ def representative_rows(rows: Iterable[tuple], network: str, sus: int = 2, serve
         first_by_pod: dict[int, tuple[str, ...]] = {}
         for group in by_group:
             first_by_pod.setdefault(_pod(up.get(group[0], [""])[0]), group)
-        chosen = [first_by_pod[p] for p in sorted(first_by_pod)[:n_pods]]
+        chosen = [first_by_pod[p] for p in sorted(first_by_pod)[:pods]]
     else:
-        chosen = list(by_group)[:n_sus]
+        chosen = list(by_group)[:sus]
     leaves = {leaf for group in chosen for leaf in group}
-    servers = {s for group in chosen for s in by_group[group][:n_servers]}
+    kept_servers = {s for group in chosen for s in by_group[group][:servers]}
     spines_by_pod: dict[int, list[str]] = {}
     for leaf in sorted(leaves):
         for spine in up.get(leaf, []):
             kept = spines_by_pod.setdefault(_pod(spine), [])
             if spine not in kept:
                 kept.append(spine)
-    spines = {s for kept in spines_by_pod.values() for s in sorted(kept)[:n_spines]}
-    cores: list[str] = []
+    kept_spines = {s for kept in spines_by_pod.values() for s in sorted(kept)[:spines]}
+    kept_cores: list[str] = []
     if three_tier:
         first_core: dict[str, str] = {}
         for r in mine:
-            if r[7] == "spine_core" and r[0] in spines:
+            if r[7] == "spine_core" and r[0] in kept_spines:
                 first_core.setdefault(r[0], r[2])
-        for spine in sorted(spines, key=lambda s: (s.rsplit("-", 1)[-1], s)):
+        for spine in sorted(kept_spines, key=lambda s: (s.rsplit("-", 1)[-1], s)):
             core = first_core.get(spine)
-            if core is not None and core not in cores and len(cores) < n_cores:
-                cores.append(core)
-    kept_cores = set(cores)
+            if core is not None and core not in kept_cores and len(kept_cores) < cores:
+                kept_cores.append(core)
     out = []
     for r in mine:
         cls = r[7]
-        if (cls == "node_leaf" and r[0] in servers and r[2] in leaves) or (
+        if (cls == "node_leaf" and r[0] in kept_servers and r[2] in leaves) or (
                 cls == "isl" and r[0] in leaves and r[2] in leaves) or (
-                cls == "leaf_spine" and r[0] in leaves and r[2] in spines) or (
-                cls == "spine_core" and r[0] in spines and r[2] in kept_cores):
+                cls == "leaf_spine" and r[0] in leaves and r[2] in kept_spines) or (
+                cls == "spine_core" and r[0] in kept_spines and r[2] in kept_cores):
             out.append(r)
     # A leaf reaches another leaf over each of its kept uplinks (parallel links to a spine are paths of their own).
     widths = [sum(1 for r in out if r[7] == "leaf_spine" and r[0] == leaf) for leaf in sorted(leaves)] or [0]

@@ -52,3 +52,27 @@ def test_infiniband_storage_is_refused(cli, tmp_path):
     code, _, err = cli("export", "fabric", str(ROOT / "topologies" / "dgx-h100-superpod-4su.yaml"), "-f",
                        "containerlab", "--network", "storage", "-o", str(tmp_path / "s.clab.yml"))
     assert code == 2 and "InfiniBand" in err
+
+
+def test_representative_rows_keep_the_routed_shape():
+    """Three tiers: a leaf pair in each of two pods, two spines per pod, and every kept spine reaches a kept core
+    that every pod's spine of the same position reaches too (so the pods meet); rows are links.csv's, unchanged."""
+    from aifabric.export.containerlab import representative_rows
+
+    result = plan_from(str(ROOT / "topologies" / "gb200-nvl72-superpod.yaml"), {}, None)
+    rows = [r for r in network_link_rows(result) if r[10] == "converged"]
+    kept, width = representative_rows(rows, "converged")
+    assert set(kept) <= set(rows)
+    by_class = {}
+    for r in kept:
+        by_class.setdefault(r[7], []).append(r)
+    leaves = {r[2] for r in by_class["node_leaf"]}
+    spines = {r[2] for r in by_class["leaf_spine"]}
+    cores = {r[2] for r in by_class["spine_core"]}
+    assert len(leaves) == 4 and len(spines) == 4 and len(cores) == 2
+    assert {s.split("-")[1] for s in spines} == {"pod000", "pod001"}
+    assert {r[0] for r in by_class["spine_core"]} == spines  # every kept spine leads to a kept core
+    for core in cores:  # and each kept core joins both pods
+        assert {r[0].split("-")[1] for r in by_class["spine_core"] if r[2] == core} == {"pod000", "pod001"}
+    assert width == min(sum(1 for r in by_class["leaf_spine"] if r[0] == leaf) for leaf in leaves) == 2
+    assert len({r[0] for r in by_class["node_leaf"]}) == 4  # two nodes per pair
