@@ -184,9 +184,14 @@ def loopback_reachability(state: LabState) -> dict:
     return {"ok": ok, "tried": tried, "failed": failed}
 
 
+def _reachability(state: LabState) -> dict:
+    """Return the lab's reachability: host to host (compute), leaf loopback to loopback (converged)."""
+    return reachability(state) if state.network == "compute" else loopback_reachability(state)
+
+
 def check(state: LabState) -> dict:
     """Return the `lab check --json` document (for a converged lab, reachability is leaf loopback to loopback)."""
-    reach = reachability(state) if state.network == "compute" else loopback_reachability(state)
+    reach = _reachability(state)
     document = {"lab": state.name, "network": state.network, "sessions": sessions(state), "ecmp": ecmp(state),
                 "reachability": reach}
     if state.network == "converged":
@@ -249,7 +254,7 @@ def fail(state: LabState, text: str, settle_s: float = 3.0, timeout_s: float = 3
     return {"link": {"a_device": cable[0], "a_port": cable[1], "z_device": cable[2], "z_port": cable[3]},
             "converged": converged,
             "convergence_ms": round((last_change - start) * 1000, 1) if last_change is not None else None,
-            "sessions": sessions(state), "ecmp": ecmp(state, last), "reachability": reachability(state)}
+            "sessions": sessions(state), "ecmp": ecmp(state, last), "reachability": _reachability(state)}
 
 
 def restore(state: LabState, text: str, timeout_s: float = 60.0) -> dict:

@@ -189,6 +189,12 @@ def test_converged_lab_comes_up_and_is_cabled_as_its_rows(cli, spec, switches, s
         code, cabling = _json(cli, "verify", "cabling", "--lab", name, "--network", "converged")
         assert code == 0 and cabling["correct"] == len(rows) and not cabling["miscabled"]
         if spec == "spectrum-x-8k":
+            # A leaf-spine cable pulled: leaf0000 keeps 7 of its 8 uplinks, everything still reaches everything.
+            code, failed = _json(cli, "lab", "fail", "converged-leaf0000:converged-spine0000", "--name", name)
+            assert failed["converged"] and failed["ecmp"]["min"] == 7
+            assert failed["sessions"]["up"] == sessions - 1 and failed["reachability"]["ok"] == 12
+            code, back = _json(cli, "lab", "restore", "converged-leaf0000:converged-spine0000", "--name", name)
+            assert back["sessions"]["up"] == sessions and back["ecmp"]["min"] == width
             code, _, err = cli("lab", "swap", "converged-leaf0000:swp129", "converged-leaf0002:swp129", "--name", name)
             assert code == 0, err
             deadline = time.monotonic() + 30
