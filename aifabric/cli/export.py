@@ -43,6 +43,8 @@ def export_fabric(
     max_nodes: int | None = typer.Option(None, "--max-nodes", help="containerlab: at most this many nodes "
                                                                    "(default 250)."),
     slice_: str | None = typer.Option(None, "--slice", help="containerlab: export one SU, e.g. su=0."),
+    network: str = typer.Option("compute", "--network", help="containerlab: the network to export, each its own "
+                                "topology named as links.csv: compute, converged, storage (Ethernet) or oob."),
     netbox_version: str = typer.Option("4.6", "--netbox-version", help="NetBox version the CSVs target."),
     site: str | None = typer.Option(None, "--site", help="NetBox site name (default: the design's name)."),
     catalog: Path | None = CATALOG,
@@ -80,8 +82,21 @@ def export_fabric(
         from aifabric.export.containerlab import build_lab, containerlab_yaml, parse_slice
         from aifabric.io import write_text
 
-        lab = build_lab(links, hardware, kind, max_nodes, parse_slice(slice_))
-        write_text(output, containerlab_yaml(lab, links, hardware, kind))
+        if network == "compute":
+            lab = build_lab(links, hardware, kind, max_nodes, parse_slice(slice_))
+            text = containerlab_yaml(lab, links, hardware, kind)
+        else:
+            from aifabric.configs.netaddr import routed_networks
+            from aifabric.configs.netdevices import network_link_rows
+            from aifabric.errors import SpecError
+            from aifabric.export.containerlab import build_network_lab, network_containerlab_yaml
+
+            if network in result.networks.layouts and network not in routed_networks(result):
+                raise SpecError("command line", "--network", f"the {network} network is InfiniBand: containerlab "
+                                "runs Ethernet switches")
+            lab = build_network_lab(network_link_rows(result), network, result.plan.name, max_nodes)
+            text = network_containerlab_yaml(lab, network, kind)
+        write_text(output, text)
         for note in lab.notes:
             _say(f"note: {note}")
         _say(f"wrote {output}: {count(len(lab.nodes), 'node')}, {count(len(lab.links), 'link')}")

@@ -24,7 +24,8 @@ def plan(
     out: Path | None = out_option("Directory to write bom.csv, links.csv, summary.json and graph.graphml into."),
     no_graph: bool = typer.Option(False, "--no-graph", help="With --out, skip graph.graphml."),
     configs: bool = typer.Option(False, "--configs", help="With --out, also write every switch's day-one "
-                                 "configuration: configs/<switch>/frr.conf, nvue.yaml, config_db.json."),
+                                 "configuration: configs/<switch>/frr.conf, nvue.yaml, config_db.json (the converged, "
+                                 "Ethernet storage and OOB switches: frr.conf, nvue.yaml)."),
     catalog: Path | None = CATALOG,
     prices: Path | None = typer.Option(None, "--prices", help="Price book CSV (e.g. topologies/prices-indicative.csv)"
                                        ": adds cost per BOM line and a cost_usd block."),
@@ -59,7 +60,8 @@ def plan(
 
 
 def write_day_one(out: Path, result, configs: bool) -> list[Path]:
-    """Write addressing.csv and, when asked, every switch's configuration; return the paths written."""
+    """Write addressing.csv and, when asked, every switch's configuration (the compute fabric's and the other routed
+    networks': converged, Ethernet storage, OOB); return the paths written."""
     from aifabric.configs.addressing import address_plan
     from aifabric.configs.files import write_addressing, write_configs
 
@@ -67,14 +69,20 @@ def write_day_one(out: Path, result, configs: bool) -> list[Path]:
     written = [write_addressing(out / "addressing.csv", result, addresses)]
     if configs:
         from aifabric.configs.devices import fabric_devices
+        from aifabric.configs.files import write_network_configs
+        from aifabric.configs.netdevices import network_devices
 
         devices = fabric_devices(result.links, result.hardware, addresses)
         files = write_configs(out, devices, addresses, result.hardware, result.plan.name)
-        if files:
-            written.append(out / "configs")  # reported once: a folder per switch, its files inside
-        else:
+        if not files:
             sys.stderr.write(f"note: no routing configurations for {result.plan.switch_id}: an InfiniBand fabric is "
                              "routed by its subnet manager\n")
+        others = network_devices(result)
+        files += write_network_configs(out, others, result.spec.addressing, result.plan.name)
+        for note in others.notes:
+            sys.stderr.write(f"note: {note}\n")
+        if files:
+            written.append(out / "configs")  # reported once: a folder per switch, its files inside
     return written
 
 

@@ -38,7 +38,11 @@ def _summary_lines(document: dict) -> list[str]:
     s, e, r = document["sessions"], document["ecmp"], document["reachability"]
     lines = [f"BGP sessions Established: {s['up']}/{s['expected']}",
              f"ECMP width leaf to leaf: min {e['min']}, planned {e['expected']}",
-             f"host-to-host reachability: {r['ok']}/{r['tried']}"]
+             f"{'host-to-host' if document.get('network', 'compute') == 'compute' else 'leaf loopback-to-loopback'} "
+             f"reachability: {r['ok']}/{r['tried']}"]
+    if "evpn_sessions" in document:
+        lines.insert(1, f"EVPN sessions Established: {document['evpn_sessions']['up']}/"
+                        f"{document['evpn_sessions']['expected']}")
     for label, items in (("down", s["down"]), ("short", e["short"]), ("unreachable", r["failed"])):
         lines += [f"  {label}: {x}" for x in items[:SHOWN]]
         if len(items) > SHOWN:
@@ -51,7 +55,9 @@ SHOWN = 4  # problems of each kind listed on a terminal
 
 def _healthy(document: dict) -> bool:
     s, e, r = document["sessions"], document["ecmp"], document["reachability"]
-    return s["up"] == s["expected"] and e["min"] >= e["expected"] and r["ok"] == r["tried"]
+    evpn = document.get("evpn_sessions", {"up": 0, "expected": 0})
+    return s["up"] == s["expected"] and e["min"] >= e["expected"] and r["ok"] == r["tried"] and \
+        evpn["up"] == evpn["expected"]
 
 
 @app.command("up")
@@ -63,6 +69,9 @@ def up(
                                      "servers=2,sus=2,spines=2,pods=2,cores=2,planes=2; never more than the plan)."),
     name: str = NAME,
     timeout: float = typer.Option(90.0, "--timeout", help="Seconds to wait for every BGP session and ECMP path."),
+    network: str = typer.Option("compute", "--network", help="The network to boot: compute, or converged (its "
+                                "leaf pairs, spines and cores with their EVPN underlay; --scale sus, servers, "
+                                "spines, pods, cores)."),
     json_out: bool = JSON,
     catalog: Path | None = CATALOG,
     overrides: dict[str, Any] | None = None,
@@ -80,7 +89,7 @@ def up(
     chosen = parse_scale(scale)
     check_name(name)
     result = plan_from(spec, overrides or {}, catalog)
-    state = lab_up(result, chosen, name, str(spec) if spec else "command line", timeout_s=timeout)
+    state = lab_up(result, chosen, name, str(spec) if spec else "command line", timeout_s=timeout, network=network)
     document = check(state)
     switches, hosts = len(state.switches()), len(state.hosts())
     document["namespaces"] = {"switches": switches, "servers": hosts}

@@ -22,6 +22,9 @@ def cabling(
     links: Path | None = typer.Option(None, "--links", help="The cabling plan as links.csv (instead of planning "
                                       "SPEC)."),
     lab: str | None = typer.Option(None, "--lab", help="Check a running lab: its links.csv and its live LLDP."),
+    network: str | None = typer.Option(None, "--network", help="Compare with one network's cables only (links.csv's "
+                                       "network column: compute, converged, storage, oob, nvlink); default: the "
+                                       "compute fabric when planning SPEC, every row of a links.csv."),
     json_out: bool = JSON,
     catalog: Path | None = CATALOG,
     overrides: dict[str, Any] | None = None,
@@ -56,7 +59,16 @@ def cabling(
             from aifabric.fabric.rows import link_rows
 
             result = plan_from(spec, overrides or {}, catalog)
-            rows = link_rows(result.links, result.hardware)
+            if network in (None, "compute"):
+                rows = link_rows(result.links, result.hardware)
+            else:
+                from aifabric.configs.netdevices import network_link_rows
+
+                rows = network_link_rows(result)
+    if network is not None:
+        from aifabric.verify.cabling import rows_of_network
+
+        rows = rows_of_network(rows, network)
     planned, names = planned_cables(rows)
     document = compare(planned, names, seen, devices)
     if json_out:

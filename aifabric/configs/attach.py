@@ -12,10 +12,14 @@ from aifabric.fabric.plan import FabricResult, design_error_at
 
 def attach_addressing(result: FabricResult, spec_path: str | Path | None = None,
                       overrides: dict[str, Any] | None = None) -> AddressPlan:
-    """Check the spec's pools against the plan, add `addressing` to its document and return the address plan;
-    a pool too small is a SpecError on the spec file's field."""
+    """Check the spec's pools against the plan (the other networks' too: sizes, and no overlap with the compute
+    fabric's), add `addressing` to its document and return the address plan; a pool too small or overlapping is a
+    SpecError on the spec file's field."""
+    from aifabric.configs import netaddr
+
     try:
         addresses = address_plan(result.plan, result.spec.addressing)
+        netaddr.check(result)
     except DesignError as exc:
         lines = {}
         if spec_path is not None:
@@ -25,4 +29,7 @@ def attach_addressing(result: FabricResult, spec_path: str | Path | None = None,
         raise design_error_at(exc, spec_path, lines, {k: v for k, v in (overrides or {}).items() if v is not None}
                               ) from None
     result.extra["addressing"] = addresses.counts()
+    others = netaddr.counts(result)
+    if others:
+        result.extra["addressing"]["networks"] = others
     return addresses

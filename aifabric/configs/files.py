@@ -134,7 +134,8 @@ def _p2p_chunks(result, addresses: AddressPlan, names, plane: int, leaves, spine
 
 
 def write_addressing(path: str | Path, result, addresses: AddressPlan) -> Path:
-    """Write addressing.csv, streamed; return its path."""
+    """Write addressing.csv, streamed (the compute fabric's rows, then the other routed networks' loopbacks);
+    return its path."""
     from aifabric.export.fabric_files import csv_cell
     from aifabric.export.link_columns import BackgroundWrites
 
@@ -143,6 +144,7 @@ def write_addressing(path: str | Path, result, addresses: AddressPlan) -> Path:
         binary.write((",".join(csv_cell(name) for name in ADDRESSING_HEADER) + "\n").encode("utf-8"))
         for chunk in addressing_chunks(result, addresses):
             binary.write(chunk)
+        binary.write(network_addressing_text(result).encode("utf-8"))
     return Path(path)
 
 
@@ -161,4 +163,29 @@ def write_configs(out_dir: str | Path, devices: Devices, addresses: AddressPlan,
         if nvue:
             written.append(write_text(folder / "nvue.yaml", nvue_yaml(sw, addresses, plan_name)))
         written.append(write_text(folder / "config_db.json", sonic_config_db(sw, addresses, model, plan_name)))
+    return written
+
+
+def network_addressing_text(result) -> str:
+    """Return addressing.csv's rows of the routed networks beside the compute fabric: every switch's loopback and
+    ASN (role loopback-<tier>, the device named as links.csv names it), in closed form from the networks' layouts."""
+    from aifabric.configs.netaddr import routed_networks, switch_names
+
+    lines = []
+    for network in routed_networks(result):
+        lines += [f"{sw.name},lo,{sw.loopback}/32,{sw.asn},loopback-{sw.role},,,\n"
+                  for sw in switch_names(result, network)]
+    return "".join(lines)
+
+
+def write_network_configs(out_dir: str | Path, devices, addressing, plan_name: str) -> list[Path]:
+    """Write every routed network switch's frr.conf and nvue.yaml under out_dir/configs/<switch>/ (the links.csv
+    name: configs/converged-leaf0000/); return the paths written."""
+    from aifabric.configs.netrender import network_frr_conf, network_nvue_yaml
+
+    written: list[Path] = []
+    for sw in devices.switches.values():
+        folder = ensure_dir(Path(out_dir) / "configs" / sw.name)
+        written.append(write_text(folder / "frr.conf", network_frr_conf(sw, addressing, plan_name)))
+        written.append(write_text(folder / "nvue.yaml", network_nvue_yaml(sw, addressing, plan_name)))
     return written

@@ -217,3 +217,167 @@ def containerlab_yaml(lab: Lab, links: FabricLinks, hardware, kind: str = "sonic
 def _lab_name(name: str) -> str:
     cleaned = re.sub(r"[^a-zA-Z0-9-._]", "-", name)
     return cleaned if re.match(r"^[a-zA-Z0-9]", cleaned) else f"lab-{cleaned}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The networks beside the compute fabric: one topology per network, from that network's links.csv rows.
+
+NETWORK_SWITCH = re.compile(r"^(?:converged|storage)-(?:(?P<leaf>leaf)|(?P<core>core)|(?:pod\d+-)?spine)\d+$|"
+                            r"^oob-(?:(?P<sw>sw)|(?P<ocore>core)|(?:pod\d+-)?agg)\d+$")
+NETWORKS = ("converged", "storage", "oob")
+_POD = re.compile(r"-pod(\d+)-")
+
+
+def _pod(name: str) -> int:
+    match = _POD.search(name)
+    return int(match.group(1)) if match else 0
+
+
+def network_role(name: str, network: str) -> str:
+    """Return a device's role in one network's topology from its links.csv name: leaf, spine or core for a switch
+    of that network (the OOB switches are leaves, their aggregation spines), server for anything else (nodes,
+    storage, PDUs, the other networks' switches as managed devices or as the OOB uplinks' far ends)."""
+    match = NETWORK_SWITCH.match(name) if name.startswith(f"{network}-") else None
+    if match is None:
+        return "server"
+    if match.group("leaf") or match.group("sw"):
+        return "leaf"
+    return "core" if match.group("core") or match.group("ocore") else "spine"
+
+
+def network_iface(kind: str, port: str) -> str:
+    """Return a kind's interface name of a network switch's port (swpN: sonic-vs and cEOS ethN, SR Linux e1-N)."""
+    number = int(port[3:]) if port.startswith("swp") and port[3:].isdigit() else None
+    if number is None:
+        raise ValueError(f"port {port!r} is not a swpN port")
+    return f"e1-{number}" if kind == "nokia_srlinux" else f"eth{number}"
+
+
+def representative_rows(rows: Iterable[tuple], network: str, sus: int = 2, servers: int = 2, spines: int = 2,
+                        pods: int = 2, cores: int = 2) -> tuple[list[tuple], int]:
+    """Return (the kept rows of one network, the ECMP width every kept leaf should have: its uplinks to the kept
+    spines): two tiers, the first `sus` leaf groups (a leaf pair each) with `servers` nodes each and `spines` spines;
+    three tiers, the first group of each of the first `pods` pods, `spines` spines per pod and, for each kept spine,
+    the first core it reaches (at most `cores`), so every kept spine leads to a kept core and the pods meet there.
+    Peer links between kept leaves stay; storage, support and customer links are left out."""
+    mine = [r for r in rows if r[10] == network]
+    if not mine:
+        raise SpecError("command line", "--network", f"the plan has no {network} network (plan it: networks:)")
+    groups: dict[str, list[str]] = {}       # server -> its leaves, in port order
+    for r in mine:
+        if r[7] == "node_leaf":
+            groups.setdefault(r[0], []).append(r[2])
+    by_group: dict[tuple[str, ...], list[str]] = {}
+    for server, leaves in groups.items():
+        by_group.setdefault(tuple(leaves), []).append(server)
+    up: dict[str, list[str]] = {}
+    for r in mine:
+        if r[7] == "leaf_spine":
+            up.setdefault(r[0], []).append(r[2])
+    three_tier = any(r[7] == "spine_core" for r in mine)
+    if three_tier:
+        first_by_pod: dict[int, tuple[str, ...]] = {}
+        for group in by_group:
+            first_by_pod.setdefault(_pod(up.get(group[0], [""])[0]), group)
+        chosen = [first_by_pod[p] for p in sorted(first_by_pod)[:pods]]
+    else:
+        chosen = list(by_group)[:sus]
+    leaves = {leaf for group in chosen for leaf in group}
+    kept_servers = {s for group in chosen for s in by_group[group][:servers]}
+    spines_by_pod: dict[int, list[str]] = {}
+    for leaf in sorted(leaves):
+        for spine in up.get(leaf, []):
+            kept = spines_by_pod.setdefault(_pod(spine), [])
+            if spine not in kept:
+                kept.append(spine)
+    kept_spines = {s for kept in spines_by_pod.values() for s in sorted(kept)[:spines]}
+    kept_cores: list[str] = []
+    if three_tier:
+        first_core: dict[str, str] = {}
+        for r in mine:
+            if r[7] == "spine_core" and r[0] in kept_spines:
+                first_core.setdefault(r[0], r[2])
+        for spine in sorted(kept_spines, key=lambda s: (s.rsplit("-", 1)[-1], s)):
+            core = first_core.get(spine)
+            if core is not None and core not in kept_cores and len(kept_cores) < cores:
+                kept_cores.append(core)
+    out = []
+    for r in mine:
+        cls = r[7]
+        if (cls == "node_leaf" and r[0] in kept_servers and r[2] in leaves) or (
+                cls == "isl" and r[0] in leaves and r[2] in leaves) or (
+                cls == "leaf_spine" and r[0] in leaves and r[2] in kept_spines) or (
+                cls == "spine_core" and r[0] in kept_spines and r[2] in kept_cores):
+            out.append(r)
+    # A leaf reaches another leaf over each of its kept uplinks (parallel links to a spine are paths of their own).
+    widths = [sum(1 for r in out if r[7] == "leaf_spine" and r[0] == leaf) for leaf in sorted(leaves)] or [0]
+    return out, min(widths)
+
+
+def build_network_lab(rows: Iterable[tuple], network: str, plan_name: str, max_nodes: int | None = None) -> Lab:
+    """Return the lab of one network beside the compute fabric from its links.csv rows: the whole network if it
+    fits max_nodes, else its representative shape (converged, storage: representative_rows, as `lab up`
+    boots it) or the first
+    OOB switches with their devices and uplinks, as many as fit."""
+    if network not in NETWORKS:
+        raise SpecError("command line", "--network", f"'{network}': choose compute or one of {', '.join(NETWORKS)}")
+    limit = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
+    if limit < 2:
+        raise SpecError("command line", "--max-nodes", f"{limit}: a lab needs at least 2 nodes")
+    mine = [r for r in rows if r[10] == network]
+    if not mine:
+        raise SpecError("command line", "--network", f"the plan has no {network} network (plan it: networks:)")
+    names = {n for r in mine for n in (r[0], r[2])}
+    notes: list[str] = []
+    if len(names) > limit:
+        mine = _oob_slice(mine, limit) if network == "oob" else representative_rows(mine, network)[0]
+        kept = {n for r in mine for n in (r[0], r[2])}
+        notes.append(f"the {network} network has {len(names):,} nodes, more than --max-nodes {limit}: exporting "
+                     f"{len(kept)} of them (a representative slice)")
+        names = kept
+    nodes = {n: network_role(n, network) for n in sorted(names)}
+    return Lab(f"{plan_name}-{network}", nodes, [(r[0], r[1], r[2], r[3]) for r in mine], notes)
+
+
+def _oob_slice(rows: list[tuple], limit: int) -> list[tuple]:
+    """Return the rows of the first OOB switches (each with its devices and its uplinks' far ends) that fit."""
+    per_switch: dict[str, list[tuple]] = {}
+    for r in rows:
+        switch = r[2] if r[7] == "device_oob" else r[0]
+        per_switch.setdefault(switch, []).append(r)
+    kept: list[tuple] = []
+    names: set[str] = set()
+    for switch in sorted(per_switch):
+        more = {n for r in per_switch[switch] for n in (r[0], r[2])} - names
+        if len(names) + len(more) > limit:
+            break
+        names |= more
+        kept += per_switch[switch]
+    return kept
+
+
+def network_containerlab_yaml(lab: Lab, network: str, kind: str = "sonic-vs") -> str:
+    """Return the `.clab.yml` text of a network's lab: its switches as `kind` (ports swpN mapped to the kind's
+    names), every other device a linux node with its links.csv port names; groups by tier."""
+    if kind not in KINDS:
+        raise SpecError("command line", "--kind", f"'{kind}': choose one of {', '.join(KINDS)}")
+
+    def iface(node: str, port: str) -> str:
+        name = port if lab.nodes[node] == "server" else network_iface(kind, port)
+        if len(name) > MAX_IFACE or "/" in name:
+            raise ValueError(f"interface {name!r} of {node} is not a valid Linux interface name")
+        return name
+
+    lines = [f"# containerlab topology of the {network} network of {lab.name.rsplit('-', 1)[0]}: its switches "
+             f"modelled as {kind}, every other device as linux"]
+    lines += [f"# NOTE: {note}" for note in lab.notes]
+    lines += [f"name: {_lab_name(lab.name)}", "mgmt:", f"  ipv4-subnet: {mgmt_subnet(len(lab.nodes))}", "topology:",
+              "  kinds:", f"    {kind}:", f"      image: {KINDS[kind]}", f"    {SERVER_KIND}:",
+              f"      image: {SERVER_IMAGE}", "  nodes:"]
+    for node, role in lab.nodes.items():
+        node_kind = SERVER_KIND if role == "server" else kind
+        lines.append(f"    {clab_name(node)}: {{kind: {node_kind}, group: {network}-{GROUPS[role]}}}")
+    lines.append("  links:")
+    for a, a_port, z, z_port in lab.links:
+        lines.append(f'    - endpoints: ["{clab_name(a)}:{iface(a, a_port)}", "{clab_name(z)}:{iface(z, z_port)}"]')
+    return "\n".join(lines) + "\n"

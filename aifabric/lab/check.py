@@ -24,6 +24,27 @@ def _sessions_of(state: LabState, node: Node) -> dict[str, str]:
     return {peer: info.get("state", "") for peer, info in peers.items()}
 
 
+def evpn_sessions(state: LabState) -> dict:
+    """Return {"up", "expected"}: switch-to-switch cables whose BGP session has its L2VPN EVPN address family
+    Established at both ends (the converged fabric's overlay)."""
+    switches = state.switches()
+
+    def peers(node: Node) -> dict[str, str]:
+        summary = vtysh_json(state.node_dir(node), "show bgp l2vpn evpn summary json")
+        found = summary.get("peers", {}) if isinstance(summary, dict) else {}
+        return {peer: info.get("state", "") for peer, info in found.items()}
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        seen = dict(zip((n.name for n in switches), pool.map(peers, switches), strict=True))
+    up = expected = 0
+    for a, a_port, z, z_port in state.cables:
+        if state.nodes[a].role == "host" or state.nodes[z].role == "host":
+            continue
+        expected += 1
+        up += seen[a].get(a_port) == "Established" and seen[z].get(z_port) == "Established"
+    return {"up": up, "expected": expected}
+
+
 def sessions(state: LabState) -> dict:
     """Return {"up", "expected", "down": [...]}: one eBGP session per switch-to-switch cable, up when both ends
     report it Established."""
@@ -92,11 +113,13 @@ def ecmp(state: LabState, routes: dict[str, dict[str, list[str]]] | None = None)
     its plane (a missing route counts 0); expected is the plan's spines per pod."""
     routes = routes_of_leaves(state) if routes is None else routes
     own = leaf_prefixes(state)
+    # Leaves cabled to each other (a converged leaf pair's peer links) reach each other directly, not over spines.
+    direct = {(a, z) for a, _, z, _ in state.cables} | {(z, a) for a, _, z, _ in state.cables}
     widths, short = [], []
     for leaf, table in routes.items():
         plane = state.nodes[leaf].plane
         for other, prefixes in own.items():
-            if other == leaf or state.nodes[other].plane != plane:
+            if other == leaf or state.nodes[other].plane != plane or (leaf, other) in direct:
                 continue
             for prefix in prefixes:
                 width = len(table.get(prefix, []))
@@ -142,9 +165,38 @@ def reachability(state: LabState) -> dict:
     return {"ok": ok, "tried": tried, "failed": failed}
 
 
+def loopback_reachability(state: LabState) -> dict:
+    """Return {"ok", "tried", "failed": [...]}: every leaf's loopback pinged from every other leaf, from its own
+    loopback (the converged fabric's VXLAN tunnel end points must reach each other over the underlay)."""
+    leaves = [n for n in state.switches() if n.role == "leaf"]
+    work = [(leaf, [(leaf.loopback, other.loopback) for other in leaves if other is not leaf],
+             [f"{leaf.name} -> {other.name} ({other.loopback})" for other in leaves if other is not leaf])
+            for leaf in leaves]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        answers = list(pool.map(lambda item: _pings(item[0], item[1]), work))
+    ok, tried, failed = 0, 0, []
+    for (_, _, labels), answered in zip(work, answers, strict=True):
+        for label, good in zip(labels, answered + [False] * (len(labels) - len(answered)), strict=True):
+            tried += 1
+            ok += good
+            if not good:
+                failed.append(label)
+    return {"ok": ok, "tried": tried, "failed": failed}
+
+
+def _reachability(state: LabState) -> dict:
+    """Return the lab's reachability: host to host (compute), leaf loopback to loopback (converged)."""
+    return reachability(state) if state.network == "compute" else loopback_reachability(state)
+
+
 def check(state: LabState) -> dict:
-    """Return the `lab check --json` document."""
-    return {"lab": state.name, "sessions": sessions(state), "ecmp": ecmp(state), "reachability": reachability(state)}
+    """Return the `lab check --json` document (for a converged lab, reachability is leaf loopback to loopback)."""
+    reach = _reachability(state)
+    document = {"lab": state.name, "network": state.network, "sessions": sessions(state), "ecmp": ecmp(state),
+                "reachability": reach}
+    if state.network == "converged":
+        document["evpn_sessions"] = evpn_sessions(state)
+    return document
 
 
 def find_cable(state: LabState, text: str) -> list[str]:
@@ -202,7 +254,7 @@ def fail(state: LabState, text: str, settle_s: float = 3.0, timeout_s: float = 3
     return {"link": {"a_device": cable[0], "a_port": cable[1], "z_device": cable[2], "z_port": cable[3]},
             "converged": converged,
             "convergence_ms": round((last_change - start) * 1000, 1) if last_change is not None else None,
-            "sessions": sessions(state), "ecmp": ecmp(state, last), "reachability": reachability(state)}
+            "sessions": sessions(state), "ecmp": ecmp(state, last), "reachability": _reachability(state)}
 
 
 def restore(state: LabState, text: str, timeout_s: float = 60.0) -> dict:

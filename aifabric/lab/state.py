@@ -51,6 +51,7 @@ class LabState:
     nodes: dict[str, Node]
     cables: list[list[str]]  # [a device, a port, z device, z port] per veth pair
     p2p: str = "unnumbered"
+    network: str = "compute"  # the network the lab copies (compute, or converged: its representative rows)
 
     @property
     def directory(self) -> Path:

@@ -13,7 +13,7 @@ from aifabric.fabric.runs import generate
 from aifabric.lab import netns
 from aifabric.lab.daemons import start_frr, start_lldpd, wait_started
 from aifabric.lab.netns import LabError, iface
-from aifabric.lab.shape import Scale, check_size, expected_ecmp, lab_plan
+from aifabric.lab.shape import MAX_NODES, Scale, check_size, expected_ecmp, lab_plan
 from aifabric.lab.state import LabState, Node, clear, lab_dir, load, prefix
 
 SWITCH_SYSCTLS = ("net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "net.ipv4.conf.all.rp_filter=0",
@@ -28,8 +28,12 @@ AFTER = "service integrated-vtysh-config\n!\n"  # zebra reads it before any rout
 FIRST_TABLE = 100
 
 
-def build_state(result, scale: Scale, name: str, spec_label: str) -> tuple[LabState, dict[str, str], object]:
-    """Return (the lab's state, each switch's frr.conf text, the lab's link table) for a planned result."""
+def build_state(result, scale: Scale, name: str, spec_label: str, network: str = "compute"
+                ) -> tuple[LabState, dict[str, str], object]:
+    """Return (the lab's state, each switch's frr.conf text, the lab's link table: a FabricLinks, or the network's
+    kept links.csv rows) for a planned result."""
+    if network != "compute":
+        return _network_state(result, scale, name, spec_label, network)
     hardware = result.hardware
     switch = hardware.switch(result.plan.switch_id)
     if switch.family != "ethernet":
@@ -61,18 +65,61 @@ def build_state(result, scale: Scale, name: str, spec_label: str) -> tuple[LabSt
     return state, configs, links
 
 
+def _network_state(result, scale: Scale, name: str, spec_label: str, network: str
+                   ) -> tuple[LabState, dict[str, str], list[tuple]]:
+    """Return the lab of a network beside the compute fabric: its kept links.csv rows (representative_rows)
+    booted with the switches' generated frr.conf; its servers are namespaces with their N/S ports (for LLDP)."""
+    from aifabric.configs.netaddr import routed_networks
+    from aifabric.configs.netdevices import network_devices, network_link_rows
+    from aifabric.configs.netrender import network_frr_conf
+    from aifabric.export.containerlab import representative_rows
+
+    if network not in ("converged",) or network not in routed_networks(result):
+        raise SpecError("command line", "--network", f"'{network}': the lab boots compute or converged (an Ethernet "
+                        f"converged network the plan has); planned: compute, {', '.join(routed_networks(result))}")
+    rows, width = representative_rows(network_link_rows(result), network, scale.sus, scale.servers, scale.spines,
+                                      scale.pods, scale.cores)
+    devices = network_devices(result, rows, device_classes={})
+    ns_prefix = prefix(name)
+    nodes: dict[str, Node] = {}
+    configs: dict[str, str] = {}
+    for sw in devices.switches.values():
+        if not sw.ports:
+            continue  # a switch the lab's selection left out
+        nodes[sw.name] = Node(sw.name, ns_prefix + hostname(sw.name), sw.role, 0, sw.loopback, sw.asn,
+                              {iface(p.name): _port(p) for p in sw.ports})
+        configs[sw.name] = network_frr_conf(sw, result.spec.addressing, result.plan.name).replace(
+            AFTER, AFTER + LAB_FRR, 1)
+    hosts: dict[str, dict] = {}
+    for r in rows:
+        if r[0] not in nodes:
+            hosts.setdefault(r[0], {})[iface(r[1])] = {"peer": r[2], "peer_port": r[3], "kind": "nic",
+                                                        "address": None, "peer_address": None}
+    for host, ports in hosts.items():
+        nodes[host] = Node(host, ns_prefix + hostname(host), "host", ports=ports)
+    if len(nodes) > MAX_NODES:
+        raise SpecError("command line", "--scale", f"the lab would run {len(nodes)} namespaces; at most {MAX_NODES}: "
+                        "lower servers, sus, spines, pods or cores")
+    cables = sorted([r[0], iface(r[1]), r[2], iface(r[3])] if (r[0], iface(r[1])) < (r[2], iface(r[3]))
+                    else [r[2], iface(r[3]), r[0], iface(r[1])] for r in rows)
+    state = LabState(name, spec_label, 3 if any(n.role == "core" for n in nodes.values()) else 2, 1, width, nodes,
+                     cables, "unnumbered", network)
+    return state, configs, rows
+
+
 def _port(port) -> dict:
     return {"peer": port.peer, "peer_port": port.peer_port, "kind": port.kind, "address": port.address,
             "peer_address": port.peer_address}
 
 
-def up(result, scale: Scale, name: str, spec_label: str, timeout_s: float = 90.0) -> LabState:
+def up(result, scale: Scale, name: str, spec_label: str, timeout_s: float = 90.0, network: str = "compute"
+       ) -> LabState:
     """Boot the lab: namespaces, cables, addresses, FRR and lldpd; wait until every BGP session is Established
     (or timeout_s); return its state. On any failure everything made so far is removed."""
     missing = netns.require_tools()
     if missing:
         raise LabError(f"the lab cannot run here: missing {', '.join(missing)}")
-    state, configs, links = build_state(result, scale, name, spec_label)
+    state, configs, links = build_state(result, scale, name, spec_label, network)
     if (lab_dir(name) / "lab.json").exists() or any(n.startswith(prefix(name)) for n in netns.namespaces()):
         raise SpecError("command line", "--name", f"lab '{name}' is already up; run `aifabric lab down --name "
                         f"{name}` first, or choose another --name")
@@ -96,8 +143,16 @@ def _write_files(state: LabState, configs: dict[str, str], links, hardware) -> N
 
     with open(state.directory / "links.csv", "wb") as stream:
         stream.write((",".join(LINK_HEADER) + "\n").encode())
-        for chunk in links_csv_chunks(links, hardware):
-            stream.write(chunk)
+        if isinstance(links, list):  # a network's kept rows, as links.csv wrote them
+            import csv
+            import io
+
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerows(links)
+            stream.write(text.getvalue().encode())
+        else:
+            for chunk in links_csv_chunks(links, hardware):
+                stream.write(chunk)
     for node in state.nodes.values():
         folder = state.node_dir(node)
         folder.mkdir(parents=True, exist_ok=True)
@@ -127,6 +182,9 @@ def _host_commands(node: Node) -> list[str]:
     """Return a server's `ip` commands: each NIC port's /31, and a routing table per port (source-routed, as RoCE
     hosts route each NIC to its own leaf); the first port also carries the main table's default route."""
     commands = []
+    if all(info["address"] is None for info in node.ports.values()):
+        # A converged lab's server: its N/S ports up for LLDP (its bond and VLAN are the switches' EVPN segment).
+        return [f"link set {port} up" for port in sorted(node.ports)]
     for i, (port, info) in enumerate(sorted(node.ports.items())):
         table = FIRST_TABLE + i
         address = info["address"].split("/")[0]

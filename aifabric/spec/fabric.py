@@ -68,6 +68,30 @@ class LatencyOverrides(BaseModel):
     fiber_ns_per_m: float | None = Field(default=None, gt=0)
 
 
+class NetworkPools(BaseModel):
+    """Address and ASN pools of one network beside the compute fabric (converged, storage, oob); a field left out
+    takes the network's default (aifabric/configs/netaddr.py), none overlapping the compute fabric's."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    loopbacks: str | None = None      # a /32 per switch
+    hosts: str | None = None          # node-facing subnets (converged segments, storage /31s, OOB management VLANs)
+    asn_first: int | None = Field(default=None, ge=1, le=4_294_967_294, strict=True)
+    asn_last: int | None = Field(default=None, ge=1, le=4_294_967_294, strict=True)
+
+    @field_validator("loopbacks", "hosts")
+    @classmethod
+    def _network(cls, value: str | None) -> str | None:
+        import ipaddress
+
+        if value is None:
+            return value
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError:
+            raise ValueError(f"'{value}' is not an IPv4 network with its host bits zero (e.g. 10.16.0.0/16)") from None
+        return str(network)
+
+
 class Addressing(BaseModel):
     """Address and ASN pools of the fabric's day-one configuration (every field has a default that fits a
     10M-GPU plan's loopbacks and NICs)."""
@@ -82,9 +106,14 @@ class Addressing(BaseModel):
     nics: str = "10.128.0.0/9"
     # 4-byte private ASNs (RFC 6996): the first for the cores, then one per pod's spines, then one per leaf.
     asn_first: int = Field(default=4_200_000_000, ge=1, le=4_294_967_294, strict=True)
-    asn_last: int = Field(default=4_294_967_294, ge=1, le=4_294_967_294, strict=True)
+    # The compute fabric's ASNs end below the other networks' (4,260,000,000 on: addressing.converged and the rest).
+    asn_last: int = Field(default=4_259_999_999, ge=1, le=4_294_967_294, strict=True)
     # RoCE QoS of the Spectrum switches' NVUE configuration (Cumulus Linux `nv set qos roce mode`).
     roce: Literal["lossless", "lossy"] = "lossless"
+    # The other networks' own pools (a routed underlay each; the OOB's management VLANs).
+    converged: NetworkPools = Field(default_factory=NetworkPools)
+    storage: NetworkPools = Field(default_factory=NetworkPools)
+    oob: NetworkPools = Field(default_factory=NetworkPools)
 
     @field_validator("loopbacks", "p2p_pool", "nics")
     @classmethod

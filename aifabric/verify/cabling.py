@@ -54,6 +54,17 @@ def read_links_csv(path: str | Path) -> Iterable[tuple]:
         raise SpecError(str(path), None, f"cannot read: {exc.strerror}") from None
 
 
+NETWORKS = ("compute", "converged", "storage", "oob", "nvlink")
+
+
+def rows_of_network(rows: Iterable[tuple], network: str) -> list[tuple]:
+    """Return the rows of one network (links.csv's 11th column, `network`; rows without it are the compute
+    fabric's), or raise SpecError naming the networks allowed."""
+    if network not in NETWORKS:
+        raise SpecError("command line", "--network", f"'{network}': choose one of {', '.join(NETWORKS)}")
+    return [r for r in rows if (r[10] if len(r) > 10 and r[10] else "compute") == network]
+
+
 def compare(planned: dict[End, End], names: dict[str, str], seen: Table, devices_read: set[str]) -> dict:
     """Return the `verify cabling --json` document: {"correct", "miscabled", "missing", "unexpected"} (plus the
     devices read), each difference a cable with its two ends, and for a miscabled one where each end belongs."""

@@ -82,7 +82,15 @@ def test_addressing_csv_equals_the_per_device_formulas(shape, p2p, tmp_path):
     writer.writerow(ADDRESSING_HEADER)
     writer.writerows(_reference_rows(result, addresses))
     written = write_addressing(tmp_path / "addressing.csv", result, addresses).read_bytes()
-    assert written == expected.getvalue().encode("utf-8")
+    compute = expected.getvalue().encode("utf-8")
+    assert written[:len(compute)] == compute
+    # The other routed networks' switches follow: each loopback and ASN as their configurations carry them.
+    from aifabric.configs.netdevices import network_devices
+
+    others = network_devices(result).switches
+    tail = list(csv.reader(io.StringIO(written[len(compute):].decode("utf-8"))))
+    assert [(r[0], r[2], int(r[3]), r[4]) for r in tail] == [
+        (sw.name, f"{sw.loopback}/32", sw.asn, f"loopback-{sw.role}") for sw in others.values()]
     rows = expected.getvalue().count("\n") - 1
     switch_links = 2 * (result.plan.link_counts()["leaf_spine"] + result.plan.link_counts()["spine_core"])
     assert rows == result.plan.switch_counts()["total"] + result.plan.link_counts()["nic_leaf"] + (

@@ -159,3 +159,57 @@ def test_three_tier_lab_and_down_after_a_crash(cli):
         down(name)
     _assert_gone(name)
     assert subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.count(prefix(name)) == 0
+
+
+@pytest.mark.parametrize("spec, switches, sessions, width", [
+    # 2 leaf pairs x 4 uplinks to each of 2 spines; 3 tiers: a pair in each of 2 pods, 2 spines each, 2 cores.
+    ("spectrum-x-8k", 6, 32, 8),
+    ("gb200-nvl72-superpod", 10, 96, 2),
+])
+def test_converged_lab_comes_up_and_is_cabled_as_its_rows(cli, spec, switches, sessions, width, tmp_path):
+    """The converged fabric's routed shape: every underlay and EVPN session up, the ECMP width over the kept
+    uplinks, every leaf loopback (VXLAN tunnel end point) reaching every other; LLDP matches the lab's converged
+    links.csv rows, and two swapped cables are exactly the two reported."""
+    _require_lab()
+    name = f"cv-{os.getpid() % 100000}"
+    try:
+        code, document = _json(cli, "lab", "up", str(ROOT / "topologies" / f"{spec}.yaml"), "--network", "converged",
+                               "--name", name)
+        assert code == 0, document
+        assert document["network"] == "converged" and document["namespaces"]["switches"] == switches
+        assert document["sessions"]["up"] == document["sessions"]["expected"] == sessions
+        assert document["evpn_sessions"] == {"up": sessions, "expected": sessions}
+        assert document["ecmp"]["min"] == document["ecmp"]["expected"] == width
+        assert document["reachability"]["ok"] == document["reachability"]["tried"] == 4 * 3
+        with open(lab_dir(name) / "links.csv") as stream:
+            import csv
+
+            rows = list(csv.DictReader(stream))
+        assert rows and {r["network"] for r in rows} == {"converged"}
+        code, cabling = _json(cli, "verify", "cabling", "--lab", name, "--network", "converged")
+        assert code == 0 and cabling["correct"] == len(rows) and not cabling["miscabled"]
+        if spec == "spectrum-x-8k":
+            # A leaf-spine cable pulled: leaf0000 keeps 7 of its 8 uplinks, everything still reaches everything.
+            code, failed = _json(cli, "lab", "fail", "converged-leaf0000:converged-spine0000", "--name", name)
+            assert failed["converged"] and failed["ecmp"]["min"] == 7
+            assert failed["sessions"]["up"] == sessions - 1 and failed["reachability"]["ok"] == 12
+            code, back = _json(cli, "lab", "restore", "converged-leaf0000:converged-spine0000", "--name", name)
+            assert back["sessions"]["up"] == sessions and back["ecmp"]["min"] == width
+            code, _, err = cli("lab", "swap", "converged-leaf0000:swp129", "converged-leaf0002:swp129", "--name", name)
+            assert code == 0, err
+            deadline = time.monotonic() + 30
+            while True:
+                code, after = _json(cli, "verify", "cabling", "--lab", name)
+                # Both ends re-learn within a few 1 s transmit intervals; until then a cable may show as it was.
+                settled = len(after["miscabled"]) == 2 and after["correct"] == len(rows) - 2
+                if settled or time.monotonic() > deadline:
+                    break
+                time.sleep(1)
+            ends = {(m["a"]["device"], m["a"]["port"]) for m in after["miscabled"]}
+            assert code == 1 and ends == {("converged-leaf0000", "swp129"), ("converged-leaf0002", "swp129")}
+            assert after["correct"] == len(rows) - 2
+    finally:
+        from aifabric.lab.updown import down
+
+        down(name)
+    _assert_gone(name)

@@ -122,3 +122,29 @@ def test_cli_reads_a_directory_against_the_plan(cli, tmp_path):
     assert document["correct"] == len(rows) - 2
     tables, devices = read_tables(tmp_path)
     assert len(devices) == 17 + 8  # 17 switches, 8 servers
+
+
+def test_rows_of_one_network(cli, tmp_path):
+    """--network keeps one network's rows of links.csv (rows without the column are the compute fabric's)."""
+    import pytest as _pytest
+
+    from aifabric.errors import SpecError
+    from aifabric.verify.cabling import rows_of_network
+
+    rows = [("a", "p", "b", "q"), ("s", "ns0", "converged-leaf0000", "swp1", 200, "", "", "node_leaf", 0, "",
+                                   "converged")]
+    assert rows_of_network(rows, "compute") == [rows[0]]
+    assert rows_of_network(rows, "converged") == [rows[1]]
+    with _pytest.raises(SpecError, match="--network"):
+        rows_of_network(rows, "backend")
+    # Against a plan: an OOB table that sees its planned neighbor is one correct cable of the oob rows.
+    table = tmp_path / "lldp.json"
+    table.write_text('{"oob-sw00000": {"lldp": {"interface": {"swp1": {"chassis": {"su000-server000": {}}, '
+                     '"port": {"id": {"type": "ifname", "value": "bmc"}}}}}}}')
+    root = Path(__file__).resolve().parents[2]
+    code, out, err = cli("verify", "cabling", str(root / "topologies" / "dgx-h100-superpod-4su.yaml"), "--lldp",
+                         str(table), "--network", "oob", "--json")
+    import json
+
+    document = json.loads(out)
+    assert document["correct"] == 1 and document["miscabled"] == [] and document["unexpected"] == []
