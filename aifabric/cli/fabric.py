@@ -73,11 +73,12 @@ def write_day_one(out: Path, result, configs: bool) -> list[Path]:
         from aifabric.configs.netdevices import network_devices
 
         devices = fabric_devices(result.links, result.hardware, addresses)
-        files = write_configs(out, devices, addresses, result.hardware, result.plan.name)
-        if not files:
+        others = network_devices(result)
+        files = write_configs(out, devices, addresses, result.hardware, result.plan.name,
+                              skip=frozenset(others.switches))
+        if not files and not result.plan.merged_into:
             sys.stderr.write(f"note: no routing configurations for {result.plan.switch_id}: an InfiniBand fabric is "
                              "routed by its subnet manager\n")
-        others = network_devices(result)
         files += write_network_configs(out, others, result.spec.addressing, result.plan.name)
         for note in others.notes:
             sys.stderr.write(f"note: {note}\n")

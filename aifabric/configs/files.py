@@ -79,8 +79,11 @@ def addressing_chunks(result, addresses: AddressPlan) -> Iterator[bytes]:
         # A plane's loopbacks are consecutive in this order (AddressPlan.leaf_index, spine_index, core_index).
         first = loopback_base + plane * addresses.switches_per_plane
         loopbacks = _dotted(range(first, first + len(switches)))
+        # A compute fabric merged into the converged pair (aifabric.fabric.merge) has no loopback of its own: the
+        # pair's switches keep the converged network's (network_addressing_text), one loopback and ASN per switch.
         yield "".join(f"{name},lo,{address}/32,{tail}" for name, address, tail in zip(switches, loopbacks, tails,
-                                                                                       strict=True)).encode("utf-8")
+                                                                                       strict=True)
+                      if not plan.merged_into).encode("utf-8")
         if addresses.pools.p2p == "ipv4-31":
             yield from _p2p_chunks(result, addresses, names, plane, leaves, spines, cores)
         nic = links.sets["nic_leaf"]
@@ -149,15 +152,19 @@ def write_addressing(path: str | Path, result, addresses: AddressPlan) -> Path:
 
 
 def write_configs(out_dir: str | Path, devices: Devices, addresses: AddressPlan, hardware,
-                  plan_name: str) -> list[Path]:
+                  plan_name: str, skip: frozenset[str] = frozenset()) -> list[Path]:
     """Write every switch's frr.conf, nvue.yaml (NVIDIA Spectrum switches) and config_db.json under out_dir/configs;
-    return the paths written. InfiniBand switches take no routing configuration (their subnet manager routes)."""
+    return the paths written. InfiniBand switches take no routing configuration (their subnet manager routes).
+    Switches named in `skip` are configured with another network (a compute fabric merged into the converged pair:
+    the pair's one configuration carries both)."""
     written: list[Path] = []
     model = hardware.switch(devices.switch_id)
     if model.family != "ethernet":
         return written
     nvue = model.manufacturer.lower() == "nvidia"
     for sw in devices.switches.values():
+        if sw.name in skip:
+            continue
         folder = ensure_dir(Path(out_dir) / "configs" / sw.name)
         written.append(write_text(folder / "frr.conf", frr_conf(sw, addresses, plan_name)))
         if nvue:

@@ -67,6 +67,7 @@ class NetSwitch(Switch):
     model: str = ""
     segments: dict[int, Segment] = field(default_factory=dict)
     svi: dict[int, str] = field(default_factory=dict)   # VLAN -> this switch's own address in it (with length)
+    compute_nics: bool = False  # also the compute fabric's leaf (merged design): its GPU NIC ports are routed here
 
     @property
     def es_ports(self) -> list[Port]:
@@ -174,10 +175,30 @@ def network_devices(result, rows: Iterable[tuple] | None = None, device_classes:
         elif a_sw is not None:
             by_device.setdefault((z, a_sw.network), []).append((z_port, a, a_port, speed, cls))
     _attach_devices(result, switches, by_device, device_classes or {})
+    if result.plan.merged_into in names:
+        _attach_compute_ports(result, switches)
     for sw in switches.values():
         uplinks = [p for p in sw.ports if p.kind == "fabric"]
         sw.ecmp = max(1, len(uplinks))
     return NetDevices(switches, notes)
+
+
+def _attach_compute_ports(result, switches: dict[str, NetSwitch]) -> None:
+    """On a design whose compute fabric is merged into the converged pair (aifabric.fabric.merge), give each pair
+    switch the compute fabric's GPU NIC ports as routed /31s from the compute fabric's own NIC pool, so one switch has
+    one configuration: the converged switch's loopback and ASN, its segments and, beside them, the E/W rails."""
+    from aifabric.configs.addressing import address_plan
+    from aifabric.configs.devices import fabric_devices
+
+    compute = fabric_devices(result.links, result.hardware, address_plan(result.plan, result.spec.addressing))
+    for name, compute_switch in compute.switches.items():
+        sw = switches.get(name)
+        if sw is None:
+            continue
+        for p in compute_switch.host_ports:
+            sw.ports.append(NetPort(p.name, p.peer, p.peer_port, "p2p", p.speed_gbps, p.address, p.peer_address,
+                                    device_class="gpu_nic"))
+        sw.compute_nics = True
 
 
 def network_link_rows(result) -> Iterable[tuple]:

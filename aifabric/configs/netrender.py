@@ -29,7 +29,8 @@ def _context(sw: NetSwitch, addressing, plan_name: str) -> dict:
     return {"sw": sw, "hostname": hostname(sw.name), "plan_name": plan_name, "fabric_ports": fabric,
             "edge_ports": edge, "maximum_paths": min(max(len(fabric), 1), MAX_PATHS), "es_sys_mac": ES_SYS_MAC,
             "vrr_mac": VRR_MAC, "route_map": route_map, "speed_text": _speed,
-            "prefixes": [(pools.loopbacks, "ge 32"), (pools.hosts, "le 32")]}
+            "prefixes": [(pools.loopbacks, "ge 32"), (pools.hosts, "le 32")]
+            + ([(addressing.nics, "ge 31")] if sw.compute_nics else [])}
 
 
 def network_frr_conf(sw: NetSwitch, addressing, plan_name: str) -> str:

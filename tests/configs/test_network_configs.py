@@ -206,6 +206,38 @@ def test_out_configs_writes_every_network_switch(cli, tmp_path):
     assert rows["oob-sw00000"]["asn"] == str(DEFAULTS["oob"]["asn_first"] + 1)
 
 
+def test_merged_pair_has_one_configuration_with_both_roles(cli, tmp_path):
+    """A compute fabric merged into the converged pair (64 HGX GPUs): each pair switch gets one configuration, the
+    converged one, that also routes every GPU NIC port cabled to it (links.csv's compute rows) from the compute
+    fabric's NIC pool; addressing.csv lists one loopback per switch; FRR parses it."""
+    code, _, err = cli("fabric", "plan", "--gpus", "64", "--out", str(tmp_path), "--configs", "--no-graph")
+    assert code == 0, err
+    result = plan_from(None, {"gpus": 64}, None)
+    assert result.plan.merged_into == "converged"
+    with open(tmp_path / "links.csv") as stream:
+        nic_rows = [r for r in csv.DictReader(stream) if r["network"] == "compute"]
+    assert nic_rows
+    with open(tmp_path / "addressing.csv") as stream:
+        rows = list(csv.DictReader(stream))
+    loopbacks = Counter(r["device"] for r in rows if r["interface"] == "lo")
+    assert set(loopbacks.values()) == {1}
+    nic_address = {(r["peer_device"], r["peer_interface"]): r["peer_address"] for r in rows if r["role"] == "nic"}
+    for switch in ("converged-leaf0000", "converged-leaf0001"):
+        assert not (tmp_path / "configs" / switch / "config_db.json").exists()
+        text = (tmp_path / "configs" / switch / "frr.conf").read_text()
+        mine = [r for r in nic_rows if switch in (r["a_device"], r["z_device"])]
+        assert mine
+        for r in mine:
+            port = r["z_port"] if r["z_device"] == switch else r["a_port"]
+            assert f"interface {port}\n" in text and f"ip address {nic_address[(switch, port)]}/31" in text
+        assert "permit 10.128.0.0/9 ge 31" in text
+    if shutil.which("vtysh") or os.environ.get("CI"):
+        _require_vtysh()
+        done = subprocess.run(["vtysh", "--dryrun", "-f", str(tmp_path / "configs" / "converged-leaf0000" /
+                                                              "frr.conf")], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_golden_network_configs():
     """A collapsed converged pair's leaf and an OOB switch of a 64-GPU plan equal their golden copies
     (AIFABRIC_UPDATE_GOLDEN=1 rewrites them)."""
