@@ -87,7 +87,9 @@ def network_csv_chunks(result: FabricResult) -> Iterator[bytes]:
             csv.writer(stream, lineterminator="\n").writerows(rows)
             yield stream.getvalue().encode("utf-8")
             continue
-        pieces = [(_cells(piece[0]), piece[1]) if isinstance(piece, tuple) else piece for piece in block]
+        # The name columns are CSV-quoted as needed; the tail (text or table of texts) is CSV already.
+        pieces = [(_cells(piece[0]), piece[1]) if isinstance(piece, tuple) and i < len(block) - 1 else piece
+                  for i, piece in enumerate(block)]
         for _, text in join_rows(pieces, rows):
             yield text
 

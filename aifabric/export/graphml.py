@@ -198,13 +198,14 @@ def _network_link_chunks(rows: _NetworkRows) -> Iterator[tuple[int, bytes]]:
     """Yield (links written so far, text) of the other networks' edges, in links.csv's order."""
     done = 0
     for block in rows.blocks:
-        length = f'<data key="e_length_m">{escape(block.length_m)}</data>' if block.length_m else ""
+        table, index = block.row_parts()
+        lengths = [f'<data key="e_length_m">{escape(length)}</data>' if length else "" for length, _ in table]
         pieces = ['<edge source="', (_attrs(block.a[0]), block.a[1]), '" target="', (_attrs(block.z[0]), block.z[1]),
                   f'"><data key="e_link_class">{escape(block.link_class)}</data><data key="e_a_port">',
                   (_texts(block.a_port[0]), block.a_port[1]), '</data><data key="e_z_port">',
                   (_texts(block.z_port[0]), block.z_port[1]),
                   f'</data><data key="e_speed_gbps">{block.speed_gbps}</data><data key="e_medium">'
-                  f'{escape(block.medium)}</data>{length}<data key="e_plane">{block.plane}</data>'
+                  f'{escape(block.medium)}</data>', (lengths, index), f'<data key="e_plane">{block.plane}</data>'
                   f'{_net("e", block.network)}</edge>\n']
         for count, chunk in join_rows(pieces, block.rows):
             yield done + count, chunk

@@ -65,6 +65,9 @@ class Block:
     plane: int
     cable: str
     network: str
+    # Where the rows' lengths and parts differ: ((length_m, cable) table, index per row); length_m and cable above
+    # are then "" (use row_parts or iter_rows).
+    parts: tuple[list[tuple[str, str]], np.ndarray] | None = None
 
     @property
     def rows(self) -> int:
@@ -78,9 +81,23 @@ class Block:
         ap, api = self.a_port
         z, zi = self.z
         zp, zpi = self.z_port
+        if self.parts is not None:
+            table, index = self.parts
+            for i, j, k, m, p in zip(ai.tolist(), api.tolist(), zi.tolist(), zpi.tolist(), index.tolist(),
+                                     strict=True):
+                length, cable = table[p]
+                yield (a[i], ap[j], z[k], zp[m], self.speed_gbps, self.medium, length, self.link_class, self.plane,
+                       cable, self.network)
+            return
         tail = (self.speed_gbps, self.medium, self.length_m, self.link_class, self.plane, self.cable, self.network)
         for i, j, k, m in zip(ai.tolist(), api.tolist(), zi.tolist(), zpi.tolist(), strict=True):
             yield (a[i], ap[j], z[k], zp[m], *tail)
+
+    def row_parts(self) -> tuple[list[tuple[str, str]], np.ndarray]:
+        """Return ((length_m, cable) table, index per row) of the block's rows."""
+        if self.parts is not None:
+            return self.parts
+        return [(self.length_m, self.cable)], np.zeros(self.rows, dtype=np.int64)
 
 
 def _tail(text: str) -> tuple | None:
@@ -122,15 +139,25 @@ def network_blocks(networks, plan, hardware, naming) -> Iterator[Block]:
             yield from _from_rows(rows)
             continue
         shaped = (len(pieces) == 8 and all(isinstance(pieces[i], tuple) for i in (0, 2, 4, 6))
-                  and all(pieces[i] == "," for i in (1, 3, 5)) and isinstance(pieces[7], str))
-        tail = _tail(pieces[7]) if shaped else None
+                  and all(pieces[i] == "," for i in (1, 3, 5)))
+        tail, parts = None, None
+        if shaped and isinstance(pieces[7], str):
+            tail = _tail(pieces[7])
+        elif shaped and isinstance(pieces[7], tuple):
+            # Rows whose lengths and parts differ: one tail per (length, cable), the rest of the columns shared.
+            tails = [_tail(text) for text in pieces[7][0]]
+            shared = {None if t is None else (t[0], t[1], t[3], t[4], t[6]) for t in tails}
+            if len(shared) == 1 and None not in shared:
+                t = tails[0]
+                tail = (t[0], t[1], "", t[3], t[4], "", t[6])
+                parts = ([(t[2], t[5]) for t in tails], np.asarray(pieces[7][1], dtype=np.int64))
         if tail is None:
             # A block of another shape: its rows as links.csv has them (slower, the same result).
             text = b"".join(chunk for _, chunk in join_rows(pieces, rows)).decode("utf-8")
             yield from _from_rows([tuple(r) for r in csv.reader(io.StringIO(text))])
             continue
         columns = [(list(pieces[i][0]), np.asarray(pieces[i][1], dtype=np.int64)) for i in (0, 2, 4, 6)]
-        yield Block(*columns, *tail)
+        yield Block(*columns, *tail, parts=parts)
 
 
 @dataclass(slots=True)

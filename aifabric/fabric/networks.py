@@ -114,6 +114,16 @@ class Runs:
     media: str
     lengths_m: np.ndarray     # run length of each group (metres, before ordering)
     counts: np.ndarray        # links in each group
+    # The group of each item (a node, a leaf group, a rack, ...) in link-row order and its links: where the rows
+    # of the class (links.csv) read their length and part. None: the groups' links follow one another.
+    item_group: np.ndarray | None = None
+    item_links: Any = None
+
+    def link_groups(self) -> np.ndarray:
+        """Return the length group of each link of the runs, in the order the class's link rows list them."""
+        if self.item_group is None:
+            return np.repeat(np.arange(len(self.counts)), self.counts)
+        return np.repeat(self.item_group, self.item_links)
 
 
 @dataclass
@@ -460,8 +470,8 @@ def _leaf_spine_runs(name: str, layout: LeafSpineLayout, plan: Plan, floor) -> l
 def _grouped(cls: str, speed: int, media: str, lengths: np.ndarray, per_item: int) -> Runs:
     """Return runs grouping equal lengths (metres rounded to a decimetre), `per_item` links per entry."""
     rounded = np.round(np.asarray(lengths, dtype=np.float64), 1)
-    values, counts = np.unique(rounded, return_counts=True)
-    return Runs(cls, speed, media, values, counts * per_item)
+    values, inverse, counts = np.unique(rounded, return_inverse=True, return_counts=True)
+    return Runs(cls, speed, media, values, counts * per_item, inverse.ravel(), per_item)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -614,8 +624,9 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
     mx, my = rx[group_mid][rack_group], ry[group_mid][rack_group]
     rack_m = floor.run_m(rx, ry, mx, my)
     values, inverse = np.unique(np.round(rack_m.astype(np.float64), 1), return_inverse=True)
+    inverse = inverse.ravel()
     counts = np.bincount(inverse, weights=rack_port_counts).astype(np.int64)
-    runs = [Runs("device_oob", 1, rule.access_media, values, counts)]
+    runs = [Runs("device_oob", 1, rule.access_media, values, counts, inverse, rack_port_counts)]
     px, py = floor.spine_xy(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
     room_m = float(floor.run_m(px, py, px, py)[0]) + 5.0
     if room_ports:
@@ -630,8 +641,9 @@ def _oob(rule: OobRule, plan: Plan, hardware: Hardware, floor, other_switches: i
         up_m = floor.run_m(gx, gy, ax, ay)
         per_row = group_switches * rule.uplinks_per_switch
         values, inverse = np.unique(np.round(up_m.astype(np.float64), 1), return_inverse=True)
+        inverse = inverse.ravel()
         runs.append(Runs("oob_uplink", switch.uplink_gbps or 100, rule.uplink_media, values,
-                         np.bincount(inverse, weights=per_row).astype(np.int64)))
+                         np.bincount(inverse, weights=per_row).astype(np.int64), inverse, per_row))
         if device_switches:
             runs.append(Runs("oob_uplink", switch.uplink_gbps or 100, rule.uplink_media, np.array([room_m]),
                              np.array([device_switches * rule.uplinks_per_switch])))
@@ -716,6 +728,56 @@ def option_reach(option: MediaOption, hardware: Hardware) -> float:
     return reach
 
 
+@dataclass
+class RunPart:
+    """The part one length group of a run takes: its media option (index and entry), the run length, the cord
+    length ordered, and whether the run is beyond the cords (a jumper at each end and a trunk)."""
+
+    index: int
+    option: MediaOption
+    length_m: float
+    ordered_m: float
+    beyond: bool
+
+    @property
+    def row_cable(self) -> str:
+        """Return the part a link row names: the cable (cord), or the trunk a run beyond the cords rides."""
+        return self.option.trunk if self.beyond else self.option.cable
+
+    @property
+    def row_length(self) -> str:
+        """Return the length_m a link row gives (as the compute rows write theirs: the ordered cord length, or
+        the run's length on structured cabling)."""
+        return f"{float(np.float32(self.length_m if self.beyond else self.ordered_m)):g}"
+
+
+def run_parts(network: Network, runs: Runs, hardware: Hardware) -> list[RunPart | None]:
+    """Return the part of each length group of a run (None for an empty group): the first option of its media
+    whose reach covers it, ordered at the shortest length covering it (two cords and a trunk beyond the cords)."""
+    media = hardware.netmedia.get(runs.media)
+    if media is None:
+        raise DesignError(f"unknown network media '{runs.media}'", field=f"networks.{network.name}")
+    reaches = [option_reach(o, hardware) for o in media.options]
+    result: list[RunPart | None] = []
+    for length, count in zip(runs.lengths_m.tolist(), runs.counts.tolist(), strict=True):
+        if not count:
+            result.append(None)
+            continue
+        index = next((i for i, r in enumerate(reaches) if length <= r + 1e-9), None)
+        if index is None:
+            raise DesignError(f"{network.name} {runs.link_class} links of {length:.0f} m exceed every option of "
+                              f"{runs.media} (longest {max(reaches):g} m); shorten the runs (placement)",
+                              field="placement")
+        option = media.options[index]
+        cable = hardware.cables[option.cable]
+        if length <= max(cable.lengths_m) + 1e-9:
+            result.append(RunPart(index, option, length, min(v for v in cable.lengths_m if v >= length - 1e-9),
+                                  False))
+        else:
+            result.append(RunPart(index, option, length, min(cable.lengths_m), True))
+    return result
+
+
 def count_network_parts(network: Network, hardware: Hardware) -> NetParts:
     """Return the parts of a network from its runs: each run takes the first option of its media whose reach
     covers it, ordered at the shortest length covering it (two cords and a trunk share beyond the cords)."""
@@ -725,38 +787,42 @@ def count_network_parts(network: Network, hardware: Hardware) -> NetParts:
         if model in hardware.switches:
             parts.switches[model] = parts.switches.get(model, 0) + n
     for runs in network.runs:
-        media = hardware.netmedia.get(runs.media)
-        if media is None:
-            raise DesignError(f"unknown network media '{runs.media}'", field=f"networks.{network.name}")
-        reaches = [option_reach(o, hardware) for o in media.options]
-        for length, count in zip(runs.lengths_m.tolist(), runs.counts.tolist(), strict=True):
-            if not count:
+        for part, count in zip(run_parts(network, runs, hardware), runs.counts.tolist(), strict=True):
+            if part is None:
                 continue
-            index = next((i for i, r in enumerate(reaches) if length <= r + 1e-9), None)
-            if index is None:
-                raise DesignError(f"{network.name} {runs.link_class} links of {length:.0f} m exceed every option of "
-                                  f"{runs.media} (longest {max(reaches):g} m); shorten the runs (placement)",
-                                  field="placement")
-            option = media.options[index]
-            parts.chosen.append((runs.link_class, runs.media, length, index, count))
+            option, length = part.option, part.length_m
+            parts.chosen.append((runs.link_class, runs.media, length, part.index, count))
             cable = hardware.cables[option.cable]
-            if length <= max(cable.lengths_m) + 1e-9:
-                ordered = min(v for v in cable.lengths_m if v >= length - 1e-9)
+            if not part.beyond:
                 cords = -(-count // option.links_per_cable) * option.cables_per_link
             else:
                 # Beyond the cords: a jumper at each end (shortest cord) and the link's fibers on a trunk route.
-                ordered = min(cable.lengths_m)
                 cords = 2 * count * option.cables_per_link
                 fibers = max(cable.fiber_count, 2) * count * option.cables_per_link
                 parts.trunk_fibers[option.trunk] = parts.trunk_fibers.get(option.trunk, 0) + fibers
                 parts.trunk_length_m[option.trunk] = max(parts.trunk_length_m.get(option.trunk, 0.0), length)
-            key = (cable.id, ordered)
+            key = (cable.id, part.ordered_m)
             parts.cables[key] = parts.cables.get(key, 0) + cords
             for module, per in ((option.module_a, option.links_per_module_a),
                                 (option.module_z, option.links_per_module_z)):
                 if module is not None:
                     parts.modules[module] = parts.modules.get(module, 0) + -(-count // per)
     return parts
+
+
+def row_parts(nets: NetworkPlan, hardware: Hardware) -> dict[tuple[str, str], tuple[list[tuple[str, str]],
+                                                                                      np.ndarray]]:
+    """Return {(network, link class): ((length_m, cable) table, index per link row)}: each row's run length and
+    part as the BOM counts them (run_parts over the runs' own groups), the class's runs in row order."""
+    result: dict[tuple[str, str], tuple[list[tuple[str, str]], list[np.ndarray]]] = {}
+    for name, network in nets.networks.items():
+        for runs in network.runs:
+            table, indices = result.setdefault((name, runs.link_class), ([], []))
+            parts = run_parts(network, runs, hardware)
+            base = len(table)
+            table.extend(("", "") if p is None else (p.row_length, p.row_cable) for p in parts)
+            indices.append(runs.link_groups() + base)
+    return {key: (table, np.concatenate(indices).astype(np.int64)) for key, (table, indices) in result.items()}
 
 
 def network_power_w(parts: NetParts, hardware: Hardware) -> dict[str, float]:
@@ -816,14 +882,31 @@ def summary_block(network: Network, power_w: dict[str, float] | None) -> dict[st
 
 def link_rows(nets: NetworkPlan, plan: Plan, hardware: Hardware, naming, floor) -> Iterator[tuple]:
     """Yield the links.csv rows of every network beside the compute fabric (after the compute rows), one per
-    link: a_device, a_port, z_device, z_port, speed_gbps, medium, length_m, link_class, plane, cable, network."""
+    link: a_device, a_port, z_device, z_port, speed_gbps, medium, length_m, link_class, plane, cable, network.
+    A row's length_m and cable are its run's, as the BOM counts them (row_parts)."""
+    parts = row_parts(nets, hardware)
+    taken: dict[tuple[str, str], int] = {}
     for name in ("converged", "storage"):
         if name in nets.layouts:
-            yield from _leaf_spine_rows(name, nets.layouts[name], plan, naming)
+            yield from _with_parts(_leaf_spine_rows(name, nets.layouts[name], plan, naming), parts, taken)
     if "nvlink" in nets.networks and nets.networks["nvlink"].links.get("inter_rack"):
         yield from _nvlink_rows(nets.networks["nvlink"], plan, hardware)
     if "oob" in nets.layouts:
-        yield from _oob_rows(nets, nets.layouts["oob"], plan, hardware, naming)
+        yield from _with_parts(_oob_rows(nets, nets.layouts["oob"], plan, hardware, naming), parts, taken)
+
+
+def _with_parts(rows, parts: dict, taken: dict[tuple[str, str], int]) -> Iterator[tuple]:
+    """Yield rows with the length_m and cable of their run: a class's rows take its links' parts in order."""
+    for row in rows:
+        key = (row[10], row[7])
+        found = parts.get(key)
+        n = taken.get(key, 0)
+        taken[key] = n + 1
+        if found is None or n >= len(found[1]):
+            yield row
+            continue
+        length, cable = found[0][found[1][n]]
+        yield (*row[:6], length, *row[7:9], cable, row[10])
 
 
 def _row(a, ap, z, zp, speed, cls, network, medium="", length="", cable=""):
@@ -1115,14 +1198,36 @@ def _block(a, a_port, z, z_port, tail: str, rows: int) -> tuple[list, int]:
 
 
 def row_blocks(nets: NetworkPlan, plan: Plan, hardware: Hardware, naming) -> Iterator[tuple]:
-    """Yield the rows of link_rows as blocks, in the same order: (pieces, rows) or ("rows", list of rows)."""
+    """Yield the rows of link_rows as blocks, in the same order: (pieces, rows) or ("rows", list of rows). A block's
+    last piece is its rows' tail: one text, or (texts, index per row) where its rows' lengths and parts differ."""
+    parts = row_parts(nets, hardware)
+    taken: dict[tuple[str, str], int] = {}
     for name in ("converged", "storage"):
         if name in nets.layouts:
-            yield from _leaf_spine_blocks(name, nets.layouts[name], plan, naming)
+            yield from _with_part_blocks(_leaf_spine_blocks(name, nets.layouts[name], plan, naming), parts, taken)
     if "nvlink" in nets.networks and nets.networks["nvlink"].links.get("inter_rack"):
         yield "rows", list(_nvlink_rows(nets.networks["nvlink"], plan, hardware))
     if "oob" in nets.layouts:
-        yield from _oob_blocks(nets, nets.layouts["oob"], plan, hardware, naming)
+        yield from _with_part_blocks(_oob_blocks(nets, nets.layouts["oob"], plan, hardware, naming), parts, taken)
+
+
+def _with_part_blocks(blocks, parts: dict, taken: dict[tuple[str, str], int]) -> Iterator[tuple]:
+    """Yield blocks with their rows' run lengths and parts: a block's constant tail becomes a table of tails
+    indexed per row (the class's links' parts in order, as _with_parts gives link_rows)."""
+    for pieces, rows in blocks:
+        if isinstance(pieces, str):
+            yield pieces, list(_with_parts(rows, parts, taken))
+            continue
+        speed, media, _, cls, plane, _, network = pieces[-1][1:-1].split(",")
+        key = (network, cls)
+        found = parts.get(key)
+        n = taken.get(key, 0)
+        taken[key] = n + rows
+        if found is None or n + rows > len(found[1]):
+            yield pieces, rows
+            continue
+        table = [f",{speed},{media},{length},{cls},{plane},{cable},{network}\n" for length, cable in found[0]]
+        yield [*pieces[:-1], (table, found[1][n:n + rows])], rows
 
 
 def _leaf_spine_blocks(name: str, layout: LeafSpineLayout, plan: Plan, naming) -> Iterator[tuple]:

@@ -270,14 +270,17 @@ def add_networks(out: NetboxPlan, made: set, links, hardware, networks, site_ref
     compute_switch = hardware.switch(plan.switch_id)
     for block in blocks:
         tag = tag_of(block.network)
-        kind = (_medium_type(hardware, block.medium, block.cable, compute_types) if block.cable
-                else by_runs.get((block.network, block.link_class))
-                or _medium_type(hardware, block.medium, block.cable, compute_types))
-        length = float(block.length_m) if block.length_m else None
+        kinds: dict[str, str] = {}
         key = (block.network, block.link_class)
         prefix = f"{LABEL_PREFIX.get(block.network, slugify(block.network))}-" \
                  f"{CLASS_LABEL.get(block.link_class, slugify(block.link_class))}"
-        for a, a_port, z, z_port, speed, medium, *_ in block.iter_rows():
+        for a, a_port, z, z_port, speed, medium, length_text, _cls, _plane, cable, _net in block.iter_rows():
+            if cable not in kinds:
+                kinds[cable] = (_medium_type(hardware, block.medium, cable, compute_types) if cable
+                                else by_runs.get((block.network, block.link_class))
+                                or _medium_type(hardware, block.medium, cable, compute_types))
+            kind = kinds[cable]
+            length = float(length_text) if length_text else None
             ends = []
             for end, device, port in (("a", a, a_port), ("z", z, z_port)):
                 if (device, port) not in seen_ifaces:

@@ -70,8 +70,11 @@ def test_edges_are_links_csv_rows_per_network_and_class(written):
     # Lengths where links.csv has one; every edge its medium and speed.
     for _, _, d in graph.edges(data=True):
         if d["link_class"] != "host":
-            assert ("length_m" in d) == (d["network"] == "compute")
+            assert ("length_m" in d) == (d["network"] != "nvlink")
             assert d["speed_gbps"] > 0
+    lengths = Counter((d["network"], d["link_class"], float(d["length_m"])) for _, _, d in graph.edges(data=True)
+                      if d["link_class"] != "host" and "length_m" in d)
+    assert lengths == Counter((r["network"], r["link_class"], float(r["length_m"])) for r in rows if r["length_m"])
 
 
 def test_every_device_is_a_node_with_network_and_role(written):

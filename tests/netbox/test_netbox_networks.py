@@ -60,7 +60,16 @@ def test_one_cable_per_links_csv_row_tagged_with_its_network(planned):
     # Every network's label is unique; lengths where links.csv gives one.
     assert len({c.fields["label"] for c in cables}) == len(cables)
     by_label = {c.fields["label"]: c for c in cables}
-    assert all(c.fields["length"] is None for c in cables if _tag(c) != "compute")
+    # The other networks' cables carry their run's length (the row's), in metres; NVLink rows give none.
+    row_length = {(r["a_device"], r["a_port"], r["z_device"], r["z_port"]): r["length_m"] for r in rows}
+    for c in cables:
+        if _tag(c) == "compute":
+            continue
+        a, b = c.fields["a_terminations"][0], c.fields["b_terminations"][0]
+        given = row_length[(a.key[0][1], a.key[1], b.key[0][1], b.key[1])]
+        assert c.fields["length"] == (float(given) if given else None), c.label
+        assert c.fields["length_unit"] == ("m" if given else "")
+    assert any(c.fields["length"] for c in cables if _tag(c) not in ("compute", "nvlink"))
     assert all(c.fields["length"] > 0 and c.fields["length_unit"] == "m" for c in by_label.values()
                if _tag(c) == "compute")
     planned_networks = set(result.document()["networks"]["total"]["planned"])
