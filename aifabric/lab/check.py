@@ -153,16 +153,7 @@ def reachability(state: LabState) -> dict:
             entry = work.setdefault(host.name, (host, [], []))
             entry[1].append((src, dst))
             entry[2].append(f"{host.name} {port} -> {other.name} {other_port}")
-    with ThreadPoolExecutor(WORKERS) as pool:
-        answers = list(pool.map(lambda item: _pings(item[0], item[1]), work.values()))
-    ok, tried, failed = 0, 0, []
-    for (_, _, labels), answered in zip(work.values(), answers, strict=True):
-        for label, good in zip(labels, answered + [False] * (len(labels) - len(answered)), strict=True):
-            tried += 1
-            ok += good
-            if not good:
-                failed.append(label)
-    return {"ok": ok, "tried": tried, "failed": failed}
+    return _ping_all(list(work.values()))
 
 
 def loopback_reachability(state: LabState) -> dict:
@@ -172,6 +163,12 @@ def loopback_reachability(state: LabState) -> dict:
     work = [(leaf, [(leaf.loopback, other.loopback) for other in leaves if other is not leaf],
              [f"{leaf.name} -> {other.name} ({other.loopback})" for other in leaves if other is not leaf])
             for leaf in leaves]
+    return _ping_all(work)
+
+
+def _ping_all(work: list) -> dict:
+    """Run each (namespace node, [(source, target)...], [label...]) item's pings, a few nodes at a time; return
+    {"ok", "tried", "failed": [labels of the pings that did not answer]}."""
     with ThreadPoolExecutor(WORKERS) as pool:
         answers = list(pool.map(lambda item: _pings(item[0], item[1]), work))
     ok, tried, failed = 0, 0, []
